@@ -1,0 +1,41 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Streaming.Messaging.Connection;
+
+/// <summary>How to reach the broker. Section <c>RabbitMq</c>; environment <c>RabbitMq__Uri</c> etc.</summary>
+public sealed class RabbitMqOptions
+{
+    public const string SectionName = "RabbitMq";
+
+    public const string DefaultUri = "amqp://guest:guest@localhost:5672/";
+
+    /// <summary>amqp:// or amqps:// URI, credentials and vhost included.</summary>
+    [Required]
+    public string Uri { get; set; } = DefaultUri;
+
+    /// <summary>How long a one-shot command keeps retrying an unreachable broker before it exits with code 3.</summary>
+    [Range(1, 3600)]
+    public int ConnectTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>AMQP heartbeat; a dead peer is noticed after about two of these.</summary>
+    [Range(1, 600)]
+    public int HeartbeatSeconds { get; set; } = 10;
+
+    /// <summary>The longest a single publish may wait for its confirm before it is treated as unknown and retried.</summary>
+    [Range(1, 3600)]
+    public int PublishTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Parses <see cref="Uri"/>; returns null with a reason when it is not an AMQP URI.</summary>
+    public Uri? TryParseUri(out string? error)
+    {
+        if (!System.Uri.TryCreate(Uri, UriKind.Absolute, out var uri)
+            || (uri.Scheme != "amqp" && uri.Scheme != "amqps")
+            || string.IsNullOrEmpty(uri.Host))
+        {
+            error = $"'{UriMasking.Mask(Uri)}' is not an amqp:// or amqps:// URI";
+            return null;
+        }
+        error = null;
+        return uri;
+    }
+}

@@ -1,0 +1,8 @@
+namespace Streaming.Messaging.Contract;
+
+/// <summary>What a message body carries; stored in its header.</summary>
+public enum MessageKind : byte
+{
+    Batch = 1,
+    Result = 2,
+}

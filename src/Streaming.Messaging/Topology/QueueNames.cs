@@ -1,0 +1,26 @@
+namespace Streaming.Messaging.Topology;
+
+/// <summary>Queue names; <see cref="Work"/> and <see cref="Dead"/> are part of the public interface.</summary>
+public static class QueueNames
+{
+    /// <summary>The work queue every consumer competes on.</summary>
+    public const string Work = "streaming.lines";
+
+    /// <summary>Batches that came back from a consumer that died or stalled; processed one at a time, split down to single lines.</summary>
+    public const string Quarantine = "streaming.quarantine";
+
+    /// <summary>Dead letters: malformed messages (with a reason header) and batches past the broker's delivery limit.</summary>
+    public const string Dead = "streaming.dead";
+
+    /// <summary>Each job's results queue is this prefix plus the job id.</summary>
+    public const string ResultsPrefix = "streaming.results.";
+
+    public static string ResultsFor(Guid jobId) => ResultsPrefix + jobId.ToString("N");
+
+    /// <summary>True for a name a results queue could have; a batch may only ask for its results to go there.</summary>
+    public static bool IsResultsQueue(string? name) =>
+        name is not null
+        && name.Length == ResultsPrefix.Length + 32
+        && name.StartsWith(ResultsPrefix, StringComparison.Ordinal)
+        && Guid.TryParseExact(name.AsSpan(ResultsPrefix.Length), "N", out _);
+}

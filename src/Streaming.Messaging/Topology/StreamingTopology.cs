@@ -1,0 +1,58 @@
+using RabbitMQ.Client;
+
+namespace Streaming.Messaging.Topology;
+
+/// <summary>
+/// Declares every queue, in one place, with one set of arguments (a redeclaration with other arguments fails
+/// with 406, so nothing else may declare these queues).
+/// </summary>
+public static class StreamingTopology
+{
+    /// <summary>Deliveries after which the broker dead-letters a batch. Consumers quarantine a batch at its
+    /// first redelivery, so this is a backstop that only a consumer unable to quarantine ever reaches.</summary>
+    public const int DeliveryLimit = 10;
+
+    /// <summary>Dead letters kept at most; the oldest go first.</summary>
+    public const int DeadLetterQueueMaxLength = 100_000;
+
+    /// <summary>A results queue nobody has consumed for this long is deleted by the broker.</summary>
+    public static readonly TimeSpan ResultsQueueExpiry = TimeSpan.FromDays(1);
+
+    public static async Task DeclareWorkQueuesAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        await channel.QueueDeclareAsync(
+            QueueNames.Dead, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?>
+            {
+                ["x-queue-type"] = "quorum",
+                ["x-max-length"] = DeadLetterQueueMaxLength,
+            },
+            cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(
+            QueueNames.Work, durable: true, exclusive: false, autoDelete: false,
+            arguments: PoisonSafeQueueArguments(), cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(
+            QueueNames.Quarantine, durable: true, exclusive: false, autoDelete: false,
+            arguments: PoisonSafeQueueArguments(), cancellationToken: cancellationToken);
+    }
+
+    public static Task DeclareResultsQueueAsync(IChannel channel, string queue, CancellationToken cancellationToken) =>
+        channel.QueueDeclareAsync(
+            queue, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?>
+            {
+                ["x-queue-type"] = "quorum",
+                ["x-expires"] = (long)ResultsQueueExpiry.TotalMilliseconds,
+            },
+            cancellationToken: cancellationToken);
+
+    private static Dictionary<string, object?> PoisonSafeQueueArguments() => new()
+    {
+        ["x-queue-type"] = "quorum",
+        ["x-delivery-limit"] = DeliveryLimit,
+        ["x-dead-letter-exchange"] = "",
+        ["x-dead-letter-routing-key"] = QueueNames.Dead,
+        ["x-dead-letter-strategy"] = "at-least-once",
+        ["x-overflow"] = "reject-publish",
+    };
+}
