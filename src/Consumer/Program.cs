@@ -1,0 +1,1 @@
+return await Streaming.Consumer.ConsumerApp.RunAsync(args);
