@@ -1,15 +1,59 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Streaming.Consumer.Processing;
 using Streaming.Consumer.Processors;
+using Streaming.Messaging.Hosting;
 
 namespace Streaming.Consumer;
 
 /// <summary>Runs the consumer service; a host for custom processors calls this from its own Main.</summary>
 public static class ConsumerApp
 {
-    /// <summary>Parses <paramref name="args"/>, runs until SIGTERM/SIGINT, and returns the process exit code.</summary>
+    /// <summary>Parses <paramref name="args"/>, runs until SIGTERM/SIGINT, and returns the process exit code:
+    /// 0 after a clean stop, 2 for bad usage or configuration (one line on stderr, before touching the broker).</summary>
     /// <param name="args">The command line (see README).</param>
     /// <param name="registerProcessors">Adds user processors to the built-in ones.</param>
-    public static Task<int> RunAsync(string[] args, Action<ProcessorCatalog>? registerProcessors = null)
+    public static async Task<int> RunAsync(string[] args, Action<ProcessorCatalog>? registerProcessors = null)
     {
-        throw new NotImplementedException("work in progress");
+        var command = ConsumerCommandLine.Create();
+        var parsed = command.Parse(args);
+        if (UsageErrors.IsHelpRequest(parsed))
+        {
+            return await parsed.InvokeAsync();
+        }
+        if (UsageErrors.FirstError(parsed) is { } parseError)
+        {
+            return UsageErrors.Report("Consumer", parseError);
+        }
+        var overrides = ConsumerCommandLine.ToConfiguration(parsed, out var usageError);
+        if (overrides is null)
+        {
+            return UsageErrors.Report("Consumer", usageError!);
+        }
+
+        var catalog = ProcessorCatalog.CreateDefault();
+        registerProcessors?.Invoke(catalog);
+
+        var builder = ServiceHost.CreateBuilder(overrides);
+        builder.Services.AddValidatedOptions<ConsumerOptions>(ConsumerOptions.SectionName);
+        builder.Services.AddStreamingBroker();
+        builder.Services.AddHostedService<LineConsumerService>();
+
+        if (!ServiceHost.TryValidate<ConsumerOptions>(builder, ConsumerOptions.SectionName, out var options, out var configError)
+            || !ServiceHost.TryValidateBroker(builder, out configError))
+        {
+            return UsageErrors.Report("Consumer", configError!);
+        }
+        var factory = catalog.Resolve(options!.Processor, out var processorError);
+        if (factory is null)
+        {
+            return UsageErrors.Report("Consumer", processorError!);
+        }
+        builder.Services.AddSingleton(factory);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.DrainSeconds + 8));
+
+        using var host = builder.Build();
+        await host.RunAsync();
+        return Environment.ExitCode;
     }
 }

@@ -13,7 +13,7 @@ public delegate LineProcessorFactory? LineProcessorDefinition(string? argument, 
 /// The processors a consumer can run, by name. A spec is <c>name</c> or <c>name:argument</c>, given only on the
 /// command line or in configuration — never by a message.
 /// </summary>
-public sealed class ProcessorCatalog
+public sealed partial class ProcessorCatalog
 {
     private readonly Dictionary<string, LineProcessorDefinition> _definitions = new(StringComparer.Ordinal);
 

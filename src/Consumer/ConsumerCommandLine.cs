@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Globalization;
+using Streaming.Messaging.Connection;
+
+namespace Streaming.Consumer;
+
+/// <summary>
+/// <c>Consumer [--processor &lt;spec&gt;] [--prefetch N] [--concurrency N] [--rabbitmq &lt;amqp-uri&gt;]</c>, turned into
+/// configuration overrides (the command line wins over environment and appsettings.json).
+/// </summary>
+internal static class ConsumerCommandLine
+{
+    private static readonly Option<string> s_processor = new("--processor")
+    {
+        Description = "identity (default), upper, wordcount, sha256[:R], delay:<ms>, or a registered user processor",
+    };
+
+    private static readonly Option<string> s_prefetch = new("--prefetch")
+    {
+        Description = "batches delivered to this consumer and not yet acknowledged (default 4)",
+    };
+
+    private static readonly Option<string> s_concurrency = new("--concurrency")
+    {
+        Description = "lines in work at once in this process (default: the core count)",
+    };
+
+    private static readonly Option<string> s_rabbitmq = new("--rabbitmq")
+    {
+        Description = $"broker URI (default {RabbitMqOptions.DefaultUri})",
+    };
+
+    public static RootCommand Create() => new("Streaming consumer: processes lines from the streaming.lines queue.")
+    {
+        s_processor, s_prefetch, s_concurrency, s_rabbitmq,
+    };
+
+    /// <summary>Returns the overrides, or null with a one-line error.</summary>
+    public static Dictionary<string, string?>? ToConfiguration(ParseResult result, out string? error)
+    {
+        var overrides = new Dictionary<string, string?>();
+        error = null;
+        if (result.GetValue(s_processor) is { } processor)
+        {
+            overrides[$"{ConsumerOptions.SectionName}:{nameof(ConsumerOptions.Processor)}"] = processor;
+        }
+        if (!TryAddCount(result, s_prefetch, ushort.MaxValue, nameof(ConsumerOptions.Prefetch), overrides, ref error)
+            || !TryAddCount(result, s_concurrency, 100_000, nameof(ConsumerOptions.Concurrency), overrides, ref error))
+        {
+            return null;
+        }
+        if (result.GetValue(s_rabbitmq) is { } uri)
+        {
+            overrides[$"{RabbitMqOptions.SectionName}:{nameof(RabbitMqOptions.Uri)}"] = uri;
+        }
+        return overrides;
+    }
+
+    private static bool TryAddCount(
+        ParseResult result, Option<string> option, int max, string key, Dictionary<string, string?> overrides, ref string? error)
+    {
+        if (result.GetValue(option) is not { } text)
+        {
+            return true;
+        }
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1 || value > max)
+        {
+            error = $"{option.Name} takes a whole number from 1 to {max}, got '{text}'";
+            return false;
+        }
+        overrides[$"{ConsumerOptions.SectionName}:{key}"] = value.ToString(CultureInfo.InvariantCulture);
+        return true;
+    }
+}

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Streaming.Consumer;
+
+/// <summary>Consumer settings. Section <c>Consumer</c>; environment <c>Consumer__Prefetch</c> etc.</summary>
+public sealed class ConsumerOptions
+{
+    public const string SectionName = "Consumer";
+
+    /// <summary>Processor spec: identity, upper, wordcount, sha256[:R], delay:&lt;ms&gt;, or a registered user processor.</summary>
+    [Required]
+    public string Processor { get; set; } = "identity";
+
+    /// <summary>Batches the broker may have delivered to this consumer and not yet acknowledged.</summary>
+    [Range(1, ushort.MaxValue)]
+    public int Prefetch { get; set; } = 4;
+
+    /// <summary>Lines in work at once in this process. Defaults to the core count (CPU-bound processors);
+    /// raise it for I/O-bound ones such as delay.</summary>
+    [Range(1, 100_000)]
+    public int Concurrency { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>The longest line a batch may carry; must match the producer's.</summary>
+    [Range(1, 15 * 1024 * 1024)]
+    public int MaxLineBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>On SIGTERM, how long work in progress may go on before it is handed back.</summary>
+    [Range(0, 600)]
+    public int DrainSeconds { get; set; } = 20;
+}

@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Streaming.Consumer.Processors;
+using Streaming.Messaging.Contract;
+
+namespace Streaming.Consumer.Processing;
+
+/// <summary>
+/// Runs a batch's lines through the processor with at most <c>concurrency</c> lines in work across the whole
+/// process, and builds the result message. A line that throws fails alone.
+/// </summary>
+internal sealed class BatchProcessor : IDisposable
+{
+    private const int MaxReasonLength = 1000;
+    private const int MaxPooledBufferBytes = 1024 * 1024;
+
+    private readonly int _concurrency;
+    private readonly SemaphoreSlim _permits;
+    private readonly ConcurrentStack<ILineProcessor> _instances = new();
+    private readonly ConcurrentBag<LineOutputBuffer> _buffers = [];
+
+    public BatchProcessor(LineProcessorFactory factory, int concurrency)
+    {
+        _concurrency = concurrency;
+        _permits = new SemaphoreSlim(concurrency, concurrency);
+        for (var i = 0; i < concurrency; i++)
+        {
+            _instances.Push(factory());
+        }
+    }
+
+    /// <summary>Processes every line; the caller disposes the returned result message.</summary>
+    /// <exception cref="OperationCanceledException">The service is stopping; nothing is returned.</exception>
+    public async Task<MessageWriter> ProcessAsync(LineBatch batch, CancellationToken cancellationToken)
+    {
+        var work = new BatchWork(batch);
+        var workers = new Task[Math.Min(_concurrency, batch.Lines.Count)];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Task.Run(() => RunWorkerAsync(work, cancellationToken), cancellationToken);
+        }
+        try
+        {
+            await Task.WhenAll(workers);
+            return BuildResult(work);
+        }
+        finally
+        {
+            foreach (var buffer in work.Buffers)
+            {
+                ReturnBuffer(buffer);
+            }
+        }
+    }
+
+    private async Task RunWorkerAsync(BatchWork work, CancellationToken cancellationToken)
+    {
+        await _permits.WaitAsync(cancellationToken);
+        _instances.TryPop(out var processor);
+        var buffer = RentBuffer();
+        lock (work.Buffers)
+        {
+            work.Buffers.Add(buffer);
+        }
+        try
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref work.Next)) < work.Outcomes.Length)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                work.Outcomes[index] = await ProcessLineAsync(processor!, work.Batch, index, buffer, cancellationToken);
+            }
+        }
+        finally
+        {
+            _instances.Push(processor!);
+            _permits.Release();
+        }
+    }
+
+    private static async ValueTask<LineOutcome> ProcessLineAsync(
+        ILineProcessor processor, LineBatch batch, int index, LineOutputBuffer buffer, CancellationToken cancellationToken)
+    {
+        if (batch.Lines[index].Flag == LineFlag.OverLimit)
+        {
+            return LineOutcome.Failed("line is longer than the line limit");
+        }
+        var start = buffer.WrittenCount;
+        try
+        {
+            await processor.ProcessAsync(batch.LineBytes(index), buffer, cancellationToken);
+            return new LineOutcome(buffer, start, buffer.WrittenCount - start, null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            buffer.Truncate(start);
+            var reason = string.IsNullOrWhiteSpace(ex.Message) ? ex.GetType().Name : ex.Message;
+            return LineOutcome.Failed(reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason);
+        }
+    }
+
+    private static MessageWriter BuildResult(BatchWork work)
+    {
+        var size = 0;
+        foreach (var outcome in work.Outcomes)
+        {
+            size += 5 + (outcome.Error is null ? outcome.Length : Encoding.UTF8.GetMaxByteCount(outcome.Error.Length));
+        }
+        var result = new MessageWriter(size + 64);
+        foreach (var outcome in work.Outcomes)
+        {
+            if (outcome.Error is null)
+            {
+                result.WriteEntry(LineStatus.Ok, outcome.Buffer!.Slice(outcome.Offset, outcome.Length));
+            }
+            else
+            {
+                result.WriteEntry(LineStatus.Failed, Encoding.UTF8.GetBytes(outcome.Error));
+            }
+        }
+        result.Complete(MessageKind.Result, work.Batch.Header);
+        return result;
+    }
+
+    private LineOutputBuffer RentBuffer() => _buffers.TryTake(out var buffer) ? buffer : new LineOutputBuffer();
+
+    private void ReturnBuffer(LineOutputBuffer buffer)
+    {
+        if (buffer.Capacity > MaxPooledBufferBytes)
+        {
+            buffer.Dispose();
+            return;
+        }
+        buffer.Truncate(0);
+        _buffers.Add(buffer);
+    }
+
+    public void Dispose()
+    {
+        while (_buffers.TryTake(out var buffer))
+        {
+            buffer.Dispose();
+        }
+        foreach (var instance in _instances)
+        {
+            (instance as IDisposable)?.Dispose();
+        }
+        _permits.Dispose();
+    }
+
+    private sealed class BatchWork(LineBatch batch)
+    {
+        public readonly LineBatch Batch = batch;
+        public readonly LineOutcome[] Outcomes = new LineOutcome[batch.Lines.Count];
+        public readonly List<LineOutputBuffer> Buffers = [];
+        public int Next = -1;
+    }
+
+    private readonly record struct LineOutcome(LineOutputBuffer? Buffer, int Offset, int Length, string? Error)
+    {
+        public static LineOutcome Failed(string reason) => new(null, 0, 0, reason);
+    }
+}

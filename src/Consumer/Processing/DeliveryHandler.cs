@@ -1,0 +1,282 @@
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using Streaming.Messaging.Contract;
+using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Topology;
+
+namespace Streaming.Consumer.Processing;
+
+/// <summary>
+/// Handles every delivery: process, publish the result with a confirm, then ack. A batch that comes back from a
+/// consumer that died or stalled is quarantined; quarantined batches run alone and are split down to single lines
+/// when they come back again, so a poison line fails alone. Nothing escapes a handler (the client would swallow it
+/// and leave the message unacked).
+/// </summary>
+internal sealed class DeliveryHandler(
+    BatchProcessor processor, ProcessingGate gate, ConfirmingPublisher publisher, int maxLineBytes, ILogger logger) : IDisposable
+{
+    /// <summary>A single quarantined line is failed once it has come back this many times.</summary>
+    public const int PoisonLineDeliveries = 2;
+
+    private readonly CancellationTokenSource _abort = new();
+    private int _inFlight;
+    private volatile bool _stopping;
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public void BeginStopping() => _stopping = true;
+
+    /// <summary>Cancels work still in progress; it is handed back to the broker.</summary>
+    public Task AbortAsync() => _abort.CancelAsync();
+
+    public Task HandleWorkAsync(IChannel channel, BasicDeliverEventArgs delivery) =>
+        HandleAsync(channel, delivery, QueueNames.Work, HandleWorkCoreAsync);
+
+    public Task HandleQuarantineAsync(IChannel channel, BasicDeliverEventArgs delivery) =>
+        HandleAsync(channel, delivery, QueueNames.Quarantine, HandleQuarantineCoreAsync);
+
+    private async Task HandleAsync(
+        IChannel channel, BasicDeliverEventArgs delivery, string queue,
+        Func<IChannel, BasicDeliverEventArgs, Task> handle)
+    {
+        Interlocked.Increment(ref _inFlight);
+        try
+        {
+            await handle(channel, delivery);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException && _abort.IsCancellationRequested)
+        {
+            await HandBackAsync(channel, delivery, queue);
+        }
+        catch (Exception ex)
+        {
+            ConsumerLog.DeliveryFailed(logger, queue, ex);
+            await TryNackAsync(channel, delivery);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task HandleWorkCoreAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    {
+        if (delivery.Redelivered)
+        {
+            // It was in the hands of a consumer that died, stalled or lost its connection: move it where it runs alone.
+            await ForwardAsync(QueueNames.Quarantine, delivery, delivery.Body);
+            await AckAsync(channel, delivery);
+            if (TryDecode(delivery, out var suspect, out _))
+            {
+                ConsumerLog.Quarantined(logger, suspect.Header.Sequence, suspect.Header.JobId);
+            }
+            return;
+        }
+        if (await TryAcceptAsync(channel, delivery, QueueNames.Work) is not { } batch)
+        {
+            return;
+        }
+        if (_stopping)
+        {
+            await HandBackAsync(channel, delivery, QueueNames.Work);
+            return;
+        }
+        await gate.EnterSharedAsync(_abort.Token);
+        MessageWriter result;
+        try
+        {
+            result = await processor.ProcessAsync(batch, _abort.Token);
+        }
+        finally
+        {
+            gate.ExitShared();
+        }
+        await PublishResultAsync(channel, delivery, result);
+    }
+
+    private async Task HandleQuarantineCoreAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    {
+        if (await TryAcceptAsync(channel, delivery, QueueNames.Quarantine) is not { } batch)
+        {
+            return;
+        }
+        var header = batch.Header;
+        var returns = PreviousDeliveries(delivery);
+        if (returns >= 1 && header.PartCount > 1)
+        {
+            await SplitAsync(batch, delivery, returns);
+            await AckAsync(channel, delivery);
+            return;
+        }
+        if (returns >= PoisonLineDeliveries)
+        {
+            ConsumerLog.PoisonLine(logger, header.PartFirstLine, header.JobId, returns);
+            var reason = $"the line crashed or stalled a consumer {returns} times when processed alone (poison line)";
+            var failed = new MessageWriter(256);
+            failed.WriteEntry(LineStatus.Failed, System.Text.Encoding.UTF8.GetBytes(reason));
+            failed.Complete(MessageKind.Result, header);
+            await PublishResultAsync(channel, delivery, failed);
+            return;
+        }
+        if (_stopping)
+        {
+            await HandBackAsync(channel, delivery, QueueNames.Quarantine);
+            return;
+        }
+        await gate.EnterExclusiveAsync(_abort.Token);
+        MessageWriter result;
+        try
+        {
+            result = await processor.ProcessAsync(batch, _abort.Token);
+        }
+        finally
+        {
+            gate.ExitExclusive();
+        }
+        await PublishResultAsync(channel, delivery, result);
+    }
+
+    /// <summary>Decodes the batch, or dead-letters the message with the reason and returns null.</summary>
+    private async Task<LineBatch?> TryAcceptAsync(IChannel channel, BasicDeliverEventArgs delivery, string queue)
+    {
+        if (!TryDecode(delivery, out var batch, out var reason))
+        {
+            await DeadLetterAsync(channel, delivery, queue, reason!);
+            return null;
+        }
+        if (!QueueNames.IsResultsQueue(delivery.BasicProperties.ReplyTo))
+        {
+            await DeadLetterAsync(channel, delivery, queue, "reply-to is not a Streaming results queue");
+            return null;
+        }
+        return batch;
+    }
+
+    private bool TryDecode(BasicDeliverEventArgs delivery, out LineBatch batch, out string? reason)
+    {
+        try
+        {
+            batch = LineBatch.Decode(delivery.Body, maxLineBytes);
+            reason = null;
+            return true;
+        }
+        catch (MessageFormatException ex)
+        {
+            batch = null!;
+            reason = "malformed batch: " + ex.Message;
+            return false;
+        }
+    }
+
+    private async Task PublishResultAsync(IChannel channel, BasicDeliverEventArgs delivery, MessageWriter result)
+    {
+        using (result)
+        {
+            var properties = new BasicProperties { Persistent = true, ContentType = MessageHeaders.ResultContentType };
+            // Not mandatory: when the job's results queue is gone the job is finished, and the result is not needed.
+            await publisher.PublishAsync(delivery.BasicProperties.ReplyTo!, properties, result.WrittenMemory, mandatory: false, _abort.Token);
+        }
+        await AckAsync(channel, delivery);
+    }
+
+    private async Task SplitAsync(LineBatch batch, BasicDeliverEventArgs delivery, long returns)
+    {
+        var header = batch.Header;
+        ConsumerLog.Split(logger, header.Sequence, header.JobId, header.PartFirstLine, header.PartFirstLine + header.PartCount - 1, returns + 1);
+        var firstHalf = header.PartCount / 2;
+        await PublishPartAsync(batch, 0, firstHalf, delivery);
+        await PublishPartAsync(batch, firstHalf, header.PartCount - firstHalf, delivery);
+    }
+
+    private async Task PublishPartAsync(LineBatch batch, int start, int count, BasicDeliverEventArgs delivery)
+    {
+        using var part = new MessageWriter(batch.Body.Length);
+        for (var i = start; i < start + count; i++)
+        {
+            part.WriteEntry(batch.Lines[i].Flag, batch.LineBytes(i).Span);
+        }
+        var body = part.Complete(MessageKind.Batch, batch.Header.Part(batch.Header.PartStart + start, count));
+        await ForwardAsync(QueueNames.Quarantine, delivery, body);
+    }
+
+    /// <summary>Gives a delivery back as a fresh message (so it does not look like it crashed anyone), or nacks it.</summary>
+    private async Task HandBackAsync(IChannel channel, BasicDeliverEventArgs delivery, string queue)
+    {
+        try
+        {
+            await ForwardAsync(queue, delivery, delivery.Body, CancellationToken.None);
+            await AckAsync(channel, delivery);
+        }
+        catch (Exception ex)
+        {
+            ConsumerLog.DeliveryFailed(logger, queue, ex);
+            await TryNackAsync(channel, delivery);
+        }
+    }
+
+    private async Task DeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery, string queue, string reason)
+    {
+        ConsumerLog.DeadLettered(logger, queue, reason);
+        var properties = new BasicProperties
+        {
+            Persistent = true,
+            ContentType = delivery.BasicProperties.ContentType,
+            Headers = new Dictionary<string, object?>
+            {
+                [MessageHeaders.DeadLetterReason] = reason,
+                [MessageHeaders.DeadLetterSource] = queue,
+            },
+        };
+        await publisher.PublishAsync(QueueNames.Dead, properties, delivery.Body, mandatory: true, _abort.Token);
+        await AckAsync(channel, delivery);
+    }
+
+    private Task ForwardAsync(string queue, BasicDeliverEventArgs delivery, ReadOnlyMemory<byte> body) =>
+        ForwardAsync(queue, delivery, body, _abort.Token);
+
+    private Task ForwardAsync(string queue, BasicDeliverEventArgs delivery, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var properties = new BasicProperties
+        {
+            Persistent = true,
+            ContentType = MessageHeaders.BatchContentType,
+            ReplyTo = delivery.BasicProperties.ReplyTo,
+        };
+        return publisher.PublishAsync(queue, properties, body, mandatory: true, cancellationToken);
+    }
+
+    private static long PreviousDeliveries(BasicDeliverEventArgs delivery)
+    {
+        var headers = delivery.BasicProperties.Headers;
+        if (headers is not null && headers.TryGetValue(MessageHeaders.DeliveryCount, out var value))
+        {
+            switch (value)
+            {
+                case long l:
+                    return l;
+                case int i:
+                    return i;
+            }
+        }
+        return delivery.Redelivered ? 1 : 0;
+    }
+
+    public void Dispose() => _abort.Dispose();
+
+    private static Task AckAsync(IChannel channel, BasicDeliverEventArgs delivery) =>
+        channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None).AsTask();
+
+    private async Task TryNackAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    {
+        try
+        {
+            await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The channel is gone; the broker returns the message by itself.
+            ConsumerLog.DeliveryFailed(logger, "nack", ex);
+        }
+    }
+}
