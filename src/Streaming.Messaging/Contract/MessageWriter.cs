@@ -71,8 +71,21 @@ public sealed class MessageWriter : IDisposable
         _entries++;
     }
 
-    /// <summary>Drops the open entry's bytes so far (used when a line turns out to be over the limit).</summary>
-    public void TruncateOpenEntry() => _length = _openEntry + 5;
+    /// <summary>Bytes appended to the open entry so far.</summary>
+    public int OpenEntryLength => _length - _openEntry - 5;
+
+    /// <summary>The open entry's last byte (the entry must not be empty).</summary>
+    public byte OpenEntryLastByte => _buffer[_length - 1];
+
+    /// <summary>Drops the last <paramref name="count"/> bytes of the open entry.</summary>
+    public void TrimOpenEntry(int count) => _length -= Math.Min(count, OpenEntryLength);
+
+    /// <summary>Drops the open entry's bytes and gives it another flag (a line found to be over the limit).</summary>
+    public void ResetOpenEntry(byte flag)
+    {
+        _length = _openEntry + 5;
+        _buffer[_openEntry] = flag;
+    }
 
     public void WriteEntry(byte flag, ReadOnlySpan<byte> bytes)
     {

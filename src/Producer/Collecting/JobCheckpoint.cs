@@ -1,0 +1,26 @@
+namespace Streaming.Producer.Collecting;
+
+/// <summary>
+/// Written after the output is flushed: everything before <see cref="NextSequence"/> is on disk. A restarted producer
+/// truncates the outputs to these lengths and publishes again from <see cref="InputOffset"/>.
+/// </summary>
+internal sealed record JobCheckpoint(
+    int SchemaVersion,
+    Guid JobId,
+    string InputPath,
+    long InputLength,
+    DateTime InputLastWriteUtc,
+    int BatchLines,
+    int BatchBytes,
+    int MaxLineBytes,
+    long NextSequence,
+    long NextLine,
+    long InputOffset,
+    long OutputLength,
+    long ErrorsLength,
+    long FailedLines,
+    DateTimeOffset StartedAt,
+    string TraceId)
+{
+    public const int CurrentSchema = 1;
+}

@@ -1,0 +1,16 @@
+namespace Streaming.Producer.Collecting;
+
+/// <summary>The contents of <c>&lt;name&gt;.summary.json</c>.</summary>
+internal sealed record JobSummary(
+    string File,
+    long Lines,
+    long FailedLines,
+    long Batches,
+    DateTimeOffset StartedAt,
+    DateTimeOffset CompletedAt,
+    long DurationMs,
+    double LinesPerSecond,
+    string TraceId);
+
+/// <summary>One line of <c>&lt;name&gt;.errors.jsonl</c>.</summary>
+internal sealed record LineError(long Line, string Error);

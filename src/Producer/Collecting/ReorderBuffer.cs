@@ -1,0 +1,36 @@
+using Streaming.Messaging.Contract;
+
+namespace Streaming.Producer.Collecting;
+
+/// <summary>Results that arrived before their turn, by sequence; the window keeps it to a few batches.</summary>
+internal sealed class ReorderBuffer
+{
+    private readonly Dictionary<long, PendingBatch> _pending = [];
+
+    public int Count => _pending.Count;
+
+    public bool Contains(long sequence) => _pending.ContainsKey(sequence);
+
+    /// <summary>Keeps a copy of <paramref name="result"/>; false when it duplicates what is held.</summary>
+    public bool Add(LineResult result, int maxLineBytes)
+    {
+        var header = result.Header;
+        if (!_pending.TryGetValue(header.Sequence, out var pending))
+        {
+            pending = new PendingBatch(header.BatchLineCount);
+            _pending.Add(header.Sequence, pending);
+        }
+        var copy = LineResult.Decode(result.Body.ToArray(), maxLineBytes);
+        return pending.TryAdd(copy);
+    }
+
+    public bool TryTakeComplete(long sequence, out PendingBatch batch)
+    {
+        if (_pending.TryGetValue(sequence, out batch!) && batch.IsComplete)
+        {
+            _pending.Remove(sequence);
+            return true;
+        }
+        return false;
+    }
+}

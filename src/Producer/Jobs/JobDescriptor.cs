@@ -1,0 +1,13 @@
+using Streaming.Producer.Publishing;
+
+namespace Streaming.Producer.Jobs;
+
+/// <summary>What identifies one file's job: a checkpoint is only resumed when all of this still matches.</summary>
+internal sealed record JobDescriptor(
+    Guid JobId,
+    JobFiles Files,
+    long InputLength,
+    DateTime InputLastWriteUtc,
+    CutSettings Cut,
+    DateTimeOffset StartedAt,
+    string TraceId);

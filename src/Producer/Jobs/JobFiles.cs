@@ -1,0 +1,24 @@
+namespace Streaming.Producer.Jobs;
+
+/// <summary>Where one input file's outputs go. Outputs are written under *.partial names and renamed when complete.</summary>
+internal sealed class JobFiles(string inputPath, string outputDirectory)
+{
+    public string InputPath { get; } = Path.GetFullPath(inputPath);
+
+    /// <summary>The input file's whole name: <c>data.txt</c> gives <c>data.txt.out</c>.</summary>
+    public string Name { get; } = Path.GetFileName(inputPath);
+
+    public string OutputDirectory { get; } = Path.GetFullPath(outputDirectory);
+
+    public string Output => Combine(".out");
+
+    public string Errors => Combine(".errors.jsonl");
+
+    public string Summary => Combine(".summary.json");
+
+    public string Checkpoint => Combine(".checkpoint.json");
+
+    public static string Partial(string path) => path + ".partial";
+
+    private string Combine(string suffix) => Path.Combine(OutputDirectory, Name + suffix);
+}

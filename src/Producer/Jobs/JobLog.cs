@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Logging;
+
+namespace Streaming.Producer.Jobs;
+
+internal static partial class JobLog
+{
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Job {JobId} for {File} started")]
+    public static partial void Started(ILogger logger, Guid jobId, string file);
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Information,
+        Message = "Job {JobId} for {File} resumes at line {Line} (batch {Sequence}, byte {Offset})")]
+    public static partial void Resumed(ILogger logger, Guid jobId, string file, long line, long sequence, long offset);
+
+    [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Ignoring the checkpoint of {File}: {Reason}")]
+    public static partial void CheckpointIgnored(ILogger logger, string file, string reason);
+
+    [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "Publish of batch {Sequence} failed ({Reason}); retrying")]
+    public static partial void PublishRetry(ILogger logger, long sequence, string reason);
+
+    [LoggerMessage(EventId = 404, Level = LogLevel.Information,
+        Message = "Job {JobId} for {File} done: {Lines} lines, {Failed} failed, {Duplicates} duplicates dropped")]
+    public static partial void Completed(ILogger logger, Guid jobId, string file, long lines, long failed, long duplicates);
+}

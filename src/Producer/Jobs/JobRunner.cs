@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Streaming.Messaging.Contract;
+using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Telemetry;
+using Streaming.Messaging.Topology;
+using Streaming.Producer.Collecting;
+using Streaming.Producer.Publishing;
+
+namespace Streaming.Producer.Jobs;
+
+/// <summary>
+/// One file, start to finish: resume from its checkpoint if it has one, cut and publish its batches no further than
+/// the window ahead of the collector, collect the results in order, and make the outputs final.
+/// </summary>
+internal sealed class JobRunner(
+    JobFiles files, ProducerOptions options, IConnection connection, ConfirmingPublisher publisher,
+    TimeProvider time, ILogger logger)
+{
+    private static readonly ActivitySource s_activitySource = new(TelemetryNames.ProducerSource);
+
+    private readonly ResiliencePipeline _publishRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder()
+                .Handle<AlreadyClosedException>()
+                .Handle<OperationInterruptedException>()
+                .Handle<TimeoutException>()
+                .Handle<PublishException>()
+                .Handle<IOException>(),
+            MaxRetryAttempts = 40,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(250),
+            MaxDelay = TimeSpan.FromSeconds(5),
+            OnRetry = args =>
+            {
+                JobLog.PublishRetry(logger, -1, args.Outcome.Exception?.Message ?? "unknown");
+                return ValueTask.CompletedTask;
+            },
+        })
+        .Build();
+
+    private ResultCollector? _collector;
+    private long _inputLength;
+    private long _linesAtStart;
+    private long _startedAt;
+    private bool _done;
+
+    public JobFiles Files => files;
+
+    public JobProgress Progress()
+    {
+        var collector = _collector;
+        return collector is null
+            ? new JobProgress(files.Name, false, false, 0, 0, 0, 0, 0, TimeSpan.Zero)
+            : new JobProgress(files.Name, true, _done, collector.LinesWritten, _linesAtStart, collector.InputOffsetWritten,
+                _inputLength, collector.FailedLines, time.GetElapsedTime(_startedAt));
+    }
+
+    public async Task<JobResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var input = new FileInfo(files.InputPath);
+        var cut = new CutSettings(options.BatchLines, options.BatchBytes, options.MaxLineBytes);
+        var checkpoint = CheckpointStore.TryLoad(files, input, cut, logger);
+        using var activity = s_activitySource.StartActivity("process file", ActivityKind.Producer);
+        var job = new JobDescriptor(
+            checkpoint?.JobId ?? Guid.NewGuid(), files, input.Length, input.LastWriteTimeUtc, cut,
+            checkpoint?.StartedAt ?? time.GetUtcNow(),
+            checkpoint?.TraceId ?? activity?.TraceId.ToHexString() ?? ActivityTraceId.CreateRandom().ToHexString());
+        LogStart(job, checkpoint);
+
+        await using var output = JobOutput.Open(files, checkpoint);
+        var ledger = new BatchLedger(options.Window);
+        var collector = new ResultCollector(job, output, ledger, checkpoint, options.Window, publisher, time, logger);
+        _inputLength = input.Length;
+        _linesAtStart = checkpoint is null ? 0 : checkpoint.NextLine - 1;
+        _startedAt = time.GetTimestamp();
+        _collector = collector;
+
+        await using var results = await ResultsSubscription.StartAsync(connection, collector, cancellationToken);
+        await PublishAllAsync(job, collector, ledger, checkpoint, cancellationToken);
+        await collector.AllWritten.WaitAsync(cancellationToken);
+        await results.FinishAsync(cancellationToken);
+
+        var completedAt = time.GetUtcNow();
+        var duration = completedAt - job.StartedAt;
+        var lines = collector.LinesWritten;
+        var summary = new JobSummary(
+            files.Name, lines, collector.FailedLines, collector.NextSequence, job.StartedAt, completedAt,
+            (long)duration.TotalMilliseconds, duration.TotalSeconds > 0 ? Math.Round(lines / duration.TotalSeconds, 1) : lines,
+            job.TraceId);
+        await output.CompleteAsync(summary, cancellationToken);
+        _done = true;
+        JobLog.Completed(logger, job.JobId, files.Name, lines, collector.FailedLines, collector.Duplicates);
+        return new JobResult(files, summary);
+    }
+
+    private async Task PublishAllAsync(
+        JobDescriptor job, ResultCollector collector, BatchLedger ledger, JobCheckpoint? checkpoint, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(
+            files.InputPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, useAsync: true);
+        var startOffset = checkpoint?.InputOffset ?? 0;
+        stream.Position = startOffset;
+        var cutter = new BatchCutter(stream, job.Cut, job.JobId, startOffset, checkpoint?.NextSequence ?? 0, checkpoint?.NextLine ?? 1);
+        var properties = new BasicProperties
+        {
+            Persistent = true,
+            ContentType = MessageHeaders.BatchContentType,
+            ReplyTo = collector.Queue,
+            CorrelationId = job.JobId.ToString("N"),
+        };
+
+        var writers = Channel.CreateBounded<MessageWriter>(options.PublishesInFlight);
+        var allWriters = Enumerable.Range(0, options.PublishesInFlight).Select(_ => new MessageWriter()).ToList();
+        allWriters.ForEach(w => writers.Writer.TryWrite(w));
+        var inFlight = new List<Task>(options.PublishesInFlight);
+        try
+        {
+            while (true)
+            {
+                var writer = await writers.Reader.ReadAsync(cancellationToken);
+                var batch = await cutter.CutAsync(writer, cancellationToken);
+                if (batch is null)
+                {
+                    break;
+                }
+                ledger.Record(batch);
+                await collector.WaitForRoomAsync(batch.Sequence, cancellationToken);
+                await ObserveFailuresAsync(inFlight);
+                inFlight.Add(PublishAsync(batch, properties, writer, writers.Writer, cancellationToken));
+            }
+            await Task.WhenAll(inFlight);
+            collector.SetTotal(cutter.NextSequence);
+        }
+        finally
+        {
+            await Task.WhenAll(inFlight).ContinueWith(static _ => { }, TaskScheduler.Default);
+            allWriters.ForEach(w => w.Dispose());
+        }
+    }
+
+    private async Task PublishAsync(
+        CutBatch batch, BasicProperties properties, MessageWriter writer, ChannelWriter<MessageWriter> pool,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _publishRetry.ExecuteAsync(
+                async token => await publisher.PublishAsync(QueueNames.Work, properties, batch.Body, mandatory: true, token),
+                cancellationToken);
+        }
+        finally
+        {
+            pool.TryWrite(writer);
+        }
+    }
+
+    private static async Task ObserveFailuresAsync(List<Task> inFlight)
+    {
+        foreach (var task in inFlight)
+        {
+            if (task.IsFaulted || task.IsCanceled)
+            {
+                await task;
+            }
+        }
+        inFlight.RemoveAll(t => t.IsCompletedSuccessfully);
+    }
+
+    private void LogStart(JobDescriptor job, JobCheckpoint? checkpoint)
+    {
+        if (checkpoint is null)
+        {
+            JobLog.Started(logger, job.JobId, files.Name);
+        }
+        else
+        {
+            JobLog.Resumed(logger, job.JobId, files.Name, checkpoint.NextLine, checkpoint.NextSequence, checkpoint.InputOffset);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using RabbitMQ.Client;
+using Streaming.Messaging.Topology;
+
+namespace Streaming.Producer.Jobs;
+
+/// <summary>
+/// Shows progress on stderr while a publish waits: a line redrawn in place on a terminal, or a plain line every few
+/// seconds otherwise. Says so when no consumer is attached to the work queue.
+/// </summary>
+internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection connection, TimeSpan plainInterval, TimeProvider time)
+{
+    private static readonly TimeSpan s_terminalInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan s_consumerCheckInterval = TimeSpan.FromSeconds(2);
+
+    private readonly bool _terminal = !Console.IsErrorRedirected;
+    private uint? _consumers;
+    private long _lastConsumerCheck;
+    private int _lastWidth;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_terminal ? s_terminalInterval : plainInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await CheckConsumersAsync(cancellationToken);
+                Draw();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped: the command prints the final summary.
+        }
+        if (_terminal && _lastWidth > 0)
+        {
+            Console.Error.Write('\r' + new string(' ', _lastWidth) + '\r');
+        }
+    }
+
+    private void Draw()
+    {
+        var active = jobs.Select(j => j.Progress()).Where(p => p.Started && !p.Done).ToList();
+        if (active.Count == 0)
+        {
+            return;
+        }
+        var waiting = _consumers == 0 ? $" — no consumer is attached to {QueueNames.Work}; start one" : "";
+        if (_terminal)
+        {
+            var line = (active.Count == 1 ? Describe(active[0]) : $"{active.Count} files: " + string.Join(" | ", active.Select(Describe))) + waiting;
+            Console.Error.Write('\r' + line.PadRight(_lastWidth));
+            _lastWidth = line.Length;
+        }
+        else
+        {
+            foreach (var job in active)
+            {
+                Console.Error.WriteLine(Describe(job) + waiting);
+            }
+        }
+    }
+
+    private static string Describe(JobProgress job)
+    {
+        var done = job.LinesWritten;
+        var fraction = job.BytesTotal > 0 ? (double)job.BytesWritten / job.BytesTotal : 0;
+        var estimatedTotal = fraction > 0 ? (long)(done / fraction) : 0;
+        var rate = job.Elapsed.TotalSeconds > 0 ? (done - job.LinesAtStart) / job.Elapsed.TotalSeconds : 0;
+        var remaining = rate > 0 && estimatedTotal > done ? TimeSpan.FromSeconds((estimatedTotal - done) / rate) : (TimeSpan?)null;
+        var text = string.Create(CultureInfo.InvariantCulture,
+            $"{job.Name}: {done:N0} of ~{estimatedTotal:N0} lines ({fraction:P0}), {rate:N0} lines/s");
+        if (remaining is { } eta)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $", ETA {(int)eta.TotalMinutes}:{eta.Seconds:00}");
+        }
+        if (job.FailedLines > 0)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $", {job.FailedLines:N0} failed");
+        }
+        return text;
+    }
+
+    private async Task CheckConsumersAsync(CancellationToken cancellationToken)
+    {
+        if (_consumers is not null && time.GetElapsedTime(_lastConsumerCheck) < s_consumerCheckInterval)
+        {
+            return;
+        }
+        _lastConsumerCheck = time.GetTimestamp();
+        try
+        {
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            var queue = await channel.QueueDeclarePassiveAsync(QueueNames.Work, cancellationToken);
+            _consumers = queue.ConsumerCount;
+            await channel.CloseAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _consumers = null;
+        }
+    }
+}

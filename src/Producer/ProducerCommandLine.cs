@@ -1,0 +1,130 @@
+using System.CommandLine;
+using System.Globalization;
+using Streaming.Messaging.Connection;
+using Streaming.Producer.Jobs;
+
+namespace Streaming.Producer;
+
+/// <summary>
+/// <c>Producer publish &lt;file&gt;... [--wait] [--out &lt;dir&gt;] [--batch-lines N] [--batch-bytes N] [--rabbitmq &lt;uri&gt;]</c>,
+/// turned into configuration overrides and the list of jobs.
+/// </summary>
+internal static class ProducerCommandLine
+{
+    public static readonly Argument<string[]> Files = new("file")
+    {
+        Description = "text files to process; each gives <out>/<name>.out",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    public static readonly Option<bool> Wait = new("--wait")
+    {
+        Description = "collect the results and write <name>.out, <name>.summary.json and <name>.errors.jsonl",
+    };
+
+    public static readonly Option<string> Out = new("--out")
+    {
+        Description = "folder for the outputs (default: each input file's folder)",
+    };
+
+    public static readonly Option<string> BatchLines = new("--batch-lines")
+    {
+        Description = "lines per message at most (default 1000)",
+    };
+
+    public static readonly Option<string> BatchBytes = new("--batch-bytes")
+    {
+        Description = "line bytes per message at most (default 524288); a longer single line travels alone",
+    };
+
+    public static readonly Option<string> RabbitMq = new("--rabbitmq")
+    {
+        Description = $"broker URI (default {RabbitMqOptions.DefaultUri})",
+    };
+
+    public static readonly Command Publish = new("publish", "Process files and, with --wait, write their results.")
+    {
+        Files, Wait, Out, BatchLines, BatchBytes, RabbitMq,
+    };
+
+    public static RootCommand Create() => new("Streaming producer: streams the lines of files through RabbitMQ.")
+    {
+        Publish,
+    };
+
+    /// <summary>Returns the configuration overrides, or null with a one-line error.</summary>
+    public static Dictionary<string, string?>? ToConfiguration(ParseResult result, out string? error)
+    {
+        var overrides = new Dictionary<string, string?>();
+        error = null;
+        if (!TryAddCount(result, BatchLines, 1_000_000, nameof(ProducerOptions.BatchLines), overrides, ref error)
+            || !TryAddCount(result, BatchBytes, ProducerOptions.MaxBatchBytes, nameof(ProducerOptions.BatchBytes), overrides, ref error))
+        {
+            return null;
+        }
+        if (result.GetValue(RabbitMq) is { } uri)
+        {
+            overrides[$"{RabbitMqOptions.SectionName}:{nameof(RabbitMqOptions.Uri)}"] = uri;
+        }
+        return overrides;
+    }
+
+    /// <summary>Checks the input files and the output folder; returns the jobs, or null with a one-line error.</summary>
+    public static List<JobFiles>? ToJobs(ParseResult result, out string? error)
+    {
+        var outDirectory = result.GetValue(Out);
+        if (outDirectory is not null && File.Exists(outDirectory))
+        {
+            error = $"--out '{outDirectory}' is a file, not a folder";
+            return null;
+        }
+        var jobs = new List<JobFiles>();
+        foreach (var file in result.GetValue(Files) ?? [])
+        {
+            if (Directory.Exists(file))
+            {
+                error = $"'{file}' is a folder, not a file";
+                return null;
+            }
+            if (!File.Exists(file))
+            {
+                error = $"input file '{file}' does not exist";
+                return null;
+            }
+            try
+            {
+                using var probe = File.OpenRead(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                error = $"input file '{file}' cannot be read: {ex.Message}";
+                return null;
+            }
+            jobs.Add(new JobFiles(file, outDirectory ?? Path.GetDirectoryName(Path.GetFullPath(file))!));
+        }
+        var clash = jobs.GroupBy(j => j.Output, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (clash is not null)
+        {
+            error = $"two input files would both write '{clash.Key}'";
+            return null;
+        }
+        error = null;
+        return jobs;
+    }
+
+    private static bool TryAddCount(
+        ParseResult result, Option<string> option, int max, string key, Dictionary<string, string?> overrides, ref string? error)
+    {
+        if (result.GetValue(option) is not { } text)
+        {
+            return true;
+        }
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1 || value > max)
+        {
+            error = $"{option.Name} takes a whole number from 1 to {max}, got '{text}'";
+            return false;
+        }
+        overrides[$"{ProducerOptions.SectionName}:{key}"] = value.ToString(CultureInfo.InvariantCulture);
+        return true;
+    }
+}

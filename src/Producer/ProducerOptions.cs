@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Streaming.Producer;
+
+/// <summary>Producer settings. Section <c>Producer</c>; environment <c>Producer__BatchLines</c> etc.</summary>
+public sealed class ProducerOptions
+{
+    public const string SectionName = "Producer";
+
+    public const int MaxBatchBytes = 8 * 1024 * 1024;
+
+    /// <summary>Lines per batch (one message) at most.</summary>
+    [Range(1, 1_000_000)]
+    public int BatchLines { get; set; } = 1000;
+
+    /// <summary>Line bytes per batch at most (a single longer line still travels alone).</summary>
+    [Range(1, MaxBatchBytes)]
+    public int BatchBytes { get; set; } = 512 * 1024;
+
+    /// <summary>A longer line fails with that reason; the file goes on. Messages must stay under the broker's
+    /// max_message_size (16 MiB on RabbitMQ 4.x).</summary>
+    [Range(1, 15 * 1024 * 1024)]
+    public int MaxLineBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>How many batches the producer may run ahead of the first one not yet written (per file).</summary>
+    [Range(1, 100_000)]
+    public int Window { get; set; } = 64;
+
+    /// <summary>Publishes awaiting their confirm at once (per file).</summary>
+    [Range(1, 10_000)]
+    public int PublishesInFlight { get; set; } = 16;
+
+    /// <summary>Files processed at the same time by one <c>publish</c>.</summary>
+    [Range(1, 64)]
+    public int ParallelFiles { get; set; } = 4;
+
+    /// <summary>Seconds between progress lines when stderr is not a terminal.</summary>
+    [Range(1, 3600)]
+    public int ProgressIntervalSeconds { get; set; } = 5;
+}

@@ -1,0 +1,1 @@
+return await Streaming.Producer.ProducerApp.RunAsync(args);
