@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""The idiom Streaming replaces: multiprocessing.Pool.imap over a line generator.
+
+    python3 bench/pool_imap.py PROCESSOR INPUT OUTPUT [--workers N] [--chunksize N]
+
+PROCESSOR is identity, wordcount or sha256[:R], with the same semantics as the Streaming processors, so the output
+must be byte-identical to Streaming's <name>.out.
+"""
+import argparse
+import hashlib
+import multiprocessing
+import re
+
+_WORD_SEPARATORS = re.compile(rb"[ \t\x0b\x0c\r]+")
+_ROUNDS = 1
+
+
+def _strip(line: bytes) -> bytes:
+    if line.endswith(b"\n"):
+        line = line[:-1]
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    return line
+
+
+def identity(line: bytes) -> bytes:
+    return line
+
+
+def wordcount(line: bytes) -> bytes:
+    return str(sum(1 for w in _WORD_SEPARATORS.split(line) if w)).encode()
+
+
+def sha256(line: bytes) -> bytes:
+    digest = line
+    for _ in range(_ROUNDS):
+        digest = hashlib.sha256(digest).digest()
+    return digest.hex().encode()
+
+
+def _init(rounds: int) -> None:
+    global _ROUNDS
+    _ROUNDS = rounds
+
+
+def lines(path: str):
+    with open(path, "rb") as f:
+        for line in f:
+            yield _strip(line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("processor")
+    parser.add_argument("input")
+    parser.add_argument("output")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunksize", type=int, default=1000)
+    args = parser.parse_args()
+    name, _, argument = args.processor.partition(":")
+    function = {"identity": identity, "wordcount": wordcount, "sha256": sha256}[name]
+    rounds = int(argument) if argument else 1
+    with multiprocessing.Pool(args.workers, initializer=_init, initargs=(rounds,)) as pool, open(args.output, "wb") as out:
+        for result in pool.imap(function, lines(args.input), chunksize=args.chunksize):
+            out.write(result)
+            out.write(b"\n")
+
+
+if __name__ == "__main__":
+    main()

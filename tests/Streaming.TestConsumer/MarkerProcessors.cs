@@ -1,0 +1,55 @@
+using System.Buffers;
+using System.Text;
+using Streaming.Consumer.Processors;
+
+namespace Streaming.TestConsumer;
+
+/// <summary>
+/// Test-only processors: identity, except that a line containing the marker kills the process
+/// (<c>failfast:MARKER</c>), throws (<c>throw:MARKER</c>), or takes <c>slow:MS</c> per line.
+/// </summary>
+internal static class MarkerProcessors
+{
+    public static ProcessorCatalog Register(ProcessorCatalog catalog) => catalog
+        .Register("failfast", Marker(static () => Environment.FailFast("test processor hit its poison marker")))
+        .Register("throw", Marker(static () => throw new InvalidOperationException("test processor refused this line")))
+        .Register("slow", (string? argument, out string? error) =>
+        {
+            error = int.TryParse(argument, out var ms) && ms >= 0 ? null : "slow takes milliseconds";
+            return error is null ? () => new Slow(ms) : null;
+        });
+
+    private static LineProcessorDefinition Marker(Action onMarker) => (string? argument, out string? error) =>
+    {
+        if (string.IsNullOrEmpty(argument))
+        {
+            error = "a marker is required";
+            return null;
+        }
+        error = null;
+        var marker = Encoding.UTF8.GetBytes(argument);
+        return () => new OnMarker(marker, onMarker);
+    };
+
+    private sealed class OnMarker(byte[] marker, Action onMarker) : ILineProcessor
+    {
+        public ValueTask ProcessAsync(ReadOnlyMemory<byte> line, IBufferWriter<byte> output, CancellationToken cancellationToken)
+        {
+            if (line.Span.IndexOf(marker) >= 0)
+            {
+                onMarker();
+            }
+            output.Write(line.Span);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class Slow(int milliseconds) : ILineProcessor
+    {
+        public async ValueTask ProcessAsync(ReadOnlyMemory<byte> line, IBufferWriter<byte> output, CancellationToken cancellationToken)
+        {
+            await Task.Delay(milliseconds, cancellationToken);
+            output.Write(line.Span);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+using Streaming.Consumer;
+using Streaming.TestConsumer;
+
+return await ConsumerApp.RunAsync(args, catalog => MarkerProcessors.Register(catalog));
