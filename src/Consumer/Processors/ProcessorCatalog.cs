@@ -15,7 +15,21 @@ public delegate LineProcessorFactory? LineProcessorDefinition(string? argument, 
 /// </summary>
 public sealed partial class ProcessorCatalog
 {
+    /// <summary>The processor a consumer runs when none is given.</summary>
+    public const string DefaultSpec = IdentityProcessor.Name;
+
     private readonly Dictionary<string, LineProcessorDefinition> _definitions = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A catalog of the built-in processors: <c>identity</c> (the default), <c>upper</c>, <c>wordcount</c>,
+    /// <c>sha256[:R]</c> and <c>delay:&lt;ms&gt;</c>.
+    /// </summary>
+    public static ProcessorCatalog CreateDefault() => new ProcessorCatalog()
+        .Register(IdentityProcessor.Name, () => IdentityProcessor.Instance)
+        .Register(UpperProcessor.Name, () => UpperProcessor.Instance)
+        .Register(WordCountProcessor.Name, () => WordCountProcessor.Instance)
+        .Register(Sha256Processor.Name, Sha256Processor.Define)
+        .Register(DelayProcessor.Name, DelayProcessor.Define);
 
     /// <summary>Adds or replaces the processor called <paramref name="name"/>.</summary>
     public ProcessorCatalog Register(string name, LineProcessorDefinition definition)

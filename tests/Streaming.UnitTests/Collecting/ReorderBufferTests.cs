@@ -1,6 +1,5 @@
 using Streaming.Messaging.Contract;
 using Streaming.Producer.Collecting;
-using Xunit;
 
 namespace Streaming.UnitTests.Collecting;
 

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Streaming.Messaging.Contract;
-using Xunit;
 
 namespace Streaming.UnitTests.Contract;
 

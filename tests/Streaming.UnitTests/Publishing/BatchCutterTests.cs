@@ -1,7 +1,6 @@
 using System.Text;
 using Streaming.Messaging.Contract;
 using Streaming.Producer.Publishing;
-using Xunit;
 
 namespace Streaming.UnitTests.Publishing;
 
