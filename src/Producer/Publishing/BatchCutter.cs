@@ -81,14 +81,21 @@ internal sealed class BatchCutter
     /// <summary>True when the next line exists and its raw length is at most <paramref name="budget"/> bytes.</summary>
     private async ValueTask<bool> NextLineFitsAsync(int budget, CancellationToken cancellationToken)
     {
-        await FillAsync(budget + 1, cancellationToken);
         var available = _end - _position;
-        if (available == 0)
+        if (_buffer.AsSpan(_position, Math.Min(available, budget + 1)).IndexOf(NewLine) >= 0)
         {
-            return false;
+            return true;
         }
-        var window = _buffer.AsSpan(_position, Math.Min(available, budget + 1));
-        return window.IndexOf(NewLine) >= 0 || (_endOfInput && available <= budget);
+        if (available <= budget && !_endOfInput)
+        {
+            await FillAsync(budget + 1, cancellationToken);
+            available = _end - _position;
+            if (_buffer.AsSpan(_position, Math.Min(available, budget + 1)).IndexOf(NewLine) >= 0)
+            {
+                return true;
+            }
+        }
+        return _endOfInput && available > 0 && available <= budget;
     }
 
     /// <summary>Appends the next line as an entry; returns its raw length, or -1 at the end of the file.</summary>
