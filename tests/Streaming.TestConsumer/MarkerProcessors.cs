@@ -6,7 +6,7 @@ namespace Streaming.TestConsumer;
 
 /// <summary>
 /// Test-only processors: identity, except that a line containing the marker kills the process
-/// (<c>failfast:MARKER</c>), throws (<c>throw:MARKER</c>), or takes <c>slow:MS</c> per line.
+/// (<c>failfast:MARKER</c>), throws (<c>throw:MARKER</c>), or takes <c>slow:MS</c> (or up to <c>jitter:MS</c>) per line.
 /// </summary>
 internal static class MarkerProcessors
 {
@@ -16,7 +16,12 @@ internal static class MarkerProcessors
         .Register("slow", (string? argument, out string? error) =>
         {
             error = int.TryParse(argument, out var ms) && ms >= 0 ? null : "slow takes milliseconds";
-            return error is null ? () => new Slow(ms) : null;
+            return error is null ? () => new Slow(ms, jitter: false) : null;
+        })
+        .Register("jitter", (string? argument, out string? error) =>
+        {
+            error = int.TryParse(argument, out var ms) && ms >= 1 ? null : "jitter takes milliseconds";
+            return error is null ? () => new Slow(ms, jitter: true) : null;
         });
 
     private static LineProcessorDefinition Marker(Action onMarker) => (string? argument, out string? error) =>
@@ -44,11 +49,14 @@ internal static class MarkerProcessors
         }
     }
 
-    private sealed class Slow(int milliseconds) : ILineProcessor
+    /// <summary>Waits a fixed time, or (jitter) a time from 0 to the maximum that depends on the line's bytes,
+    /// so that batches finish out of order.</summary>
+    private sealed class Slow(int milliseconds, bool jitter) : ILineProcessor
     {
         public async ValueTask ProcessAsync(ReadOnlyMemory<byte> line, IBufferWriter<byte> output, CancellationToken cancellationToken)
         {
-            await Task.Delay(milliseconds, cancellationToken);
+            var wait = jitter ? (int)((uint)HashCode.Combine(line.Length, line.Length > 0 ? line.Span[^1] : 0) % (uint)(milliseconds + 1)) : milliseconds;
+            await Task.Delay(wait, cancellationToken);
             output.Write(line.Span);
         }
     }

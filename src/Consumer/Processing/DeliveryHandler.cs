@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Streaming.Messaging.Contract;
+using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Topology;
 
@@ -171,12 +172,14 @@ internal sealed class DeliveryHandler(
 
     private async Task PublishResultAsync(IChannel channel, BasicDeliverEventArgs delivery, MessageWriter result)
     {
+        FaultInjection.Reach(FaultInjection.ConsumerBeforeResultPublished);
         using (result)
         {
             var properties = new BasicProperties { Persistent = true, ContentType = MessageHeaders.ResultContentType };
             // Not mandatory: when the job's results queue is gone the job is finished, and the result is not needed.
             await publisher.PublishAsync(delivery.BasicProperties.ReplyTo!, properties, result.WrittenMemory, mandatory: false, _abort.Token);
         }
+        FaultInjection.Reach(FaultInjection.ConsumerAfterResultConfirmed);
         await AckAsync(channel, delivery);
     }
 

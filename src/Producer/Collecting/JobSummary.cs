@@ -10,7 +10,8 @@ internal sealed record JobSummary(
     DateTimeOffset CompletedAt,
     long DurationMs,
     double LinesPerSecond,
-    string TraceId);
+    string TraceId,
+    long DuplicatesDropped);
 
 /// <summary>One line of <c>&lt;name&gt;.errors.jsonl</c>.</summary>
 internal sealed record LineError(long Line, string Error);

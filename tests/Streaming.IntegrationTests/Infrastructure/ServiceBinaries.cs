@@ -62,6 +62,7 @@ public static class ServiceBinaries
         if (root is not null)
         {
             yield return Path.Combine(root, "src", assemblyName, "bin", Configuration, TargetFramework, assemblyName + ".dll");
+            yield return Path.Combine(root, "tests", assemblyName, "bin", Configuration, TargetFramework, assemblyName + ".dll");
         }
     }
 

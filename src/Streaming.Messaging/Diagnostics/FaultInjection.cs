@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Streaming.Messaging.Diagnostics;
+
+/// <summary>
+/// Deterministic crash points for fault tests: with <c>STREAMING_FAULT_POINT=&lt;point&gt;[@N]</c> in its environment,
+/// a service kills itself with SIGKILL the Nth time (default the first) it reaches that point — exactly what a
+/// <c>kill -9</c> at that moment would do. Without the variable, <see cref="Reach"/> costs one comparison.
+/// </summary>
+public static class FaultInjection
+{
+    public const string EnvironmentVariable = "STREAMING_FAULT_POINT";
+
+    /// <summary>A consumer published a result and got its confirm, but has not acked the batch yet.</summary>
+    public const string ConsumerAfterResultConfirmed = "consumer.after-result-confirmed";
+
+    /// <summary>A consumer received a batch and has not published its result yet.</summary>
+    public const string ConsumerBeforeResultPublished = "consumer.before-result-published";
+
+    private static readonly (string Point, int Hit)? s_armed = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
+    private static int s_hits;
+
+    public static void Reach(string point)
+    {
+        if (s_armed is not { } armed || armed.Point != point)
+        {
+            return;
+        }
+        if (Interlocked.Increment(ref s_hits) == armed.Hit)
+        {
+            Console.Error.WriteLine($"fault injection: killing this process at {point} (hit {armed.Hit})");
+            Console.Error.Flush();
+            Process.GetCurrentProcess().Kill();
+        }
+    }
+
+    private static (string, int)? Parse(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        var at = value.IndexOf('@', StringComparison.Ordinal);
+        return at < 0
+            ? (value, 1)
+            : (value[..at], int.Parse(value[(at + 1)..], NumberStyles.None, CultureInfo.InvariantCulture));
+    }
+}
