@@ -1,0 +1,145 @@
+using Streaming.IntegrationTests.Infrastructure;
+
+namespace Streaming.IntegrationTests.Cli;
+
+/// <summary>Usage errors need no broker: each must be one clear line on stderr and exit code 2, before any connection.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private static readonly TimeSpan s_exit = TimeSpan.FromSeconds(30);
+    private readonly string _directory = Directory.CreateTempSubdirectory("streaming-cli-").FullName;
+
+    // Nothing listens there: a command that wrongly tried to connect would not exit 2 at once.
+    private static readonly string s_deadBroker = $"amqp://guest:guest@127.0.0.1:{FreePorts.Pick()}/";
+
+    public static TheoryData<string[]> BadProducerUsage => new()
+    {
+        Array.Empty<string>(),
+        new[] { "bogus" },
+        new[] { "publish" },
+        new[] { "publish", "--wait" },
+        new[] { "publish", "{missing}", "--wait" },
+        new[] { "publish", "{dir}", "--wait" },
+        new[] { "publish", "{file}", "--wait", "--batch-lines", "0" },
+        new[] { "publish", "{file}", "--wait", "--batch-lines", "-5" },
+        new[] { "publish", "{file}", "--wait", "--batch-lines", "1.5" },
+        new[] { "publish", "{file}", "--wait", "--batch-lines", "abc" },
+        new[] { "publish", "{file}", "--wait", "--batch-lines", "1000001" },
+        new[] { "publish", "{file}", "--wait", "--batch-bytes", "0" },
+        new[] { "publish", "{file}", "--wait", "--batch-bytes", "+7" },
+        new[] { "publish", "{file}", "--wait", "--batch-lines" },
+        new[] { "publish", "{file}", "--wait", "--out", "{file}" },
+        new[] { "publish", "{file}", "--wait", "--rabbitmq", "http://example/" },
+        new[] { "publish", "{file}", "--wait", "--rabbitmq", "not a uri" },
+        new[] { "publish", "{file}", "--wait", "--unknown-flag" },
+        new[] { "publish", "{file}", "{file}", "--wait" },
+        new[] { "publish", "{file}" },
+    };
+
+    public static TheoryData<string[]> BadConsumerUsage => new()
+    {
+        new[] { "--processor", "nope" },
+        new[] { "--processor", "sha256:0" },
+        new[] { "--processor", "sha256:1000001" },
+        new[] { "--processor", "sha256:x" },
+        new[] { "--processor", "delay" },
+        new[] { "--processor", "delay:60001" },
+        new[] { "--processor", "identity:1" },
+        new[] { "--prefetch", "0" },
+        new[] { "--prefetch", "65536" },
+        new[] { "--prefetch", "two" },
+        new[] { "--concurrency", "0" },
+        new[] { "--concurrency", "-1" },
+        new[] { "--rabbitmq", "ftp://host/" },
+        new[] { "extra-argument" },
+        new[] { "--nope" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadProducerUsage))]
+    public async Task Producer_BadUsage_ExitsTwoWithOneLineOnStderr(string[] arguments)
+    {
+        var file = Path.Combine(_directory, "input.txt");
+        await File.WriteAllTextAsync(file, "x\n");
+        var resolved = arguments.Select(a => a.Replace("{file}", file, StringComparison.Ordinal)
+            .Replace("{missing}", Path.Combine(_directory, "missing.txt"), StringComparison.Ordinal)
+            .Replace("{dir}", _directory, StringComparison.Ordinal)).ToList();
+        if (!resolved.Contains("--rabbitmq"))
+        {
+            resolved.AddRange(["--rabbitmq", s_deadBroker]);
+        }
+        await using var producer = ServiceProcess.StartProducer(resolved);
+
+        var code = await producer.WaitForExitAsync(s_exit);
+
+        Assert.True(code == 2, producer.Describe());
+        AssertOneClearLine(producer.StandardError);
+    }
+
+    [Theory]
+    [MemberData(nameof(BadConsumerUsage))]
+    public async Task Consumer_BadUsage_ExitsTwoBeforeTouchingTheBroker(string[] arguments)
+    {
+        var withBroker = arguments.Contains("--rabbitmq") ? arguments : [.. arguments, "--rabbitmq", s_deadBroker];
+        await using var consumer = ServiceProcess.StartConsumer(withBroker);
+
+        var code = await consumer.WaitForExitAsync(s_exit);
+
+        Assert.True(code == 2, consumer.Describe());
+        AssertOneClearLine(consumer.StandardError);
+    }
+
+    [Theory]
+    [InlineData("Consumer__Prefetch", "0")]
+    [InlineData("Consumer__Prefetch", "lots")]
+    [InlineData("Consumer__Processor", "sha256:-2")]
+    [InlineData("RabbitMq__Uri", "nonsense")]
+    public async Task Consumer_BadConfiguration_ExitsTwo(string variable, string value)
+    {
+        await using var consumer = ServiceProcess.StartConsumer([], new Dictionary<string, string?> { [variable] = value });
+
+        var code = await consumer.WaitForExitAsync(s_exit);
+
+        Assert.True(code == 2, consumer.Describe());
+        AssertOneClearLine(consumer.StandardError);
+    }
+
+    [Fact]
+    public async Task Producer_UnreachableBroker_ExitsThreeAfterRetriesWithoutShowingThePassword()
+    {
+        var file = Path.Combine(_directory, "input.txt");
+        await File.WriteAllTextAsync(file, "x\n");
+        var uri = $"amqp://user:s3cret-password@127.0.0.1:{FreePorts.Pick()}/";
+        var fast = new Dictionary<string, string?> { ["RabbitMq__ConnectTimeoutSeconds"] = "3" };
+        await using var producer = ServiceProcess.StartProducer(["publish", file, "--wait", "--rabbitmq", uri], fast);
+
+        var code = await producer.WaitForExitAsync(s_exit);
+
+        Assert.True(code == 3, producer.Describe());
+        Assert.DoesNotContain("s3cret-password", producer.StandardError + producer.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("could not be reached", producer.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Producer_Help_ExitsZeroAndListsTheOptions()
+    {
+        await using var producer = ServiceProcess.StartProducer(["publish", "--help"]);
+
+        var code = await producer.WaitForExitAsync(s_exit);
+
+        Assert.Equal(0, code);
+        foreach (var option in new[] { "--wait", "--out", "--batch-lines", "--batch-bytes", "--rabbitmq" })
+        {
+            Assert.Contains(option, producer.StandardOutput, StringComparison.Ordinal);
+        }
+    }
+
+    private static void AssertOneClearLine(string stderr)
+    {
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one line on stderr, got:\n{stderr}");
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", stderr, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}

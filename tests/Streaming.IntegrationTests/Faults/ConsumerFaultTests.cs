@@ -1,0 +1,106 @@
+using System.Text;
+using Streaming.IntegrationTests.Infrastructure;
+using Streaming.IntegrationTests.Pipeline;
+using Streaming.Messaging.Diagnostics;
+
+namespace Streaming.IntegrationTests.Faults;
+
+[Collection(BrokerCollection.Name)]
+public sealed class ConsumerFaultTests(RabbitMqBroker broker)
+{
+    private static readonly TimeSpan s_run = TimeSpan.FromSeconds(180);
+
+    [Fact]
+    public async Task PublishWait_OneOfTwoConsumersKilledMidFile_OutputUnchanged()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var content = EdgeCaseInput.Create(fillerLines: 20_000);
+        var input = pipeline.WriteInput("victim.txt", content);
+        var doomed = await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "20"]);
+        await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "20"]);
+
+        var producer = pipeline.StartPublish([input], "--batch-lines", "50");
+        await WaitForOutputBytesAsync(input + ".out.partial", content.Length / 4, TimeSpan.FromSeconds(60));
+        doomed.Kill();
+        var code = await producer.WaitForExitAsync(s_run);
+
+        Assert.True(code == 0, producer.Describe());
+        Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(input + ".out"));
+    }
+
+    [Fact]
+    public async Task PublishWait_ConsumerKilledAfterResultConfirmedBeforeAck_DuplicateIsDropped()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var content = EdgeCaseInput.Create(fillerLines: 2000);
+        var input = pipeline.WriteInput("twice.txt", content);
+        var crashAfterThirdResult = new Dictionary<string, string?>
+        {
+            [FaultInjection.EnvironmentVariable] = FaultInjection.ConsumerAfterResultConfirmed + "@3",
+        };
+        var doomed = await pipeline.StartConsumerAsync("identity", environment: crashAfterThirdResult, extra: ["--prefetch", "1"]);
+
+        var producer = pipeline.StartPublish([input], "--batch-lines", "100");
+        Assert.NotEqual(0, await doomed.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("fault injection", doomed.StandardError, StringComparison.Ordinal);
+        await pipeline.StartConsumerAsync("identity");
+        var code = await producer.WaitForExitAsync(s_run);
+
+        Assert.True(code == 0, producer.Describe());
+        Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(input + ".out"));
+        Assert.True(TestPipeline.ReadSummary(input).GetProperty("duplicatesDropped").GetInt64() >= 1,
+            "the batch whose ack was lost must have been processed twice, and its second result dropped");
+    }
+
+    [Fact]
+    public async Task PublishWait_PoisonLineKillsEveryConsumer_FailsAloneAndItsNeighboursSucceed()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var lines = Enumerable.Range(1, 2000).Select(i => i == 1234 ? "line 1234 POISON" : $"line {i}").ToList();
+        var input = pipeline.WriteInput("poisoned.txt", Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"));
+        await using var fleet = new ConsumerSupervisor(pipeline, 2, "failfast:POISON", TestPipeline.TestConsumer);
+        fleet.Start();
+
+        var (code, producer) = await pipeline.PublishAsync(input, s_run, "--batch-lines", "64");
+
+        Assert.True(code == 1, producer.Describe());
+        var expected = string.Concat(lines.Select(l => (l.Contains("POISON", StringComparison.Ordinal) ? "" : l) + "\n"));
+        Assert.Equal(expected, File.ReadAllText(input + ".out"));
+        var error = Assert.Single(TestPipeline.ReadErrors(input));
+        Assert.Equal(1234, error.Line);
+        Assert.Contains("poison", error.Error, StringComparison.Ordinal);
+        Assert.True(fleet.Restarts >= 2, $"the poison line should have killed consumers, restarts: {fleet.Restarts}");
+    }
+
+    [Fact]
+    public async Task Consumer_SigtermWithWorkInProgress_ExitsZeroWithinThirtySecondsAndLosesNothing()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var content = EdgeCaseInput.Create(fillerLines: 3000);
+        var input = pipeline.WriteInput("drain.txt", content);
+        var leaving = await pipeline.StartConsumerAsync("slow:20", TestPipeline.TestConsumer, extra: ["--concurrency", "10", "--prefetch", "4"]);
+
+        var producer = pipeline.StartPublish([input], "--batch-lines", "100");
+        await WaitForOutputBytesAsync(input + ".out.partial", 1, TimeSpan.FromSeconds(60));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        leaving.Terminate();
+        var exit = await leaving.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var stoppedIn = clock.Elapsed;
+        await pipeline.StartConsumerAsync("identity");
+        var code = await producer.WaitForExitAsync(s_run);
+
+        Assert.True(exit == 0, leaving.Describe());
+        Assert.True(stoppedIn < TimeSpan.FromSeconds(30), $"stopped in {stoppedIn}");
+        Assert.True(code == 0, producer.Describe());
+        Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(input + ".out"));
+    }
+
+    private static async Task WaitForOutputBytesAsync(string path, long bytes, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!File.Exists(path) || new FileInfo(path).Length < bytes)
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+    }
+}
