@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using Streaming.Messaging.Connection;
+using Streaming.Messaging.Hosting;
 
 namespace Streaming.Consumer;
 
@@ -44,8 +44,8 @@ internal static class ConsumerCommandLine
         {
             overrides[$"{ConsumerOptions.SectionName}:{nameof(ConsumerOptions.Processor)}"] = processor;
         }
-        if (!TryAddCount(result, s_prefetch, ushort.MaxValue, nameof(ConsumerOptions.Prefetch), overrides, ref error)
-            || !TryAddCount(result, s_concurrency, 100_000, nameof(ConsumerOptions.Concurrency), overrides, ref error))
+        if (!CountOption.TryAdd(result, s_prefetch, ushort.MaxValue, $"{ConsumerOptions.SectionName}:{nameof(ConsumerOptions.Prefetch)}", overrides, out error)
+            || !CountOption.TryAdd(result, s_concurrency, 100_000, $"{ConsumerOptions.SectionName}:{nameof(ConsumerOptions.Concurrency)}", overrides, out error))
         {
             return null;
         }
@@ -56,19 +56,4 @@ internal static class ConsumerCommandLine
         return overrides;
     }
 
-    private static bool TryAddCount(
-        ParseResult result, Option<string> option, int max, string key, Dictionary<string, string?> overrides, ref string? error)
-    {
-        if (result.GetValue(option) is not { } text)
-        {
-            return true;
-        }
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1 || value > max)
-        {
-            error = $"{option.Name} takes a whole number from 1 to {max}, got '{text}'";
-            return false;
-        }
-        overrides[$"{ConsumerOptions.SectionName}:{key}"] = value.ToString(CultureInfo.InvariantCulture);
-        return true;
-    }
 }

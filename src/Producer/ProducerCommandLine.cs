@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using Streaming.Messaging.Connection;
+using Streaming.Messaging.Hosting;
 using Streaming.Producer.Jobs;
 
 namespace Streaming.Producer;
@@ -57,8 +57,8 @@ internal static class ProducerCommandLine
     {
         var overrides = new Dictionary<string, string?>();
         error = null;
-        if (!TryAddCount(result, BatchLines, 1_000_000, nameof(ProducerOptions.BatchLines), overrides, ref error)
-            || !TryAddCount(result, BatchBytes, ProducerOptions.MaxBatchBytes, nameof(ProducerOptions.BatchBytes), overrides, ref error))
+        if (!CountOption.TryAdd(result, BatchLines, 1_000_000, $"{ProducerOptions.SectionName}:{nameof(ProducerOptions.BatchLines)}", overrides, out error)
+            || !CountOption.TryAdd(result, BatchBytes, ProducerOptions.MaxBatchBytes, $"{ProducerOptions.SectionName}:{nameof(ProducerOptions.BatchBytes)}", overrides, out error))
         {
             return null;
         }
@@ -112,19 +112,4 @@ internal static class ProducerCommandLine
         return jobs;
     }
 
-    private static bool TryAddCount(
-        ParseResult result, Option<string> option, int max, string key, Dictionary<string, string?> overrides, ref string? error)
-    {
-        if (result.GetValue(option) is not { } text)
-        {
-            return true;
-        }
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1 || value > max)
-        {
-            error = $"{option.Name} takes a whole number from 1 to {max}, got '{text}'";
-            return false;
-        }
-        overrides[$"{ProducerOptions.SectionName}:{key}"] = value.ToString(CultureInfo.InvariantCulture);
-        return true;
-    }
 }

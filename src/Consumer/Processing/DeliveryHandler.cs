@@ -83,17 +83,7 @@ internal sealed class DeliveryHandler(
             await HandBackAsync(channel, delivery, QueueNames.Work);
             return;
         }
-        await gate.EnterSharedAsync(_abort.Token);
-        MessageWriter result;
-        try
-        {
-            result = await processor.ProcessAsync(batch, _abort.Token);
-        }
-        finally
-        {
-            gate.ExitShared();
-        }
-        await PublishResultAsync(channel, delivery, result);
+        await ProcessAndReplyAsync(channel, delivery, batch, alone: false);
     }
 
     private async Task HandleQuarantineCoreAsync(IChannel channel, BasicDeliverEventArgs delivery)
@@ -125,7 +115,13 @@ internal sealed class DeliveryHandler(
             await HandBackAsync(channel, delivery, QueueNames.Quarantine);
             return;
         }
-        await gate.EnterExclusiveAsync(_abort.Token);
+        await ProcessAndReplyAsync(channel, delivery, batch, alone: true);
+    }
+
+    /// <summary>Processes the batch (alone: with no other batch in work), publishes its result, then acks.</summary>
+    private async Task ProcessAndReplyAsync(IChannel channel, BasicDeliverEventArgs delivery, LineBatch batch, bool alone)
+    {
+        await (alone ? gate.EnterExclusiveAsync(_abort.Token) : gate.EnterSharedAsync(_abort.Token));
         MessageWriter result;
         try
         {
@@ -133,7 +129,14 @@ internal sealed class DeliveryHandler(
         }
         finally
         {
-            gate.ExitExclusive();
+            if (alone)
+            {
+                gate.ExitExclusive();
+            }
+            else
+            {
+                gate.ExitShared();
+            }
         }
         await PublishResultAsync(channel, delivery, result);
     }
@@ -221,17 +224,7 @@ internal sealed class DeliveryHandler(
     private async Task DeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery, string queue, string reason)
     {
         ConsumerLog.DeadLettered(logger, queue, reason);
-        var properties = new BasicProperties
-        {
-            Persistent = true,
-            ContentType = delivery.BasicProperties.ContentType,
-            Headers = new Dictionary<string, object?>
-            {
-                [MessageHeaders.DeadLetterReason] = reason,
-                [MessageHeaders.DeadLetterSource] = queue,
-            },
-        };
-        await publisher.PublishAsync(QueueNames.Dead, properties, delivery.Body, mandatory: true, _abort.Token);
+        await DeadLetters.PublishAsync(publisher, delivery.Body, delivery.BasicProperties.ContentType, queue, reason, _abort.Token);
         await AckAsync(channel, delivery);
     }
 

@@ -246,16 +246,6 @@ internal sealed class ResultCollector(
     private async Task DeadLetterAsync(BasicDeliverEventArgs delivery, string reason)
     {
         CollectorLog.DeadLettered(logger, Queue, reason);
-        var properties = new BasicProperties
-        {
-            Persistent = true,
-            ContentType = delivery.BasicProperties.ContentType,
-            Headers = new Dictionary<string, object?>
-            {
-                [MessageHeaders.DeadLetterReason] = reason,
-                [MessageHeaders.DeadLetterSource] = Queue,
-            },
-        };
-        await publisher.PublishAsync(QueueNames.Dead, properties, delivery.Body, mandatory: true, CancellationToken.None);
+        await DeadLetters.PublishAsync(publisher, delivery.Body, delivery.BasicProperties.ContentType, Queue, reason, CancellationToken.None);
     }
 }

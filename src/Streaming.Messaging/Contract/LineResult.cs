@@ -28,22 +28,7 @@ public sealed class LineResult
     /// <summary>Decodes <paramref name="body"/> without copying it; throws <see cref="MessageFormatException"/> only.</summary>
     public static LineResult Decode(ReadOnlyMemory<byte> body, int maxLineBytes)
     {
-        var span = body.Span;
-        var header = WireFormat.ReadHeader(span, MessageKind.Result);
-        if ((long)header.PartCount * 5 > span.Length - WireFormat.HeaderSize)
-        {
-            throw new MessageFormatException($"{header.PartCount} lines cannot fit in {span.Length} bytes");
-        }
-        var lines = new LineSlice[header.PartCount];
-        var position = WireFormat.HeaderSize;
-        for (var i = 0; i < lines.Length; i++)
-        {
-            lines[i] = LineBatch.ReadEntry(span, ref position, maxLineBytes, i, static s => s is LineStatus.Ok or LineStatus.Failed);
-        }
-        if (position != span.Length)
-        {
-            throw new MessageFormatException($"{span.Length - position} trailing bytes after the last line");
-        }
+        var lines = WireFormat.ReadEntries(body.Span, MessageKind.Result, maxLineBytes, out var header);
         return new LineResult(header, body, lines);
     }
 }

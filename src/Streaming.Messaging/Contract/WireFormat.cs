@@ -57,6 +57,44 @@ internal static class WireFormat
         return header;
     }
 
+    /// <summary>Reads the header and every entry (flag u8 | length u32 | bytes), checking each against the body.</summary>
+    public static LineSlice[] ReadEntries(ReadOnlySpan<byte> span, MessageKind kind, int maxLineBytes, out BatchHeader header)
+    {
+        header = ReadHeader(span, kind);
+        // Each line needs at least 5 bytes of framing, so a lying count cannot make us allocate past the body.
+        if ((long)header.PartCount * 5 > span.Length - HeaderSize)
+        {
+            throw new MessageFormatException($"{header.PartCount} lines cannot fit in {span.Length} bytes");
+        }
+        var lines = new LineSlice[header.PartCount];
+        var position = HeaderSize;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (span.Length - position < 5)
+            {
+                throw new MessageFormatException($"line {i} is truncated");
+            }
+            var flag = span[position];
+            if (flag > (kind == MessageKind.Batch ? LineFlag.OverLimit : LineStatus.Failed))
+            {
+                throw new MessageFormatException($"line {i} has unknown flag {flag}");
+            }
+            var length = BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 1)..]);
+            position += 5;
+            if (length > (uint)maxLineBytes || length > (uint)(span.Length - position))
+            {
+                throw new MessageFormatException($"line {i} claims {length} bytes, more than the message or limit allows");
+            }
+            lines[i] = new LineSlice(position, (int)length, flag);
+            position += (int)length;
+        }
+        if (position != span.Length)
+        {
+            throw new MessageFormatException($"{span.Length - position} trailing bytes after the last line");
+        }
+        return lines;
+    }
+
     private static void Validate(in BatchHeader h)
     {
         if (h.Sequence < 0)

@@ -1,0 +1,25 @@
+using RabbitMQ.Client;
+using Streaming.Messaging.Topology;
+
+namespace Streaming.Messaging.Publishing;
+
+/// <summary>Puts a message a service cannot use on <c>streaming.dead</c>, with why and where it came from.</summary>
+public static class DeadLetters
+{
+    public static Task PublishAsync(
+        ConfirmingPublisher publisher, ReadOnlyMemory<byte> body, string? contentType, string sourceQueue, string reason,
+        CancellationToken cancellationToken)
+    {
+        var properties = new BasicProperties
+        {
+            Persistent = true,
+            ContentType = contentType,
+            Headers = new Dictionary<string, object?>
+            {
+                [MessageHeaders.DeadLetterReason] = reason,
+                [MessageHeaders.DeadLetterSource] = sourceQueue,
+            },
+        };
+        return publisher.PublishAsync(QueueNames.Dead, properties, body, mandatory: true, cancellationToken);
+    }
+}
