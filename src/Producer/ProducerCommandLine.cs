@@ -29,12 +29,12 @@ internal static class ProducerCommandLine
 
     public static readonly Option<string> BatchLines = new("--batch-lines")
     {
-        Description = "lines per message at most (default 1000)",
+        Description = "lines per message at most (default 10000)",
     };
 
     public static readonly Option<string> BatchBytes = new("--batch-bytes")
     {
-        Description = "line bytes per message at most (default 524288); a longer single line travels alone",
+        Description = "line bytes per message at most (default 1048576); a longer single line travels alone",
     };
 
     public static readonly Option<string> RabbitMq = new("--rabbitmq")

@@ -11,11 +11,11 @@ public sealed class ProducerOptions
 
     /// <summary>Lines per batch (one message) at most.</summary>
     [Range(1, 1_000_000)]
-    public int BatchLines { get; set; } = 1000;
+    public int BatchLines { get; set; } = 10_000;
 
     /// <summary>Line bytes per batch at most (a single longer line still travels alone).</summary>
     [Range(1, MaxBatchBytes)]
-    public int BatchBytes { get; set; } = 512 * 1024;
+    public int BatchBytes { get; set; } = 1024 * 1024;
 
     /// <summary>A longer line fails with that reason; the file goes on. Messages must stay under the broker's
     /// max_message_size (16 MiB on RabbitMQ 4.x).</summary>
@@ -24,11 +24,11 @@ public sealed class ProducerOptions
 
     /// <summary>How many batches the producer may run ahead of the first one not yet written (per file).</summary>
     [Range(1, 100_000)]
-    public int Window { get; set; } = 64;
+    public int Window { get; set; } = 32;
 
     /// <summary>Publishes awaiting their confirm at once (per file).</summary>
     [Range(1, 10_000)]
-    public int PublishesInFlight { get; set; } = 16;
+    public int PublishesInFlight { get; set; } = 8;
 
     /// <summary>Files processed at the same time by one <c>publish</c>.</summary>
     [Range(1, 64)]

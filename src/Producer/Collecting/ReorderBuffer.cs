@@ -1,3 +1,4 @@
+using System.Buffers;
 using Streaming.Messaging.Contract;
 
 namespace Streaming.Producer.Collecting;
@@ -11,7 +12,7 @@ internal sealed class ReorderBuffer
 
     public bool Contains(long sequence) => _pending.ContainsKey(sequence);
 
-    /// <summary>Keeps a copy of <paramref name="result"/>; false when it duplicates what is held.</summary>
+    /// <summary>Keeps a pooled copy of <paramref name="result"/> (released with the batch); false when it duplicates what is held.</summary>
     public bool Add(LineResult result, int maxLineBytes)
     {
         var header = result.Header;
@@ -20,8 +21,19 @@ internal sealed class ReorderBuffer
             pending = new PendingBatch(header.BatchLineCount);
             _pending.Add(header.Sequence, pending);
         }
-        var copy = LineResult.Decode(result.Body.ToArray(), maxLineBytes);
-        return pending.TryAdd(copy);
+        var rented = ArrayPool<byte>.Shared.Rent(result.Body.Length);
+        result.Body.Span.CopyTo(rented);
+        LineResult copy;
+        try
+        {
+            copy = LineResult.Decode(rented.AsMemory(0, result.Body.Length), maxLineBytes);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+            throw;
+        }
+        return pending.TryAdd(copy, rented);
     }
 
     public bool TryTakeComplete(long sequence, out PendingBatch batch)

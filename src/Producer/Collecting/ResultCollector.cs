@@ -195,6 +195,7 @@ internal sealed class ResultCollector(
             {
                 Write(part);
             }
+            pending.Release();
             ledger.TryGet(_nextSequence, out var completed);
             Advance(completed);
         }
