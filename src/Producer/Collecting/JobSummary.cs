@@ -11,7 +11,8 @@ internal sealed record JobSummary(
     long DurationMs,
     double LinesPerSecond,
     string TraceId,
-    long DuplicatesDropped);
+    long DuplicatesDropped,
+    long ResultsDropped);
 
 /// <summary>One line of <c>&lt;name&gt;.errors.jsonl</c>.</summary>
 internal sealed record LineError(long Line, string Error);

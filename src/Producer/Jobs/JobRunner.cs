@@ -94,7 +94,7 @@ internal sealed class JobRunner(
         var summary = new JobSummary(
             files.Name, lines, collector.FailedLines, collector.NextSequence, job.StartedAt, completedAt,
             (long)duration.TotalMilliseconds, duration.TotalSeconds > 0 ? Math.Round(lines / duration.TotalSeconds, 1) : lines,
-            job.TraceId, collector.Duplicates);
+            job.TraceId, collector.Duplicates, collector.Dropped);
         await output.CompleteAsync(summary, cancellationToken);
         _done = true;
         JobLog.Completed(logger, job.JobId, files.Name, lines, collector.FailedLines, collector.Duplicates);

@@ -39,6 +39,57 @@ public sealed class HostileInputTests(RabbitMqBroker broker)
         Assert.Contains(reasons, r => r.Contains("malformed batch", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Collector_GarbageAndForeignResultsOnItsQueue_DeadLettersOrDropsThemAndTheOutputIsExact()
+    {
+        if (!broker.CanControl)
+        {
+            return; // finding the job's results queue needs rabbitmqctl; an external broker does not offer it
+        }
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var content = EdgeCaseInput.Create(fillerLines: 500);
+        var input = pipeline.WriteInput("target.txt", content);
+        var producer = pipeline.StartPublish([input], "--batch-lines", "50");
+        var resultsQueue = await FindResultsQueueAsync(new Uri(pipeline.Uri).AbsolutePath.TrimStart('/'));
+        using var foreign = new MessageWriter();
+        foreign.WriteEntry(LineStatus.Ok, "not yours"u8);
+        var foreignJob = foreign.Complete(MessageKind.Result, new BatchHeader(Guid.NewGuid(), 0, 1, 1, 0, 1)).ToArray();
+        byte[][] malformed = [[], [1, 2, 3], "{\"result\": 1}"u8.ToArray(), foreignJob[..^2]];
+        await using (var connection = await new ConnectionFactory { Uri = new Uri(pipeline.Uri) }.CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
+        {
+            foreach (var body in malformed.Append(foreignJob))
+            {
+                await channel.BasicPublishAsync("", resultsQueue, true, new BasicProperties { Persistent = true }, body);
+            }
+        }
+        await pipeline.StartConsumerAsync("identity");
+
+        var code = await producer.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.True(code == 0, producer.Describe());
+        Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(input + ".out"));
+        Assert.True(TestPipeline.ReadSummary(input).GetProperty("resultsDropped").GetInt64() >= 1);
+        var reasons = await DrainDeadLettersAsync(pipeline.Uri, malformed.Length);
+        Assert.All(reasons, r => Assert.Contains("malformed result", r, StringComparison.Ordinal));
+    }
+
+    private async Task<string> FindResultsQueueAsync(string vhost)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var listing = await broker.RabbitMqCtlAsync("list_queues", "-q", "-p", vhost, "name");
+            var queue = listing.Split('\n', StringSplitOptions.TrimEntries)
+                .FirstOrDefault(q => q.StartsWith(QueueNames.ResultsPrefix, StringComparison.Ordinal));
+            if (queue is not null)
+            {
+                return queue;
+            }
+            await Task.Delay(200, deadline.Token);
+        }
+    }
+
     private static List<(byte[] Body, string? ReplyTo)> Garbage()
     {
         var results = QueueNames.ResultsFor(Guid.NewGuid());
