@@ -84,6 +84,14 @@ internal sealed class PublishCommand(
                 $"Producer: lost the broker and could not get it back ({UriMasking.Mask(ex.Message)}); run the same command again to resume");
             return ExitBrokerUnreachable;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A job that cannot go on (an unwritable output folder, a vanished input) keeps its checkpoint.
+            await stopProgress.CancelAsync();
+            await progress;
+            await Console.Error.WriteLineAsync($"Producer: {UriMasking.Mask(ex.Message)}; run the same command again to resume");
+            return ExitLinesFailed;
+        }
         finally
         {
             await stopProgress.CancelAsync();

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Streaming.IntegrationTests.Infrastructure;
+using Streaming.IntegrationTests.Pipeline;
+
+namespace Streaming.IntegrationTests.Faults;
+
+[Collection(BrokerCollection.Name)]
+public sealed class ProducerResumeTests(RabbitMqBroker broker)
+{
+    [Fact]
+    public async Task PublishWait_ProducerKilledMidFileThenRunAgain_ResumesFromTheCheckpointWithExactOutput()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var content = EdgeCaseInput.Create(fillerLines: 12_000);
+        var input = pipeline.WriteInput("resumed.txt", content);
+        await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "20"]);
+        await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "20"]);
+
+        var first = pipeline.StartPublish([input], "--batch-lines", "100");
+        var checkpointLine = await WaitForCheckpointAsync(input, minimumLine: 2000, TimeSpan.FromSeconds(90));
+        first.Kill();
+        await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        var verbose = new Dictionary<string, string?> { ["Logging__LogLevel__Default"] = "Information" };
+        var second = pipeline.StartPublish([input], verbose, "--batch-lines", "100");
+        var code = await second.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.True(code == 0, second.Describe());
+        Assert.Contains("resumes at line", second.StandardError, StringComparison.Ordinal);
+        Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(input + ".out"));
+        Assert.True(checkpointLine > 1);
+        Assert.False(File.Exists(input + ".checkpoint.json"));
+    }
+
+    private static async Task<long> WaitForCheckpointAsync(string input, long minimumLine, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            try
+            {
+                var checkpoint = JsonDocument.Parse(await File.ReadAllBytesAsync(input + ".checkpoint.json", deadline.Token));
+                var nextLine = checkpoint.RootElement.GetProperty("nextLine").GetInt64();
+                if (nextLine >= minimumLine)
+                {
+                    return nextLine;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or JsonException)
+            {
+                // Not written yet, or being replaced.
+            }
+            await Task.Delay(50, deadline.Token);
+        }
+    }
+}
