@@ -93,8 +93,8 @@ internal sealed class DeliveryHandler(
             return;
         }
         var header = batch.Header;
-        var returns = PreviousDeliveries(delivery);
-        if (returns >= 1 && header.PartCount > 1)
+        var returns = Returns(delivery);
+        if (delivery.Redelivered && header.PartCount > 1)
         {
             await SplitAsync(batch, delivery, returns);
             await AckAsync(channel, delivery);
@@ -108,6 +108,13 @@ internal sealed class DeliveryHandler(
             failed.WriteEntry(LineStatus.Failed, System.Text.Encoding.UTF8.GetBytes(reason));
             failed.Complete(MessageKind.Result, header);
             await PublishResultAsync(channel, delivery, failed);
+            return;
+        }
+        if (delivery.Redelivered)
+        {
+            // Count this return ourselves: brokers differ on whether a return raises x-delivery-count (4.3 does not).
+            await ForwardAsync(QueueNames.Quarantine, delivery, delivery.Body, _abort.Token, returns);
+            await AckAsync(channel, delivery);
             return;
         }
         if (_stopping)
@@ -211,7 +218,7 @@ internal sealed class DeliveryHandler(
     {
         try
         {
-            await ForwardAsync(queue, delivery, delivery.Body, CancellationToken.None);
+            await ForwardAsync(queue, delivery, delivery.Body, CancellationToken.None, Returns(delivery));
             await AckAsync(channel, delivery);
         }
         catch (Exception ex)
@@ -231,31 +238,35 @@ internal sealed class DeliveryHandler(
     private Task ForwardAsync(string queue, BasicDeliverEventArgs delivery, ReadOnlyMemory<byte> body) =>
         ForwardAsync(queue, delivery, body, _abort.Token);
 
-    private Task ForwardAsync(string queue, BasicDeliverEventArgs delivery, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    /// <summary>Publishes a fresh copy (so the broker sees no earlier delivery), carrying our own return count.</summary>
+    private Task ForwardAsync(
+        string queue, BasicDeliverEventArgs delivery, ReadOnlyMemory<byte> body, CancellationToken cancellationToken, long returns = 0)
     {
         var properties = new BasicProperties
         {
             Persistent = true,
             ContentType = MessageHeaders.BatchContentType,
             ReplyTo = delivery.BasicProperties.ReplyTo,
+            Headers = returns > 0 ? new Dictionary<string, object?> { [MessageHeaders.Returns] = returns } : null,
         };
         return publisher.PublishAsync(queue, properties, body, mandatory: true, cancellationToken);
     }
 
-    private static long PreviousDeliveries(BasicDeliverEventArgs delivery)
+    /// <summary>How many times this message came back from a consumer that held it: the returns we counted before,
+    /// plus this delivery when the broker marks it redelivered.</summary>
+    private static long Returns(BasicDeliverEventArgs delivery)
     {
-        var headers = delivery.BasicProperties.Headers;
-        if (headers is not null && headers.TryGetValue(MessageHeaders.DeliveryCount, out var value))
+        long counted = 0;
+        if (delivery.BasicProperties.Headers?.TryGetValue(MessageHeaders.Returns, out var value) == true)
         {
-            switch (value)
+            counted = value switch
             {
-                case long l:
-                    return l;
-                case int i:
-                    return i;
-            }
+                long l and >= 0 and < 1000 => l,
+                int i and >= 0 and < 1000 => i,
+                _ => 0,
+            };
         }
-        return delivery.Redelivered ? 1 : 0;
+        return counted + (delivery.Redelivered ? 1 : 0);
     }
 
     public void Dispose() => _abort.Dispose();

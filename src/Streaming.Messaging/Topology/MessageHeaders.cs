@@ -9,8 +9,9 @@ public static class MessageHeaders
     /// <summary>Which queue the dead-lettered message came from.</summary>
     public const string DeadLetterSource = "x-streaming-source";
 
-    /// <summary>Set by quorum queues on redelivery: how many times the message was returned before.</summary>
-    public const string DeliveryCount = "x-delivery-count";
+    /// <summary>How many times a quarantined line came back from a consumer that was processing it alone. Counted by
+    /// the consumers themselves: whether a return raises the broker's x-delivery-count differs between versions.</summary>
+    public const string Returns = "x-streaming-returns";
 
     public const string BatchContentType = "application/vnd.streaming.batch";
     public const string ResultContentType = "application/vnd.streaming.result";
