@@ -14,8 +14,8 @@ internal static partial class JobLog
     [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Ignoring the checkpoint of {File}: {Reason}")]
     public static partial void CheckpointIgnored(ILogger logger, string file, string reason);
 
-    [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "Publish of batch {Sequence} failed ({Reason}); retrying")]
-    public static partial void PublishRetry(ILogger logger, long sequence, string reason);
+    [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "A batch publish failed ({Reason}); retrying")]
+    public static partial void PublishRetry(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 404, Level = LogLevel.Information,
         Message = "Job {JobId} for {File} done: {Lines} lines, {Failed} failed, {Duplicates} duplicates dropped")]

@@ -40,7 +40,7 @@ internal sealed class JobRunner(
             MaxDelay = TimeSpan.FromSeconds(5),
             OnRetry = args =>
             {
-                JobLog.PublishRetry(logger, -1, args.Outcome.Exception?.Message ?? "unknown");
+                JobLog.PublishRetry(logger, args.Outcome.Exception?.Message ?? "unknown");
                 return ValueTask.CompletedTask;
             },
         })
