@@ -1,48 +1,99 @@
 #!/usr/bin/env python3
-"""End-to-end benchmark: Streaming (publish --wait, N consumers, private RabbitMQ node) side by side with
-Python's multiprocessing.Pool.imap on the same seeded files, outputs checked byte for byte.
+"""Streaming side by side with the tools it replaces, on the same seeded files, in one run.
 
-    python3 bench/bench.py [--quick] [--consumers 2] [--rows identity,sha256]
+    python3 bench/bench.py                   # every row (about 5 minutes on 2 cores)
+    python3 bench/bench.py --quick           # a tenth of the lines, 100 MB instead of 1 GB (a smoke run)
+    python3 bench/bench.py --rows identity,sha256x100 --consumers 3
 
-Prints a table and writes bench/results/<timestamp>.json. Needs a Release build (it runs one) and
-rabbitmq-server (scripts/rabbitmq-node.sh installs it when missing).
+Each row runs, where it applies:
+  streaming  `Producer publish FILE --wait` with N consumers already connected (defaults unless the row says otherwise)
+  pool       bench/pool_imap.py: multiprocessing.Pool(2).imap(f, lines(), chunksize=1000)
+  parallel   GNU `parallel --pipe -k` with the processor's shell equivalent (identity: cat)
+  limit      bench/InProcessLimit: the same processor code over the same file on every core, no broker
+and checks every output byte for byte against Streaming's. It prints a table and the targets of the performance
+issue, writes bench/results/<UTC stamp>.json and .svg, and copies them to bench/results/latest.{json,svg}.
 """
 import argparse
+import dataclasses
 import datetime
 import filecmp
 import json
 import os
 import platform
 import random
-import resource
+import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
+from chart import write_chart
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PRODUCER = os.path.join(ROOT, "src/Producer/bin/Release/net10.0/Producer.dll")
-CONSUMER = os.path.join(ROOT, "src/Consumer/bin/Release/net10.0/Consumer.dll")
+BIN = "bin/Release/net10.0"
+PRODUCER = os.path.join(ROOT, "src/Producer", BIN, "Producer.dll")
+CONSUMER = os.path.join(ROOT, "src/Consumer", BIN, "Consumer.dll")
+LIMIT = os.path.join(ROOT, "bench/InProcessLimit", BIN, "InProcessLimit.dll")
 NODE = os.path.join(ROOT, "scripts/rabbitmq-node.sh")
 POOL = os.path.join(ROOT, "bench/pool_imap.py")
-
-ROWS = {
-    # name: (processor, lines)
-    "identity": ("identity", 1_000_000),
-    "sha256": ("sha256:100", 200_000),
-}
+INPUTS = os.path.join(ROOT, "bench/work/inputs")
+RESULTS = os.path.join(ROOT, "bench/results")
+SEED = 20261125
+LINE_BYTES = 104  # the generator's mean line length, terminator included
 
 
-def generate(path: str, lines: int, seed: int) -> None:
-    """~97-byte lines of printable text, like the Python measurement the issue quotes."""
+@dataclasses.dataclass(frozen=True)
+class Row:
+    name: str
+    processor: str
+    lines: int
+    systems: tuple[str, ...]
+    concurrency: int | None = None  # per consumer; None = the consumer's default (core count)
+    ideal_lines_per_s: float | None = None
+
+
+ALL = ("streaming", "pool", "parallel", "limit")
+ROWS = [
+    Row("identity", "identity", 1_000_000, ALL),
+    Row("sha256", "sha256:1", 1_000_000, ("streaming", "pool", "limit")),
+    Row("sha256x100", "sha256:100", 200_000, ("streaming", "pool", "limit")),
+    # 2 consumers x 100 lines in work, 10 ms each: at most 20,000 lines/s.
+    Row("delay10", "delay:10", 400_000, ("streaming",), concurrency=100, ideal_lines_per_s=20_000),
+    Row("identity-10MB", "identity", 10_000_000 // LINE_BYTES, ALL),
+    Row("identity-1GB", "identity", 1_000_000_000 // LINE_BYTES, ALL),
+]
+LATENCY_RUNS = 50
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def generate(lines: int, seed: int) -> str:
+    """Seeded ~104-byte lines of printable text (cached in bench/work/inputs)."""
+    os.makedirs(INPUTS, exist_ok=True)
+    path = os.path.join(INPUTS, f"lines-{lines}-{seed}.txt")
+    if os.path.exists(path):
+        return path
+    log(f"generating {lines:,} lines")
     rng = random.Random(seed)
     alphabet = b"abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    with open(path, "wb") as f:
-        for i in range(lines):
-            body = bytes(rng.choice(alphabet) for _ in range(rng.randint(80, 110)))
-            f.write(b"%08d " % i + body + b"\n")
+    table = bytes(alphabet[i % len(alphabet)] for i in range(256))
+    with open(path + ".tmp", "wb") as f:
+        for start in range(0, lines, 10_000):
+            count = min(10_000, lines - start)
+            lengths = [rng.randint(80, 110) for _ in range(count)]
+            text = rng.randbytes(sum(lengths)).translate(table)
+            chunk, offset = [], 0
+            for i, length in enumerate(lengths):
+                chunk.append(b"%08d " % (start + i) + text[offset:offset + length] + b"\n")
+                offset += length
+            f.write(b"".join(chunk))
+    os.replace(path + ".tmp", path)
+    return path
 
 
 def free_port() -> int:
@@ -51,97 +102,289 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_rusage(proc: subprocess.Popen) -> tuple[int, float]:
-    """Waits for a child and returns (exit code, peak RSS in MB) from wait4."""
+@dataclasses.dataclass
+class Usage:
+    code: int
+    peak_rss_mb: float
+    cpu_s: float
+
+
+def wait_usage(proc: subprocess.Popen) -> Usage:
+    """Waits for a child; peak RSS and CPU from wait4 (they include the child's own waited-for children)."""
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss / 1024
+    return Usage(proc.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
-def run_streaming(processor: str, path: str, consumers: int, uri: str, work: str) -> dict:
-    env = dict(os.environ, Logging__LogLevel__Default="Warning")
-    started = [subprocess.Popen(["dotnet", CONSUMER, "--processor", processor, "--rabbitmq", uri],
-                                stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, f"consumer{i}.log"), "wb"), env=env)
-               for i in range(consumers)]
-    time.sleep(1.5)  # let them connect: the measurement is the pipeline, not process start-up
-    t0 = time.perf_counter()
-    producer = subprocess.Popen(["dotnet", PRODUCER, "publish", path, "--wait", "--rabbitmq", uri],
-                                stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "producer.log"), "wb"), env=env)
-    code, producer_rss = wait_rusage(producer)
-    seconds = time.perf_counter() - t0
-    for c in started:
-        c.send_signal(signal.SIGTERM)
-    consumer_rss = max(wait_rusage(c)[1] for c in started)
-    if code != 0:
-        raise SystemExit(f"producer exited {code}; see {work}/producer.log")
-    return {"seconds": seconds, "producer_rss_mb": producer_rss, "consumer_rss_mb": consumer_rss}
+def process_cpu_s(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_pool(processor: str, path: str, out: str) -> dict:
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, POOL, processor, path, out])
-    code, rss = wait_rusage(proc)
-    seconds = time.perf_counter() - t0
-    if code != 0:
-        raise SystemExit(f"pool_imap.py exited {code}")
-    return {"seconds": seconds, "parent_rss_mb": rss}
+class Broker:
+    def __init__(self, work: str):
+        self.dir = os.path.join(work, "rabbitmq")
+        self.port = free_port()
+        self.uri = f"amqp://guest:guest@localhost:{self.port}/"
+
+    def __enter__(self):
+        subprocess.run([NODE, "start", self.dir, str(self.port)], check=True)
+        with open(os.path.join(self.dir, "pid")) as f:
+            self.pid = int(f.read().strip())
+        return self
+
+    def cpu_s(self) -> float:
+        return process_cpu_s(self.pid)
+
+    def __exit__(self, *_):
+        subprocess.run([NODE, "stop", self.dir], check=False)
+
+
+class Fleet:
+    """N consumers, started and connected before any clock starts."""
+
+    def __init__(self, broker: Broker, processor: str, count: int, concurrency: int | None, work: str):
+        self.procs, self.logs = [], []
+        env = dict(os.environ, Logging__LogLevel__Default="Information")
+        extra = ["--concurrency", str(concurrency)] if concurrency else []
+        for i in range(count):
+            log_path = os.path.join(work, f"consumer{i}.log")
+            self.logs.append(log_path)
+            self.procs.append(subprocess.Popen(
+                ["dotnet", CONSUMER, "--processor", processor, "--rabbitmq", broker.uri, *extra],
+                stdout=subprocess.DEVNULL, stderr=open(log_path, "wb"), env=env))
+        deadline = time.monotonic() + 60
+        while not all(self._consuming(p) for p in self.logs):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs):
+                raise SystemExit(f"consumers did not start; see {work}/consumer*.log")
+            time.sleep(0.1)
+
+    @staticmethod
+    def _consuming(log_path: str) -> bool:
+        with open(log_path, "rb") as f:
+            return b"Consuming streaming.lines" in f.read()
+
+    def stop(self) -> list[Usage]:
+        for p in self.procs:
+            p.send_signal(signal.SIGTERM)
+        return [wait_usage(p) for p in self.procs]
+
+
+def run_streaming(row: Row, path: str, out_dir: str, broker: Broker, consumers: int, work: str) -> dict:
+    fleet = Fleet(broker, row.processor, consumers, row.concurrency, work)
+    broker_cpu = broker.cpu_s()
+    started = time.perf_counter()
+    producer = subprocess.Popen(["dotnet", PRODUCER, "publish", path, "--wait", "--out", out_dir, "--rabbitmq", broker.uri],
+                                stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "producer.log"), "wb"))
+    usage = wait_usage(producer)
+    seconds = time.perf_counter() - started
+    broker_cpu = broker.cpu_s() - broker_cpu
+    fleet_usage = fleet.stop()
+    if usage.code != 0:
+        raise SystemExit(f"producer exited {usage.code}; see {work}/producer.log")
+    return {
+        "seconds": seconds, "peak_rss_mb": usage.peak_rss_mb, "cpu_s": usage.cpu_s,
+        "consumer_peak_rss_mb": max(u.peak_rss_mb for u in fleet_usage),
+        "consumers_cpu_s": sum(u.cpu_s for u in fleet_usage),
+        "broker_cpu_s": broker_cpu,
+        "output": os.path.join(out_dir, os.path.basename(path) + ".out"),
+    }
+
+
+def run_command(command: list[str], out: str, stdin: str | None = None) -> dict:
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdin=open(stdin, "rb") if stdin else subprocess.DEVNULL,
+                            stdout=open(out, "wb") if stdin else subprocess.DEVNULL)
+    usage = wait_usage(proc)
+    seconds = time.perf_counter() - started
+    if usage.code != 0:
+        raise SystemExit(f"{command[0]} exited {usage.code}")
+    return {"seconds": seconds, "peak_rss_mb": usage.peak_rss_mb, "cpu_s": usage.cpu_s, "output": out}
+
+
+def run_system(system: str, row: Row, path: str, out_dir: str, broker: Broker, consumers: int, work: str) -> dict:
+    out = os.path.join(out_dir, f"{row.name}.{system}.out")
+    if system == "streaming":
+        return run_streaming(row, path, out_dir, broker, consumers, work)
+    if system == "pool":
+        return run_command([sys.executable, POOL, row.processor, path, out], out)
+    if system == "parallel":
+        # --pipe hands blocks of whole lines to `cat` on every core, -k keeps them in input order.
+        return run_command(["parallel", "--pipe", "-k", "--block", "1M", "-j", str(os.cpu_count()), "cat"], out, stdin=path)
+    if system == "limit":
+        return run_command(["dotnet", LIMIT, row.processor, path, out], out)
+    raise ValueError(system)
+
+
+def run_row(row: Row, lines: int, broker: Broker, consumers: int, work: str) -> list[dict]:
+    path = generate(lines, SEED)
+    size_mb = os.path.getsize(path) / 1e6
+    out_dir = os.path.join(work, row.name)
+    os.makedirs(out_dir, exist_ok=True)
+    measured = {}
+    for system in row.systems:
+        log(f"{row.name}: {system} on {lines:,} lines ({size_mb:.0f} MB)")
+        measured[system] = run_system(system, row, path, out_dir, broker, consumers, work)
+    reference = measured["streaming"]["output"]
+    records = []
+    for system, m in measured.items():
+        record = {
+            "row": row.name, "processor": row.processor, "system": system, "lines": lines, "input_mb": round(size_mb, 1),
+            "seconds": round(m["seconds"], 3),
+            "lines_per_s": round(lines / m["seconds"]),
+            "mb_per_s": round(size_mb / m["seconds"], 1),
+            "peak_rss_mb": round(m["peak_rss_mb"], 1),
+            "cpu_s": round(m["cpu_s"], 2),
+            "identical": system == "streaming" or filecmp.cmp(reference, m["output"], shallow=False),
+        }
+        for key in ("consumer_peak_rss_mb", "consumers_cpu_s", "broker_cpu_s"):
+            if key in m:
+                record[key] = round(m[key], 2)
+        if row.concurrency:
+            record["concurrency"] = row.concurrency
+        if row.ideal_lines_per_s:
+            record["ideal_lines_per_s"] = row.ideal_lines_per_s
+        records.append(record)
+    for m in measured.values():
+        os.remove(m["output"])
+    pool = next((r for r in records if r["system"] == "pool"), None)
+    limit = next((r for r in records if r["system"] == "limit"), None)
+    for r in records:
+        if pool:
+            r["ratio_to_pool"] = round(r["lines_per_s"] / pool["lines_per_s"], 2)
+        if limit:
+            r["share_of_limit"] = round(r["lines_per_s"] / limit["lines_per_s"], 2)
+    return records
+
+
+def run_latency(broker: Broker, runs: int, work: str) -> dict:
+    """A 10-line file through a running fleet: publish to result on disk (summary.json's durationMs)."""
+    log(f"latency: {runs} runs of a 10-line file")
+    fleet = Fleet(broker, "identity", 2, None, work)
+    folder = os.path.join(work, "latency")
+    os.makedirs(folder, exist_ok=True)
+    durations, walls = [], []
+    try:
+        for i in range(runs):
+            path = os.path.join(folder, f"ten-{i}.txt")
+            with open(path, "wb") as f:
+                f.writelines(b"line %d of a small file\n" % n for n in range(10))
+            started = time.perf_counter()
+            subprocess.run(["dotnet", PRODUCER, "publish", path, "--wait", "--rabbitmq", broker.uri],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            walls.append((time.perf_counter() - started) * 1000)
+            with open(path + ".summary.json") as f:
+                durations.append(json.load(f)["durationMs"])
+    finally:
+        fleet.stop()
+    return {
+        "row": "latency-10-lines", "runs": runs,
+        "p50_ms": statistics.median(durations), "p95_ms": sorted(durations)[int(0.95 * (runs - 1))],
+        "max_ms": max(durations), "process_wall_p50_ms": round(statistics.median(walls)),
+    }
+
+
+def print_table(records: list[dict], latency: dict | None) -> None:
+    print(f"{'row':<15}{'system':<11}{'lines':>11}{'lines/s':>11}{'MB/s':>8}{'x Pool':>8}{'of limit':>9}"
+          f"{'peak RSS':>10}{'cons RSS':>10}{'CPU s':>8}{'broker':>8}  same")
+    for r in records:
+        ratio = f"{r['ratio_to_pool']:.2f}" if "ratio_to_pool" in r else "-"
+        share = f"{r['share_of_limit']:.0%}" if "share_of_limit" in r else "-"
+        if "ideal_lines_per_s" in r:
+            share = f"{r['lines_per_s'] / r['ideal_lines_per_s']:.0%}*"
+        consumer = f"{r['consumer_peak_rss_mb']:.0f}M" if "consumer_peak_rss_mb" in r else "-"
+        broker = f"{r['broker_cpu_s']:.1f}" if "broker_cpu_s" in r else "-"
+        cpu = r["cpu_s"] + r.get("consumers_cpu_s", 0)
+        print(f"{r['row']:<15}{r['system']:<11}{r['lines']:>11,}{r['lines_per_s']:>11,}{r['mb_per_s']:>8}{ratio:>8}{share:>9}"
+              f"{r['peak_rss_mb']:>9.0f}M{consumer:>10}{cpu:>8.1f}{broker:>8}  {'yes' if r['identical'] else 'NO'}")
+    print("peak RSS: the producer for streaming (cons RSS: the larger consumer), else the process (with its children);"
+          " CPU s: all processes of the system except the broker; * share of the ideal rate")
+    if latency:
+        print(f"latency, 10-line file through a running fleet ({latency['runs']} runs): p50 {latency['p50_ms']} ms,"
+              f" p95 {latency['p95_ms']} ms, max {latency['max_ms']} ms (publish to written);"
+              f" whole `publish --wait` process p50 {latency['process_wall_p50_ms']} ms")
+
+
+def targets(records: list[dict], latency: dict | None) -> list[tuple[str, bool | None, str]]:
+    """The performance issue's targets, as (target, met or None when not measured, figure)."""
+    def find(row, system):
+        return next((r for r in records if r["row"] == row and r["system"] == system), None)
+
+    checks = []
+    s = find("identity", "streaming")
+    if s and "ratio_to_pool" in s:
+        checks.append(("identity >= 1.5x Pool.imap", s["ratio_to_pool"] >= 1.5, f"{s['ratio_to_pool']:.2f}x"))
+    s = find("sha256x100", "streaming")
+    if s and "ratio_to_pool" in s:
+        checks.append(("sha256:100 >= 2x Pool.imap", s["ratio_to_pool"] >= 2, f"{s['ratio_to_pool']:.2f}x"))
+    if s and "share_of_limit" in s:
+        checks.append(("sha256:100 >= 70% of the in-process limit", s["share_of_limit"] >= 0.7, f"{s['share_of_limit']:.0%}"))
+    s = find("delay10", "streaming")
+    if s:
+        share = s["lines_per_s"] / s["ideal_lines_per_s"]
+        checks.append(("delay:10, 2 x 100: >= 90% of 20,000 lines/s", share >= 0.9, f"{s['lines_per_s']:,} lines/s ({share:.0%})"))
+    streaming = [r for r in records if r["system"] == "streaming"]
+    if streaming:
+        peak = max(max(r["peak_rss_mb"], r["consumer_peak_rss_mb"]) for r in streaming)
+        checks.append(("producer and consumer peak RSS <= 150 MB (every row)", peak <= 150, f"largest {peak:.0f} MB"))
+    small, large = find("identity-10MB", "streaming"), find("identity-1GB", "streaming")
+    if small and large:
+        for key, who in (("peak_rss_mb", "producer"), ("consumer_peak_rss_mb", "consumer")):
+            growth = large[key] / small[key] - 1
+            checks.append((f"{who}: 1 GB file within 20% of a 10 MB file", growth <= 0.2,
+                           f"{small[key]:.0f} -> {large[key]:.0f} MB ({growth:+.0%})"))
+    if latency:
+        checks.append(("10-line file: p50 publish-to-disk <= 100 ms", latency["p50_ms"] <= 100, f"{latency['p50_ms']} ms"))
+    return checks
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="a tenth of the lines (a smoke run)")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the lines and 100 MB instead of 1 GB")
     parser.add_argument("--consumers", type=int, default=2)
-    parser.add_argument("--rows", default="identity,sha256")
+    parser.add_argument("--rows", default=",".join([r.name for r in ROWS] + ["latency"]),
+                        help="comma-separated: " + ", ".join(r.name for r in ROWS) + ", latency")
     args = parser.parse_args()
+    wanted = args.rows.split(",")
+    unknown = set(wanted) - {r.name for r in ROWS} - {"latency"}
+    if unknown:
+        parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
+    for tool in ("parallel",):
+        if shutil.which(tool) is None:
+            parser.error(f"{tool} is not installed (apt-get install {tool})")
 
+    log("building Release")
     subprocess.run(["dotnet", "build", os.path.join(ROOT, "Streaming.sln"), "-c", "Release", "-v", "quiet", "-nologo"],
                    check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="streaming-bench-")
-    port = free_port()
-    subprocess.run([NODE, "start", os.path.join(work, "rabbitmq"), str(port)], check=True)
-    uri = f"amqp://guest:guest@localhost:{port}/"
-    results = []
-    try:
-        for row in args.rows.split(","):
-            processor, lines = ROWS[row]
-            if args.quick:
-                lines //= 10
-            path = os.path.join(work, f"{row}.txt")
-            generate(path, lines, seed=20261125)
-            size_mb = os.path.getsize(path) / 1e6
-            streaming = run_streaming(processor, path, args.consumers, uri, work)
-            pool_out = os.path.join(work, f"{row}.pool.out")
-            pool = run_pool(processor, path, pool_out)
-            identical = filecmp.cmp(path + ".out", pool_out, shallow=False)
-            results.append({
-                "row": row, "processor": processor, "lines": lines, "input_mb": round(size_mb, 1),
-                "streaming_lines_per_s": round(lines / streaming["seconds"]),
-                "pool_lines_per_s": round(lines / pool["seconds"]),
-                "ratio_to_pool": round(pool["seconds"] / streaming["seconds"], 2),
-                "streaming_mb_per_s": round(size_mb / streaming["seconds"], 1),
-                "producer_peak_rss_mb": round(streaming["producer_rss_mb"], 1),
-                "consumer_peak_rss_mb": round(streaming["consumer_rss_mb"], 1),
-                "pool_parent_peak_rss_mb": round(pool["parent_rss_mb"], 1),
-                "outputs_identical": identical,
-            })
-    finally:
-        subprocess.run([NODE, "stop", os.path.join(work, "rabbitmq")], check=False)
+    records, latency = [], None
+    with Broker(work) as broker:
+        for row in ROWS:
+            if row.name in wanted:
+                lines = row.lines // 10 if args.quick else row.lines
+                records += run_row(row, lines, broker, args.consumers, work)
+        if "latency" in wanted:
+            latency = run_latency(broker, 10 if args.quick else LATENCY_RUNS, work)
+    shutil.rmtree(work, ignore_errors=True)
 
-    header = f"{'row':<10}{'processor':<12}{'lines':>10}{'Streaming l/s':>15}{'Pool.imap l/s':>15}{'ratio':>7}" \
-             f"{'MB/s':>7}{'prod RSS':>10}{'cons RSS':>10}{'pool RSS':>10}  identical"
-    print(header)
-    for r in results:
-        print(f"{r['row']:<10}{r['processor']:<12}{r['lines']:>10,}{r['streaming_lines_per_s']:>15,}{r['pool_lines_per_s']:>15,}"
-              f"{r['ratio_to_pool']:>7}{r['streaming_mb_per_s']:>7}{r['producer_peak_rss_mb']:>9.0f}M"
-              f"{r['consumer_peak_rss_mb']:>9.0f}M{r['pool_parent_peak_rss_mb']:>9.0f}M  {r['outputs_identical']}")
+    print_table(records, latency)
+    checks = targets(records, latency)
+    for name, met, figure in checks:
+        print(f"  {'MET ' if met else 'MISS'} {name}: {figure}")
     machine = {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-               "consumers": args.consumers, "quick": args.quick}
+               "consumers": args.consumers, "quick": args.quick, "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)}
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
-    with open(os.path.join(ROOT, "bench/results", f"{stamp}.json"), "w") as f:
-        json.dump({"machine": machine, "results": results}, f, indent=2)
-    if not all(r["outputs_identical"] for r in results):
-        raise SystemExit("outputs differ from Pool.imap")
+    document = {"machine": machine, "results": records, "latency": latency,
+                "targets": [{"target": n, "met": m, "figure": f} for n, m, f in checks]}
+    os.makedirs(RESULTS, exist_ok=True)
+    for name in (stamp, "latest"):
+        with open(os.path.join(RESULTS, f"{name}.json"), "w") as f:
+            json.dump(document, f, indent=2)
+        write_chart(document, os.path.join(RESULTS, f"{name}.svg"))
+    log(f"results: bench/results/{stamp}.json and .svg (also latest.json, latest.svg)")
+    if not all(r["identical"] for r in records):
+        raise SystemExit("an output differs from Streaming's")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,65 @@
+"""Draws bench.py's results as one SVG (no plotting library needed): throughput per row, each row scaled to its own
+fastest system, and peak memory per system on the small and the large file."""
+from xml.sax.saxutils import escape
+
+COLOURS = {"streaming": "#2f6fdf", "pool": "#e07b28", "parallel": "#7a7a7a", "limit": "#3aa05a"}
+LABELS = {"streaming": "Streaming", "pool": "Pool.imap", "parallel": "GNU parallel", "limit": "in-process limit"}
+BAR, GAP, LEFT, WIDTH = 16, 10, 170, 560
+
+
+def _text(x, y, s, size=12, anchor="start", weight="normal"):
+    return (f'<text x="{x}" y="{y}" font-size="{size}" text-anchor="{anchor}" font-weight="{weight}" '
+            f'font-family="sans-serif">{escape(s)}</text>')
+
+
+def _bars(parts, y, groups, value_key, unit):
+    """groups: [(title, [(system, value)])]; each group scaled to its own largest value."""
+    for title, bars in groups:
+        parts.append(_text(10, y + BAR, title, weight="bold"))
+        top = max(v for _, v in bars) or 1
+        for system, value in bars:
+            length = max(1, WIDTH * value / top)
+            parts.append(f'<rect x="{LEFT}" y="{y}" width="{length:.1f}" height="{BAR}" fill="{COLOURS[system]}"/>')
+            parts.append(_text(LEFT + length + 4, y + BAR - 3, f"{value:,.0f} {unit}", size=11))
+            y += BAR + 2
+        y += GAP
+    return y
+
+
+def write_chart(document: dict, path: str) -> None:
+    records = document["results"]
+    rows = list(dict.fromkeys(r["row"] for r in records))
+    parts = []
+    y = 50
+    parts.append(_text(10, 24, "Streaming vs Pool.imap, GNU parallel and the in-process limit "
+                               f"({document['machine']['cores']} cores, broker on the same machine)", size=15, weight="bold"))
+    throughput = []
+    for row in rows:
+        members = [r for r in records if r["row"] == row]
+        processor = members[0]["processor"]
+        title = f"{row} ({processor}, {members[0]['lines']:,} lines)"
+        throughput.append((title, [(r["system"], r["lines_per_s"]) for r in members]))
+    parts.append(_text(10, y - 8, "lines per second (higher is better; each row scaled to its fastest)", size=13))
+    y = _bars(parts, y, throughput, "lines_per_s", "lines/s")
+
+    memory_rows = [row for row in rows if row.startswith("identity-")]
+    if memory_rows:
+        y += 20
+        parts.append(_text(10, y - 8, "peak RSS in MB (lower is better; Streaming: the producer)", size=13))
+        groups = []
+        for row in memory_rows:
+            members = [r for r in records if r["row"] == row]
+            groups.append((f"{row} ({members[0]['input_mb']:,.0f} MB)", [(r["system"], r["peak_rss_mb"]) for r in members]))
+        y = _bars(parts, y, groups, "peak_rss_mb", "MB")
+
+    legend_x = 10
+    for system, colour in COLOURS.items():
+        parts.append(f'<rect x="{legend_x}" y="{y + 6}" width="12" height="12" fill="{colour}"/>')
+        parts.append(_text(legend_x + 16, y + 17, LABELS[system]))
+        legend_x += 150
+    height = y + 30
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{LEFT + WIDTH + 140}" height="{height}" '
+           f'viewBox="0 0 {LEFT + WIDTH + 140} {height}">'
+           f'<rect width="100%" height="100%" fill="white"/>' + "".join(parts) + "</svg>\n")
+    with open(path, "w") as f:
+        f.write(svg)
