@@ -11,7 +11,8 @@ Each row runs, where it applies:
   parallel   GNU `parallel --pipe -k` with the processor's shell equivalent (identity: cat)
   limit      bench/InProcessLimit: the same processor code over the same file on every core, no broker
 and checks every output byte for byte against Streaming's. It prints a table and the targets of the performance
-issue, writes bench/results/<UTC stamp>.json and .svg, and copies them to bench/results/latest.{json,svg}.
+issue, writes bench/results/<UTC stamp>.json and .svg, and copies them to bench/results/latest.{json,svg} (a --quick
+or partial run writes under bench/work/results instead).
 """
 import argparse
 import dataclasses
@@ -377,12 +378,15 @@ def main() -> None:
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     document = {"machine": machine, "results": records, "latency": latency,
                 "targets": [{"target": n, "met": m, "figure": f} for n, m, f in checks]}
-    os.makedirs(RESULTS, exist_ok=True)
-    for name in (stamp, "latest"):
-        with open(os.path.join(RESULTS, f"{name}.json"), "w") as f:
+    # Smoke runs and partial runs must not replace the figures the README shows.
+    full = not args.quick and set(wanted) >= {r.name for r in ROWS} | {"latency"}
+    folder = RESULTS if full else os.path.join(ROOT, "bench/work/results")
+    os.makedirs(folder, exist_ok=True)
+    for name in (stamp, "latest") if full else (stamp,):
+        with open(os.path.join(folder, f"{name}.json"), "w") as f:
             json.dump(document, f, indent=2)
-        write_chart(document, os.path.join(RESULTS, f"{name}.svg"))
-    log(f"results: bench/results/{stamp}.json and .svg (also latest.json, latest.svg)")
+        write_chart(document, os.path.join(folder, f"{name}.svg"))
+    log(f"results: {os.path.relpath(folder, ROOT)}/{stamp}.json and .svg" + (" (also latest.json, latest.svg)" if full else ""))
     if not all(r["identical"] for r in records):
         raise SystemExit("an output differs from Streaming's")
 
