@@ -5,6 +5,7 @@ using Polly.Retry;
 using Polly.Timeout;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
+using Streaming.Messaging.Health;
 
 namespace Streaming.Messaging.Connection;
 
@@ -13,7 +14,7 @@ namespace Streaming.Messaging.Connection;
 /// up after <see cref="RabbitMqOptions.ConnectTimeoutSeconds"/>; services retry until the broker is there.
 /// After that the client's automatic recovery takes over.
 /// </summary>
-public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, ILogger<BrokerConnector> logger)
+public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerConnectionState state, ILogger<BrokerConnector> logger)
 {
     private readonly RabbitMqOptions _options = options.Value;
 
@@ -39,6 +40,7 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, ILogger<B
                 static async (f, ct) => await f.CreateConnectionAsync(ct), factory, cancellationToken);
             ConnectionLog.Connected(logger, MaskedUri, clientName);
             Watch(connection);
+            state.Opened();
             return connection;
         }
         catch (Exception ex) when (ex is TimeoutRejectedException or BrokerUnreachableException or OperationInterruptedException or IOException
@@ -80,6 +82,7 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, ILogger<B
     {
         connection.ConnectionShutdownAsync += (_, e) =>
         {
+            state.Lost();
             if (e.Initiator != ShutdownInitiator.Application)
             {
                 ConnectionLog.ConnectionLost(logger, e.ReplyText);
@@ -88,6 +91,7 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, ILogger<B
         };
         connection.RecoverySucceededAsync += (_, _) =>
         {
+            state.Opened();
             ConnectionLog.ConnectionRecovered(logger);
             return Task.CompletedTask;
         };

@@ -1,10 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 using Streaming.Messaging.Connection;
+using Streaming.Messaging.Health;
 
 namespace Streaming.Messaging.Hosting;
 
@@ -40,10 +43,21 @@ public static class ServiceHost
         return services;
     }
 
+    /// <summary>The broker connector, and a health check on its connection that a hosted service publishes to the
+    /// health file (<see cref="HealthOptions"/>) while the host runs.</summary>
     public static IServiceCollection AddStreamingBroker(this IServiceCollection services)
     {
         services.AddValidatedOptions<RabbitMqOptions>(RabbitMqOptions.SectionName);
+        services.AddValidatedOptions<HealthOptions>(HealthOptions.SectionName);
+        services.AddSingleton<BrokerConnectionState>();
         services.AddSingleton<BrokerConnector>();
+        services.AddHealthChecks().AddCheck<BrokerHealthCheck>(BrokerHealthCheck.Name);
+        services.AddSingleton<IHealthCheckPublisher, HealthFilePublisher>();
+        services.AddOptions<HealthCheckPublisherOptions>().Configure<IOptions<HealthOptions>>((publisher, health) =>
+        {
+            publisher.Delay = TimeSpan.FromSeconds(1);
+            publisher.Period = TimeSpan.FromSeconds(health.Value.IntervalSeconds);
+        });
         return services;
     }
 
@@ -75,7 +89,8 @@ public static class ServiceHost
 
     public static bool TryValidateBroker(HostApplicationBuilder builder, out string? error)
     {
-        if (!TryValidate<RabbitMqOptions>(builder, RabbitMqOptions.SectionName, out var options, out error))
+        if (!TryValidate<RabbitMqOptions>(builder, RabbitMqOptions.SectionName, out var options, out error)
+            || !TryValidate<HealthOptions>(builder, HealthOptions.SectionName, out _, out error))
         {
             return false;
         }

@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# One Dockerfile, two images: `--target producer` and `--target consumer` (docker-compose.yml builds both).
+# The tags are the SDK and runtime this repository is built and tested with; bump them together with global.json.
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0.401-noble
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime:10.0.12-noble
+
+FROM ${SDK_IMAGE} AS build
+WORKDIR /src
+# Restore from the project files alone first, so the package layer is reused until a project file changes.
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY src/Streaming.Messaging/Streaming.Messaging.csproj src/Streaming.Messaging/
+COPY src/Producer/Producer.csproj src/Producer/
+COPY src/Consumer/Consumer.csproj src/Consumer/
+RUN dotnet restore src/Producer/Producer.csproj \
+ && dotnet restore src/Consumer/Consumer.csproj
+COPY src/ src/
+RUN dotnet publish src/Producer/Producer.csproj -c Release --no-restore -o /out/producer \
+ && dotnet publish src/Consumer/Consumer.csproj -c Release --no-restore -o /out/consumer
+
+FROM ${RUNTIME_IMAGE} AS service
+# The services refresh this file while their broker connection is open and delete it while it is not
+# (Health:File); the health check wants it refreshed within the last 30 s, which also catches a hung process.
+ENV Health__File=/tmp/streaming.healthy \
+    Health__IntervalSeconds=5
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["/bin/sh", "-c", "f=/tmp/streaming.healthy; [ -f \"$f\" ] && [ $(( $(date +%s) - $(stat -c %Y \"$f\") )) -lt 30 ]"]
+WORKDIR /app
+# The runtime images ship a non-root user `app` (uid and gid 1654, $APP_UID).
+USER $APP_UID
+
+FROM service AS consumer
+COPY --from=build /out/consumer/ /app/
+ENTRYPOINT ["dotnet", "Consumer.dll"]
+
+FROM service AS producer
+COPY --from=build /out/producer/ /app/
+ENV Watch__Data=/data
+ENTRYPOINT ["dotnet", "Producer.dll"]
+CMD ["watch", "--data", "/data"]

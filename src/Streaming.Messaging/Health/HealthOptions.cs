@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Streaming.Messaging.Health;
+
+/// <summary>
+/// The health file a container's HEALTHCHECK looks at. Section <c>Health</c>; environment <c>Health__File</c> etc.
+/// </summary>
+public sealed class HealthOptions
+{
+    public const string SectionName = "Health";
+
+    /// <summary>Refreshed every <see cref="IntervalSeconds"/> while the service is connected to the broker, deleted
+    /// while it is not. Empty (the default outside containers): no file.</summary>
+    public string File { get; set; } = "";
+
+    /// <summary>How often the health checks run and the file is refreshed.</summary>
+    [Range(1, 300)]
+    public int IntervalSeconds { get; set; } = 5;
+}

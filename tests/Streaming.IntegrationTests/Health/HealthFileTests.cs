@@ -1,0 +1,54 @@
+using Streaming.IntegrationTests.Infrastructure;
+using Streaming.IntegrationTests.Pipeline;
+
+namespace Streaming.IntegrationTests.Health;
+
+/// <summary>The file a container HEALTHCHECK tests: fresh while the broker connection is open, gone when it is lost.</summary>
+[Collection(BrokerCollection.Name)]
+public sealed class HealthFileTests(RabbitMqBroker broker)
+{
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Consumer_ConnectedThenConnectionLost_HealthFileRefreshedThenDeleted()
+    {
+        if (!broker.CanControl)
+        {
+            return;     // RABBITMQ_URI: the test cannot delete a vhost of someone else's broker.
+        }
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var healthFile = Path.Combine(pipeline.Directory, "consumer.healthy");
+        var environment = new Dictionary<string, string?>
+        {
+            ["Health__File"] = healthFile,
+            ["Health__IntervalSeconds"] = "1",
+        };
+        var consumer = await pipeline.StartConsumerAsync("identity", environment: environment);
+
+        await WaitUntilAsync(() => File.Exists(healthFile), consumer);
+        var firstWrite = File.GetLastWriteTimeUtc(healthFile);
+        await WaitUntilAsync(() => File.Exists(healthFile) && File.GetLastWriteTimeUtc(healthFile) > firstWrite, consumer);
+        var vhost = Uri.UnescapeDataString(new Uri(pipeline.Uri).AbsolutePath.TrimStart('/'));
+        await broker.RabbitMqCtlAsync("-q", "delete_vhost", vhost);
+        await WaitUntilAsync(() => !File.Exists(healthFile), consumer);
+
+        Assert.False(consumer.HasExited, consumer.Describe());
+        Assert.Contains("Health: Unhealthy", consumer.StandardError, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, ServiceProcess service)
+    {
+        using var deadline = new CancellationTokenSource(s_deadline);
+        while (!condition())
+        {
+            try
+            {
+                await Task.Delay(100, deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"the health file did not reach the expected state within {s_deadline.TotalSeconds:0} s.{Environment.NewLine}{service.Describe()}");
+            }
+        }
+    }
+}
