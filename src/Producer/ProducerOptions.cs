@@ -34,6 +34,11 @@ public sealed class ProducerOptions
     [Range(1, 64)]
     public int ParallelFiles { get; set; } = 4;
 
+    /// <summary>When no result has arrived for this long while batches are out, they are published again (a deleted or
+    /// purged queue would otherwise stall the job); the wait doubles each time nothing comes.</summary>
+    [Range(1, 86_400)]
+    public int RetransmitSeconds { get; set; } = 300;
+
     /// <summary>Seconds between progress lines when stderr is not a terminal.</summary>
     [Range(1, 3600)]
     public int ProgressIntervalSeconds { get; set; } = 5;

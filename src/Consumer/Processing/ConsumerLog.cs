@@ -35,9 +35,14 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Stopped; {InFlight} deliveries left to the broker")]
     public static partial void Stopped(ILogger logger, int inFlight);
 
-    [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "The broker cancelled the consumer on {Queue}")]
-    public static partial void CancelledByBroker(ILogger logger, string queue);
-
     [LoggerMessage(EventId = 209, Level = LogLevel.Critical, Message = "The consumer service failed")]
     public static partial void ServiceFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Warning,
+        Message = "Batch {Sequence} of job {JobId} (lines {FirstLine}..{LastLine}) passed the broker's delivery limit; quarantined")]
+    public static partial void OverDeliveryLimit(ILogger logger, long sequence, Guid jobId, long firstLine, long lastLine);
+
+    [LoggerMessage(EventId = 214, Level = LogLevel.Information,
+        Message = "Dropped a result: its results queue {Queue} does not exist (the job has finished, or never existed)")]
+    public static partial void ResultDropped(ILogger logger, string queue);
 }

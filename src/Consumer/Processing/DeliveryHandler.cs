@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
 using Streaming.Messaging.Contract;
 using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 
 namespace Streaming.Consumer.Processing;
@@ -36,6 +38,9 @@ internal sealed class DeliveryHandler(
 
     public Task HandleQuarantineAsync(IChannel channel, BasicDeliverEventArgs delivery) =>
         HandleAsync(channel, delivery, QueueNames.Quarantine, HandleQuarantineCoreAsync);
+
+    public Task HandleDeliveryLimitAsync(IChannel channel, BasicDeliverEventArgs delivery) =>
+        HandleAsync(channel, delivery, QueueNames.DeliveryLimit, HandleDeliveryLimitCoreAsync);
 
     private async Task HandleAsync(
         IChannel channel, BasicDeliverEventArgs delivery, string queue,
@@ -125,6 +130,21 @@ internal sealed class DeliveryHandler(
         await ProcessAndReplyAsync(channel, delivery, batch, alone: true);
     }
 
+    /// <summary>A batch the broker dead-lettered after its delivery limit goes back to the quarantine with the return
+    /// counted: there it runs alone, and is split or failed as poison if it comes back again, so its file finishes.</summary>
+    private async Task HandleDeliveryLimitCoreAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    {
+        if (await TryAcceptAsync(channel, delivery, QueueNames.DeliveryLimit) is not { } batch)
+        {
+            return;
+        }
+        var returns = Returns(delivery) + 1;
+        ConsumerLog.OverDeliveryLimit(logger, batch.Header.Sequence, batch.Header.JobId, batch.Header.PartFirstLine,
+            batch.Header.PartFirstLine + batch.Header.PartCount - 1);
+        await ForwardAsync(QueueNames.Quarantine, delivery, delivery.Body, _abort.Token, returns);
+        await AckAsync(channel, delivery);
+    }
+
     /// <summary>Processes the batch (alone: with no other batch in work), publishes its result, then acks.</summary>
     private async Task ProcessAndReplyAsync(IChannel channel, BasicDeliverEventArgs delivery, LineBatch batch, bool alone)
     {
@@ -186,8 +206,17 @@ internal sealed class DeliveryHandler(
         using (result)
         {
             var properties = new BasicProperties { Persistent = true, ContentType = MessageHeaders.ResultContentType };
-            // Not mandatory: when the job's results queue is gone the job is finished, and the result is not needed.
-            await publisher.PublishAsync(delivery.BasicProperties.ReplyTo!, properties, result.WrittenMemory, mandatory: false, _abort.Token);
+            var replyTo = delivery.BasicProperties.ReplyTo!;
+            try
+            {
+                await publisher.PublishAsync(replyTo, properties, result.WrittenMemory, mandatory: true, _abort.Token);
+            }
+            catch (PublishException ex) when (ex.IsReturn)
+            {
+                // No such results queue: its job has finished (the collector deletes it) or never existed.
+                ConsumerLog.ResultDropped(logger, replyTo);
+                RejectedMessages.Dropped(replyTo);
+            }
         }
         FaultInjection.Reach(FaultInjection.ConsumerAfterResultConfirmed);
         await AckAsync(channel, delivery);
@@ -231,6 +260,7 @@ internal sealed class DeliveryHandler(
     private async Task DeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery, string queue, string reason)
     {
         ConsumerLog.DeadLettered(logger, queue, reason);
+        RejectedMessages.DeadLettered(queue);
         await DeadLetters.PublishAsync(publisher, delivery.Body, delivery.BasicProperties.ContentType, queue, reason, _abort.Token);
         await AckAsync(channel, delivery);
     }

@@ -1,10 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 using Streaming.Consumer.Processors;
 using Streaming.Messaging.Connection;
+using Streaming.Messaging.Consuming;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Topology;
 
@@ -46,10 +45,6 @@ internal sealed class LineConsumerService(
     {
         var clientName = $"streaming-consumer {Environment.MachineName}/{Environment.ProcessId}";
         await using var connection = await connector.ConnectAsync(clientName, retryForever: true, stoppingToken);
-        await using (var setup = await connection.CreateChannelAsync(cancellationToken: stoppingToken))
-        {
-            await StreamingTopology.DeclareWorkQueuesAsync(setup, stoppingToken);
-        }
         await using var publisher = await ConfirmingPublisher.CreateAsync(
             connection, maxOutstanding: (2 * _options.Prefetch) + 8,
             TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), stoppingToken);
@@ -57,8 +52,15 @@ internal sealed class LineConsumerService(
         using var gate = new ProcessingGate();
         using var handler = new DeliveryHandler(processor, gate, publisher, _options.MaxLineBytes, logger);
 
-        await using var work = await SubscribeAsync(connection, QueueNames.Work, (ushort)_options.Prefetch, handler.HandleWorkAsync, stoppingToken);
-        await using var quarantine = await SubscribeAsync(connection, QueueNames.Quarantine, 1, handler.HandleQuarantineAsync, stoppingToken);
+        await using var work = new SupervisedSubscription(
+            connection, QueueNames.Work, (ushort)_options.Prefetch, (ushort)_options.Prefetch, StreamingTopology.DeclareWorkQueuesAsync, handler.HandleWorkAsync, logger);
+        await using var quarantine = new SupervisedSubscription(
+            connection, QueueNames.Quarantine, 1, 1, StreamingTopology.DeclareWorkQueuesAsync, handler.HandleQuarantineAsync, logger);
+        await using var overLimit = new SupervisedSubscription(
+            connection, QueueNames.DeliveryLimit, 1, 1, StreamingTopology.DeclareWorkQueuesAsync, handler.HandleDeliveryLimitAsync, logger);
+        await work.StartAsync(stoppingToken);
+        await quarantine.StartAsync(stoppingToken);
+        await overLimit.StartAsync(stoppingToken);
         ConsumerLog.Consuming(logger, QueueNames.Work, _options.Processor, _options.Prefetch, _options.Concurrency);
 
         await Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(static _ => { }, TaskScheduler.Default);
@@ -67,33 +69,13 @@ internal sealed class LineConsumerService(
         ConsumerLog.Draining(logger, handler.InFlight, _options.DrainSeconds);
         await work.CancelAsync();
         await quarantine.CancelAsync();
+        await overLimit.CancelAsync();
         if (!await WaitForIdleAsync(handler, TimeSpan.FromSeconds(_options.DrainSeconds)))
         {
             await handler.AbortAsync();
             await WaitForIdleAsync(handler, TimeSpan.FromSeconds(5));
         }
         ConsumerLog.Stopped(logger, handler.InFlight);
-    }
-
-    private async Task<Subscription> SubscribeAsync(
-        IConnection connection, string queue, ushort prefetch,
-        Func<IChannel, BasicDeliverEventArgs, Task> handle, CancellationToken cancellationToken)
-    {
-        var channel = await connection.CreateChannelAsync(
-            new CreateChannelOptions(false, false, consumerDispatchConcurrency: prefetch), cancellationToken);
-        await channel.BasicQosAsync(0, prefetch, global: false, cancellationToken);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) => handle(channel, delivery);
-        consumer.UnregisteredAsync += (_, _) =>
-        {
-            if (!cancellationToken.IsCancellationRequested)
-            {
-                ConsumerLog.CancelledByBroker(logger, queue);
-            }
-            return Task.CompletedTask;
-        };
-        var tag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken);
-        return new Subscription(channel, tag, queue, logger);
     }
 
     private static async Task<bool> WaitForIdleAsync(DeliveryHandler handler, TimeSpan timeout)
@@ -108,33 +90,5 @@ internal sealed class LineConsumerService(
             await Task.Delay(50, CancellationToken.None);
         }
         return true;
-    }
-
-    private sealed class Subscription(IChannel channel, string consumerTag, string queue, ILogger logger) : IAsyncDisposable
-    {
-        public async Task CancelAsync()
-        {
-            try
-            {
-                await channel.BasicCancelAsync(consumerTag, noWait: false, CancellationToken.None);
-            }
-            catch (Exception ex)
-            {
-                ConsumerLog.DeliveryFailed(logger, queue, ex);
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                await channel.CloseAsync();
-            }
-            catch (Exception)
-            {
-                // Already closed with the connection; the broker returns anything unacked.
-            }
-            channel.Dispose();
-        }
     }
 }

@@ -2,7 +2,9 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Streaming.Messaging.Contract;
+using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Jobs;
 using Streaming.Producer.Publishing;
@@ -37,7 +39,7 @@ internal sealed class ResultCollector(
     private long _nextSequence = resumeFrom?.NextSequence ?? 0;
     private long _nextLine = resumeFrom?.NextLine ?? 1;
     private long _checkpointOffset = resumeFrom?.InputOffset ?? 0;
-    private long _checkpointedSequence = resumeFrom?.NextSequence ?? 0;
+    private long _checkpointedSequence = resumeFrom?.NextSequence ?? -1;
     private long _lastCheckpoint = time.GetTimestamp();
     private long? _totalBatches;
 
@@ -101,9 +103,10 @@ internal sealed class ResultCollector(
             {
                 await DeadLetterAsync(delivery, rejection);
             }
-            if (time.GetElapsedTime(_lastCheckpoint) >= s_checkpointInterval)
+            FaultInjection.Reach(FaultInjection.CollectorAfterWrite);
+            if (time.GetElapsedTime(_lastCheckpoint) >= s_checkpointInterval && await SaveCheckpointAsync(CancellationToken.None))
             {
-                await SaveCheckpointAsync(CancellationToken.None);
+                FaultInjection.Reach(FaultInjection.CollectorAfterCheckpoint);
             }
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
         }
@@ -121,8 +124,8 @@ internal sealed class ResultCollector(
         }
     }
 
-    /// <summary>Flushes the output and records how far it is complete.</summary>
-    public async Task SaveCheckpointAsync(CancellationToken cancellationToken)
+    /// <summary>Flushes the output and records how far it is complete; false when nothing changed since the last one.</summary>
+    public async Task<bool> SaveCheckpointAsync(CancellationToken cancellationToken)
     {
         JobCheckpoint checkpoint;
         lock (_lock)
@@ -130,7 +133,7 @@ internal sealed class ResultCollector(
             _lastCheckpoint = time.GetTimestamp();
             if (_checkpointedSequence == _nextSequence)
             {
-                return;
+                return false;
             }
             _checkpointedSequence = _nextSequence;
             checkpoint = new JobCheckpoint(
@@ -140,6 +143,7 @@ internal sealed class ResultCollector(
                 job.StartedAt, job.TraceId);
         }
         await output.SaveCheckpointAsync(checkpoint, cancellationToken);
+        return true;
     }
 
     /// <summary>Writes or holds one result; returns a reason when the message must be dead-lettered.</summary>
@@ -206,6 +210,7 @@ internal sealed class ResultCollector(
     {
         Dropped++;
         CollectorLog.Dropped(logger, header.JobId, header.Sequence, reason);
+        RejectedMessages.Dropped(Queue);
         return null;
     }
 
@@ -247,6 +252,7 @@ internal sealed class ResultCollector(
     private async Task DeadLetterAsync(BasicDeliverEventArgs delivery, string reason)
     {
         CollectorLog.DeadLettered(logger, Queue, reason);
+        RejectedMessages.DeadLettered(Queue);
         await DeadLetters.PublishAsync(publisher, delivery.Body, delivery.BasicProperties.ContentType, Queue, reason, CancellationToken.None);
     }
 }

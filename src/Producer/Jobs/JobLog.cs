@@ -20,4 +20,8 @@ internal static partial class JobLog
     [LoggerMessage(EventId = 404, Level = LogLevel.Information,
         Message = "Job {JobId} for {File} done: {Lines} lines, {Failed} failed, {Duplicates} duplicates dropped")]
     public static partial void Completed(ILogger logger, Guid jobId, string file, long lines, long failed, long duplicates);
+
+    [LoggerMessage(EventId = 405, Level = LogLevel.Warning,
+        Message = "{File}: no result for batch {First} in {Seconds} s; publishing batches {First}..{Last} again (lost queue or messages?)")]
+    public static partial void Retransmitting(ILogger logger, string file, long first, long last, int seconds);
 }

@@ -6,6 +6,7 @@ using Polly.Retry;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Streaming.Messaging.Contract;
+using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
@@ -83,9 +84,33 @@ internal sealed class JobRunner(
         _startedAt = time.GetTimestamp();
         _collector = collector;
 
-        await using var results = await ResultsSubscription.StartAsync(connection, collector, cancellationToken);
-        await PublishAllAsync(job, collector, ledger, checkpoint, cancellationToken);
-        await collector.AllWritten.WaitAsync(cancellationToken);
+        // Written before the first publish, so that a producer killed at any moment is resumed under the same job
+        // id: its batches still in the queues then answer to the same results queue.
+        await collector.SaveCheckpointAsync(cancellationToken);
+        var properties = new BasicProperties
+        {
+            Persistent = true,
+            ContentType = MessageHeaders.BatchContentType,
+            ReplyTo = collector.Queue,
+            CorrelationId = job.JobId.ToString("N"),
+        };
+        var retransmitter = new Retransmitter(
+            job, collector, ledger, (batch, ct) => PublishBatchAsync(batch, properties, ct),
+            TimeSpan.FromSeconds(options.RetransmitSeconds), time, logger);
+        await using var results = new ResultsSubscription(connection, collector, logger, retransmitter.RequestNow);
+        await results.StartAsync(cancellationToken);
+        using var stopRetransmitting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
+        try
+        {
+            await PublishAllAsync(job, collector, ledger, checkpoint, properties, retransmitter, cancellationToken);
+            await collector.AllWritten.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            await stopRetransmitting.CancelAsync();
+            await retransmitting;
+        }
         await results.FinishAsync(cancellationToken);
 
         var completedAt = time.GetUtcNow();
@@ -102,21 +127,14 @@ internal sealed class JobRunner(
     }
 
     private async Task PublishAllAsync(
-        JobDescriptor job, ResultCollector collector, BatchLedger ledger, JobCheckpoint? checkpoint, CancellationToken cancellationToken)
+        JobDescriptor job, ResultCollector collector, BatchLedger ledger, JobCheckpoint? checkpoint, BasicProperties properties,
+        Retransmitter retransmitter, CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(
             files.InputPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, useAsync: true);
         var startOffset = checkpoint?.InputOffset ?? 0;
         stream.Position = startOffset;
         var cutter = new BatchCutter(stream, job.Cut, job.JobId, startOffset, checkpoint?.NextSequence ?? 0, checkpoint?.NextLine ?? 1);
-        var properties = new BasicProperties
-        {
-            Persistent = true,
-            ContentType = MessageHeaders.BatchContentType,
-            ReplyTo = collector.Queue,
-            CorrelationId = job.JobId.ToString("N"),
-        };
-
         var writers = Channel.CreateBounded<MessageWriter>(options.PublishesInFlight);
         var allWriters = Enumerable.Range(0, options.PublishesInFlight).Select(_ => new MessageWriter()).ToList();
         allWriters.ForEach(w => writers.Writer.TryWrite(w));
@@ -135,6 +153,7 @@ internal sealed class JobRunner(
                 await collector.WaitForRoomAsync(batch.Sequence, cancellationToken);
                 await ObserveFailuresAsync(inFlight);
                 inFlight.Add(PublishAsync(batch, properties, writer, writers.Writer, cancellationToken));
+                retransmitter.CutThrough(cutter.NextSequence);
             }
             await Task.WhenAll(inFlight);
             collector.SetTotal(cutter.NextSequence);
@@ -152,14 +171,21 @@ internal sealed class JobRunner(
     {
         try
         {
-            await _publishRetry.ExecuteAsync(
-                async token => await publisher.PublishAsync(QueueNames.Work, properties, batch.Body, mandatory: true, token),
-                cancellationToken);
+            await PublishBatchAsync(batch, properties, cancellationToken);
         }
         finally
         {
             pool.TryWrite(writer);
         }
+    }
+
+    /// <summary>Publishes until confirmed; a publish whose outcome is unknown is sent again (the collector deduplicates).</summary>
+    private async Task PublishBatchAsync(CutBatch batch, BasicProperties properties, CancellationToken cancellationToken)
+    {
+        await _publishRetry.ExecuteAsync(
+            async token => await publisher.PublishAsync(QueueNames.Work, properties, batch.Body, mandatory: true, token),
+            cancellationToken);
+        FaultInjection.Reach(FaultInjection.ProducerAfterBatchConfirmed);
     }
 
     private static async Task ObserveFailuresAsync(List<Task> inFlight)

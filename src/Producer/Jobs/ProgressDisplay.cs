@@ -1,12 +1,14 @@
 using System.Globalization;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
 using Streaming.Messaging.Topology;
 
 namespace Streaming.Producer.Jobs;
 
 /// <summary>
 /// Shows progress on stderr while a publish waits: a line redrawn in place on a terminal, or a plain line every few
-/// seconds otherwise. Says so when no consumer is attached to the work queue.
+/// seconds otherwise. Says so when no consumer is attached to the work queue, and while the broker blocks publishers
+/// (a memory or disk alarm).
 /// </summary>
 internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection connection, TimeSpan plainInterval, TimeProvider time)
 {
@@ -14,11 +16,39 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
     private static readonly TimeSpan s_consumerCheckInterval = TimeSpan.FromSeconds(2);
 
     private readonly bool _terminal = !Console.IsErrorRedirected;
+    private volatile string? _blockedReason;
     private uint? _consumers;
     private long _lastConsumerCheck;
     private int _lastWidth;
 
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        connection.ConnectionBlockedAsync += OnBlockedAsync;
+        connection.ConnectionUnblockedAsync += OnUnblockedAsync;
+        try
+        {
+            await ShowAsync(cancellationToken);
+        }
+        finally
+        {
+            connection.ConnectionBlockedAsync -= OnBlockedAsync;
+            connection.ConnectionUnblockedAsync -= OnUnblockedAsync;
+        }
+    }
+
+    private Task OnBlockedAsync(object sender, ConnectionBlockedEventArgs e)
+    {
+        _blockedReason = string.IsNullOrWhiteSpace(e.Reason) ? "no reason given" : e.Reason;
+        return Task.CompletedTask;
+    }
+
+    private Task OnUnblockedAsync(object sender, AsyncEventArgs e)
+    {
+        _blockedReason = null;
+        return Task.CompletedTask;
+    }
+
+    private async Task ShowAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_terminal ? s_terminalInterval : plainInterval, time);
         try
@@ -47,6 +77,10 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
             return;
         }
         var waiting = _consumers == 0 ? $" — no consumer is attached to {QueueNames.Work}; start one" : "";
+        if (_blockedReason is { } blocked)
+        {
+            waiting += $" — the broker is blocking publishers ({blocked}); waiting for it to clear";
+        }
         if (_terminal)
         {
             var line = (active.Count == 1 ? Describe(active[0]) : $"{active.Count} files: " + string.Join(" | ", active.Select(Describe))) + waiting;

@@ -18,6 +18,15 @@ public static class FaultInjection
     /// <summary>A consumer received a batch and has not published its result yet.</summary>
     public const string ConsumerBeforeResultPublished = "consumer.before-result-published";
 
+    /// <summary>The producer got the confirm for a batch; no checkpoint covers it yet.</summary>
+    public const string ProducerAfterBatchConfirmed = "producer.after-batch-confirmed";
+
+    /// <summary>The collector wrote (or held) a result, and has neither checkpointed nor acked it.</summary>
+    public const string CollectorAfterWrite = "collector.after-write-before-ack";
+
+    /// <summary>The collector saved a checkpoint covering a result it has not acked yet.</summary>
+    public const string CollectorAfterCheckpoint = "collector.after-checkpoint-before-ack";
+
     private static readonly (string Point, int Hit)? s_armed = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
     private static int s_hits;
 

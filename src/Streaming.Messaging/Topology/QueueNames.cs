@@ -9,8 +9,12 @@ public static class QueueNames
     /// <summary>Batches that came back from a consumer that died or stalled; processed one at a time, split down to single lines.</summary>
     public const string Quarantine = "streaming.quarantine";
 
-    /// <summary>Dead letters: malformed messages (with a reason header) and batches past the broker's delivery limit.</summary>
+    /// <summary>Dead letters: messages a service cannot use, with a reason header; left there for people to look at.</summary>
     public const string Dead = "streaming.dead";
+
+    /// <summary>Batches the broker dead-lettered from <see cref="Work"/> or <see cref="Quarantine"/> after its delivery
+    /// limit. Consumers move them back to <see cref="Quarantine"/>, counting the return, so their file still finishes.</summary>
+    public const string DeliveryLimit = "streaming.delivery-limit";
 
     /// <summary>Each job's results queue is this prefix plus the job id.</summary>
     public const string ResultsPrefix = "streaming.results.";

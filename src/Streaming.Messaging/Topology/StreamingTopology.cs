@@ -8,8 +8,9 @@ namespace Streaming.Messaging.Topology;
 /// </summary>
 public static class StreamingTopology
 {
-    /// <summary>Deliveries after which the broker dead-letters a batch. Consumers quarantine a batch at its
-    /// first redelivery, so this is a backstop that only a consumer unable to quarantine ever reaches.</summary>
+    /// <summary>Deliveries after which the broker dead-letters a batch to <see cref="QueueNames.DeliveryLimit"/>.
+    /// Consumers quarantine a batch at its first redelivery, so this is a backstop that only a consumer unable to
+    /// quarantine ever reaches (say, one whose publishes keep failing).</summary>
     public const int DeliveryLimit = 10;
 
     /// <summary>Dead letters kept at most; the oldest go first.</summary>
@@ -29,11 +30,14 @@ public static class StreamingTopology
             },
             cancellationToken: cancellationToken);
         await channel.QueueDeclareAsync(
+            QueueNames.DeliveryLimit, durable: true, exclusive: false, autoDelete: false,
+            arguments: PoisonSafeQueueArguments(QueueNames.Dead), cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(
             QueueNames.Work, durable: true, exclusive: false, autoDelete: false,
-            arguments: PoisonSafeQueueArguments(), cancellationToken: cancellationToken);
+            arguments: PoisonSafeQueueArguments(QueueNames.DeliveryLimit), cancellationToken: cancellationToken);
         await channel.QueueDeclareAsync(
             QueueNames.Quarantine, durable: true, exclusive: false, autoDelete: false,
-            arguments: PoisonSafeQueueArguments(), cancellationToken: cancellationToken);
+            arguments: PoisonSafeQueueArguments(QueueNames.DeliveryLimit), cancellationToken: cancellationToken);
     }
 
     public static Task DeclareResultsQueueAsync(IChannel channel, string queue, CancellationToken cancellationToken) =>
@@ -46,12 +50,12 @@ public static class StreamingTopology
             },
             cancellationToken: cancellationToken);
 
-    private static Dictionary<string, object?> PoisonSafeQueueArguments() => new()
+    private static Dictionary<string, object?> PoisonSafeQueueArguments(string deadLetterQueue) => new()
     {
         ["x-queue-type"] = "quorum",
         ["x-delivery-limit"] = DeliveryLimit,
         ["x-dead-letter-exchange"] = "",
-        ["x-dead-letter-routing-key"] = QueueNames.Dead,
+        ["x-dead-letter-routing-key"] = deadLetterQueue,
         ["x-dead-letter-strategy"] = "at-least-once",
         ["x-overflow"] = "reject-publish",
     };

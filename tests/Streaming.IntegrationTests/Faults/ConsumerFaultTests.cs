@@ -2,11 +2,12 @@ using System.Text;
 using Streaming.IntegrationTests.Infrastructure;
 using Streaming.IntegrationTests.Pipeline;
 using Streaming.Messaging.Diagnostics;
+using Xunit.Abstractions;
 
 namespace Streaming.IntegrationTests.Faults;
 
 [Collection(BrokerCollection.Name)]
-public sealed class ConsumerFaultTests(RabbitMqBroker broker)
+public sealed class ConsumerFaultTests(RabbitMqBroker broker, ITestOutputHelper output)
 {
     private static readonly TimeSpan s_run = TimeSpan.FromSeconds(180);
 
@@ -25,7 +26,53 @@ public sealed class ConsumerFaultTests(RabbitMqBroker broker)
         var code = await producer.WaitForExitAsync(s_run);
 
         Assert.True(code == 0, producer.Describe());
-        Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(input + ".out"));
+        Ledger.AssertOutput(input, content, "identity");
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
+    }
+
+    [Fact]
+    public async Task PublishWait_ConsumerKilledBeforePublishingItsResult_BatchIsRedeliveredAndLedgerBalances()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var content = EdgeCaseInput.Create(fillerLines: 2000);
+        var input = pipeline.WriteInput("before.txt", content);
+        var crashBeforeFourthResult = new Dictionary<string, string?>
+        {
+            [FaultInjection.EnvironmentVariable] = FaultInjection.ConsumerBeforeResultPublished + "@4",
+        };
+        var doomed = await pipeline.StartConsumerAsync("identity", environment: crashBeforeFourthResult, extra: ["--prefetch", "2"]);
+
+        var producer = pipeline.StartPublish([input], "--batch-lines", "100");
+        Assert.NotEqual(0, await doomed.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("fault injection", doomed.StandardError, StringComparison.Ordinal);
+        var survivor = await pipeline.StartConsumerAsync("identity", environment: new Dictionary<string, string?> { ["Logging__LogLevel__Default"] = "Information" });
+        var code = await producer.WaitForExitAsync(s_run);
+
+        Assert.True(code == 0, producer.Describe());
+        Ledger.AssertOutput(input, content, "identity");
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
+        Assert.Contains("quarantined", survivor.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PublishWait_ConsumersKilledAtSeededRandomMoments_LedgerBalances()
+    {
+        var seed = TestSeed.Next();
+        output.WriteLine($"seed {seed} (set {TestSeed.Variable}={seed} to replay)");
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var content = EdgeCaseInput.Create(fillerLines: 30_000);
+        var input = pipeline.WriteInput("chaos.txt", content);
+        await using var fleet = new ConsumerSupervisor(pipeline, 3, "delay:1", "Consumer", ["--concurrency", "16"]);
+        fleet.Start();
+
+        var producer = pipeline.StartPublish([input], "--batch-lines", "200");
+        var kills = await fleet.KillRandomlyUntilExitAsync(producer, seed, TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(1500));
+        var code = await producer.WaitForExitAsync(s_run);
+
+        Assert.True(code == 0, $"seed {seed}, {kills} kills: {producer.Describe()}");
+        Assert.True(kills >= 2, $"seed {seed}: the run ended after {kills} kills; it should outlast a few");
+        Ledger.AssertOutput(input, content, "identity");
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
     }
 
     [Fact]
@@ -47,7 +94,8 @@ public sealed class ConsumerFaultTests(RabbitMqBroker broker)
         var code = await producer.WaitForExitAsync(s_run);
 
         Assert.True(code == 0, producer.Describe());
-        Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(input + ".out"));
+        Ledger.AssertOutput(input, content, "identity");
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
         Assert.True(TestPipeline.ReadSummary(input).GetProperty("duplicatesDropped").GetInt64() >= 1,
             "the batch whose ack was lost must have been processed twice, and its second result dropped");
     }
@@ -58,7 +106,7 @@ public sealed class ConsumerFaultTests(RabbitMqBroker broker)
         await using var pipeline = await TestPipeline.CreateAsync(broker);
         var lines = Enumerable.Range(1, 2000).Select(i => i == 1234 ? "line 1234 POISON" : $"line {i}").ToList();
         var input = pipeline.WriteInput("poisoned.txt", Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"));
-        await using var fleet = new ConsumerSupervisor(pipeline, 2, "failfast:POISON", TestPipeline.TestConsumer);
+        await using var fleet = new ConsumerSupervisor(pipeline, 2, "failfast:POISON", TestPipeline.TestConsumer, []);
         fleet.Start();
 
         var (code, producer) = await pipeline.PublishAsync(input, s_run, "--batch-lines", "64");
@@ -70,6 +118,7 @@ public sealed class ConsumerFaultTests(RabbitMqBroker broker)
         Assert.Equal(1234, error.Line);
         Assert.Contains("poison", error.Error, StringComparison.Ordinal);
         Assert.True(fleet.Restarts >= 2, $"the poison line should have killed consumers, restarts: {fleet.Restarts}");
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
     }
 
     [Fact]

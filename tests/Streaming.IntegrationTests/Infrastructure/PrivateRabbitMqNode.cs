@@ -52,8 +52,9 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
     private ServiceProcess? _watchdog;
     private int _disposed;
 
-    private PrivateRabbitMqNode()
+    private PrivateRabbitMqNode(PrivateNodeOptions? options = null)
     {
+        options ??= new PrivateNodeOptions();
         var id = $"streamtest-{Environment.ProcessId}-{RandomNumberGenerator.GetHexString(6, lowercase: true)}";
         _nodeName = id + "@localhost";
         _root = Directory.CreateTempSubdirectory(id + "-").FullName;
@@ -75,11 +76,26 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
         }
         File.WriteAllText(Path.Combine(_root, "enabled_plugins"), "[].\n");
         File.WriteAllText(Path.Combine(_root, "rabbitmq-env.conf"), "# empty: keeps /etc/rabbitmq/rabbitmq-env.conf out\n");
-        File.WriteAllText(Path.Combine(_root, "rabbitmq.conf"), string.Create(CultureInfo.InvariantCulture, $"""
+        var config = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"""
             loopback_users = none
             listeners.tcp.default = {_amqpPort}
 
             """));
+        if (options.Tls is { } tls)
+        {
+            AmqpsPort = FreePorts.Pick(_amqpPort, _distPort);
+            config.Append(CultureInfo.InvariantCulture, $"""
+                listeners.ssl.default = {AmqpsPort}
+                ssl_options.cacertfile = {tls.CaCertificatePath}
+                ssl_options.certfile = {tls.CertificatePath}
+                ssl_options.keyfile = {tls.KeyPath}
+                ssl_options.verify = verify_none
+                ssl_options.fail_if_no_peer_cert = false
+
+                """);
+        }
+        config.Append(options.ExtraConfig);
+        File.WriteAllText(Path.Combine(_root, "rabbitmq.conf"), config.ToString());
 
         // Inherited RABBITMQ_* settings (say, from a developer's shell) must not reach this node or its CLI.
         var common = new Dictionary<string, string?>();
@@ -128,9 +144,12 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
 
     public bool CanControl => true;
 
-    public static async Task<PrivateRabbitMqNode> StartNewAsync(CancellationToken cancellationToken)
+    /// <summary>The TLS listener's port, when the node was started with <see cref="PrivateNodeOptions.Tls"/>.</summary>
+    public int? AmqpsPort { get; }
+
+    public static async Task<PrivateRabbitMqNode> StartNewAsync(CancellationToken cancellationToken, PrivateNodeOptions? options = null)
     {
-        var node = new PrivateRabbitMqNode();
+        var node = new PrivateRabbitMqNode(options);
         try
         {
             node._watchdog = ServiceProcess.Start("/bin/sh",
@@ -196,6 +215,24 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
         try
         {
             await StopCoreAsync();
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary><c>kill -9</c> of the node (the Erlang VM), as a crash or an OOM kill would; <see cref="StartAsync"/> brings it back.</summary>
+    public async Task KillAsync(CancellationToken cancellationToken)
+    {
+        await _lifecycle.WaitAsync(cancellationToken);
+        try
+        {
+            SignalNode(PosixSignals.Kill);
+            if (_server is { } server)
+            {
+                await server.WaitForExitAsync(s_stopTimeout);
+            }
         }
         finally
         {

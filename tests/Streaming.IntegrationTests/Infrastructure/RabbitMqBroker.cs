@@ -17,7 +17,7 @@ namespace Streaming.IntegrationTests.Infrastructure;
 /// <see cref="CreateVhostAsync"/>. Tests that stop, restart or block the broker belong in a collection with
 /// <c>DisableParallelization = true</c> (<see cref="BrokerRestartCollection"/>) and must leave it running.
 /// </summary>
-public sealed class RabbitMqBroker(IMessageSink diagnostics) : IAsyncLifetime
+public sealed class RabbitMqBroker(IMessageSink diagnostics) : IAsyncLifetime, ITestBroker
 {
     private static readonly TimeSpan s_dockerProbeTimeout = TimeSpan.FromSeconds(2);
     private static readonly Lock s_gate = new();

@@ -14,22 +14,35 @@ internal sealed class TestPipeline : IAsyncDisposable
 
     private readonly List<ServiceProcess> _processes = [];
 
-    private TestPipeline(string uri, string directory)
+    private TestPipeline(ITestBroker broker, string uri, string directory)
     {
+        Broker = broker;
         Uri = uri;
+        ServiceUri = uri;
         Directory = directory;
     }
 
+    public ITestBroker Broker { get; }
+
+    /// <summary>The vhost's URI, for the test's own connections.</summary>
     public string Uri { get; }
+
+    /// <summary>The URI the services get (defaults to <see cref="Uri"/>; a proxy's or an amqps URI for some tests).</summary>
+    public string ServiceUri { get; set; }
+
+    public string Vhost => System.Uri.UnescapeDataString(new Uri(Uri).AbsolutePath.TrimStart('/'));
+
+    /// <summary>Environment variables every service started from now on gets (a test's own win over these).</summary>
+    public Dictionary<string, string?> ServiceEnvironment { get; } = [];
 
     public string Directory { get; }
 
-    public static async Task<TestPipeline> CreateAsync(RabbitMqBroker broker)
+    public static async Task<TestPipeline> CreateAsync(ITestBroker broker)
     {
         var uri = await broker.CreateVhostAsync();
         var directory = Path.Combine(Path.GetTempPath(), "streaming-test-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
-        return new TestPipeline(uri, directory);
+        return new TestPipeline(broker, uri, directory);
     }
 
     public string WriteInput(string name, byte[] content)
@@ -51,7 +64,7 @@ internal sealed class TestPipeline : IAsyncDisposable
     public ServiceProcess StartConsumer(
         string processor, string assembly = "Consumer", IReadOnlyDictionary<string, string?>? environment = null, params string[] extra)
     {
-        var consumer = ServiceProcess.StartService(assembly, ["--processor", processor, "--rabbitmq", Uri, .. extra], environment);
+        var consumer = ServiceProcess.StartService(assembly, ["--processor", processor, "--rabbitmq", ServiceUri, .. extra], Merge(environment));
         _processes.Add(consumer);
         return consumer;
     }
@@ -61,7 +74,7 @@ internal sealed class TestPipeline : IAsyncDisposable
 
     public ServiceProcess StartPublish(IEnumerable<string> files, IReadOnlyDictionary<string, string?>? environment, params string[] extra)
     {
-        var producer = ServiceProcess.StartProducer(["publish", .. files, "--wait", "--rabbitmq", Uri, .. extra], environment);
+        var producer = ServiceProcess.StartProducer(["publish", .. files, "--wait", "--rabbitmq", ServiceUri, .. extra], Merge(environment));
         _processes.Add(producer);
         return producer;
     }
@@ -72,6 +85,19 @@ internal sealed class TestPipeline : IAsyncDisposable
         var producer = StartPublish([file], extra);
         var code = await producer.WaitForExitAsync(timeout);
         return (code, producer);
+    }
+
+    /// <summary>Every process this pipeline started, in order (for tests that read all their output).</summary>
+    public IReadOnlyList<ServiceProcess> Processes => _processes;
+
+    private Dictionary<string, string?> Merge(IReadOnlyDictionary<string, string?>? environment)
+    {
+        var merged = new Dictionary<string, string?>(ServiceEnvironment);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            merged[key] = value;
+        }
+        return merged;
     }
 
     public static JsonElement ReadSummary(string inputPath) =>

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Logging;
+using Streaming.Messaging.Contract;
+using Streaming.Producer.Collecting;
+using Streaming.Producer.Jobs;
+
+namespace Streaming.Producer.Publishing;
+
+/// <summary>
+/// The producer's retransmission timeout: when the collector has not advanced for <c>after</c> while batches are
+/// out, those batches may have been lost (their queue deleted or purged, a result dropped), so it cuts them again from
+/// the input at their recorded offsets and publishes them again; deduplication absorbs any copy that was not lost.
+/// The wait doubles after each retransmission without progress, up to an hour, and resets on progress. A request
+/// (<see cref="RequestNow"/>, when the results queue had to be subscribed again) retransmits at the next tick.
+/// </summary>
+internal sealed class Retransmitter(
+    JobDescriptor job, ResultCollector collector, BatchLedger ledger, Func<CutBatch, CancellationToken, Task> publish,
+    TimeSpan after, TimeProvider time, ILogger logger)
+{
+    private static readonly TimeSpan s_tick = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_longestWait = TimeSpan.FromHours(1);
+
+    private long _cutThrough;
+    private volatile bool _requested;
+
+    /// <summary>How many batches the producer has cut so far (the first one not cut yet).</summary>
+    public void CutThrough(long sequence) => Volatile.Write(ref _cutThrough, sequence);
+
+    public void RequestNow() => _requested = true;
+
+    /// <summary>Runs until cancelled (the job is done or abandoned).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(s_tick, time);
+        var wait = after;
+        var watched = collector.NextSequence;
+        var since = time.GetTimestamp();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                var next = collector.NextSequence;
+                var end = Volatile.Read(ref _cutThrough);
+                if (next != watched || next >= end)
+                {
+                    (watched, since, wait) = (next, time.GetTimestamp(), after);
+                    continue;
+                }
+                if (!_requested && time.GetElapsedTime(since) < wait)
+                {
+                    continue;
+                }
+                _requested = false;
+                JobLog.Retransmitting(logger, job.Files.Name, next, end - 1, (int)time.GetElapsedTime(since).TotalSeconds);
+                await ResendAsync(next, end, cancellationToken);
+                since = time.GetTimestamp();
+                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, s_longestWait.Ticks));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The job is over.
+        }
+    }
+
+    private async Task ResendAsync(long first, long end, CancellationToken cancellationToken)
+    {
+        if (!ledger.TryGet(first, out var start))
+        {
+            return;
+        }
+        await using var stream = new FileStream(
+            job.Files.InputPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, useAsync: true);
+        stream.Position = start.StartOffset;
+        var cutter = new BatchCutter(stream, job.Cut, job.JobId, start.StartOffset, start.Sequence, start.FirstLine);
+        using var writer = new MessageWriter();
+        for (var sequence = first; sequence < end; sequence++)
+        {
+            var batch = await cutter.CutAsync(writer, cancellationToken);
+            if (batch is null || !ledger.TryGet(sequence, out var recorded) || recorded.FirstLine != batch.FirstLine
+                || recorded.LineCount != batch.LineCount)
+            {
+                return;     // the ledger moved on (the collector advanced meanwhile): nothing older is missing
+            }
+            if (sequence >= collector.NextSequence)
+            {
+                await publish(batch, cancellationToken);
+            }
+        }
+    }
+}

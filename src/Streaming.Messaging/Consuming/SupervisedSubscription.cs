@@ -1,0 +1,196 @@
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+namespace Streaming.Messaging.Consuming;
+
+/// <summary>
+/// One queue's consumer, kept alive until cancelled. Automatic recovery brings back channels lost with the
+/// connection, but not a channel the broker closed on its own (a delivery held past <c>consumer_timeout</c>) nor a
+/// consumer the broker cancelled (the queue was deleted): this notices both, says so, declares the queue again
+/// (<paramref name="declare"/>) and subscribes again, with capped backoff, then calls <paramref name="resubscribed"/>.
+/// </summary>
+/// <param name="connection">The process's connection (automatic recovery on).</param>
+/// <param name="queue">The queue to consume.</param>
+/// <param name="prefetch">Per-consumer prefetch.</param>
+/// <param name="dispatchConcurrency">Deliveries handled at once.</param>
+/// <param name="declare">Declares the queue (and whatever it dead-letters to) on a setup channel.</param>
+/// <param name="handle">Handles one delivery; must not throw (the client would swallow it).</param>
+/// <param name="logger">Where the losses and resubscriptions are told.</param>
+/// <param name="resubscribed">Called after a successful resubscription (what the queue held may be lost).</param>
+public sealed class SupervisedSubscription(
+    IConnection connection,
+    string queue,
+    ushort prefetch,
+    ushort dispatchConcurrency,
+    Func<IChannel, CancellationToken, Task> declare,
+    Func<IChannel, BasicDeliverEventArgs, Task> handle,
+    ILogger logger,
+    Action? resubscribed = null)
+    : IAsyncDisposable
+{
+    private static readonly TimeSpan s_poll = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(10);
+
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private IChannel? _channel;
+    private string? _consumerTag;
+    private volatile bool _cancelledByBroker;
+    private volatile bool _stopping;
+    private Task? _supervisor;
+
+    /// <summary>Subscribes once (failing if that fails), then keeps the subscription alive until <see cref="CancelAsync"/>.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await SubscribeAsync(cancellationToken);
+        _supervisor = SuperviseAsync(cancellationToken);
+    }
+
+    /// <summary>Stops taking deliveries (basic.cancel); deliveries in progress can still be acked.</summary>
+    public async Task CancelAsync()
+    {
+        _stopping = true;
+        Signal(_wake);
+        if (_supervisor is not null)
+        {
+            await _supervisor;
+        }
+        if (_channel is { IsOpen: true } channel && _consumerTag is { } tag)
+        {
+            try
+            {
+                await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                SubscriptionLog.CancelFailed(logger, queue, ex.Message);
+            }
+        }
+    }
+
+    private async Task SuperviseAsync(CancellationToken cancellationToken)
+    {
+        var suspectClosed = false;
+        var backoff = s_poll;
+        while (!_stopping && !cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _wake.WaitAsync(s_poll, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            if (_stopping)
+            {
+                return;
+            }
+            // A channel lost with its connection comes back with the connection; only a channel that stays closed
+            // while the connection is open (seen twice, a poll apart) was closed by the broker itself.
+            var closedAlone = _channel is { IsClosed: true } && connection.IsOpen;
+            if (!_cancelledByBroker && !(closedAlone && suspectClosed))
+            {
+                suspectClosed = closedAlone;
+                continue;
+            }
+            suspectClosed = false;
+            var reason = _cancelledByBroker
+                ? "the broker cancelled the consumer (queue deleted?)"
+                : $"the broker closed the channel ({_channel?.CloseReason?.ReplyText ?? "no reason given"})";
+            SubscriptionLog.Resubscribing(logger, queue, reason);
+            try
+            {
+                await SubscribeAsync(cancellationToken);
+                SubscriptionLog.Resubscribed(logger, queue);
+                resubscribed?.Invoke();
+                backoff = s_poll;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                SubscriptionLog.ResubscribeFailed(logger, queue, ex.Message, backoff.TotalSeconds);
+                _cancelledByBroker = true;  // try again after the backoff
+                await Task.Delay(backoff, CancellationToken.None);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, s_maxBackoff.Ticks));
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task SubscribeAsync(CancellationToken cancellationToken)
+    {
+        _cancelledByBroker = false;
+        var old = _channel;
+        _channel = null;
+        if (old is not null)
+        {
+            await DisposeChannelAsync(old);
+        }
+        await using (var setup = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+        {
+            await declare(setup, cancellationToken);
+        }
+        var channel = await connection.CreateChannelAsync(
+            new CreateChannelOptions(false, false, consumerDispatchConcurrency: dispatchConcurrency), cancellationToken);
+        await channel.BasicQosAsync(0, prefetch, global: false, cancellationToken);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) => handle(channel, delivery);
+        consumer.UnregisteredAsync += (_, _) =>
+        {
+            if (!_stopping && ReferenceEquals(_channel, channel))
+            {
+                SubscriptionLog.CancelledByBroker(logger, queue);
+                _cancelledByBroker = true;
+                Signal(_wake);
+            }
+            return Task.CompletedTask;
+        };
+        _channel = channel;
+        _consumerTag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping = true;
+        Signal(_wake);
+        if (_supervisor is not null)
+        {
+            await _supervisor;
+        }
+        if (_channel is { } channel)
+        {
+            await DisposeChannelAsync(channel);
+        }
+        _wake.Dispose();
+    }
+
+    private static void Signal(SemaphoreSlim signal)
+    {
+        try
+        {
+            if (signal.CurrentCount == 0)
+            {
+                signal.Release();
+            }
+        }
+        catch (Exception ex) when (ex is SemaphoreFullException or ObjectDisposedException)
+        {
+            // Already signalled, or the subscription is gone.
+        }
+    }
+
+    private static async Task DisposeChannelAsync(IChannel channel)
+    {
+        try
+        {
+            await channel.CloseAsync();
+        }
+        catch (Exception)
+        {
+            // Closed already (by the broker or with the connection); the broker returns anything unacked.
+        }
+        channel.Dispose();
+    }
+}
