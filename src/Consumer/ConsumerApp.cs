@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Streaming.Consumer.Processing;
 using Streaming.Consumer.Processors;
 using Streaming.Messaging.Hosting;
+using Streaming.Messaging.Telemetry;
 
 namespace Streaming.Consumer;
 
@@ -37,6 +38,7 @@ public static class ConsumerApp
         var builder = ServiceHost.CreateBuilder(overrides);
         builder.Services.AddValidatedOptions<ConsumerOptions>(ConsumerOptions.SectionName);
         builder.Services.AddStreamingBroker();
+        builder.AddStreamingTelemetry(TelemetryNames.ConsumerService);
         builder.Services.AddHostedService<LineConsumerService>();
 
         if (!ServiceHost.TryValidate<ConsumerOptions>(builder, ConsumerOptions.SectionName, out var options, out var configError)

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Streaming.Messaging.Hosting;
+using Streaming.Messaging.Telemetry;
 using Streaming.Producer.Jobs;
 
 namespace Streaming.Producer;
@@ -41,12 +42,14 @@ internal static class ProducerApp
         builder.Services.AddValidatedOptions<ProducerOptions>(ProducerOptions.SectionName);
         builder.Services.AddStreamingBroker();
         builder.Services.AddSingleton<PublishCommand>();
+        builder.AddStreamingTelemetry(TelemetryNames.ProducerService);
         if (!ServiceHost.TryValidate<ProducerOptions>(builder, ProducerOptions.SectionName, out _, out var configError)
             || !ServiceHost.TryValidateBroker(builder, out configError))
         {
             return UsageErrors.Report(Name, configError!);
         }
         using var host = builder.Build();
+        host.Services.StartStreamingTelemetry();
 
         using var interrupted = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Streaming.Consumer.Processors;
+using Streaming.Consumer.Telemetry;
 using Streaming.Messaging.Contract;
 
 namespace Streaming.Consumer.Processing;
@@ -33,6 +34,7 @@ internal sealed class BatchProcessor : IDisposable
     /// <exception cref="OperationCanceledException">The service is stopping; nothing is returned.</exception>
     public async Task<MessageWriter> ProcessAsync(LineBatch batch, CancellationToken cancellationToken)
     {
+        using var measurement = BatchMeasurement.Start(batch.Lines.Count);
         var work = new BatchWork(batch);
         var workers = new Task[Math.Min(_concurrency, batch.Lines.Count)];
         for (var i = 0; i < workers.Length; i++)
@@ -42,7 +44,7 @@ internal sealed class BatchProcessor : IDisposable
         try
         {
             await Task.WhenAll(workers);
-            return BuildResult(work);
+            return BuildResult(work, measurement);
         }
         finally
         {
@@ -103,12 +105,14 @@ internal sealed class BatchProcessor : IDisposable
         }
     }
 
-    private static MessageWriter BuildResult(BatchWork work)
+    private static MessageWriter BuildResult(BatchWork work, BatchMeasurement measurement)
     {
         var size = 0;
+        var failed = 0;
         foreach (var outcome in work.Outcomes)
         {
             size += 5 + (outcome.Error is null ? outcome.Length : Encoding.UTF8.GetMaxByteCount(outcome.Error.Length));
+            failed += outcome.Error is null ? 0 : 1;
         }
         var result = new MessageWriter(size + 64);
         foreach (var outcome in work.Outcomes)
@@ -123,6 +127,7 @@ internal sealed class BatchProcessor : IDisposable
             }
         }
         result.Complete(MessageKind.Result, work.Batch.Header);
+        measurement.Completed(failed);
         return result;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
+using Streaming.Consumer.Telemetry;
 using Streaming.Messaging.Contract;
 using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
@@ -46,6 +47,7 @@ internal sealed class DeliveryHandler(
         IChannel channel, BasicDeliverEventArgs delivery, string queue,
         Func<IChannel, BasicDeliverEventArgs, Task> handle)
     {
+        using var telemetry = ConsumerTracing.StartDelivery(delivery, queue);
         Interlocked.Increment(ref _inFlight);
         try
         {
@@ -57,6 +59,7 @@ internal sealed class DeliveryHandler(
         }
         catch (Exception ex)
         {
+            ConsumerTracing.Failed(ex);
             ConsumerLog.DeliveryFailed(logger, queue, ex);
             await TryNackAsync(channel, delivery);
         }
@@ -73,6 +76,7 @@ internal sealed class DeliveryHandler(
             // It was in the hands of a consumer that died, stalled or lost its connection: move it where it runs alone.
             await ForwardAsync(QueueNames.Quarantine, delivery, delivery.Body);
             await AckAsync(channel, delivery);
+            ConsumerTracing.Quarantined();
             if (TryDecode(delivery, out var suspect, out _))
             {
                 ConsumerLog.Quarantined(logger, suspect.Header.Sequence, suspect.Header.JobId);
@@ -109,6 +113,7 @@ internal sealed class DeliveryHandler(
         {
             ConsumerLog.PoisonLine(logger, header.PartFirstLine, header.JobId, returns);
             var reason = $"the line crashed or stalled a consumer {returns} times when processed alone (poison line)";
+            ConsumerTracing.PoisonLine(header.PartFirstLine, reason);
             var failed = new MessageWriter(256);
             failed.WriteEntry(LineStatus.Failed, System.Text.Encoding.UTF8.GetBytes(reason));
             failed.Complete(MessageKind.Result, header);
@@ -141,6 +146,7 @@ internal sealed class DeliveryHandler(
         var returns = Returns(delivery) + 1;
         ConsumerLog.OverDeliveryLimit(logger, batch.Header.Sequence, batch.Header.JobId, batch.Header.PartFirstLine,
             batch.Header.PartFirstLine + batch.Header.PartCount - 1);
+        ConsumerTracing.OverDeliveryLimit();
         await ForwardAsync(QueueNames.Quarantine, delivery, delivery.Body, _abort.Token, returns);
         await AckAsync(channel, delivery);
     }
@@ -181,6 +187,7 @@ internal sealed class DeliveryHandler(
             await DeadLetterAsync(channel, delivery, queue, "reply-to is not a Streaming results queue");
             return null;
         }
+        ConsumerTracing.Batch(batch);
         return batch;
     }
 
@@ -227,6 +234,7 @@ internal sealed class DeliveryHandler(
         var header = batch.Header;
         ConsumerLog.Split(logger, header.Sequence, header.JobId, header.PartFirstLine, header.PartFirstLine + header.PartCount - 1, returns + 1);
         var firstHalf = header.PartCount / 2;
+        ConsumerTracing.Split(firstHalf, header.PartCount - firstHalf);
         await PublishPartAsync(batch, 0, firstHalf, delivery);
         await PublishPartAsync(batch, firstHalf, header.PartCount - firstHalf, delivery);
     }
@@ -245,6 +253,7 @@ internal sealed class DeliveryHandler(
     /// <summary>Gives a delivery back as a fresh message (so it does not look like it crashed anyone), or nacks it.</summary>
     private async Task HandBackAsync(IChannel channel, BasicDeliverEventArgs delivery, string queue)
     {
+        ConsumerTracing.HandedBack();
         try
         {
             await ForwardAsync(queue, delivery, delivery.Body, CancellationToken.None, Returns(delivery));

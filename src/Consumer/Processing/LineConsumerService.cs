@@ -5,6 +5,7 @@ using Streaming.Consumer.Processors;
 using Streaming.Messaging.Connection;
 using Streaming.Messaging.Consuming;
 using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 
 namespace Streaming.Consumer.Processing;
@@ -45,6 +46,7 @@ internal sealed class LineConsumerService(
     {
         var clientName = $"streaming-consumer {Environment.MachineName}/{Environment.ProcessId}";
         await using var connection = await connector.ConnectAsync(clientName, retryForever: true, stoppingToken);
+        await using var backlog = QueueBacklogMonitor.Start(connection);
         await using var publisher = await ConfirmingPublisher.CreateAsync(
             connection, maxOutstanding: (2 * _options.Prefetch) + 8,
             TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), stoppingToken);

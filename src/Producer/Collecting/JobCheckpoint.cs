@@ -3,6 +3,7 @@ namespace Streaming.Producer.Collecting;
 /// <summary>
 /// Written after the output is flushed: everything before <see cref="NextSequence"/> is on disk. A restarted producer
 /// truncates the outputs to these lengths and publishes again from <see cref="InputOffset"/>.
+/// <see cref="TraceId"/> and <see cref="RootSpanId"/> are the first run's: a resumed run's spans join that trace.
 /// </summary>
 internal sealed record JobCheckpoint(
     int SchemaVersion,
@@ -20,7 +21,8 @@ internal sealed record JobCheckpoint(
     long ErrorsLength,
     long FailedLines,
     DateTimeOffset StartedAt,
-    string TraceId)
+    string TraceId,
+    string? RootSpanId = null)
 {
     public const int CurrentSchema = 1;
 }

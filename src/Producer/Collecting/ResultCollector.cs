@@ -8,6 +8,7 @@ using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Jobs;
 using Streaming.Producer.Publishing;
+using Streaming.Producer.Telemetry;
 
 namespace Streaming.Producer.Collecting;
 
@@ -92,6 +93,7 @@ internal sealed class ResultCollector(
 
     public async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
+        using var activity = ProducerTracing.StartCollect(delivery, Queue);
         try
         {
             string? rejection;
@@ -112,6 +114,7 @@ internal sealed class ResultCollector(
         }
         catch (Exception ex)
         {
+            MessagingActivities.Failed(ex);
             CollectorLog.HandlingFailed(logger, Queue, ex);
             try
             {
@@ -140,7 +143,7 @@ internal sealed class ResultCollector(
                 JobCheckpoint.CurrentSchema, job.JobId, job.Files.InputPath, job.InputLength, job.InputLastWriteUtc,
                 job.Cut.BatchLines, job.Cut.BatchBytes, job.Cut.MaxLineBytes,
                 _nextSequence, _nextLine, _checkpointOffset, output.OutputLength, output.ErrorsLength, output.FailedLines,
-                job.StartedAt, job.TraceId);
+                job.StartedAt, job.TraceId, job.RootSpanId);
         }
         await output.SaveCheckpointAsync(checkpoint, cancellationToken);
         return true;
@@ -159,13 +162,14 @@ internal sealed class ResultCollector(
             return "malformed result: " + ex.Message;
         }
         var header = result.Header;
+        ProducerTracing.Result(header);
         if (header.JobId != job.JobId)
         {
             return Drop(header, "it names another job");
         }
         if (header.Sequence < _nextSequence)
         {
-            Duplicates++;
+            CountDuplicate();
             return null;
         }
         if (header.Sequence >= _nextSequence + window)
@@ -184,9 +188,13 @@ internal sealed class ResultCollector(
                 Write(result);
                 Advance(batch);
             }
-            else if (!_reorder.Add(result, MaxResultLineBytes))
+            else if (_reorder.Add(result, MaxResultLineBytes))
             {
-                Duplicates++;
+                ProducerTracing.Held(header.Sequence);
+            }
+            else
+            {
+                CountDuplicate();
             }
         }
         catch (MessageFormatException ex)
@@ -206,9 +214,17 @@ internal sealed class ResultCollector(
         return null;
     }
 
+    private void CountDuplicate()
+    {
+        Duplicates++;
+        ProducerMetrics.DuplicateDropped();
+        ProducerTracing.Duplicate();
+    }
+
     private string? Drop(BatchHeader header, string reason)
     {
         Dropped++;
+        ProducerTracing.Dropped(reason);
         CollectorLog.Dropped(logger, header.JobId, header.Sequence, reason);
         RejectedMessages.Dropped(Queue);
         return null;
@@ -232,6 +248,8 @@ internal sealed class ResultCollector(
 
     private void Advance(BatchLedger.Entry batch)
     {
+        ProducerMetrics.Written(time.GetElapsedTime(batch.PublishedAt));
+        ProducerTracing.Written(batch.Sequence, batch.LineCount);
         _nextSequence++;
         _nextLine += batch.LineCount;
         _checkpointOffset = batch.EndOffset;

@@ -10,4 +10,5 @@ internal sealed record JobDescriptor(
     DateTime InputLastWriteUtc,
     CutSettings Cut,
     DateTimeOffset StartedAt,
-    string TraceId);
+    string TraceId,
+    string? RootSpanId);

@@ -8,10 +8,10 @@ using RabbitMQ.Client.Exceptions;
 using Streaming.Messaging.Contract;
 using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
-using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Collecting;
 using Streaming.Producer.Publishing;
+using Streaming.Producer.Telemetry;
 
 namespace Streaming.Producer.Jobs;
 
@@ -23,8 +23,6 @@ internal sealed class JobRunner(
     JobFiles files, ProducerOptions options, IConnection connection, ConfirmingPublisher publisher,
     TimeProvider time, ILogger logger)
 {
-    private static readonly ActivitySource s_activitySource = new(TelemetryNames.ProducerSource);
-
     private readonly ResiliencePipeline _publishRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
@@ -42,6 +40,7 @@ internal sealed class JobRunner(
             OnRetry = args =>
             {
                 JobLog.PublishRetry(logger, args.Outcome.Exception?.Message ?? "unknown");
+                ProducerTracing.PublishRetried(args.Outcome.Exception?.Message ?? "unknown");
                 return ValueTask.CompletedTask;
             },
         })
@@ -69,11 +68,13 @@ internal sealed class JobRunner(
         var input = new FileInfo(files.InputPath);
         var cut = new CutSettings(options.BatchLines, options.BatchBytes, options.MaxLineBytes);
         var checkpoint = CheckpointStore.TryLoad(files, input, cut, logger);
-        using var activity = s_activitySource.StartActivity("process file", ActivityKind.Producer);
+        using var activity = ProducerTracing.StartFile(files, checkpoint);
         var job = new JobDescriptor(
             checkpoint?.JobId ?? Guid.NewGuid(), files, input.Length, input.LastWriteTimeUtc, cut,
             checkpoint?.StartedAt ?? time.GetUtcNow(),
-            checkpoint?.TraceId ?? activity?.TraceId.ToHexString() ?? ActivityTraceId.CreateRandom().ToHexString());
+            checkpoint?.TraceId ?? activity?.TraceId.ToHexString() ?? ActivityTraceId.CreateRandom().ToHexString(),
+            checkpoint?.RootSpanId ?? activity?.SpanId.ToHexString());
+        ProducerTracing.FileStarted(activity, job.JobId);
         LogStart(job, checkpoint);
 
         await using var output = JobOutput.Open(files, checkpoint);
@@ -83,6 +84,7 @@ internal sealed class JobRunner(
         _linesAtStart = checkpoint is null ? 0 : checkpoint.NextLine - 1;
         _startedAt = time.GetTimestamp();
         _collector = collector;
+        using var tracked = ProducerMetrics.Track(files.Name, collector, input.Length);
 
         // Written before the first publish, so that a producer killed at any moment is resumed under the same job
         // id: its batches still in the queues then answer to the same results queue.
@@ -121,6 +123,7 @@ internal sealed class JobRunner(
             (long)duration.TotalMilliseconds, duration.TotalSeconds > 0 ? Math.Round(lines / duration.TotalSeconds, 1) : lines,
             job.TraceId, collector.Duplicates, collector.Dropped);
         await output.CompleteAsync(summary, cancellationToken);
+        ProducerTracing.FileCompleted(activity, summary);
         _done = true;
         JobLog.Completed(logger, job.JobId, files.Name, lines, collector.FailedLines, collector.Duplicates);
         return new JobResult(files, summary);
@@ -149,8 +152,8 @@ internal sealed class JobRunner(
                 {
                     break;
                 }
-                ledger.Record(batch);
                 await collector.WaitForRoomAsync(batch.Sequence, cancellationToken);
+                ledger.Record(batch, time.GetTimestamp());
                 await ObserveFailuresAsync(inFlight);
                 inFlight.Add(PublishAsync(batch, properties, writer, writers.Writer, cancellationToken));
                 retransmitter.CutThrough(cutter.NextSequence);
@@ -182,9 +185,13 @@ internal sealed class JobRunner(
     /// <summary>Publishes until confirmed; a publish whose outcome is unknown is sent again (the collector deduplicates).</summary>
     private async Task PublishBatchAsync(CutBatch batch, BasicProperties properties, CancellationToken cancellationToken)
     {
+        using var activity = ProducerTracing.StartBatch(batch, properties.CorrelationId);
+        // A copy per publish: RabbitMQ.Client writes the publish's trace context into the properties' headers.
+        var message = new BasicProperties(properties);
         await _publishRetry.ExecuteAsync(
-            async token => await publisher.PublishAsync(QueueNames.Work, properties, batch.Body, mandatory: true, token),
+            async token => await publisher.PublishAsync(QueueNames.Work, message, batch.Body, mandatory: true, token),
             cancellationToken);
+        ProducerMetrics.Published(batch.LineCount);
         FaultInjection.Reach(FaultInjection.ProducerAfterBatchConfirmed);
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using Streaming.Messaging.Connection;
 using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Collecting;
 
@@ -45,6 +46,7 @@ internal sealed class PublishCommand(
             {
                 await StreamingTopology.DeclareWorkQueuesAsync(setup, cancellationToken);
             }
+            await using var backlog = QueueBacklogMonitor.Start(connection);
             await using var publisher = await ConfirmingPublisher.CreateAsync(
                 connection, (_options.PublishesInFlight * _options.ParallelFiles) + 8,
                 TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), cancellationToken);

@@ -9,12 +9,14 @@ internal sealed class BatchLedger(int window)
     private readonly Entry[] _entries = new Entry[window + 1];
     private readonly Lock _lock = new();
 
-    public void Record(CutBatch batch)
+    /// <param name="batch">The batch about to be published.</param>
+    /// <param name="publishedAt">When its publish starts (a <see cref="TimeProvider"/> timestamp), for the end-to-end latency.</param>
+    public void Record(CutBatch batch, long publishedAt)
     {
         lock (_lock)
         {
             _entries[batch.Sequence % _entries.Length] =
-                new Entry(batch.Sequence, batch.FirstLine, batch.LineCount, batch.StartOffset, batch.EndOffset);
+                new Entry(batch.Sequence, batch.FirstLine, batch.LineCount, batch.StartOffset, batch.EndOffset, publishedAt);
         }
     }
 
@@ -27,5 +29,5 @@ internal sealed class BatchLedger(int window)
         return entry.Sequence == sequence && entry.LineCount > 0;
     }
 
-    internal readonly record struct Entry(long Sequence, long FirstLine, int LineCount, long StartOffset, long EndOffset);
+    internal readonly record struct Entry(long Sequence, long FirstLine, int LineCount, long StartOffset, long EndOffset, long PublishedAt);
 }

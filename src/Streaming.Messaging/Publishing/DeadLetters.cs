@@ -1,4 +1,5 @@
 using RabbitMQ.Client;
+using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 
 namespace Streaming.Messaging.Publishing;
@@ -6,7 +7,7 @@ namespace Streaming.Messaging.Publishing;
 /// <summary>Puts a message a service cannot use on <c>streaming.dead</c>, with why and where it came from.</summary>
 public static class DeadLetters
 {
-    public static Task PublishAsync(
+    public static async Task PublishAsync(
         ConfirmingPublisher publisher, ReadOnlyMemory<byte> body, string? contentType, string sourceQueue, string reason,
         CancellationToken cancellationToken)
     {
@@ -20,6 +21,7 @@ public static class DeadLetters
                 [MessageHeaders.DeadLetterSource] = sourceQueue,
             },
         };
-        return publisher.PublishAsync(QueueNames.Dead, properties, body, mandatory: true, cancellationToken);
+        await publisher.PublishAsync(QueueNames.Dead, properties, body, mandatory: true, cancellationToken);
+        MessagingMetrics.DeadLettered(sourceQueue, reason);
     }
 }

@@ -3,9 +3,10 @@ using System.Reflection;
 namespace Streaming.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Finds the built service assemblies (<c>Producer.dll</c>, <c>Consumer.dll</c>): next to the test assembly first
-/// (when this project references the service projects), then in <c>src/&lt;Name&gt;/bin/&lt;Configuration&gt;/&lt;tfm&gt;/</c>,
-/// where the configuration is the one this test assembly was built with.
+/// Finds the built service assemblies (<c>Producer.dll</c>, <c>Consumer.dll</c>): in their own build folders first,
+/// <c>src/&lt;Name&gt;/bin/&lt;Configuration&gt;/&lt;tfm&gt;/</c> (the configuration this test assembly was built with),
+/// where each sits beside its own appsettings.json; next to the test assembly only outside a repository (this project
+/// references both services, so its folder holds one of their two appsettings.json files).
 /// </summary>
 public static class ServiceBinaries
 {
@@ -57,13 +58,13 @@ public static class ServiceBinaries
 
     private static IEnumerable<string> Candidates(string assemblyName)
     {
-        yield return Path.Combine(AppContext.BaseDirectory, assemblyName + ".dll");
         var root = FindRepositoryRoot();
         if (root is not null)
         {
             yield return Path.Combine(root, "src", assemblyName, "bin", Configuration, TargetFramework, assemblyName + ".dll");
             yield return Path.Combine(root, "tests", assemblyName, "bin", Configuration, TargetFramework, assemblyName + ".dll");
         }
+        yield return Path.Combine(AppContext.BaseDirectory, assemblyName + ".dll");
     }
 
     private static string ResolveTargetFramework()

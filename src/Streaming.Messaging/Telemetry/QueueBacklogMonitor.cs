@@ -1,0 +1,105 @@
+using System.Diagnostics.Metrics;
+using RabbitMQ.Client;
+using Streaming.Messaging.Topology;
+
+namespace Streaming.Messaging.Telemetry;
+
+/// <summary>
+/// Reports the backlog of the work queues as gauges: messages ready and consumers attached, read every few seconds
+/// with a passive queue declare (the AMQP answer carries both). Messages delivered but not yet acknowledged are not
+/// in that answer; every consumer reports the ones it holds (<see cref="TelemetryNames.ConsumerMessagesUnacked"/>),
+/// so the queue's unacked count is their sum. Polls only while something listens to the gauges.
+/// </summary>
+public sealed class QueueBacklogMonitor : IAsyncDisposable
+{
+    private static readonly string[] s_queues = [QueueNames.Work, QueueNames.Quarantine, QueueNames.DeliveryLimit, QueueNames.Dead];
+    private static readonly TimeSpan s_interval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_queryTimeout = TimeSpan.FromSeconds(10);
+    private static volatile Snapshot[] s_latest = [];
+
+    private static readonly ObservableGauge<long> s_ready = StreamingMeter.Instance.CreateObservableGauge(
+        TelemetryNames.QueueMessagesReady, () => Observe(s => s.Ready), "{message}",
+        "Messages ready in the queue (not delivered to any consumer), as of the last passive declare");
+
+    private static readonly ObservableGauge<long> s_consumers = StreamingMeter.Instance.CreateObservableGauge(
+        TelemetryNames.QueueConsumers, () => Observe(s => s.Consumers), "{consumer}",
+        "Consumers attached to the queue, as of the last passive declare");
+
+    private readonly IConnection _connection;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _polling;
+
+    private QueueBacklogMonitor(IConnection connection)
+    {
+        _connection = connection;
+        _polling = PollAsync(_stop.Token);
+    }
+
+    public static QueueBacklogMonitor Start(IConnection connection) => new(connection);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _polling;
+        _stop.Dispose();
+    }
+
+    private async Task PollAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        using var timer = new PeriodicTimer(s_interval);
+        do
+        {
+            if (s_ready.Enabled || s_consumers.Enabled)
+            {
+                s_latest = await QueryAsync(cancellationToken);
+            }
+        }
+        while (await WaitAsync(timer, cancellationToken));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<Snapshot[]> QueryAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_queryTimeout);
+        var snapshots = new List<Snapshot>(s_queues.Length);
+        try
+        {
+            await using var channel = await _connection.CreateChannelAsync(cancellationToken: timeout.Token);
+            foreach (var queue in s_queues)
+            {
+                var answer = await channel.QueueDeclarePassiveAsync(queue, timeout.Token);
+                snapshots.Add(new Snapshot(queue, answer.MessageCount, answer.ConsumerCount));
+            }
+            await channel.CloseAsync(timeout.Token);
+        }
+        catch (Exception)
+        {
+            // The broker is away (or a queue is missing): report nothing rather than a stale backlog.
+        }
+        return [.. snapshots];
+    }
+
+    private static IEnumerable<Measurement<long>> Observe(Func<Snapshot, long> value)
+    {
+        foreach (var snapshot in s_latest)
+        {
+            yield return new Measurement<long>(value(snapshot),
+                new KeyValuePair<string, object?>(TelemetryNames.MessagingDestinationName, snapshot.Queue));
+        }
+    }
+
+    private readonly record struct Snapshot(string Queue, long Ready, long Consumers);
+}
