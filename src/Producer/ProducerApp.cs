@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Telemetry;
 using Streaming.Producer.Jobs;
+using Streaming.Producer.Watching;
 
 namespace Streaming.Producer;
 
@@ -23,9 +24,13 @@ internal static class ProducerApp
         {
             return UsageErrors.Report(Name, parseError);
         }
+        if (parsed.CommandResult.Command == ProducerCommandLine.Watch)
+        {
+            return await WatchApp.RunAsync(parsed);
+        }
         if (parsed.CommandResult.Command != ProducerCommandLine.Publish)
         {
-            return UsageErrors.Report(Name, "a command is required: publish");
+            return UsageErrors.Report(Name, "a command is required: publish or watch");
         }
         if (!parsed.GetValue(ProducerCommandLine.Wait))
         {

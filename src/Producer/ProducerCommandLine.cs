@@ -7,7 +7,7 @@ namespace Streaming.Producer;
 
 /// <summary>
 /// <c>Producer publish &lt;file&gt;... [--wait] [--out &lt;dir&gt;] [--batch-lines N] [--batch-bytes N] [--rabbitmq &lt;uri&gt;]</c>,
-/// turned into configuration overrides and the list of jobs.
+/// turned into configuration overrides and the list of jobs, and <c>Producer watch [--data &lt;dir&gt;] [--rabbitmq &lt;uri&gt;]</c>.
 /// </summary>
 internal static class ProducerCommandLine
 {
@@ -47,10 +47,40 @@ internal static class ProducerCommandLine
         Files, Wait, Out, BatchLines, BatchBytes, RabbitMq,
     };
 
+    public static readonly Option<string> Data = new("--data")
+    {
+        Description = "data folder: files dropped in <dir>/inbox, results in <dir>/outbox (default ./data)",
+    };
+
+    public static readonly Option<string> WatchRabbitMq = new("--rabbitmq")
+    {
+        Description = $"broker URI (default {RabbitMqOptions.DefaultUri})",
+    };
+
+    public static readonly Command Watch = new("watch", "Run as a service: process every file dropped into <data>/inbox.")
+    {
+        Data, WatchRabbitMq,
+    };
+
     public static RootCommand Create() => new("Streaming producer: streams the lines of files through RabbitMQ.")
     {
-        Publish,
+        Publish, Watch,
     };
+
+    /// <summary>The configuration overrides of <c>watch</c>.</summary>
+    public static Dictionary<string, string?> ToWatchConfiguration(ParseResult result)
+    {
+        var overrides = new Dictionary<string, string?>();
+        if (result.GetValue(Data) is { } data)
+        {
+            overrides[$"{Watching.WatchOptions.SectionName}:{nameof(Watching.WatchOptions.Data)}"] = data;
+        }
+        if (result.GetValue(WatchRabbitMq) is { } uri)
+        {
+            overrides[$"{RabbitMqOptions.SectionName}:{nameof(RabbitMqOptions.Uri)}"] = uri;
+        }
+        return overrides;
+    }
 
     /// <summary>Returns the configuration overrides, or null with a one-line error.</summary>
     public static Dictionary<string, string?>? ToConfiguration(ParseResult result, out string? error)

@@ -60,6 +60,9 @@ internal sealed class ResultCollector(
 
     public int Buffered => _reorder.Count;
 
+    /// <summary>Raised, under the collector's lock (keep it short), each time the next batch has been written.</summary>
+    public event Action? BatchWritten;
+
     /// <summary>Completes when every batch up to the total is on disk.</summary>
     public Task AllWritten => _allWritten.Task;
 
@@ -256,6 +259,7 @@ internal sealed class ResultCollector(
         var advanced = _advanced;
         _advanced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         advanced.TrySetResult();
+        BatchWritten?.Invoke();
         CompleteIfDone();
     }
 

@@ -17,11 +17,13 @@ namespace Streaming.Producer.Jobs;
 
 /// <summary>
 /// One file, start to finish: resume from its checkpoint if it has one, cut and publish its batches no further than
-/// the window ahead of the collector, collect the results in order, and make the outputs final.
+/// the window ahead of the collector, collect the results in order, and make the outputs final. With a
+/// <paramref name="sharedWindow"/>, every batch in flight also holds one batch of that window, shared with the other
+/// files of the service.
 /// </summary>
 internal sealed class JobRunner(
     JobFiles files, ProducerOptions options, IConnection connection, ConfirmingPublisher publisher,
-    TimeProvider time, ILogger logger)
+    TimeProvider time, ILogger logger, SharedWindow? sharedWindow = null)
 {
     private readonly ResiliencePipeline _publishRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -66,6 +68,10 @@ internal sealed class JobRunner(
     public async Task<JobResult> RunAsync(CancellationToken cancellationToken)
     {
         var input = new FileInfo(files.InputPath);
+        if (input.LinkTarget is not null && input.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target)
+        {
+            input = target;
+        }
         var cut = new CutSettings(options.BatchLines, options.BatchBytes, options.MaxLineBytes);
         var checkpoint = CheckpointStore.TryLoad(files, input, cut, logger);
         using var activity = ProducerTracing.StartFile(files, checkpoint);
@@ -80,6 +86,11 @@ internal sealed class JobRunner(
         await using var output = JobOutput.Open(files, checkpoint);
         var ledger = new BatchLedger(options.Window);
         var collector = new ResultCollector(job, output, ledger, checkpoint, options.Window, publisher, time, logger);
+        using var share = sharedWindow?.Join();
+        if (share is not null)
+        {
+            collector.BatchWritten += share.Release;
+        }
         _inputLength = input.Length;
         _linesAtStart = checkpoint is null ? 0 : checkpoint.NextLine - 1;
         _startedAt = time.GetTimestamp();
@@ -105,7 +116,7 @@ internal sealed class JobRunner(
         var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
         try
         {
-            await PublishAllAsync(job, collector, ledger, checkpoint, properties, retransmitter, cancellationToken);
+            await PublishAllAsync(job, collector, ledger, checkpoint, properties, retransmitter, share, cancellationToken);
             await collector.AllWritten.WaitAsync(cancellationToken);
         }
         finally
@@ -131,7 +142,8 @@ internal sealed class JobRunner(
 
     private async Task PublishAllAsync(
         JobDescriptor job, ResultCollector collector, BatchLedger ledger, JobCheckpoint? checkpoint, BasicProperties properties,
-        Retransmitter retransmitter, CancellationToken cancellationToken)
+        Retransmitter retransmitter, SharedWindow.Lease? share,
+        CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(
             files.InputPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, useAsync: true);
@@ -146,10 +158,15 @@ internal sealed class JobRunner(
         {
             while (true)
             {
+                if (share is not null)
+                {
+                    await share.AcquireAsync(cancellationToken);
+                }
                 var writer = await writers.Reader.ReadAsync(cancellationToken);
                 var batch = await cutter.CutAsync(writer, cancellationToken);
                 if (batch is null)
                 {
+                    share?.Release();
                     break;
                 }
                 await collector.WaitForRoomAsync(batch.Sequence, cancellationToken);

@@ -96,7 +96,7 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
         }
     }
 
-    private static string Describe(JobProgress job)
+    public static string Describe(JobProgress job)
     {
         var done = job.LinesWritten;
         var fraction = job.BytesTotal > 0 ? (double)job.BytesWritten / job.BytesTotal : 0;

@@ -33,6 +33,11 @@ public sealed class CommandLineTests : IDisposable
         new[] { "publish", "{file}", "--wait", "--unknown-flag" },
         new[] { "publish", "{file}", "{file}", "--wait" },
         new[] { "publish", "{file}" },
+        new[] { "watch", "--data", "{file}" },
+        new[] { "watch", "--data" },
+        new[] { "watch", "extra-argument" },
+        new[] { "watch", "--batch-lines", "5" },
+        new[] { "watch", "--rabbitmq", "http://example/" },
     };
 
     public static TheoryData<string[]> BadConsumerUsage => new()
@@ -101,6 +106,25 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.True(code == 2, consumer.Describe());
         AssertOneClearLine(consumer.StandardError);
+    }
+
+    [Theory]
+    [InlineData("Watch__QuietPeriodMilliseconds", "-1")]
+    [InlineData("Watch__PollIntervalMilliseconds", "often")]
+    [InlineData("Watch__FilesAtOnce", "0")]
+    [InlineData("Watch__Window", "0")]
+    [InlineData("Producer__BatchLines", "0")]
+    [InlineData("Health__IntervalSeconds", "0")]
+    public async Task ProducerWatch_BadConfiguration_ExitsTwo(string variable, string value)
+    {
+        var data = Path.Combine(_directory, "data");
+        await using var producer = ServiceProcess.StartProducer(
+            ["watch", "--data", data, "--rabbitmq", s_deadBroker], new Dictionary<string, string?> { [variable] = value });
+
+        var code = await producer.WaitForExitAsync(s_exit);
+
+        Assert.True(code == 2, producer.Describe());
+        AssertOneClearLine(producer.StandardError);
     }
 
     [Fact]

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Streaming.Messaging.Hosting;
+
+namespace Streaming.Producer.Watching;
+
+/// <summary><c>Producer watch [--data D] [--rabbitmq URI]</c>: checks the configuration, then runs the service until
+/// SIGTERM/SIGINT (exit 0), a failure (exit 1), or bad usage or configuration (exit 2, before anything starts).</summary>
+internal static class WatchApp
+{
+    private const string Name = "Producer";
+
+    /// <summary>Stopping waits this long for the files in flight to stop; well inside the 30 s services get.</summary>
+    private static readonly TimeSpan s_shutdownTimeout = TimeSpan.FromSeconds(25);
+
+    public static async Task<int> RunAsync(ParseResult parsed)
+    {
+        var builder = ServiceHost.CreateBuilder(ProducerCommandLine.ToWatchConfiguration(parsed));
+        builder.Services.AddValidatedOptions<ProducerOptions>(ProducerOptions.SectionName);
+        builder.Services.AddValidatedOptions<WatchOptions>(WatchOptions.SectionName);
+        builder.Services.AddStreamingBroker();
+        builder.Services.AddHostedService<WatchService>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = s_shutdownTimeout);
+        if (!ServiceHost.TryValidate<ProducerOptions>(builder, ProducerOptions.SectionName, out _, out var error)
+            || !ServiceHost.TryValidate<WatchOptions>(builder, WatchOptions.SectionName, out var options, out error)
+            || !ServiceHost.TryValidateBroker(builder, out error)
+            || !TryCreateFolders(options!.Data, out error))
+        {
+            return UsageErrors.Report(Name, error!);
+        }
+        using var host = builder.Build();
+        await host.RunAsync();
+        return Environment.ExitCode;
+    }
+
+    private static bool TryCreateFolders(string data, out string? error)
+    {
+        if (File.Exists(data))
+        {
+            error = $"--data '{data}' is a file, not a folder";
+            return false;
+        }
+        try
+        {
+            new WatchFolders(data).Create();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            error = $"cannot create the folders of --data '{data}': {ex.Message}";
+            return false;
+        }
+        error = null;
+        return true;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+
+namespace Streaming.Producer.Watching;
+
+/// <summary>
+/// The five folders of <c>watch --data D</c> and the moves between them. Every move is one rename(2) inside D, to a
+/// name chosen so that it replaces nothing: the same name dropped twice gets a counter (<c>data.2.txt</c>) instead
+/// of overwriting an earlier file or result.
+/// </summary>
+internal sealed class WatchFolders(string data)
+{
+    /// <summary>Names tried before giving up on a name (a counter that high means something is wrong).</summary>
+    private const int MaxVariants = 10_000;
+
+    /// <summary>What a job leaves in outbox/ while it runs (and, for the first three, when it is complete).</summary>
+    private static readonly string[] s_outputSuffixes =
+        [".out", ".summary.json", ".errors.jsonl", ".out.partial", ".errors.jsonl.partial", ".checkpoint.json"];
+
+    public string Data { get; } = Path.GetFullPath(data);
+
+    public string Inbox => Path.Combine(Data, "inbox");
+
+    public string Processing => Path.Combine(Data, "processing");
+
+    public string Outbox => Path.Combine(Data, "outbox");
+
+    public string Done => Path.Combine(Data, "done");
+
+    public string Failed => Path.Combine(Data, "failed");
+
+    public static string ReasonFile(string failedPath) => failedPath + ".reason";
+
+    public void Create()
+    {
+        foreach (var folder in new[] { Inbox, Processing, Outbox, Done, Failed })
+        {
+            Directory.CreateDirectory(folder);
+        }
+    }
+
+    /// <summary>A name for a file entering processing/ that no file in processing/ or done/, and no output in
+    /// outbox/, uses yet; its outputs will carry that name.</summary>
+    public string ChooseProcessingName(string name) => Choose(name, candidate =>
+        !Path.Exists(Path.Combine(Processing, candidate))
+        && !Path.Exists(Path.Combine(Done, candidate))
+        && !s_outputSuffixes.Any(suffix => Path.Exists(Path.Combine(Outbox, candidate + suffix))));
+
+    /// <summary>Moves a file from the inbox into processing/ under <paramref name="processingName"/>.</summary>
+    public string Take(string inboxName, string processingName)
+    {
+        var target = Path.Combine(Processing, processingName);
+        File.Move(Path.Combine(Inbox, inboxName), target, overwrite: true);
+        return target;
+    }
+
+    /// <summary>Moves a finished input from processing/ to done/; returns its new path.</summary>
+    public string MoveToDone(string processingName)
+    {
+        var name = Choose(processingName, candidate => !Path.Exists(Path.Combine(Done, candidate)));
+        var target = Path.Combine(Done, name);
+        File.Move(Path.Combine(Processing, processingName), target, overwrite: true);
+        return target;
+    }
+
+    /// <summary>
+    /// Moves <paramref name="path"/> (a file, directory, FIFO or link; or nothing, when it is gone) to failed/ and
+    /// writes the reason beside it as <c>&lt;name&gt;.reason</c>. Returns the path the reason was written to.
+    /// </summary>
+    public string MoveToFailed(string path, string reason, DateTimeOffset now)
+    {
+        var originalName = Path.GetFileName(path);
+        var name = Choose(originalName, candidate =>
+            !Path.Exists(Path.Combine(Failed, candidate)) && !Path.Exists(ReasonFile(Path.Combine(Failed, candidate))));
+        var target = Path.Combine(Failed, name);
+        var moved = false;
+        if (Directory.Exists(path))
+        {
+            // A directory, or a link to one (rename(2) moves the link itself, not what it points to).
+            Directory.Move(path, target);
+            moved = true;
+        }
+        else if (Path.Exists(path) || new FileInfo(path).LinkTarget is not null)
+        {
+            File.Move(path, target, overwrite: true);
+            moved = true;
+        }
+        var where = moved ? "moved here as " + name : "nothing left to move";
+        var text = string.Create(CultureInfo.InvariantCulture,
+            $"{originalName}: {reason}{Environment.NewLine}failed at {now.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}, {where}{Environment.NewLine}");
+        var reasonFile = ReasonFile(target);
+        File.WriteAllText(reasonFile + ".tmp", text);
+        File.Move(reasonFile + ".tmp", reasonFile, overwrite: true);
+        return reasonFile;
+    }
+
+    private static string Choose(string name, Func<string, bool> isFree)
+    {
+        for (var attempt = 1; attempt <= MaxVariants; attempt++)
+        {
+            var candidate = InboxNames.Variant(name, attempt);
+            if (isFree(candidate))
+            {
+                return candidate;
+            }
+        }
+        throw new IOException($"{MaxVariants} files named like '{name}' already exist");
+    }
+}

@@ -1,0 +1,139 @@
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Streaming.Messaging.Publishing;
+using Streaming.Producer.Jobs;
+using Streaming.Producer.Publishing;
+
+namespace Streaming.Producer.Watching;
+
+/// <summary>
+/// One file of the watch service, from processing/ to done/ (or failed/): runs its job into outbox/ (resuming from
+/// its checkpoint), and when the job stops early decides what that means. An input that can no longer be read goes
+/// to failed/ with the reason; a lost broker is waited out however long it takes; any other error is tried
+/// <see cref="MaxAttempts"/> times, each from the checkpoint, before the file fails with that error.
+/// </summary>
+internal sealed class WatchJob(
+    string name, WatchFolders folders, ProducerOptions options, IConnection connection, ConfirmingPublisher publisher,
+    SharedWindow window, TimeProvider time, ILogger logger)
+{
+    public const int MaxAttempts = 3;
+    private static readonly TimeSpan s_firstRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_maxRetryDelay = TimeSpan.FromSeconds(30);
+
+    private JobRunner? _runner;
+
+    /// <summary>The name in processing/, which is also the name of its outputs.</summary>
+    public string Name => name;
+
+    public JobProgress? Progress => _runner?.Progress();
+
+    /// <summary>Runs until the file is in done/ or failed/, or until <paramref name="cancellationToken"/> (then it
+    /// stays in processing/ with its checkpoint). Never throws.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var files = new JobFiles(Path.Combine(folders.Processing, name), folders.Outbox);
+        try
+        {
+            if (IsComplete(files))
+            {
+                // A crash between making the outputs final and moving the input: only the move is left.
+                folders.MoveToDone(name);
+                return;
+            }
+            await RunWithRetriesAsync(files, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            WatchLog.Interrupted(logger, name);
+        }
+        catch (Exception ex)
+        {
+            Fail(files, ex.Message);
+        }
+    }
+
+    private async Task RunWithRetriesAsync(JobFiles files, CancellationToken cancellationToken)
+    {
+        var failures = 0;
+        var delay = s_firstRetryDelay;
+        while (true)
+        {
+            _runner = new JobRunner(files, options, connection, publisher, time, logger, window);
+            string reason;
+            try
+            {
+                var result = await _runner.RunAsync(cancellationToken);
+                var summary = result.Summary;
+                folders.MoveToDone(name);
+                WatchLog.Done(logger, name, summary.Lines, summary.FailedLines, summary.DurationMs / 1000.0, files.Output);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                reason = ex.Message;
+                if (InputProblem(files.InputPath) is { } inputProblem)
+                {
+                    Fail(files, inputProblem);
+                    return;
+                }
+                if (!IsBrokerFailure(ex) && ++failures >= MaxAttempts)
+                {
+                    Fail(files, $"{reason} ({failures} attempts)");
+                    return;
+                }
+            }
+            WatchLog.Retrying(logger, name, reason, delay.TotalSeconds);
+            await Task.Delay(delay, time, cancellationToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, s_maxRetryDelay.Ticks));
+        }
+    }
+
+    /// <summary>Why the input can no longer be processed, or null when it is still a readable regular file.</summary>
+    public static string? InputProblem(string path)
+    {
+        var status = FileProbe.Probe(path);
+        if (status.Kind == EntryKind.Missing)
+        {
+            return "it was deleted or moved away while it was being processed";
+        }
+        if (status.Unprocessable is { } reason)
+        {
+            return reason;
+        }
+        try
+        {
+            File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete).Dispose();
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "it cannot be read: " + ex.Message;
+        }
+    }
+
+    private static bool IsBrokerFailure(Exception ex) =>
+        ex is AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException or PublishException
+            or TimeoutException;
+
+    private static bool IsComplete(JobFiles files) =>
+        !File.Exists(files.Checkpoint) && File.Exists(files.Summary) && File.Exists(files.Output)
+        && !File.Exists(JobFiles.Partial(files.Output));
+
+    private void Fail(JobFiles files, string reason)
+    {
+        try
+        {
+            foreach (var leftover in new[] { JobFiles.Partial(files.Output), JobFiles.Partial(files.Errors), files.Checkpoint })
+            {
+                File.Delete(leftover);
+            }
+            var reasonFile = folders.MoveToFailed(files.InputPath, reason, time.GetUtcNow());
+            WatchLog.Failed(logger, name, reason, reasonFile);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            WatchLog.MoveFailed(logger, name, ex.Message);
+        }
+    }
+}

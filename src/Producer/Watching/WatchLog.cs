@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+
+namespace Streaming.Producer.Watching;
+
+internal static partial class WatchLog
+{
+    [LoggerMessage(EventId = 500, Level = LogLevel.Information,
+        Message = "Watching {Inbox}: a file is taken once unchanged for {QuietMs} ms; {FilesAtOnce} files at once, {Window} batches in flight in all")]
+    public static partial void Watching(ILogger logger, string inbox, int quietMs, int filesAtOnce, int window);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "Inbox: {Name} seen; waiting until it stops changing")]
+    public static partial void Seen(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 502, Level = LogLevel.Information, Message = "Inbox: {Name} taken into processing/ as {ProcessingName}")]
+    public static partial void Taken(ILogger logger, string name, string processingName);
+
+    [LoggerMessage(EventId = 503, Level = LogLevel.Information, Message = "Processing: resuming {Name} left by an earlier run")]
+    public static partial void Resuming(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 504, Level = LogLevel.Information,
+        Message = "Done: {Name}: {Lines} lines, {Failed} failed, in {Seconds:0.0} s -> {Output}")]
+    public static partial void Done(ILogger logger, string name, long lines, long failed, double seconds, string output);
+
+    [LoggerMessage(EventId = 505, Level = LogLevel.Warning, Message = "Failed: {Name}: {Reason} (see {ReasonFile})")]
+    public static partial void Failed(ILogger logger, string name, string reason, string reasonFile);
+
+    [LoggerMessage(EventId = 507, Level = LogLevel.Warning, Message = "Processing {Name} stopped ({Reason}); trying again from its checkpoint in {DelaySeconds:0} s")]
+    public static partial void Retrying(ILogger logger, string name, string reason, double delaySeconds);
+
+    [LoggerMessage(EventId = 508, Level = LogLevel.Information, Message = "Stopped while processing {Name}; it stays in processing/ and resumes from its checkpoint on the next start")]
+    public static partial void Interrupted(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 509, Level = LogLevel.Information, Message = "Progress: {Progress}")]
+    public static partial void Progress(ILogger logger, string progress);
+
+    [LoggerMessage(EventId = 510, Level = LogLevel.Warning, Message = "Could not move {Name} out of the way ({Reason}); trying again later")]
+    public static partial void MoveFailed(ILogger logger, string name, string reason);
+
+    [LoggerMessage(EventId = 511, Level = LogLevel.Information, Message = "Stopping: {Count} files in flight keep their checkpoints")]
+    public static partial void Stopping(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 512, Level = LogLevel.Error, Message = "The watch service failed")]
+    public static partial void ServiceFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 513, Level = LogLevel.Warning, Message = "Cannot list {Folder} ({Reason}); trying again")]
+    public static partial void ListFailed(ILogger logger, string folder, string reason);
+}

@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Streaming.Producer.Watching;
+
+/// <summary>Settings of <c>Producer watch</c>. Section <c>Watch</c>; environment <c>Watch__QuietPeriodMilliseconds</c> etc.</summary>
+public sealed class WatchOptions
+{
+    public const string SectionName = "Watch";
+
+    /// <summary>The data folder: <c>inbox/</c>, <c>processing/</c>, <c>outbox/</c>, <c>done/</c>, <c>failed/</c> inside.</summary>
+    [Required]
+    public string Data { get; set; } = "data";
+
+    /// <summary>An inbox entry is taken once its size and modification time have not changed for this long.</summary>
+    [Range(0, 3_600_000)]
+    public int QuietPeriodMilliseconds { get; set; } = 2000;
+
+    /// <summary>How often the inbox is listed. Polling, unlike file-system events, also works on bind mounts and
+    /// network file systems.</summary>
+    [Range(10, 60_000)]
+    public int PollIntervalMilliseconds { get; set; } = 500;
+
+    /// <summary>Files processed at the same time; more wait in the inbox (or in processing/ after a restart).</summary>
+    [Range(1, 64)]
+    public int FilesAtOnce { get; set; } = 4;
+
+    /// <summary>
+    /// Batches in flight (published, not yet written) across all files together: the one memory bound of the
+    /// service, shared fairly (a file that holds fewer gets the next one), and the most work a newly dropped file
+    /// can find queued ahead of it.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int Window { get; set; } = 16;
+}

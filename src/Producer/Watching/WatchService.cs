@@ -1,0 +1,223 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using Streaming.Messaging.Connection;
+using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Topology;
+using Streaming.Producer.Jobs;
+using Streaming.Producer.Publishing;
+
+namespace Streaming.Producer.Watching;
+
+/// <summary>
+/// <c>Producer watch</c>: connects (retrying until the broker is there), resumes every file left in processing/,
+/// then polls the inbox, takes each file once it has stopped changing (a rename into processing/) while fewer than
+/// <see cref="WatchOptions.FilesAtOnce"/> are in flight, and moves whatever cannot be processed to failed/ with the
+/// reason. All files share one <see cref="SharedWindow"/>. On SIGTERM/SIGINT it stops taking files and publishing;
+/// the files in flight keep their checkpoints in processing/ and resume on the next start.
+/// </summary>
+internal sealed class WatchService(
+    BrokerConnector connector,
+    IOptions<WatchOptions> watchOptions,
+    IOptions<ProducerOptions> producerOptions,
+    IOptions<RabbitMqOptions> brokerOptions,
+    TimeProvider time,
+    ILoggerFactory loggers) : BackgroundService
+{
+    public const string LoggerCategory = "Streaming.Producer.Watch";
+
+    private readonly WatchOptions _options = watchOptions.Value;
+    private readonly ILogger _logger = loggers.CreateLogger(LoggerCategory);
+    private readonly WatchFolders _folders = new(watchOptions.Value.Data);
+    private readonly Dictionary<string, (WatchJob Job, Task Run)> _running = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped while connecting or between polls.
+        }
+        catch (Exception ex)
+        {
+            WatchLog.ServiceFailed(_logger, ex);
+            Environment.ExitCode = 1;
+            throw;
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        _folders.Create();
+        var clientName = $"streaming-producer watch {Environment.MachineName}/{Environment.ProcessId}";
+        await using var connection = await connector.ConnectAsync(clientName, retryForever: true, stoppingToken);
+        await using (var setup = await connection.CreateChannelAsync(cancellationToken: stoppingToken))
+        {
+            await StreamingTopology.DeclareWorkQueuesAsync(setup, stoppingToken);
+        }
+        var jobOptions = JobOptions();
+        await using var publisher = await ConfirmingPublisher.CreateAsync(
+            connection, (jobOptions.PublishesInFlight * _options.FilesAtOnce) + 8,
+            TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), stoppingToken);
+        var window = new SharedWindow(_options.Window);
+        var quietPeriod = TimeSpan.FromMilliseconds(_options.QuietPeriodMilliseconds);
+        var scanner = new InboxScanner(_folders.Inbox, new StabilityTracker(quietPeriod, InboxScanner.MaxEntriesPerScan));
+        var leftOver = new Queue<string>(ListProcessing());
+        WatchLog.Watching(_logger, _folders.Inbox, _options.QuietPeriodMilliseconds, _options.FilesAtOnce, _options.Window);
+
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.PollIntervalMilliseconds), time);
+        var progressInterval = TimeSpan.FromSeconds(jobOptions.ProgressIntervalSeconds);
+        var lastProgress = time.GetTimestamp();
+        try
+        {
+            do
+            {
+                Reap();
+                while (_running.Count < _options.FilesAtOnce && leftOver.TryDequeue(out var name))
+                {
+                    WatchLog.Resuming(_logger, name);
+                    Start(name, jobOptions, connection, publisher, window, stoppingToken);
+                }
+                Poll(scanner, jobOptions, connection, publisher, window, stoppingToken);
+                if (time.GetElapsedTime(lastProgress) >= progressInterval)
+                {
+                    lastProgress = time.GetTimestamp();
+                    LogProgress();
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        finally
+        {
+            WatchLog.Stopping(_logger, _running.Count);
+            await Task.WhenAll(_running.Values.Select(r => r.Run));
+        }
+    }
+
+    /// <summary>Every job of the service uses the shared window, so its per-file window is that window too.</summary>
+    private ProducerOptions JobOptions() => producerOptions.Value.WithWindow(_options.Window, _options.FilesAtOnce);
+
+    private void Poll(
+        InboxScanner scanner, ProducerOptions jobOptions, IConnection connection, ConfirmingPublisher publisher,
+        SharedWindow window, CancellationToken stoppingToken)
+    {
+        InboxScan scan;
+        try
+        {
+            scan = scanner.Scan(time.GetElapsedTime(0));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            WatchLog.ListFailed(_logger, _folders.Inbox, ex.Message);
+            TryCreateFolders();
+            return;
+        }
+        foreach (var name in scan.NewlySeen)
+        {
+            WatchLog.Seen(_logger, name);
+        }
+        foreach (var (name, reason) in scan.Unprocessable)
+        {
+            Fail(scanner, name, reason);
+        }
+        foreach (var name in scan.Vanished)
+        {
+            Fail(scanner, name, "it disappeared from the inbox before it could be taken (deleted or renamed after it was listed)");
+        }
+        foreach (var name in scan.Ready)
+        {
+            if (_running.Count >= _options.FilesAtOnce)
+            {
+                break;
+            }
+            var inboxPath = Path.Combine(_folders.Inbox, name);
+            if (WatchJob.InputProblem(inboxPath) is { } problem)
+            {
+                Fail(scanner, name, problem);
+                continue;
+            }
+            try
+            {
+                var processingName = _folders.ChooseProcessingName(name);
+                _folders.Take(name, processingName);
+                scanner.Forget(name);
+                WatchLog.Taken(_logger, name, processingName);
+                Start(processingName, jobOptions, connection, publisher, window, stoppingToken);
+            }
+            catch (FileNotFoundException)
+            {
+                Fail(scanner, name, "it disappeared from the inbox before it could be taken (deleted or renamed after it was listed)");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                scanner.Forget(name);
+                WatchLog.MoveFailed(_logger, name, ex.Message);
+            }
+        }
+    }
+
+    private void Start(
+        string name, ProducerOptions jobOptions, IConnection connection, ConfirmingPublisher publisher, SharedWindow window,
+        CancellationToken stoppingToken)
+    {
+        var job = new WatchJob(name, _folders, jobOptions, connection, publisher, window, time, _logger);
+        _running[name] = (job, job.RunAsync(stoppingToken));
+    }
+
+    private void Reap()
+    {
+        foreach (var name in _running.Where(r => r.Value.Run.IsCompleted).Select(r => r.Key).ToList())
+        {
+            _running.Remove(name);
+        }
+    }
+
+    private void Fail(InboxScanner scanner, string name, string reason)
+    {
+        scanner.Forget(name);
+        try
+        {
+            var reasonFile = _folders.MoveToFailed(Path.Combine(_folders.Inbox, name), reason, time.GetUtcNow());
+            WatchLog.Failed(_logger, name, reason, reasonFile);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            WatchLog.MoveFailed(_logger, name, ex.Message);
+        }
+    }
+
+    /// <summary>Files an earlier run left in processing/, oldest first: they go before anything new.</summary>
+    private List<string> ListProcessing() =>
+        Directory.EnumerateFileSystemEntries(_folders.Processing)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(name => !InboxNames.IsIgnored(name))
+            .OrderBy(name => FileProbe.Probe(Path.Combine(_folders.Processing, name)).ModifiedNanoseconds)
+            .ThenBy(name => name, StringComparer.Ordinal)
+            .ToList();
+
+    private void LogProgress()
+    {
+        foreach (var progress in _running.Values.Select(r => r.Job.Progress).OfType<JobProgress>().Where(p => p.Started && !p.Done))
+        {
+            var text = ProgressDisplay.Describe(progress);
+            WatchLog.Progress(_logger, text);
+        }
+    }
+
+    private void TryCreateFolders()
+    {
+        try
+        {
+            _folders.Create();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            WatchLog.ListFailed(_logger, _folders.Data, ex.Message);
+        }
+    }
+}

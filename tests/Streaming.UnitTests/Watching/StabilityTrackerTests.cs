@@ -1,0 +1,109 @@
+using Streaming.Producer.Watching;
+
+namespace Streaming.UnitTests.Watching;
+
+public sealed class StabilityTrackerTests
+{
+    private static readonly TimeSpan s_quiet = TimeSpan.FromSeconds(2);
+
+    private static EntryStatus File(long size, long modified) => new(EntryKind.RegularFile, false, size, modified);
+
+    private static TimeSpan At(double seconds) => TimeSpan.FromSeconds(seconds);
+
+    [Fact]
+    public void Observe_FirstLook_NotStable()
+    {
+        var tracker = new StabilityTracker(s_quiet, 10);
+
+        Assert.False(tracker.Observe("a", File(10, 1), At(0)));
+        Assert.True(tracker.IsTracked("a"));
+    }
+
+    [Fact]
+    public void Observe_UnchangedForTheQuietPeriod_Stable()
+    {
+        var tracker = new StabilityTracker(s_quiet, 10);
+        tracker.Observe("a", File(10, 1), At(0));
+        tracker.EndScan();
+
+        Assert.False(tracker.Observe("a", File(10, 1), At(1.9)));
+        tracker.EndScan();
+        Assert.True(tracker.Observe("a", File(10, 1), At(2)));
+    }
+
+    [Theory]
+    [InlineData(11, 1)]     // appended to
+    [InlineData(10, 2)]     // rewritten in place, same size
+    public void Observe_ChangeDuringTheQuietPeriod_RestartsIt(long size, long modified)
+    {
+        var tracker = new StabilityTracker(s_quiet, 10);
+        tracker.Observe("a", File(10, 1), At(0));
+        tracker.EndScan();
+
+        Assert.False(tracker.Observe("a", File(size, modified), At(1.5)));
+        tracker.EndScan();
+        Assert.False(tracker.Observe("a", File(size, modified), At(3)));
+        tracker.EndScan();
+        Assert.True(tracker.Observe("a", File(size, modified), At(3.5)));
+    }
+
+    [Fact]
+    public void Observe_KindChanges_RestartsTheQuietPeriod()
+    {
+        var tracker = new StabilityTracker(s_quiet, 10);
+        tracker.Observe("a", new EntryStatus(EntryKind.DanglingSymlink, true, 5, 1), At(0));
+        tracker.EndScan();
+
+        Assert.False(tracker.Observe("a", new EntryStatus(EntryKind.RegularFile, true, 5, 1), At(5)));
+    }
+
+    [Fact]
+    public void Observe_NoQuietPeriod_StableAtOnce()
+    {
+        var tracker = new StabilityTracker(TimeSpan.Zero, 10);
+
+        Assert.True(tracker.Observe("a", File(1, 1), At(0)));
+    }
+
+    [Fact]
+    public void EndScan_TrackedEntryNotListed_ReportedOnceAsVanishedAndForgotten()
+    {
+        var tracker = new StabilityTracker(s_quiet, 10);
+        tracker.Observe("a", File(1, 1), At(0));
+        tracker.Observe("b", File(1, 1), At(0));
+        tracker.EndScan();
+
+        tracker.Observe("b", File(1, 1), At(1));
+        Assert.Equal(["a"], tracker.EndScan());
+        Assert.False(tracker.IsTracked("a"));
+        tracker.Observe("b", File(1, 1), At(2));
+        Assert.Empty(tracker.EndScan());
+    }
+
+    [Fact]
+    public void Forget_TakenEntry_NotReportedAsVanished()
+    {
+        var tracker = new StabilityTracker(s_quiet, 10);
+        tracker.Observe("a", File(1, 1), At(0));
+        tracker.EndScan();
+
+        tracker.Forget("a");
+
+        Assert.Empty(tracker.EndScan());
+    }
+
+    [Fact]
+    public void Observe_AtCapacity_NewEntriesWaitUntilThereIsRoom()
+    {
+        var tracker = new StabilityTracker(s_quiet, 2);
+        tracker.Observe("a", File(1, 1), At(0));
+        tracker.Observe("b", File(1, 1), At(0));
+
+        Assert.False(tracker.Observe("c", File(1, 1), At(0)));
+        Assert.False(tracker.IsTracked("c"));
+        Assert.Equal(2, tracker.Count);
+        tracker.Forget("a");
+        tracker.Observe("c", File(1, 1), At(1));
+        Assert.True(tracker.IsTracked("c"));
+    }
+}
