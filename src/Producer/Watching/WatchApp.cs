@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Streaming.Messaging.Hosting;
+using Streaming.Messaging.Telemetry;
 
 namespace Streaming.Producer.Watching;
 
@@ -22,6 +23,7 @@ internal static class WatchApp
         builder.Services.AddStreamingBroker();
         builder.Services.AddHostedService<WatchService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = s_shutdownTimeout);
+        builder.AddStreamingTelemetry(TelemetryNames.ProducerService);
         if (!ServiceHost.TryValidate<ProducerOptions>(builder, ProducerOptions.SectionName, out _, out var error)
             || !ServiceHost.TryValidate<WatchOptions>(builder, WatchOptions.SectionName, out var options, out error)
             || !ServiceHost.TryValidateBroker(builder, out error)
