@@ -1,60 +1,233 @@
 #!/usr/bin/env bash
-# The whole product on one machine without Docker: a private RabbitMQ node (installed with apt when missing),
-# N consumers, and the producer processing the given files (or a generated sample) with --wait.
-#   scripts/run-local.sh [--consumers N] [--processor SPEC] [--port PORT] [FILE...]
-# Everything it starts is stopped by PID when it ends (or on Ctrl-C).
+# The whole product on one machine without Docker: a private RabbitMQ node (rabbitmq-server is installed with apt
+# when missing), the watch service on a data folder, and N consumers.
+#
+#   scripts/run-local.sh [--consumers N] [--processor SPEC] [--data DIR] [--port PORT] [FILE...]
+#       Builds (Release), starts everything, copies each FILE into DIR/inbox, prints where to drop files and runs
+#       until Ctrl-C (or SIGTERM), which stops everything it started, by PID. Defaults: 2 consumers, identity,
+#       ./data, AMQP port 5672 or the next free one (the node's distribution port is 20000 above it).
+#   scripts/run-local.sh scale N|+K|-K
+#       From another terminal: sets how many consumers the running instance keeps. New ones start at once; the
+#       ones removed get SIGTERM, finish or hand back their work (up to 20 s) and exit.
+#   scripts/run-local.sh status
+#       What the running instance runs.
+#
+# State, logs and the broker's files live in .local/ at the repository root; a crashed consumer is restarted.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+state="$root/.local"
+run="$state/run"
+logs="$state/logs"
+instance_pid_file="$run/instance.pid"
+desired_file="$run/desired-consumers"
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { echo "run-local: $*" >&2; exit 2; }
+
+instance_running() { [ -f "$instance_pid_file" ] && kill -0 "$(cat "$instance_pid_file")" 2>/dev/null; }
+
+count_arg() {
+  [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -le 64 ] || die "$2 takes a whole number from 0 to 64, got '$1'"
+}
+
+# ---- scale / status: talk to the running instance through its state folder --------------------------------------
+
+running_consumers() {
+  local n=0 f
+  for f in "$run"/consumers/*.pid; do
+    [ -e "$f" ] || continue
+    kill -0 "$(cat "$f")" 2>/dev/null && n=$((n + 1))
+  done
+  echo "$n"
+}
+
+cmd_status() {
+  instance_running || { echo "no instance is running (start one with scripts/run-local.sh)"; return 1; }
+  echo "instance pid $(cat "$instance_pid_file"), data folder $(cat "$run/data")"
+  echo "consumers: $(running_consumers) running, $(cat "$desired_file") wanted; $(ls "$run"/stopping/*.pid 2>/dev/null | wc -l) draining"
+  echo "logs in $logs"
+}
+
+cmd_scale() {
+  [ $# -eq 1 ] || die "usage: scripts/run-local.sh scale N|+K|-K"
+  instance_running || die "no instance is running (start one with scripts/run-local.sh)"
+  local current wanted
+  current=$(cat "$desired_file")
+  case "$1" in
+    +*) count_arg "${1#+}" scale; wanted=$((current + ${1#+})) ;;
+    -*) count_arg "${1#-}" scale; wanted=$((current - ${1#-})); [ "$wanted" -ge 0 ] || wanted=0 ;;
+    *) count_arg "$1" scale; wanted=$1 ;;
+  esac
+  count_arg "$wanted" scale
+  echo "$wanted" > "$desired_file.tmp" && mv "$desired_file.tmp" "$desired_file"
+  for _ in $(seq 1 60); do
+    [ "$(running_consumers)" -eq "$wanted" ] && break
+    sleep 0.5
+  done
+  echo "consumers: $(running_consumers) running (wanted $wanted); removed ones drain and exit by themselves"
+}
+
+case "${1:-}" in
+  scale) shift; cmd_scale "$@"; exit ;;
+  status) cmd_status; exit ;;
+esac
+
+# ---- the instance ------------------------------------------------------------------------------------------------
+
 consumers=2
 processor=identity
-port=${STREAMING_RABBITMQ_PORT:-5672}
+data="$root/data"
+port=${STREAMING_RABBITMQ_PORT:-}
 files=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --consumers) consumers=$2; shift 2 ;;
-    --processor) processor=$2; shift 2 ;;
-    --port) port=$2; shift 2 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
-    *) files+=("$1"); shift ;;
+    --consumers) [ $# -ge 2 ] || die "--consumers needs a value"; count_arg "$2" --consumers; consumers=$2; shift 2 ;;
+    --processor) [ $# -ge 2 ] || die "--processor needs a value"; processor=$2; shift 2 ;;
+    --data) [ $# -ge 2 ] || die "--data needs a value"; data=$2; shift 2 ;;
+    --port) [ $# -ge 2 ] || die "--port needs a value"; [[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "--port takes a port number"; port=$2; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) die "unknown option $1 (see --help)" ;;
+    *) [ -f "$1" ] || die "'$1' is not a file"; files+=("$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"); shift ;;
   esac
 done
+instance_running && die "an instance is already running (pid $(cat "$instance_pid_file")); stop it first, or use scale/status"
 
-state="$root/.local"
-mkdir -p "$state"
-pids=()
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+dist_port() { if [ "$1" -le 45535 ]; then echo $(($1 + 20000)); else echo $(($1 - 20000)); fi; }
+if [ -z "$port" ]; then
+  # 5672 unless it (or the node's distribution port beside it) is taken, e.g. by a system RabbitMQ.
+  for candidate in $(seq 5672 5721); do
+    if ! port_in_use "$candidate" && ! port_in_use "$(dist_port "$candidate")"; then port=$candidate; break; fi
+  done
+  [ -n "$port" ] || die "ports 5672-5721 are all in use; pass --port"
+fi
+mkdir -p "$data"
+data=$(cd "$data" && pwd)
+uri="amqp://guest:guest@localhost:$port/"
+producer="$root/src/Producer/bin/Release/net10.0/Producer.dll"
+consumer="$root/src/Consumer/bin/Release/net10.0/Consumer.dll"
+
+rm -rf "$run"
+mkdir -p "$run/consumers" "$run/stopping" "$logs"
+echo $$ > "$instance_pid_file"
+echo "$data" > "$run/data"
+echo "$consumers" > "$desired_file"
+
+started=()          # every PID this script started (besides the broker, which rabbitmq-node.sh stops by its pid file)
+watch_pid=
+next_consumer=1
+
+stop_pid() {        # SIGTERM, then SIGKILL after $2 seconds
+  local pid=$1 grace=$2
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 $((grace * 4))); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.25
+  done
+  log "pid $pid did not stop within $grace s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
 cleanup() {
+  trap - INT TERM
+  log "stopping everything this script started"
+  local f pids=()
+  for f in "$run"/consumers/*.pid "$run"/stopping/*.pid; do [ -e "$f" ] && pids+=("$(cat "$f")"); done
+  [ -n "$watch_pid" ] && pids+=("$watch_pid")
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do stop_pid "$pid" 40; done
+  for pid in "${started[@]}"; do kill -0 "$pid" 2>/dev/null && stop_pid "$pid" 5; done
   "$root/scripts/rabbitmq-node.sh" stop "$state/rabbitmq" || true
+  rm -f "$instance_pid_file"
+  log "stopped; files still in $data/processing resume on the next start"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "Building (Release)…" >&2
-dotnet build "$root/Streaming.sln" -c Release -v quiet -nologo >/dev/null
+start_consumer() {
+  local id=$next_consumer
+  next_consumer=$((next_consumer + 1))
+  setsid dotnet "$consumer" --processor "$processor" --rabbitmq "$uri" >> "$logs/consumer-$id.log" 2>&1 < /dev/null &
+  started+=($!)
+  echo $! > "$run/consumers/$id.pid"
+  log "consumer $id started (pid $!, log $logs/consumer-$id.log)"
+}
+
+# The newest consumer leaves first; it drains in the background and is reaped by reconcile.
+retire_consumer() {
+  local newest
+  newest=$(ls "$run"/consumers/*.pid 2>/dev/null | sed 's/.*\/\([0-9]*\)\.pid$/\1/' | sort -n | tail -1)
+  [ -n "$newest" ] || return 0
+  mv "$run/consumers/$newest.pid" "$run/stopping/$newest.pid"
+  kill -TERM "$(cat "$run/stopping/$newest.pid")" 2>/dev/null || true
+  log "consumer $newest asked to stop (SIGTERM): it finishes or hands back its work, then exits"
+}
+
+reconcile() {
+  local f id pid code
+  for f in "$run"/stopping/*.pid; do
+    [ -e "$f" ] || continue
+    pid=$(cat "$f"); id=$(basename "$f" .pid)
+    if ! kill -0 "$pid" 2>/dev/null; then
+      code=0; wait "$pid" 2>/dev/null || code=$?
+      log "consumer $id stopped (exit code $code)"
+      rm -f "$f"
+    fi
+  done
+  for f in "$run"/consumers/*.pid; do
+    [ -e "$f" ] || continue
+    pid=$(cat "$f"); id=$(basename "$f" .pid)
+    if ! kill -0 "$pid" 2>/dev/null; then
+      code=0; wait "$pid" 2>/dev/null || code=$?
+      log "consumer $id exited unexpectedly (exit code $code, log $logs/consumer-$id.log); starting another"
+      rm -f "$f"
+    fi
+  done
+  local wanted running
+  wanted=$(cat "$desired_file" 2>/dev/null || echo "$consumers")
+  running=$(running_consumers)
+  while [ "$running" -lt "$wanted" ]; do start_consumer; running=$((running + 1)); done
+  while [ "$running" -gt "$wanted" ]; do retire_consumer; running=$((running - 1)); done
+}
+
+log "building (Release)"
+dotnet build "$root/Streaming.sln" -c Release -v quiet -nologo > "$logs/build.log" 2>&1 \
+  || { tail -30 "$logs/build.log" >&2; die "the build failed (log: $logs/build.log)"; }
 "$root/scripts/rabbitmq-node.sh" start "$state/rabbitmq" "$port"
-uri="amqp://guest:guest@localhost:$port/"
 
-for i in $(seq 1 "$consumers"); do
-  dotnet "$root/src/Consumer/bin/Release/net10.0/Consumer.dll" --processor "$processor" --rabbitmq "$uri" \
-    > "$state/consumer-$i.log" 2>&1 &
-  pids+=($!)
+setsid dotnet "$producer" watch --data "$data" --rabbitmq "$uri" >> "$logs/watch.log" 2>&1 < /dev/null &
+watch_pid=$!
+started+=("$watch_pid")
+# The watch service's own lines (taken, progress, done, failed) on this terminal as well.
+tail -n 0 -F "$logs/watch.log" 2>/dev/null &
+started+=($!)
+reconcile
+
+mkdir -p "$data/inbox"
+for file in "${files[@]}"; do
+  name=$(basename "$file")
+  cp "$file" "$data/inbox/.$name.copying" && mv "$data/inbox/.$name.copying" "$data/inbox/$name"
+  log "copied $file into the inbox"
 done
-echo "Started $consumers consumer(s) with processor $processor (logs in $state/consumer-*.log)" >&2
 
-if [ ${#files[@]} -eq 0 ]; then
-  files=("$state/sample.txt")
-  python3 - "$state/sample.txt" <<'PY'
-import random, sys
-random.seed(42)
-words = ["alpha", "beta", "gamma", "delta", "straße", "ÉCOLE", "naïve", "\t", "x" * 40]
-with open(sys.argv[1], "wb") as f:
-    for i in range(100_000):
-        f.write((" ".join(random.choice(words) for _ in range(random.randint(0, 12)))).encode() + b"\n")
-    f.write(b"crlf line\r\n\n\xff invalid utf-8\nno final newline")
-PY
-  echo "No file given: processing a generated sample, $state/sample.txt" >&2
-fi
+cat >&2 <<EOF
 
-dotnet "$root/src/Producer/bin/Release/net10.0/Producer.dll" publish "${files[@]}" --wait --rabbitmq "$uri"
+  Streaming is running: broker on port $port, watch service pid $watch_pid, $consumers consumer(s) with $processor.
+  Drop files into   $data/inbox/
+  Results appear in $data/outbox/  (inputs move to done/, unreadable entries to failed/ with a .reason)
+  Add or remove consumers from another terminal:  scripts/run-local.sh scale N   (or +1 / -1; status)
+  Ctrl-C stops everything.
+
+EOF
+
+while true; do
+  if ! kill -0 "$watch_pid" 2>/dev/null; then
+    code=0; wait "$watch_pid" 2>/dev/null || code=$?
+    log "the watch service exited (exit code $code); see $logs/watch.log"
+    exit 1
+  fi
+  reconcile
+  sleep 1
+done
