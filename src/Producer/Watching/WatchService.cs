@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using Streaming.Messaging.Connection;
 using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Jobs;
 using Streaming.Producer.Publishing;
@@ -59,6 +60,7 @@ internal sealed class WatchService(
         {
             await StreamingTopology.DeclareWorkQueuesAsync(setup, stoppingToken);
         }
+        await using var backlog = QueueBacklogMonitor.Start(connection);
         var jobOptions = JobOptions();
         await using var publisher = await ConfirmingPublisher.CreateAsync(
             connection, (jobOptions.PublishesInFlight * _options.FilesAtOnce) + 8,
