@@ -14,6 +14,7 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
 {
     private static readonly TimeSpan s_terminalInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan s_consumerCheckInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan s_consumerCheckTimeout = TimeSpan.FromSeconds(1);
 
     private readonly bool _terminal = !Console.IsErrorRedirected;
     private volatile string? _blockedReason;
@@ -123,14 +124,17 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
             return;
         }
         _lastConsumerCheck = time.GetTimestamp();
+        // A blocked connection (memory or disk alarm) is not read by the broker at all: never wait on it for long.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_consumerCheckTimeout);
         try
         {
-            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-            var queue = await channel.QueueDeclarePassiveAsync(QueueNames.Work, cancellationToken);
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
+            var queue = await channel.QueueDeclarePassiveAsync(QueueNames.Work, timeout.Token);
             _consumers = queue.ConsumerCount;
-            await channel.CloseAsync(cancellationToken);
+            await channel.CloseAsync(timeout.Token);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
             _consumers = null;
         }

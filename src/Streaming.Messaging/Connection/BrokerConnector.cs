@@ -33,6 +33,10 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
             RequestedHeartbeat = TimeSpan.FromSeconds(_options.HeartbeatSeconds),
             RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
         };
+        if (uri.Scheme == "amqps" && !string.IsNullOrEmpty(_options.CaCertificateFile))
+        {
+            factory.Ssl.CertificateValidationCallback = PrivateCertificateAuthority.Load(_options.CaCertificateFile).Validate;
+        }
         var pipeline = BuildPipeline(retryForever);
         try
         {

@@ -25,6 +25,10 @@ public sealed class RabbitMqOptions
     [Range(1, 3600)]
     public int PublishTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>For amqps:// only: a PEM file of the certificate authority that signed the broker's certificate, trusted
+    /// in addition to the system's (a private CA). The broker's certificate is still validated, name included.</summary>
+    public string? CaCertificateFile { get; set; }
+
     /// <summary>Parses <see cref="Uri"/>; returns null with a reason when it is not an AMQP URI.</summary>
     public Uri? TryParseUri(out string? error)
     {
@@ -33,6 +37,11 @@ public sealed class RabbitMqOptions
             || string.IsNullOrEmpty(uri.Host))
         {
             error = $"'{UriMasking.Mask(Uri)}' is not an amqp:// or amqps:// URI";
+            return null;
+        }
+        if (!string.IsNullOrEmpty(CaCertificateFile) && !File.Exists(CaCertificateFile))
+        {
+            error = $"RabbitMq:CaCertificateFile '{CaCertificateFile}' does not exist";
             return null;
         }
         error = null;

@@ -139,7 +139,9 @@ public sealed class SupervisedSubscription(
         consumer.ReceivedAsync += (_, delivery) => handle(channel, delivery);
         consumer.UnregisteredAsync += (_, _) =>
         {
-            if (!_stopping && ReferenceEquals(_channel, channel))
+            // Also raised when the connection drops; automatic recovery restores that consumer, so only a cancel or a
+            // channel close while the connection stays open is ours to repair.
+            if (!_stopping && ReferenceEquals(_channel, channel) && connection.CloseReason is null)
             {
                 SubscriptionLog.CancelledByBroker(logger, queue);
                 _cancelledByBroker = true;
