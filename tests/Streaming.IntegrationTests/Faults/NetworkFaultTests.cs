@@ -1,0 +1,77 @@
+using Streaming.IntegrationTests.Infrastructure;
+using Streaming.IntegrationTests.Pipeline;
+
+namespace Streaming.IntegrationTests.Faults;
+
+/// <summary>The network between the services and the broker fails: every connection closed by the broker, or a
+/// 10-second black hole (a proxy that stops forwarding without closing anything) that only heartbeats can detect.</summary>
+[Collection(BrokerCollection.Name)]
+public sealed class NetworkFaultTests(RabbitMqBroker broker)
+{
+    private static readonly TimeSpan s_run = TimeSpan.FromSeconds(180);
+
+    [Fact]
+    public async Task PublishWait_TenSecondNetworkBlackhole_HeartbeatsNoticeNoServiceExitsOrHangsAndLedgerBalances()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        await using var proxy = new BlackholeProxy(new Uri(pipeline.Uri).Port);
+        proxy.Start();
+        pipeline.ServiceUri = proxy.Wrap(pipeline.Uri);
+        pipeline.ServiceEnvironment["RabbitMq__HeartbeatSeconds"] = "2";
+        pipeline.ServiceEnvironment["RabbitMq__PublishTimeoutSeconds"] = "10";
+        var content = EdgeCaseInput.Create(fillerLines: 30_000);
+        var input = pipeline.WriteInput("blackhole.txt", content);
+        var consumers = new[]
+        {
+            await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "16"]),
+            await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "16"]),
+        };
+
+        var producer = pipeline.StartPublish([input], "--batch-lines", "200");
+        await OutputProgress.WaitForBytesAsync(input, content.Length / 4, s_run);
+        var connectionsBefore = proxy.Connections;
+        proxy.Blackhole = true;
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        proxy.Blackhole = false;
+        var code = await producer.WaitForExitAsync(s_run);
+
+        Assert.True(code == 0, producer.Describe());
+        Assert.All(consumers, c => Assert.False(c.HasExited, c.Describe()));
+        Assert.True(proxy.Connections > connectionsBefore, "the services should have reconnected after the heartbeat timeout");
+        Assert.Contains("Connection lost", producer.StandardError, StringComparison.Ordinal);
+        Ledger.AssertOutput(input, content, "identity");
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
+    }
+
+    [Fact]
+    public async Task PublishWait_BrokerClosesAllConnectionsTwice_EveryoneRecoversAndLedgerBalances()
+    {
+        if (!broker.CanControl)
+        {
+            return;     // RABBITMQ_URI: rabbitmqctl cannot reach someone else's broker
+        }
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        pipeline.ServiceEnvironment["RabbitMq__PublishTimeoutSeconds"] = "10";
+        var content = EdgeCaseInput.Create(fillerLines: 30_000);
+        var input = pipeline.WriteInput("closed.txt", content);
+        var consumers = new[]
+        {
+            await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "16"]),
+            await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "16"]),
+        };
+
+        var producer = pipeline.StartPublish([input], "--batch-lines", "200");
+        foreach (var fraction in new[] { 5, 2 })
+        {
+            await OutputProgress.WaitForBytesAsync(input, content.Length / fraction, s_run);
+            await broker.RabbitMqCtlAsync("close_all_connections", "-p", pipeline.Vhost, "fault test");
+        }
+        var code = await producer.WaitForExitAsync(s_run);
+
+        Assert.True(code == 0, producer.Describe());
+        Assert.All(consumers, c => Assert.False(c.HasExited, c.Describe()));
+        Assert.Contains("fault test", producer.StandardError, StringComparison.Ordinal);
+        Ledger.AssertOutput(input, content, "identity");
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
+    }
+}
