@@ -222,7 +222,7 @@ internal sealed class DeliveryHandler(
             {
                 // No such results queue: its job has finished (the collector deletes it) or never existed.
                 ConsumerLog.ResultDropped(logger, replyTo);
-                RejectedMessages.Dropped(replyTo);
+                MessagingMetrics.Dropped(QueueNames.ResultsPrefix + "*", "job finished or unknown");
             }
         }
         FaultInjection.Reach(FaultInjection.ConsumerAfterResultConfirmed);
@@ -269,7 +269,6 @@ internal sealed class DeliveryHandler(
     private async Task DeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery, string queue, string reason)
     {
         ConsumerLog.DeadLettered(logger, queue, reason);
-        RejectedMessages.DeadLettered(queue);
         await DeadLetters.PublishAsync(publisher, delivery.Body, delivery.BasicProperties.ContentType, queue, reason, _abort.Token);
         await AckAsync(channel, delivery);
     }

@@ -229,7 +229,7 @@ internal sealed class ResultCollector(
         Dropped++;
         ProducerTracing.Dropped(reason);
         CollectorLog.Dropped(logger, header.JobId, header.Sequence, reason);
-        RejectedMessages.Dropped(Queue);
+        MessagingMetrics.Dropped(QueueNames.ResultsPrefix + "*", reason);
         return null;
     }
 
@@ -274,7 +274,6 @@ internal sealed class ResultCollector(
     private async Task DeadLetterAsync(BasicDeliverEventArgs delivery, string reason)
     {
         CollectorLog.DeadLettered(logger, Queue, reason);
-        RejectedMessages.DeadLettered(Queue);
         await DeadLetters.PublishAsync(publisher, delivery.Body, delivery.BasicProperties.ContentType, Queue, reason, CancellationToken.None);
     }
 }

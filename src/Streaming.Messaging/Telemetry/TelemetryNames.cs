@@ -41,6 +41,7 @@ public static class TelemetryNames
     public const string QueueMessagesReady = "streaming.queue.messages.ready";
     public const string QueueConsumers = "streaming.queue.consumers";
     public const string DeadLetters = "streaming.dead_letters";
+    public const string DroppedMessages = "streaming.messages.dropped";
 
     // Attributes: OpenTelemetry messaging semantic conventions ...
     public const string MessagingSystem = "messaging.system";
@@ -66,6 +67,7 @@ public static class TelemetryNames
     public const string BatchFailedLines = "streaming.batch.failed_lines";
     public const string Redelivered = "streaming.delivery.redelivered";
     public const string DeadLetterReason = "streaming.dead_letter.reason";
+    public const string DropReason = "streaming.drop.reason";
     public const string FileLines = "streaming.file.lines";
     public const string FileFailedLines = "streaming.file.failed_lines";
     public const string FileBatches = "streaming.file.batches";
