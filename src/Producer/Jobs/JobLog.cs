@@ -24,4 +24,7 @@ internal static partial class JobLog
     [LoggerMessage(EventId = 405, Level = LogLevel.Warning,
         Message = "{File}: no result for batch {First} in {Seconds} s; publishing batches {First}..{Last} again (lost queue or messages?)")]
     public static partial void Retransmitting(ILogger logger, string file, long first, long last, int seconds);
+
+    [LoggerMessage(EventId = 406, Level = LogLevel.Debug, Message = "Publishing batch {Sequence}: lines {FirstLine}..{LastLine}")]
+    public static partial void Publishing(ILogger logger, long sequence, long firstLine, long lastLine);
 }

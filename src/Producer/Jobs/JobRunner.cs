@@ -206,7 +206,11 @@ internal sealed class JobRunner(
         // A copy per publish: RabbitMQ.Client writes the publish's trace context into the properties' headers.
         var message = new BasicProperties(properties);
         await _publishRetry.ExecuteAsync(
-            async token => await publisher.PublishAsync(QueueNames.Work, message, batch.Body, mandatory: true, token),
+            async token =>
+            {
+                JobLog.Publishing(logger, batch.Sequence, batch.FirstLine, batch.FirstLine + batch.LineCount - 1);
+                await publisher.PublishAsync(QueueNames.Work, message, batch.Body, mandatory: true, token);
+            },
             cancellationToken);
         ProducerMetrics.Published(batch.LineCount);
         FaultInjection.Reach(FaultInjection.ProducerAfterBatchConfirmed);

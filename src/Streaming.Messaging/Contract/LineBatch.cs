@@ -6,7 +6,7 @@ namespace Streaming.Messaging.Contract;
 /// </summary>
 public sealed class LineBatch
 {
-    private LineBatch(BatchHeader header, ReadOnlyMemory<byte> body, LineSlice[] lines)
+    private LineBatch(BatchHeader header, ReadOnlyMemory<byte> body, IReadOnlyList<LineSlice> lines)
     {
         Header = header;
         Body = body;
@@ -30,15 +30,8 @@ public sealed class LineBatch
     /// <param name="maxLineBytes">Lines longer than this are rejected as malformed.</param>
     public static LineBatch Decode(ReadOnlyMemory<byte> body, int maxLineBytes)
     {
-        var lines = WireFormat.ReadEntries(body.Span, MessageKind.Batch, maxLineBytes, out var header);
-        for (var i = 0; i < lines.Length; i++)
-        {
-            if (lines[i].Flag == LineFlag.OverLimit && lines[i].Length != 0)
-            {
-                throw new MessageFormatException($"line {i} is marked over the limit but carries bytes");
-            }
-        }
-        return new LineBatch(header, body, lines);
+        var offsets = WireFormat.ReadEntries(body.Span, MessageKind.Batch, maxLineBytes, out var header);
+        return new LineBatch(header, body, new LineIndex(body, offsets));
     }
 
 }

@@ -6,7 +6,7 @@ namespace Streaming.Messaging.Contract;
 /// </summary>
 public sealed class LineResult
 {
-    private LineResult(BatchHeader header, ReadOnlyMemory<byte> body, LineSlice[] lines)
+    private LineResult(BatchHeader header, ReadOnlyMemory<byte> body, IReadOnlyList<LineSlice> lines)
     {
         Header = header;
         Body = body;
@@ -28,7 +28,7 @@ public sealed class LineResult
     /// <summary>Decodes <paramref name="body"/> without copying it; throws <see cref="MessageFormatException"/> only.</summary>
     public static LineResult Decode(ReadOnlyMemory<byte> body, int maxLineBytes)
     {
-        var lines = WireFormat.ReadEntries(body.Span, MessageKind.Result, maxLineBytes, out var header);
-        return new LineResult(header, body, lines);
+        var offsets = WireFormat.ReadEntries(body.Span, MessageKind.Result, maxLineBytes, out var header);
+        return new LineResult(header, body, new LineIndex(body, offsets));
     }
 }

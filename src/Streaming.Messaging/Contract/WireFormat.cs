@@ -58,7 +58,8 @@ internal static class WireFormat
     }
 
     /// <summary>Reads the header and every entry (flag u8 | length u32 | bytes), checking each against the body.</summary>
-    public static LineSlice[] ReadEntries(ReadOnlySpan<byte> span, MessageKind kind, int maxLineBytes, out BatchHeader header)
+    /// <returns>Where each line's bytes start (its framing sits in the 5 bytes before).</returns>
+    public static int[] ReadEntries(ReadOnlySpan<byte> span, MessageKind kind, int maxLineBytes, out BatchHeader header)
     {
         header = ReadHeader(span, kind);
         // Each line needs at least 5 bytes of framing, so a lying count cannot make us allocate past the body.
@@ -66,7 +67,7 @@ internal static class WireFormat
         {
             throw new MessageFormatException($"{header.PartCount} lines cannot fit in {span.Length} bytes");
         }
-        var lines = new LineSlice[header.PartCount];
+        var lines = new int[header.PartCount];
         var position = HeaderSize;
         for (var i = 0; i < lines.Length; i++)
         {
@@ -85,7 +86,11 @@ internal static class WireFormat
             {
                 throw new MessageFormatException($"line {i} claims {length} bytes, more than the message or limit allows");
             }
-            lines[i] = new LineSlice(position, (int)length, flag);
+            if (kind == MessageKind.Batch && flag == LineFlag.OverLimit && length != 0)
+            {
+                throw new MessageFormatException($"line {i} is marked over the limit but carries bytes");
+            }
+            lines[i] = position;
             position += (int)length;
         }
         if (position != span.Length)

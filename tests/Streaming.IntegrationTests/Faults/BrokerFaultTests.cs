@@ -95,7 +95,9 @@ public sealed class BrokerFaultTests(FaultBroker broker)
     public async Task Consumer_SlowerThanConsumerTimeout_NoticesTheClosedChannelSubscribesAgainAndOutputIsExact()
     {
         await using var pipeline = await CreatePipelineAsync();
-        var content = EdgeCaseInput.Create(fillerLines: 400);
+        // Two batches of 150 lines at 25 ms a line, one line at a time: each delivery is held about 3.75 s, past the
+        // 3 s timeout. Without a new subscription the second batch would never be consumed.
+        var content = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(1, 300).Select(i => $"slow line {i}\n")));
         var input = pipeline.WriteInput("slow.txt", content);
         // 3.10 checks the timeout on each channel's tick, once a minute by default: tick every 500 ms here.
         await broker.RabbitMqCtlAsync("eval", "application:set_env(rabbit, consumer_timeout, 3000).");
@@ -103,7 +105,7 @@ public sealed class BrokerFaultTests(FaultBroker broker)
         try
         {
             var consumer = await pipeline.StartConsumerAsync("slow:25", TestPipeline.TestConsumer, extra: ["--concurrency", "1", "--prefetch", "1"]);
-            var producer = pipeline.StartPublish([input], "--batch-lines", "200");
+            var producer = pipeline.StartPublish([input], "--batch-lines", "150");
             var code = await producer.WaitForExitAsync(s_run);
 
             Assert.True(code == 0, producer.Describe());

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Text.RegularExpressions;
 using RabbitMQ.Client;
 using Streaming.IntegrationTests.Infrastructure;
 using Streaming.IntegrationTests.Pipeline;
@@ -7,7 +9,7 @@ using Streaming.Messaging.Topology;
 namespace Streaming.IntegrationTests.Faults;
 
 [Collection(BrokerCollection.Name)]
-public sealed class HostileInputTests(RabbitMqBroker broker)
+public sealed partial class HostileInputTests(RabbitMqBroker broker)
 {
     [Fact]
     public async Task Consumer_MalformedMessagesOnTheWorkQueue_AreDeadLetteredWithAReasonWhileTheFleetKeepsWorking()
@@ -30,13 +32,66 @@ public sealed class HostileInputTests(RabbitMqBroker broker)
         var (code, producer) = await pipeline.PublishAsync(input, TimeSpan.FromSeconds(120));
 
         Assert.True(code == 0, producer.Describe());
-        Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(input + ".out"));
+        Ledger.AssertOutput(input, content, "identity");
         Assert.False(consumer.HasExited, consumer.Describe());
         var reasons = await DrainDeadLettersAsync(pipeline.Uri, garbage.Count);
         Assert.Equal(garbage.Count, reasons.Count);
         Assert.All(reasons, r => Assert.False(string.IsNullOrWhiteSpace(r)));
         Assert.Contains(reasons, r => r.Contains("reply-to", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.Contains("malformed batch", StringComparison.Ordinal));
+        foreach (var expected in new[] { "unknown schema version", "expected a Batch message", "cannot fit", "more than the message or limit allows", "sequence" })
+        {
+            Assert.Contains(reasons, r => r.Contains(expected, StringComparison.Ordinal));
+        }
+        Assert.Equal(garbage.Count, CountOccurrences(consumer.StandardError, "Dead-lettered a message from streaming.lines"));
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
+    }
+
+    [Fact]
+    public async Task FinishedJob_ReplayedBatchesResultsAndUnknownJobs_NeverReopenTheOutputNorTouchPathsOutsideTheDataFolder()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        pipeline.ServiceEnvironment["Logging__LogLevel__Default"] = "Information";
+        var content = EdgeCaseInput.Create(fillerLines: 300);
+        var input = pipeline.WriteInput("finished.txt", content);
+        var consumer = await pipeline.StartConsumerAsync("identity");
+        var (code, producer) = await pipeline.PublishAsync(input, TimeSpan.FromSeconds(120), "--batch-lines", "50");
+        Assert.True(code == 0, producer.Describe());
+        var finishedQueue = QueueNames.ResultsFor(Guid.Parse(
+            JobIdPattern().Match(producer.StandardError).Groups[1].Value));
+        var before = (Bytes: File.ReadAllBytes(input + ".out"), Written: File.GetLastWriteTimeUtc(input + ".out"));
+        var canary = Path.Combine(Path.GetTempPath(), "streaming-canary-" + Guid.NewGuid().ToString("N"));
+
+        // A batch of the finished job again, a result for it, and batches for jobs that never existed, some asking
+        // for their results to go to a path.
+        using var writer = new MessageWriter();
+        writer.WriteEntry(LineFlag.Data, "replayed"u8);
+        var replayed = writer.Complete(MessageKind.Batch, new BatchHeader(Guid.NewGuid(), 0, 1, 1, 0, 1)).ToArray();
+        writer.Reset();
+        writer.WriteEntry(LineStatus.Ok, "forged output"u8);
+        var forgedResult = writer.Complete(MessageKind.Result, new BatchHeader(Guid.NewGuid(), 0, 1, 1, 0, 1)).ToArray();
+        await using (var connection = await new ConnectionFactory { Uri = new Uri(pipeline.Uri) }.CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
+        {
+            foreach (var replyTo in new[] { finishedQueue, finishedQueue, QueueNames.ResultsFor(Guid.NewGuid()), canary + "/pwned", "../" + Path.GetFileName(canary) })
+            {
+                await channel.BasicPublishAsync("", QueueNames.Work, true, new BasicProperties { Persistent = true, ReplyTo = replyTo }, replayed);
+            }
+            // The finished job's results queue is gone: a result for it is not routed anywhere.
+            await Assert.ThrowsAnyAsync<RabbitMQ.Client.Exceptions.PublishException>(async () =>
+                await channel.BasicPublishAsync("", finishedQueue, true, new BasicProperties { Persistent = true }, forgedResult));
+        }
+        await consumer.WaitForOutputAsync("Dropped a result: its results queue", TimeSpan.FromSeconds(30));
+        var reasons = await DrainDeadLettersAsync(pipeline.Uri, 2);
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
+
+        Assert.All(reasons, r => Assert.Contains("reply-to", r, StringComparison.Ordinal));
+        Assert.Equal(3, CountOccurrences(consumer.StandardError, "Dropped a result: its results queue"));
+        Assert.False(consumer.HasExited, consumer.Describe());
+        Assert.Equal(before.Bytes, File.ReadAllBytes(input + ".out"));
+        Assert.Equal(before.Written, File.GetLastWriteTimeUtc(input + ".out"));
+        Assert.False(File.Exists(input + ".out.partial") || File.Exists(input + ".checkpoint.json"), "the finished output was reopened");
+        Assert.False(Directory.Exists(canary) || File.Exists(canary), "a message made a service create a path of its choosing");
     }
 
     [Fact]
@@ -54,7 +109,19 @@ public sealed class HostileInputTests(RabbitMqBroker broker)
         using var foreign = new MessageWriter();
         foreign.WriteEntry(LineStatus.Ok, "not yours"u8);
         var foreignJob = foreign.Complete(MessageKind.Result, new BatchHeader(Guid.NewGuid(), 0, 1, 1, 0, 1)).ToArray();
-        byte[][] malformed = [[], [1, 2, 3], "{\"result\": 1}"u8.ToArray(), foreignJob[..^2]];
+        var unknownSchema = (byte[])foreignJob.Clone();
+        unknownSchema[5] = 9;
+        var batchNotResult = (byte[])foreignJob.Clone();
+        batchNotResult[4] = (byte)MessageKind.Batch;
+        var lyingCount = (byte[])foreignJob.Clone();
+        BinaryPrimitives.WriteInt32LittleEndian(lyingCount.AsSpan(48), 3);
+        BinaryPrimitives.WriteInt32LittleEndian(lyingCount.AsSpan(40), 3);
+        byte[][] malformed = [[], [1, 2, 3], "{\"result\": 1}"u8.ToArray(), foreignJob[..^2], unknownSchema, batchNotResult, lyingCount];
+        // Well-formed but not this job's: another job, a sequence far outside the window, a batch shape that does not
+        // match what was published under sequence 0. Dropped with a logged reason, not dead-lettered.
+        using var lying = new MessageWriter();
+        lying.WriteEntry(LineStatus.Ok, "x"u8);
+        var beyondWindow = new BatchHeader(Guid.Empty, 1_000_000, 1, 1, 0, 1);
         await using (var connection = await new ConnectionFactory { Uri = new Uri(pipeline.Uri) }.CreateConnectionAsync())
         await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
         {
@@ -62,16 +129,25 @@ public sealed class HostileInputTests(RabbitMqBroker broker)
             {
                 await channel.BasicPublishAsync("", resultsQueue, true, new BasicProperties { Persistent = true }, body);
             }
+            var jobId = Guid.ParseExact(resultsQueue[QueueNames.ResultsPrefix.Length..], "N");
+            foreach (var header in new[] { beyondWindow with { JobId = jobId }, new BatchHeader(jobId, 0, 7, 1, 0, 1) })
+            {
+                lying.Reset();
+                lying.WriteEntry(LineStatus.Ok, "lie"u8);
+                await channel.BasicPublishAsync("", resultsQueue, true, new BasicProperties { Persistent = true },
+                    lying.Complete(MessageKind.Result, header).ToArray());
+            }
         }
         await pipeline.StartConsumerAsync("identity");
 
         var code = await producer.WaitForExitAsync(TimeSpan.FromSeconds(120));
 
         Assert.True(code == 0, producer.Describe());
-        Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(input + ".out"));
-        Assert.True(TestPipeline.ReadSummary(input).GetProperty("resultsDropped").GetInt64() >= 1);
+        Ledger.AssertOutput(input, content, "identity");
+        Assert.True(TestPipeline.ReadSummary(input).GetProperty("resultsDropped").GetInt64() >= 3);
         var reasons = await DrainDeadLettersAsync(pipeline.Uri, malformed.Length);
         Assert.All(reasons, r => Assert.Contains("malformed result", r, StringComparison.Ordinal));
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
     }
 
     private async Task<string> FindResultsQueueAsync(string vhost)
@@ -99,9 +175,26 @@ public sealed class HostileInputTests(RabbitMqBroker broker)
         var random = new Random(99);
         var noise = new byte[300];
         random.NextBytes(noise);
+        var unknownSchema = (byte[])valid.Clone();
+        unknownSchema[5] = 2;
+        var resultKind = (byte[])valid.Clone();
+        resultKind[4] = (byte)MessageKind.Result;
+        var lyingCount = (byte[])valid.Clone();
+        BinaryPrimitives.WriteInt32LittleEndian(lyingCount.AsSpan(40), 5);
+        BinaryPrimitives.WriteInt32LittleEndian(lyingCount.AsSpan(48), 5);
+        var negativeSequence = (byte[])valid.Clone();
+        BinaryPrimitives.WriteInt64LittleEndian(negativeSequence.AsSpan(24), -1);
+        writer.Reset();
+        writer.WriteEntry(LineFlag.Data, new byte[9 * 1024 * 1024]);   // past the consumers' 8 MiB line limit
+        var oversized = writer.Complete(MessageKind.Batch, new BatchHeader(Guid.NewGuid(), 0, 1, 1, 0, 1)).ToArray();
         return
         [
             ([], results),
+            (unknownSchema, results),
+            (resultKind, results),
+            (lyingCount, results),
+            (negativeSequence, results),
+            (oversized, results),
             (noise, results),
             ("{\"json\": true}"u8.ToArray(), results),
             (valid[..^3], results),
@@ -111,6 +204,12 @@ public sealed class HostileInputTests(RabbitMqBroker broker)
             (valid, QueueNames.Work),
         ];
     }
+
+    private static int CountOccurrences(string text, string value) =>
+        (text.Length - text.Replace(value, "", StringComparison.Ordinal).Length) / value.Length;
+
+    [GeneratedRegex("Job ([0-9a-f-]{36}) for")]
+    private static partial Regex JobIdPattern();
 
     private static async Task<List<string>> DrainDeadLettersAsync(string uri, int expected)
     {

@@ -8,7 +8,7 @@ namespace Streaming.IntegrationTests.Faults;
 /// <summary>Queues deleted under a running job, and a batch the broker dead-lettered at its delivery limit: each is
 /// noticed and repaired (resubscribe, publish again, move back to quarantine) — never a silent stall.</summary>
 [Collection(BrokerCollection.Name)]
-public sealed class QueueLossTests(RabbitMqBroker broker)
+public sealed partial class QueueLossTests(RabbitMqBroker broker)
 {
     private static readonly TimeSpan s_run = TimeSpan.FromSeconds(150);
 
@@ -54,7 +54,8 @@ public sealed class QueueLossTests(RabbitMqBroker broker)
 
         var producer = pipeline.StartPublish([input], "--batch-lines", "100");
         await OutputProgress.WaitForBytesAsync(input, content.Length / 5, s_run);
-        var results = (await Ledger.QueueCountsAsync(pipeline)).Keys.Single(q => q.StartsWith(QueueNames.ResultsPrefix, StringComparison.Ordinal));
+        var jobId = Guid.Parse(JobStarted().Match(producer.StandardError).Groups[1].Value);
+        var results = QueueNames.ResultsFor(jobId);
         await broker.RabbitMqCtlAsync("delete_queue", "-p", pipeline.Vhost, results);
         var code = await producer.WaitForExitAsync(s_run);
 
@@ -83,6 +84,9 @@ public sealed class QueueLossTests(RabbitMqBroker broker)
         Ledger.AssertOutput(input, content, "identity");
         await Ledger.AssertQueuesDrainedAsync(pipeline);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("Job ([0-9a-f-]{36}) for")]
+    private static partial System.Text.RegularExpressions.Regex JobStarted();
 
     /// <summary>Gets and nacks (requeue) every message of the work queue until it is empty and at least
     /// <paramref name="expectedBatches"/> sit in the delivery-limit queue; returns the number of nacks.</summary>

@@ -90,9 +90,12 @@ internal static class Ledger
         foreach (var row in listing.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var fields = row.Split('\t', StringSplitOptions.TrimEntries);
-            if (fields.Length == 2 && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            if (fields.Length >= 1 && fields[0].Length > 0)
             {
-                counts[fields[0]] = count;
+                // A queue whose count the broker could not give (a busy quorum queue) is not known to be empty.
+                counts[fields[0]] = fields.Length == 2 && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+                    ? count
+                    : -1;
             }
         }
         return counts;
