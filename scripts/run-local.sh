@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole product on one machine without Docker: a private RabbitMQ node (rabbitmq-server is installed with apt
-# when missing), the watch service on a data folder, and N consumers.
+# when missing), the watch service on a data folder, N consumers, and the .NET Aspire dashboard to watch it live.
 #
-#   scripts/run-local.sh [--consumers N] [--processor SPEC] [--data DIR] [--port PORT] [FILE...]
+#   scripts/run-local.sh [--consumers N] [--processor SPEC] [--data DIR] [--port PORT] [--no-dashboard] [FILE...]
 #       Builds (Release), starts everything, copies each FILE into DIR/inbox, prints where to drop files and runs
 #       until Ctrl-C (or SIGTERM), which stops everything it started, by PID. Defaults: 2 consumers, identity,
-#       ./data, AMQP port 5672 or the next free one (the node's distribution port is 20000 above it).
+#       ./data, AMQP port 5672 or the next free one (the node's distribution port is 20000 above it). The services
+#       export traces, metrics and logs over OTLP to the Aspire dashboard (from NuGet, restored by the build) on
+#       http://127.0.0.1:18888 or the next free port; --no-dashboard runs without it.
 #   scripts/run-local.sh scale N|+K|-K
 #       From another terminal: sets how many consumers the running instance keeps. New ones start at once; the
 #       ones removed get SIGTERM, finish or hand back their work (up to 20 s) and exit.
@@ -78,6 +80,7 @@ esac
 consumers=2
 processor=identity
 data="$root/data"
+dashboard=true
 port=${STREAMING_RABBITMQ_PORT:-}
 files=()
 while [ $# -gt 0 ]; do
@@ -86,6 +89,7 @@ while [ $# -gt 0 ]; do
     --processor) [ $# -ge 2 ] || die "--processor needs a value"; processor=$2; shift 2 ;;
     --data) [ $# -ge 2 ] || die "--data needs a value"; data=$2; shift 2 ;;
     --port) [ $# -ge 2 ] || die "--port needs a value"; [[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "--port takes a port number"; port=$2; shift 2 ;;
+    --no-dashboard) dashboard=false; shift ;;
     -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) [ -f "$1" ] || die "'$1' is not a file"; files+=("$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"); shift ;;
@@ -94,6 +98,7 @@ done
 instance_running && die "an instance is already running (pid $(cat "$instance_pid_file")); stop it first, or use scale/status"
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port_from() { local p; for p in $(seq "$1" $(($1 + 49))); do port_in_use "$p" || { echo "$p"; return 0; }; done; return 1; }
 dist_port() { if [ "$1" -le 45535 ]; then echo $(($1 + 20000)); else echo $(($1 - 20000)); fi; }
 if [ -z "$port" ]; then
   # 5672 unless it (or the node's distribution port beside it) is taken, e.g. by a system RabbitMQ.
@@ -192,10 +197,36 @@ reconcile() {
   while [ "$running" -gt "$wanted" ]; do retire_consumer; running=$((running - 1)); done
 }
 
+# The .NET Aspire dashboard: a self-contained executable in the Aspire.Dashboard.Sdk.linux-x64 package, which the
+# build restores (the integration tests download it); it takes OTLP and shows traces, metrics and logs. Unsecured,
+# so it listens on 127.0.0.1 only.
+start_dashboard() {
+  local version packages executable ui otlp
+  version=$(sed -n 's:.*<AspireDashboardVersion>\(.*\)</AspireDashboardVersion>.*:\1:p' "$root/Directory.Packages.props")
+  packages=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')
+  executable="${packages%/}/aspire.dashboard.sdk.linux-x64/$version/tools/Aspire.Dashboard"
+  if [ ! -x "$executable" ]; then
+    log "the Aspire dashboard $version is not in the NuGet packages folder ($executable); running without it"
+    return 0
+  fi
+  ui=$(free_port_from 18888) && otlp=$(free_port_from $((ui + 1))) || { log "no free port for the dashboard; running without it"; return 0; }
+  ASPNETCORE_URLS="http://127.0.0.1:$ui" ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL="http://127.0.0.1:$otlp" \
+    ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true DOTNET_NOLOGO=1 \
+    setsid "$executable" >> "$logs/dashboard.log" 2>&1 < /dev/null &
+  started+=($!)
+  for _ in $(seq 1 120); do port_in_use "$otlp" && break; sleep 0.5; done
+  # Everything started from here on (the watch service, consumers, scaled ones too) exports to it.
+  export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otlp" OTEL_METRIC_EXPORT_INTERVAL=5000
+  dashboard_url="http://127.0.0.1:$ui"
+  log "Aspire dashboard started (pid $!, $dashboard_url, OTLP on port $otlp, log $logs/dashboard.log)"
+}
+
 log "building (Release)"
 dotnet build "$root/Streaming.sln" -c Release -v quiet -nologo > "$logs/build.log" 2>&1 \
   || { tail -30 "$logs/build.log" >&2; die "the build failed (log: $logs/build.log)"; }
 "$root/scripts/rabbitmq-node.sh" start "$state/rabbitmq" "$port"
+dashboard_url=
+if [ "$dashboard" = true ]; then start_dashboard; fi
 
 setsid dotnet "$producer" watch --data "$data" --rabbitmq "$uri" >> "$logs/watch.log" 2>&1 < /dev/null &
 watch_pid=$!
@@ -221,6 +252,13 @@ cat >&2 <<EOF
   Ctrl-C stops everything.
 
 EOF
+if [ -n "$dashboard_url" ]; then
+  cat >&2 <<EOF
+  Watch it live:    $dashboard_url  (Aspire dashboard: one trace per file, the Streaming metrics, logs)
+  A file's trace:   $dashboard_url/traces/detail/<traceId from its .summary.json>
+
+EOF
+fi
 
 while true; do
   if ! kill -0 "$watch_pid" 2>/dev/null; then
