@@ -7,7 +7,7 @@ ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime:10.0.12-noble
 FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 # Restore from the project files alone first, so the package layer is reused until a project file changes.
-COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props .editorconfig ./
 COPY src/Streaming.Messaging/Streaming.Messaging.csproj src/Streaming.Messaging/
 COPY src/Producer/Producer.csproj src/Producer/
 COPY src/Consumer/Consumer.csproj src/Consumer/
