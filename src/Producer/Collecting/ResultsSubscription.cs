@@ -22,10 +22,13 @@ internal sealed class ResultsSubscription(IConnection connection, ResultCollecto
 
     public Task StartAsync(CancellationToken cancellationToken) => _subscription.StartAsync(cancellationToken);
 
-    /// <summary>Stops consuming and deletes the queue: the job is complete, late duplicates are not needed.</summary>
-    public async Task FinishAsync(CancellationToken cancellationToken)
+    /// <summary>Stops consuming: every result is written, whatever comes later is a duplicate.</summary>
+    public Task StopAsync() => _subscription.CancelAsync();
+
+    /// <summary>Deletes the queue once the job is complete (after its outputs are final: a file's latency does not
+    /// include it); late duplicates are not needed.</summary>
+    public async Task DeleteQueueAsync(CancellationToken cancellationToken)
     {
-        await _subscription.CancelAsync();
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         await channel.QueueDeleteAsync(collector.Queue, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
         await channel.CloseAsync(cancellationToken);

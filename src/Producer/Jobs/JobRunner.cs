@@ -97,9 +97,6 @@ internal sealed class JobRunner(
         _collector = collector;
         using var tracked = ProducerMetrics.Track(files.Name, collector, input.Length);
 
-        // Written before the first publish, so that a producer killed at any moment is resumed under the same job
-        // id: its batches still in the queues then answer to the same results queue.
-        await collector.SaveCheckpointAsync(cancellationToken);
         var properties = new BasicProperties
         {
             Persistent = true,
@@ -107,11 +104,14 @@ internal sealed class JobRunner(
             ReplyTo = collector.Queue,
             CorrelationId = job.JobId.ToString("N"),
         };
-        var retransmitter = new Retransmitter(
+        using var retransmitter = new Retransmitter(
             job, collector, ledger, (batch, ct) => PublishBatchAsync(batch, properties, ct),
             TimeSpan.FromSeconds(options.RetransmitSeconds), time, logger);
         await using var results = new ResultsSubscription(connection, collector, logger, retransmitter.RequestNow);
-        await results.StartAsync(cancellationToken);
+        // The checkpoint is written before the first publish, so that a producer killed at any moment is resumed under
+        // the same job id: its batches still in the queues then answer to the same results queue. Subscribing to that
+        // queue meanwhile takes the broker round trips off every file's latency.
+        await Task.WhenAll(collector.SaveCheckpointAsync(cancellationToken), results.StartAsync(cancellationToken));
         using var stopRetransmitting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
         try
@@ -119,12 +119,17 @@ internal sealed class JobRunner(
             await PublishAllAsync(job, collector, ledger, checkpoint, properties, retransmitter, share, cancellationToken);
             await collector.AllWritten.WaitAsync(cancellationToken);
         }
-        finally
+        catch
         {
             await stopRetransmitting.CancelAsync();
+            throw;
+        }
+        finally
+        {
+            retransmitter.Stop();
             await retransmitting;
         }
-        await results.FinishAsync(cancellationToken);
+        await results.StopAsync();
 
         var completedAt = time.GetUtcNow();
         var duration = completedAt - job.StartedAt;
@@ -135,6 +140,7 @@ internal sealed class JobRunner(
             job.TraceId, collector.Duplicates, collector.Dropped);
         await output.CompleteAsync(summary, cancellationToken);
         ProducerTracing.FileCompleted(activity, summary);
+        await results.DeleteQueueAsync(cancellationToken);
         _done = true;
         JobLog.Completed(logger, job.JobId, files.Name, lines, collector.FailedLines, collector.Duplicates);
         return new JobResult(files, summary);

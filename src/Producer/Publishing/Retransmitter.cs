@@ -14,11 +14,12 @@ namespace Streaming.Producer.Publishing;
 /// </summary>
 internal sealed class Retransmitter(
     JobDescriptor job, ResultCollector collector, BatchLedger ledger, Func<CutBatch, CancellationToken, Task> publish,
-    TimeSpan after, TimeProvider time, ILogger logger)
+    TimeSpan after, TimeProvider time, ILogger logger) : IDisposable
 {
     private static readonly TimeSpan s_tick = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_longestWait = TimeSpan.FromHours(1);
 
+    private readonly PeriodicTimer _timer = new(s_tick, time);
     private long _cutThrough;
     private volatile bool _requested;
 
@@ -27,16 +28,20 @@ internal sealed class Retransmitter(
 
     public void RequestNow() => _requested = true;
 
-    /// <summary>Runs until cancelled (the job is done or abandoned).</summary>
+    /// <summary>Ends <see cref="RunAsync"/> at its next wait, without an exception (the job is done).</summary>
+    public void Stop() => _timer.Dispose();
+
+    public void Dispose() => _timer.Dispose();
+
+    /// <summary>Runs until <see cref="Stop"/> or cancelled (the job is abandoned).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(s_tick, time);
         var wait = after;
         var watched = collector.NextSequence;
         var since = time.GetTimestamp();
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
+            while (await _timer.WaitForNextTickAsync(cancellationToken))
             {
                 var next = collector.NextSequence;
                 var end = Volatile.Read(ref _cutThrough);
