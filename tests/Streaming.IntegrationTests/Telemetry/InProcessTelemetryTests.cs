@@ -1,19 +1,10 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using Streaming.Consumer;
-using Streaming.Consumer.Processing;
-using Streaming.Consumer.Processors;
 using Streaming.IntegrationTests.Infrastructure;
 using Streaming.IntegrationTests.Pipeline;
-using Streaming.Messaging.Connection;
-using Streaming.Messaging.Health;
 using Streaming.Messaging.Telemetry;
-using Streaming.Producer;
-using Streaming.Producer.Jobs;
 
 namespace Streaming.IntegrationTests.Telemetry;
 
@@ -39,28 +30,13 @@ public sealed class InProcessTelemetryTests(RabbitMqBroker broker)
             + "\xff is not UTF-8, so upper fails it\n";
         var input = pipeline.WriteInput("traced.txt", [.. System.Text.Encoding.Latin1.GetBytes(content)]);
 
-        var rabbit = Options.Create(new RabbitMqOptions { Uri = pipeline.Uri });
-        var connector = new BrokerConnector(rabbit, new BrokerConnectionState(), NullLogger<BrokerConnector>.Instance);
-        var upper = ProcessorCatalog.CreateDefault().Resolve("upper", out _)!;
-        var consumers = Enumerable.Range(0, 2).Select(_ => new LineConsumerService(
-            connector, Options.Create(new ConsumerOptions { Processor = "upper" }), rabbit, upper,
-            NullLogger<LineConsumerService>.Instance)).ToList();
         int code;
+        await using (var services = new InProcessServices(pipeline.Uri, "upper", BatchLines))
         using (var timeout = new CancellationTokenSource(s_runTimeout))
         {
-            foreach (var consumer in consumers)
-            {
-                await consumer.StartAsync(timeout.Token);
-            }
-            await WorkQueue.WaitForConsumersAsync(pipeline.Uri, 2, timeout.Token);
-            var publish = new PublishCommand(connector, Options.Create(new ProducerOptions { BatchLines = BatchLines }), rabbit,
-                TimeProvider.System, NullLoggerFactory.Instance);
-            code = await publish.RunAsync([new JobFiles(input, pipeline.Directory)], timeout.Token);
-            foreach (var consumer in consumers)
-            {
-                await consumer.StopAsync(timeout.Token);
-                consumer.Dispose();
-            }
+            await services.StartConsumersAsync(2, timeout.Token);
+            code = await services.PublishAsync(input, pipeline.Directory, timeout.Token);
+            await services.StopConsumersAsync(timeout.Token);
         }
         tracing.ForceFlush();
         meters.ForceFlush();
@@ -111,6 +87,59 @@ public sealed class InProcessTelemetryTests(RabbitMqBroker broker)
         Assert.Equal(batches, HistogramCount(metrics, TelemetryNames.BatchEndToEndDuration));
         Assert.Equal(0, Sum(metrics, TelemetryNames.ConsumerLinesActive));
         Assert.Equal(0, Sum(metrics, TelemetryNames.ConsumerMessagesUnacked));
+    }
+
+    [Fact]
+    public async Task Publish_ResumedAfterAnInterruption_TheResumedRunContinuesTheFirstRunsTrace()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddStreamingTracing().AddInMemoryExporter(spans).Build();
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var input = pipeline.WriteInput("resumed.txt", [.. System.Text.Encoding.ASCII.GetBytes(
+            string.Concat(Enumerable.Range(1, 1_000).Select(i => $"line {i}\n")))]);
+        await using var services = new InProcessServices(pipeline.Uri, "identity", BatchLines);
+
+        // First run: no consumer yet, so it cannot finish; interrupted once its checkpoint is on disk.
+        using (var interrupt = new CancellationTokenSource(s_runTimeout))
+        {
+            var firstRun = services.PublishAsync(input, pipeline.Directory, interrupt.Token);
+            await WaitForFileAsync(input + ".checkpoint.json", interrupt.Token);
+            await interrupt.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => firstRun);
+        }
+        int code;
+        using (var timeout = new CancellationTokenSource(s_runTimeout))
+        {
+            await services.StartConsumersAsync(2, timeout.Token);
+            code = await services.PublishAsync(input, pipeline.Directory, timeout.Token);
+            await services.StopConsumersAsync(timeout.Token);
+        }
+        tracing.ForceFlush();
+
+        Assert.Equal(0, code);
+        Activity[] ended;
+        lock (spans)
+        {
+            ended = [.. spans];
+        }
+        var roots = ended.Where(s => s.OperationName == "process file").OrderBy(s => s.StartTimeUtc).ToList();
+        Assert.Equal(2, roots.Count);
+        var (first, resumed) = (roots[0], roots[1]);
+        Assert.Equal(TestPipeline.ReadSummary(input).GetProperty("traceId").GetString(), first.TraceId.ToHexString());
+        Assert.Equal(first.TraceId, resumed.TraceId);
+        Assert.Equal(first.SpanId, resumed.ParentSpanId);
+        Assert.Equal(true, resumed.GetTagItem(TelemetryNames.JobResumed));
+        var ours = ended.Where(s => s.Source.Name is TelemetryNames.ProducerSource or TelemetryNames.ConsumerSource).ToList();
+        Assert.All(ours, s => Assert.Equal(first.TraceId, s.TraceId));
+        Assert.Equal(10, ours.Where(s => s.OperationName == "process streaming.results").Select(Sequence).Distinct().Count());
+    }
+
+    private static async Task WaitForFileAsync(string path, CancellationToken cancellationToken)
+    {
+        while (!File.Exists(path))
+        {
+            await Task.Delay(20, cancellationToken);
+        }
     }
 
     private static long Sequence(Activity span) => (long)span.GetTagItem(TelemetryNames.BatchSequence)!;
