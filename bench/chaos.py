@@ -28,8 +28,6 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PRODUCER = os.path.join(ROOT, "src/Producer/bin/Release/net10.0/Producer.dll")
-CONSUMER = os.path.join(ROOT, "src/Consumer/bin/Release/net10.0/Consumer.dll")
 NODE = os.path.join(ROOT, "scripts/rabbitmq-node.sh")
 WORK = os.path.join(ROOT, "bench/work/chaos")
 ROUNDS = 30
@@ -173,15 +171,18 @@ def main() -> int:
     parser.add_argument("--consumers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100_000)
     parser.add_argument("--batch-lines", type=int, default=1000)
-    parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--no-build", action="store_true", help="use the binaries already built")
+    parser.add_argument("--configuration", default="Release", help="which build to run (default Release)")
     args = parser.parse_args()
     lines = args.lines or (60_000 if args.quick else 300_000)
     rng = random.Random(args.seed)
 
     if not args.no_build:
-        log("dotnet build -c Release")
-        subprocess.run(["dotnet", "build", os.path.join(ROOT, "Streaming.sln"), "-c", "Release", "-v", "q", "-nologo"],
+        log(f"dotnet build -c {args.configuration}")
+        subprocess.run(["dotnet", "build", os.path.join(ROOT, "Streaming.sln"), "-c", args.configuration, "-v", "q", "-nologo"],
                        check=True, stdout=subprocess.DEVNULL)
+    producer_dll = os.path.join(ROOT, f"src/Producer/bin/{args.configuration}/net10.0/Producer.dll")
+    consumer_dll = os.path.join(ROOT, f"src/Consumer/bin/{args.configuration}/net10.0/Consumer.dll")
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     work = os.path.join(WORK, f"{stamp}-seed{args.seed}")
     logs = os.path.join(work, "logs")
@@ -207,9 +208,9 @@ def main() -> int:
                Logging__LogLevel__Default="Information")
     env.pop("RabbitMq__Uri", None)
     producer_env = dict(env, **{"Logging__LogLevel__Streaming.Producer": "Debug"})
-    consumers = [Service(f"consumer{i}", ["dotnet", CONSUMER, "--processor", f"sha256:{ROUNDS}", "--rabbitmq", broker.uri], env, logs)
+    consumers = [Service(f"consumer{i}", ["dotnet", consumer_dll, "--processor", f"sha256:{ROUNDS}", "--rabbitmq", broker.uri], env, logs)
                  for i in range(args.consumers)]
-    producer = Service("producer", ["dotnet", PRODUCER, "publish", data, "--wait", "--batch-lines", str(args.batch_lines),
+    producer = Service("producer", ["dotnet", producer_dll, "publish", data, "--wait", "--batch-lines", str(args.batch_lines),
                                     "--rabbitmq", broker.uri], producer_env, logs)
     figures = collections.Counter()
     events = plan(rng, args.quick)

@@ -140,10 +140,24 @@ internal sealed class JobRunner(
             job.TraceId, collector.Duplicates, collector.Dropped);
         await output.CompleteAsync(summary, cancellationToken);
         ProducerTracing.FileCompleted(activity, summary);
-        await results.DeleteQueueAsync(cancellationToken);
         _done = true;
         JobLog.Completed(logger, job.JobId, files.Name, lines, collector.FailedLines, collector.Duplicates);
+        await DeleteResultsQueueAsync(results, cancellationToken);
         return new JobResult(files, summary);
+    }
+
+    /// <summary>The job is complete on disk; late duplicates in its results queue are not needed. Retried like a publish
+    /// (the broker may be restarting); if it still cannot be deleted, the queue expires by itself.</summary>
+    private async Task DeleteResultsQueueAsync(ResultsSubscription results, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _publishRetry.ExecuteAsync(async token => await results.DeleteQueueAsync(token), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            JobLog.ResultsQueueLeft(logger, files.Name, ex.Message);
+        }
     }
 
     private async Task PublishAllAsync(
