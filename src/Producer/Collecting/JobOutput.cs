@@ -34,6 +34,11 @@ internal sealed class JobOutput : IAsyncDisposable
     public static JobOutput Open(JobFiles files, JobCheckpoint? checkpoint)
     {
         Directory.CreateDirectory(files.OutputDirectory);
+        if (checkpoint is not null)
+        {
+            ReclaimCompleted(files.Output);
+            ReclaimCompleted(files.Errors);
+        }
         var output = OpenAt(JobFiles.Partial(files.Output), checkpoint?.OutputLength ?? 0);
         var errors = OpenAt(JobFiles.Partial(files.Errors), checkpoint?.ErrorsLength ?? 0);
         return new JobOutput(files, output, errors, checkpoint?.FailedLines ?? 0);
@@ -91,6 +96,20 @@ internal sealed class JobOutput : IAsyncDisposable
     {
         await _output.DisposeAsync();
         await _errors.DisposeAsync();
+    }
+
+    /// <summary>
+    /// A crash while the outputs were being made final leaves an output under its final name with the checkpoint
+    /// still there (it goes last): that file is this job's, complete at least up to the checkpoint, so it becomes
+    /// the partial output again and the job resumes from the checkpoint as usual.
+    /// </summary>
+    private static void ReclaimCompleted(string path)
+    {
+        var partial = JobFiles.Partial(path);
+        if (!File.Exists(partial) && File.Exists(path))
+        {
+            File.Move(path, partial);
+        }
     }
 
     private static FileStream OpenAt(string path, long length)

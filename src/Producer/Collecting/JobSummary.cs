@@ -12,7 +12,8 @@ internal sealed record JobSummary(
     double LinesPerSecond,
     string TraceId,
     long DuplicatesDropped,
-    long ResultsDropped);
+    long ResultsDropped,
+    long LinesRepublished);
 
 /// <summary>One line of <c>&lt;name&gt;.errors.jsonl</c>.</summary>
 internal sealed record LineError(long Line, string Error);

@@ -18,6 +18,9 @@ internal sealed class JobFiles(string inputPath, string outputDirectory)
 
     public string Checkpoint => Combine(".checkpoint.json");
 
+    /// <summary>How far publishing got (<see cref="PublishWatermark"/>); lives and goes with the checkpoint.</summary>
+    public string Published => Combine(".published");
+
     public static string Partial(string path) => path + ".partial";
 
     private string Combine(string suffix) => Path.Combine(OutputDirectory, Name + suffix);

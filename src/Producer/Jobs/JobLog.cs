@@ -8,8 +8,8 @@ internal static partial class JobLog
     public static partial void Started(ILogger logger, Guid jobId, string file);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information,
-        Message = "Job {JobId} for {File} resumes at line {Line} (batch {Sequence}, byte {Offset})")]
-    public static partial void Resumed(ILogger logger, Guid jobId, string file, long line, long sequence, long offset);
+        Message = "Job {JobId} for {File} resumes at line {Line} (batch {Sequence}, byte {Offset}); the run before had published through line {PublishedThrough}")]
+    public static partial void Resumed(ILogger logger, Guid jobId, string file, long line, long sequence, long offset, long publishedThrough);
 
     [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Ignoring the checkpoint of {File}: {Reason}")]
     public static partial void CheckpointIgnored(ILogger logger, string file, string reason);

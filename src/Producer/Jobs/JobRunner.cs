@@ -81,9 +81,9 @@ internal sealed class JobRunner(
             checkpoint?.TraceId ?? activity?.TraceId.ToHexString() ?? ActivityTraceId.CreateRandom().ToHexString(),
             checkpoint?.RootSpanId ?? activity?.SpanId.ToHexString());
         ProducerTracing.FileStarted(activity, job.JobId);
-        LogStart(job, checkpoint);
-
         await using var output = JobOutput.Open(files, checkpoint);
+        using var watermark = PublishWatermark.Open(files.Published, resuming: checkpoint is not null);
+        LogStart(job, checkpoint, watermark);
         var ledger = new BatchLedger(options.Window);
         var collector = new ResultCollector(job, output, ledger, checkpoint, options.Window, publisher, time, logger);
         using var share = sharedWindow?.Join();
@@ -105,7 +105,12 @@ internal sealed class JobRunner(
             CorrelationId = job.JobId.ToString("N"),
         };
         using var retransmitter = new Retransmitter(
-            job, collector, ledger, (batch, ct) => PublishBatchAsync(batch, properties, ct),
+            job, collector, ledger,
+            (batch, ct) =>
+            {
+                watermark.Retransmitting(batch.LineCount);
+                return PublishBatchAsync(batch, properties, ct);
+            },
             TimeSpan.FromSeconds(options.RetransmitSeconds), time, logger);
         await using var results = new ResultsSubscription(connection, collector, logger, retransmitter.RequestNow);
         // The checkpoint is written before the first publish, so that a producer killed at any moment is resumed under
@@ -116,7 +121,7 @@ internal sealed class JobRunner(
         var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
         try
         {
-            await PublishAllAsync(job, collector, ledger, checkpoint, properties, retransmitter, share, cancellationToken);
+            await PublishAllAsync(job, collector, ledger, checkpoint, properties, retransmitter, share, watermark, cancellationToken);
             await collector.AllWritten.WaitAsync(cancellationToken);
         }
         catch
@@ -137,8 +142,11 @@ internal sealed class JobRunner(
         var summary = new JobSummary(
             files.Name, lines, collector.FailedLines, collector.NextSequence, job.StartedAt, completedAt,
             (long)duration.TotalMilliseconds, duration.TotalSeconds > 0 ? Math.Round(lines / duration.TotalSeconds, 1) : lines,
-            job.TraceId, collector.Duplicates, collector.Dropped);
+            job.TraceId, collector.Duplicates, collector.Dropped, watermark.Republished);
+        // Everything is written: a crash from here on resumes with nothing left to publish.
+        await collector.SaveCheckpointAsync(cancellationToken);
         await output.CompleteAsync(summary, cancellationToken);
+        watermark.Delete();
         ProducerTracing.FileCompleted(activity, summary);
         _done = true;
         JobLog.Completed(logger, job.JobId, files.Name, lines, collector.FailedLines, collector.Duplicates);
@@ -162,8 +170,7 @@ internal sealed class JobRunner(
 
     private async Task PublishAllAsync(
         JobDescriptor job, ResultCollector collector, BatchLedger ledger, JobCheckpoint? checkpoint, BasicProperties properties,
-        Retransmitter retransmitter, SharedWindow.Lease? share,
-        CancellationToken cancellationToken)
+        Retransmitter retransmitter, SharedWindow.Lease? share, PublishWatermark watermark, CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(
             files.InputPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, useAsync: true);
@@ -192,6 +199,7 @@ internal sealed class JobRunner(
                 await collector.WaitForRoomAsync(batch.Sequence, cancellationToken);
                 ledger.Record(batch, time.GetTimestamp());
                 await ObserveFailuresAsync(inFlight);
+                watermark.Publishing(batch.FirstLine, batch.LineCount);
                 inFlight.Add(PublishAsync(batch, properties, writer, writers.Writer, cancellationToken));
                 retransmitter.CutThrough(cutter.NextSequence);
             }
@@ -248,7 +256,7 @@ internal sealed class JobRunner(
         inFlight.RemoveAll(t => t.IsCompletedSuccessfully);
     }
 
-    private void LogStart(JobDescriptor job, JobCheckpoint? checkpoint)
+    private void LogStart(JobDescriptor job, JobCheckpoint? checkpoint, PublishWatermark watermark)
     {
         if (checkpoint is null)
         {
@@ -256,7 +264,8 @@ internal sealed class JobRunner(
         }
         else
         {
-            JobLog.Resumed(logger, job.JobId, files.Name, checkpoint.NextLine, checkpoint.NextSequence, checkpoint.InputOffset);
+            JobLog.Resumed(logger, job.JobId, files.Name, checkpoint.NextLine, checkpoint.NextSequence, checkpoint.InputOffset,
+                watermark.PreviousRunPublishedThrough);
         }
     }
 }

@@ -14,7 +14,7 @@ internal sealed class WatchFolders(string data)
 
     /// <summary>What a job leaves in outbox/ while it runs (and, for the first three, when it is complete).</summary>
     private static readonly string[] s_outputSuffixes =
-        [".out", ".summary.json", ".errors.jsonl", ".out.partial", ".errors.jsonl.partial", ".checkpoint.json"];
+        [".out", ".summary.json", ".errors.jsonl", ".out.partial", ".errors.jsonl.partial", ".checkpoint.json", ".published"];
 
     public string Data { get; } = Path.GetFullPath(data);
 

@@ -66,7 +66,8 @@ internal sealed class WatchJob(
                 var result = await _runner.RunAsync(cancellationToken);
                 var summary = result.Summary;
                 folders.MoveToDone(name);
-                WatchLog.Done(logger, name, summary.Lines, summary.FailedLines, summary.DurationMs / 1000.0, files.Output);
+                WatchLog.Done(logger, name, summary.Lines, summary.FailedLines, summary.LinesRepublished, summary.DurationMs / 1000.0,
+                    files.Output);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -124,7 +125,7 @@ internal sealed class WatchJob(
     {
         try
         {
-            foreach (var leftover in new[] { JobFiles.Partial(files.Output), JobFiles.Partial(files.Errors), files.Checkpoint })
+            foreach (var leftover in new[] { JobFiles.Partial(files.Output), JobFiles.Partial(files.Errors), files.Checkpoint, files.Published })
             {
                 File.Delete(leftover);
             }

@@ -18,8 +18,8 @@ internal static partial class WatchLog
     public static partial void Resuming(ILogger logger, string name);
 
     [LoggerMessage(EventId = 504, Level = LogLevel.Information,
-        Message = "Done: {Name}: {Lines} lines, {Failed} failed, in {Seconds:0.0} s -> {Output}")]
-    public static partial void Done(ILogger logger, string name, long lines, long failed, double seconds, string output);
+        Message = "Done: {Name}: {Lines} lines, {Failed} failed, {Republished} published more than once, in {Seconds:0.0} s -> {Output}")]
+    public static partial void Done(ILogger logger, string name, long lines, long failed, long republished, double seconds, string output);
 
     [LoggerMessage(EventId = 505, Level = LogLevel.Warning, Message = "Failed: {Name}: {Reason} (see {ReasonFile})")]
     public static partial void Failed(ILogger logger, string name, string reason, string reasonFile);

@@ -72,6 +72,27 @@ internal sealed class WatchHarness : IAsyncDisposable
     public JsonElement SummaryOf(string name) =>
         JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Outbox, name + ".summary.json"))).RootElement;
 
+    /// <summary>The next line the checkpoint of <paramref name="name"/> records (1 when it has none yet).</summary>
+    public long CheckpointLine(string name)
+    {
+        try
+        {
+            using var checkpoint = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Outbox, name + ".checkpoint.json")));
+            return checkpoint.RootElement.GetProperty("nextLine").GetInt64();
+        }
+        catch (Exception ex) when (ex is IOException or JsonException)
+        {
+            return 1;       // not written yet, or being replaced
+        }
+    }
+
+    /// <summary>Waits until the checkpoint of <paramref name="name"/> is at or past <paramref name="line"/>; returns it.</summary>
+    public async Task<long> WaitForCheckpointAsync(string name, long line, ServiceProcess watcher)
+    {
+        await WaitUntilAsync(() => CheckpointLine(name) >= line, Run, $"the checkpoint of {name} at line {line}", watcher);
+        return CheckpointLine(name);
+    }
+
     /// <summary>Waits until <paramref name="name"/> is in done/ (its outputs complete in outbox/).</summary>
     public Task WaitForDoneAsync(string name, ServiceProcess watcher, TimeSpan? timeout = null) =>
         WaitUntilAsync(() => File.Exists(Path.Combine(Done, name)), timeout ?? Run, $"{name} in done/", watcher);

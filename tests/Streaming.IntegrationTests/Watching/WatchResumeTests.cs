@@ -1,0 +1,39 @@
+using Streaming.IntegrationTests.Infrastructure;
+using Streaming.IntegrationTests.Pipeline;
+
+namespace Streaming.IntegrationTests.Watching;
+
+[Collection(WatchCollection.Name)]
+public sealed class WatchResumeTests(RabbitMqBroker broker)
+{
+    [Fact]
+    public async Task Watch_KilledNineAtHalfAFile_RestartResumesFromTheCheckpointAndFinishesExactlyOnce()
+    {
+        await using var harness = await WatchHarness.CreateAsync(broker);
+        var content = EdgeCaseInput.Create(fillerLines: 60_000);
+        var total = ReferenceOutput.SplitLines(content).Count;
+        var settings = new Dictionary<string, string?> { ["Producer__BatchLines"] = "500" };
+        await harness.Pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "10"]);
+        var killed = await harness.StartWatchAsync(settings);
+
+        harness.Drop("half.txt", content);
+        var checkpointLine = await harness.WaitForCheckpointAsync("half.txt", total / 2, killed);
+        killed.Kill();
+        await killed.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        var restarted = await harness.StartWatchAsync(settings);
+        await harness.WaitForDoneAsync("half.txt", restarted);
+
+        Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(harness.OutputOf("half.txt")));
+        var summary = harness.SummaryOf("half.txt");
+        Assert.Equal(total, summary.GetProperty("lines").GetInt64());
+        var republished = summary.GetProperty("linesRepublished").GetInt64();
+        Assert.True(checkpointLine < total, $"killed too late: checkpoint at line {checkpointLine} of {total}");
+        Assert.True(republished > 0, "batches published by the killed run past its checkpoint are published again");
+        Assert.True(republished < total / 2, $"{republished} lines re-published: the restart should resume, not start over");
+        Assert.Contains("resuming half.txt", restarted.StandardError, StringComparison.Ordinal);
+        Assert.Contains("resumes at line", restarted.StandardError, StringComparison.Ordinal);
+        Assert.Equal(["half.txt.out", "half.txt.summary.json"], WatchHarness.List(harness.Outbox));
+        Assert.Equal(["half.txt"], WatchHarness.List(harness.Done));
+        Assert.Empty(WatchHarness.List(harness.Processing));
+    }
+}
