@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using Xunit.Abstractions;
 using Streaming.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Streaming.IntegrationTests.Watching;
 
