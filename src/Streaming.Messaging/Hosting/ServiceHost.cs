@@ -32,6 +32,9 @@ public static class ServiceHost
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        // The health check service logs every unhealthy check as an error, every few seconds; the health file
+        // publisher logs each change of state once instead.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }

@@ -14,7 +14,7 @@ public sealed class HealthFileTests(RabbitMqBroker broker)
     {
         if (!broker.CanControl)
         {
-            return;     // RABBITMQ_URI: the test cannot delete a vhost of someone else's broker.
+            return;     // RABBITMQ_URI: the test cannot manage users of someone else's broker.
         }
         await using var pipeline = await TestPipeline.CreateAsync(broker);
         var healthFile = Path.Combine(pipeline.Directory, "consumer.healthy");
@@ -23,13 +23,20 @@ public sealed class HealthFileTests(RabbitMqBroker broker)
             ["Health__File"] = healthFile,
             ["Health__IntervalSeconds"] = "1",
         };
-        var consumer = await pipeline.StartConsumerAsync("identity", environment: environment);
+        // A user of its own, deleted to cut the connection for good: the broker closes its connections at once and
+        // refuses every reconnection.
+        var user = "health-" + Guid.NewGuid().ToString("N")[..8];
+        var vhost = Uri.UnescapeDataString(new Uri(pipeline.Uri).AbsolutePath.TrimStart('/'));
+        await broker.RabbitMqCtlAsync("-q", "add_user", user, "health-password");
+        await broker.RabbitMqCtlAsync("-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*");
+        var uri = new UriBuilder(pipeline.Uri) { UserName = user, Password = "health-password" }.Uri.ToString();
+        await using var consumer = ServiceProcess.StartConsumer(["--rabbitmq", uri], environment);
+        await consumer.WaitForOutputAsync("Consuming streaming.lines", s_deadline);
 
         await WaitUntilAsync(() => File.Exists(healthFile), consumer);
         var firstWrite = File.GetLastWriteTimeUtc(healthFile);
         await WaitUntilAsync(() => File.Exists(healthFile) && File.GetLastWriteTimeUtc(healthFile) > firstWrite, consumer);
-        var vhost = Uri.UnescapeDataString(new Uri(pipeline.Uri).AbsolutePath.TrimStart('/'));
-        await broker.RabbitMqCtlAsync("-q", "delete_vhost", vhost);
+        await broker.RabbitMqCtlAsync("-q", "delete_user", user);
         await WaitUntilAsync(() => !File.Exists(healthFile), consumer);
 
         Assert.False(consumer.HasExited, consumer.Describe());
