@@ -15,7 +15,8 @@ internal static class Ledger
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Checks the finished outputs of <paramref name="inputPath"/>; returns how many lines were checked.</summary>
-    /// <param name="inputPath">The input file; its outputs sit beside it.</param>
+    /// <param name="inputPath">Where the outputs are, less their suffixes: the input file for publish (its outputs sit
+    /// beside it), outbox/NAME for watch.</param>
     /// <param name="content">The input's bytes.</param>
     /// <param name="processor">The processor the consumers ran (for the reference output).</param>
     /// <param name="failing">Lines (1-based) that must be in errors.jsonl; any other failure is an error too.</param>
