@@ -72,14 +72,19 @@ public sealed partial class SecureConnectionTests(FaultBroker broker)
             var wrongPassword = new UriBuilder(uri) { Password = Password + "-wrong" }.Uri.ToString();
             var unreachable = new UriBuilder(uri) { Port = FreePorts.Pick() }.Uri.ToString();
             var notAmqp = new UriBuilder(uri) { Scheme = "http" }.Uri.ToString();
+            var failing = new List<ServiceProcess>();
             foreach (var bad in new[] { wrongPassword, unreachable, notAmqp })
             {
                 pipeline.ServiceUri = bad;
-                var (badCode, failed) = await pipeline.PublishAsync(input, TimeSpan.FromSeconds(60));
-                Assert.True(badCode is 2 or 3, failed.Describe());
+                failing.Add(pipeline.StartPublish([input]));
             }
             pipeline.ServiceUri = unreachable;
             var waiting = pipeline.StartConsumer("identity");
+            foreach (var failed in failing)
+            {
+                var badCode = await failed.WaitForExitAsync(TimeSpan.FromSeconds(60));
+                Assert.True(badCode is 2 or 3, failed.Describe());
+            }
             await waiting.WaitForOutputAsync("not reachable", TimeSpan.FromSeconds(30));
             waiting.Terminate();
             await waiting.WaitForExitAsync(TimeSpan.FromSeconds(30));
