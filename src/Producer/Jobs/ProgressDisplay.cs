@@ -52,11 +52,17 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
     private async Task ShowAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_terminal ? s_terminalInterval : plainInterval, time);
+        // The consumer check talks to the broker, which may not answer for a while (a blocked connection is not read at
+        // all): it runs beside the drawing, which shows the last count it got.
+        var check = Task.CompletedTask;
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await CheckConsumersAsync(cancellationToken);
+                if (check.IsCompleted)
+                {
+                    check = CheckConsumersAsync(cancellationToken);
+                }
                 Draw();
             }
         }
@@ -64,6 +70,7 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
         {
             // Stopped: the command prints the final summary.
         }
+        await check.ContinueWith(static _ => { }, TaskScheduler.Default);
         if (_terminal && _lastWidth > 0)
         {
             Console.Error.Write('\r' + new string(' ', _lastWidth) + '\r');
