@@ -62,11 +62,11 @@ public sealed class ConsumerFaultTests(RabbitMqBroker broker, ITestOutputHelper 
         await using var pipeline = await TestPipeline.CreateAsync(broker);
         var content = EdgeCaseInput.Create(fillerLines: 30_000);
         var input = pipeline.WriteInput("chaos.txt", content);
-        await using var fleet = new ConsumerSupervisor(pipeline, 3, "delay:1", "Consumer", ["--concurrency", "16"]);
+        await using var fleet = new ConsumerSupervisor(pipeline, 3, "delay:2", "Consumer", ["--concurrency", "8"]);
         fleet.Start();
 
         var producer = pipeline.StartPublish([input], "--batch-lines", "200");
-        var kills = await fleet.KillRandomlyUntilExitAsync(producer, seed, TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(1500));
+        var kills = await fleet.KillRandomlyUntilExitAsync(producer, seed, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(1000));
         var code = await producer.WaitForExitAsync(s_run);
 
         Assert.True(code == 0, $"seed {seed}, {kills} kills: {producer.Describe()}");
