@@ -136,7 +136,9 @@ stop_pid() {        # SIGTERM, then SIGKILL after $2 seconds
 }
 
 cleanup() {
-  trap - INT TERM
+  # Nothing may cut the cleanup short, not even a failed write (the reader of our output may be gone already).
+  trap '' INT TERM
+  set +e
   log "stopping everything this script started"
   local f pids=()
   for f in "$run"/consumers/*.pid "$run"/stopping/*.pid; do [ -e "$f" ] && pids+=("$(cat "$f")"); done
@@ -150,6 +152,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# With Ctrl-C the reader of our output (`| tee`, a closed terminal) may go first: a write must then fail (and end
+# the script through the cleanup above), not kill it outright with SIGPIPE.
+trap '' PIPE
 
 start_consumer() {
   local id=$next_consumer
