@@ -11,9 +11,11 @@ public sealed class ConsumerOptions
     [Required]
     public string Processor { get; set; } = "identity";
 
-    /// <summary>Batches the broker may have delivered to this consumer and not yet acknowledged.</summary>
+    /// <summary>Batches the broker may have delivered to this consumer and not yet acknowledged. A batch stays
+    /// unacknowledged until its result is confirmed, so this also covers the results waiting for their confirms:
+    /// 8 keeps the cores busy where 4 left them waiting (bench/README.md).</summary>
     [Range(1, ushort.MaxValue)]
-    public int Prefetch { get; set; } = 4;
+    public int Prefetch { get; set; } = 8;
 
     /// <summary>Lines in work at once in this process. Defaults to the core count (CPU-bound processors);
     /// raise it for I/O-bound ones such as delay.</summary>
