@@ -208,7 +208,11 @@ def main() -> int:
                Logging__LogLevel__Default="Information")
     env.pop("RabbitMq__Uri", None)
     producer_env = dict(env, **{"Logging__LogLevel__Streaming.Producer": "Debug"})
-    consumers = [Service(f"consumer{i}", ["dotnet", consumer_dll, "--processor", f"sha256:{ROUNDS}", "--rabbitmq", broker.uri], env, logs)
+    # The short run is paced (one batch and one line at a time per consumer): unpaced, the pipeline can finish the
+    # file between two looks at its progress, before the broker's moment comes.
+    pacing = ["--prefetch", "1", "--concurrency", "1"] if args.quick else []
+    consumers = [Service(f"consumer{i}", ["dotnet", consumer_dll, "--processor", f"sha256:{ROUNDS}", *pacing, "--rabbitmq", broker.uri],
+                         env, logs)
                  for i in range(args.consumers)]
     producer = Service("producer", ["dotnet", producer_dll, "publish", data, "--wait", "--batch-lines", str(args.batch_lines),
                                     "--rabbitmq", broker.uri], producer_env, logs)
@@ -264,7 +268,7 @@ def main() -> int:
             for i, c in enumerate(consumers):
                 if not c.alive() and i not in restart_at:
                     raise SystemExit(f"{c.name} exited on its own with {c.proc.returncode} (seed {args.seed}); see {c.log_path}")
-            time.sleep(0.05)
+            time.sleep(0.01)
         wall = time.monotonic() - started
         log(f"producer finished in {wall:.1f} s; checking the queues")
         for i in list(restart_at):
