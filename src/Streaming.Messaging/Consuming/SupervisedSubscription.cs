@@ -100,6 +100,9 @@ public sealed class SupervisedSubscription(
             SubscriptionLog.Resubscribing(logger, queue, reason);
             try
             {
+                // A deleted quorum queue declared again at once can keep the declare waiting for half a minute
+                // (measured on 3.10): give the deletion a moment first.
+                await Task.Delay(backoff, cancellationToken);
                 await SubscribeAsync(cancellationToken);
                 SubscriptionLog.Resubscribed(logger, queue);
                 resubscribed?.Invoke();
