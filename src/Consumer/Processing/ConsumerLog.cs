@@ -45,4 +45,8 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 214, Level = LogLevel.Information,
         Message = "Dropped a result: its results queue {Queue} does not exist (the job has finished, or never existed)")]
     public static partial void ResultDropped(ILogger logger, string queue);
+
+    [LoggerMessage(EventId = 215, Level = LogLevel.Warning,
+        Message = "Lost the broker while starting ({Reason}); starting again in {DelaySeconds} s")]
+    public static partial void StartInterrupted(ILogger logger, string reason, double delaySeconds);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RabbitMQ.Client.Exceptions;
 using Streaming.Consumer.Processors;
 using Streaming.Messaging.Connection;
 using Streaming.Messaging.Consuming;
@@ -24,21 +25,34 @@ internal sealed class LineConsumerService(
 {
     private readonly ConsumerOptions _options = options.Value;
 
+    private static readonly TimeSpan s_restartDelay = TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
+        while (true)
         {
-            await RunAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopped before or while connecting: nothing was taken.
-        }
-        catch (Exception ex)
-        {
-            ConsumerLog.ServiceFailed(logger, ex);
-            Environment.ExitCode = 1;
-            throw;
+            try
+            {
+                await RunAsync(stoppingToken);
+                return;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;     // stopped before or while connecting: nothing was taken
+            }
+            catch (Exception ex) when (ex is OperationInterruptedException or IOException && !stoppingToken.IsCancellationRequested)
+            {
+                // The broker went away between connecting and consuming (automatic recovery covers what comes after):
+                // a service retries until the broker is there.
+                ConsumerLog.StartInterrupted(logger, ex.Message, s_restartDelay.TotalSeconds);
+                await Task.Delay(s_restartDelay, stoppingToken).ContinueWith(static _ => { }, TaskScheduler.Default);
+            }
+            catch (Exception ex)
+            {
+                ConsumerLog.ServiceFailed(logger, ex);
+                Environment.ExitCode = 1;
+                throw;
+            }
         }
     }
 
