@@ -31,7 +31,10 @@ internal sealed class DelayProcessor(TimeSpan delay, TimeProvider timeProvider) 
 
     public async ValueTask ProcessAsync(ReadOnlyMemory<byte> line, IBufferWriter<byte> output, CancellationToken cancellationToken)
     {
-        await Task.Delay(delay, timeProvider, cancellationToken);
+        // The system clock's timers are late by up to a kernel tick (see PreciseDelays); a test's clock is used as is.
+        await (ReferenceEquals(timeProvider, TimeProvider.System)
+            ? PreciseDelays.DelayAsync(delay, cancellationToken)
+            : Task.Delay(delay, timeProvider, cancellationToken));
         output.Write(line.Span);
     }
 }
