@@ -21,8 +21,8 @@ public sealed class BrokerFaultTests(FaultBroker broker)
         var input = pipeline.WriteInput("killed broker.txt", content);
         var consumers = new[]
         {
-            await pipeline.StartConsumerAsync("delay:2", extra: ["--concurrency", "8"]),
-            await pipeline.StartConsumerAsync("delay:2", extra: ["--concurrency", "8"]),
+            await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]),
+            await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]),
         };
 
         var producer = pipeline.StartPublish([input], "--batch-lines", "200");
@@ -46,7 +46,7 @@ public sealed class BrokerFaultTests(FaultBroker broker)
         await using var pipeline = await CreatePipelineAsync();
         var content = EdgeCaseInput.Create(fillerLines: 30_000);
         var input = pipeline.WriteInput("restarted broker.txt", content);
-        var consumer = await pipeline.StartConsumerAsync("delay:2", extra: ["--concurrency", "8"]);
+        var consumer = await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]);
 
         var producer = pipeline.StartPublish([input], "--batch-lines", "200");
         await OutputProgress.WaitForBytesAsync(input, content.Length / 4, s_run);

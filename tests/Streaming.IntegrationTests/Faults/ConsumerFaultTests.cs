@@ -17,8 +17,8 @@ public sealed class ConsumerFaultTests(RabbitMqBroker broker, ITestOutputHelper 
         await using var pipeline = await TestPipeline.CreateAsync(broker);
         var content = EdgeCaseInput.Create(fillerLines: 20_000);
         var input = pipeline.WriteInput("victim.txt", content);
-        var doomed = await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "20"]);
-        await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "20"]);
+        var doomed = await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "20"]);
+        await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "20"]);
 
         var producer = pipeline.StartPublish([input], "--batch-lines", "50");
         await WaitForOutputBytesAsync(input + ".out.partial", content.Length / 4, TimeSpan.FromSeconds(60));
@@ -62,7 +62,7 @@ public sealed class ConsumerFaultTests(RabbitMqBroker broker, ITestOutputHelper 
         await using var pipeline = await TestPipeline.CreateAsync(broker);
         var content = EdgeCaseInput.Create(fillerLines: 30_000);
         var input = pipeline.WriteInput("chaos.txt", content);
-        await using var fleet = new ConsumerSupervisor(pipeline, 3, "delay:2", "Consumer", ["--concurrency", "8"]);
+        await using var fleet = new ConsumerSupervisor(pipeline, 3, "delay:4", "Consumer", ["--concurrency", "8"]);
         fleet.Start();
 
         var producer = pipeline.StartPublish([input], "--batch-lines", "200");

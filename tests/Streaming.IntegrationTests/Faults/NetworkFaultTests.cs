@@ -23,8 +23,8 @@ public sealed class NetworkFaultTests(RabbitMqBroker broker)
         var input = pipeline.WriteInput("blackhole.txt", content);
         var consumers = new[]
         {
-            await pipeline.StartConsumerAsync("delay:2", extra: ["--concurrency", "8"]),
-            await pipeline.StartConsumerAsync("delay:2", extra: ["--concurrency", "8"]),
+            await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]),
+            await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]),
         };
 
         var producer = pipeline.StartPublish([input], "--batch-lines", "200");
@@ -56,8 +56,8 @@ public sealed class NetworkFaultTests(RabbitMqBroker broker)
         var input = pipeline.WriteInput("closed.txt", content);
         var consumers = new[]
         {
-            await pipeline.StartConsumerAsync("delay:2", extra: ["--concurrency", "8"]),
-            await pipeline.StartConsumerAsync("delay:2", extra: ["--concurrency", "8"]),
+            await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]),
+            await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]),
         };
 
         var producer = pipeline.StartPublish([input], "--batch-lines", "200");

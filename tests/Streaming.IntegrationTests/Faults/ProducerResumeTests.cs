@@ -13,8 +13,8 @@ public sealed class ProducerResumeTests(RabbitMqBroker broker)
         await using var pipeline = await TestPipeline.CreateAsync(broker);
         var content = EdgeCaseInput.Create(fillerLines: 12_000);
         var input = pipeline.WriteInput("resumed.txt", content);
-        await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "20"]);
-        await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "20"]);
+        await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "20"]);
+        await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "20"]);
 
         var first = pipeline.StartPublish([input], "--batch-lines", "100");
         var checkpointLine = await WaitForCheckpointAsync(input, minimumLine: 2000, TimeSpan.FromSeconds(90));

@@ -21,8 +21,8 @@ public sealed class WatchCrashTests(RabbitMqBroker broker, ITestOutputHelper out
         var random = new Random(seed);
         await using var harness = await WatchHarness.CreateAsync(broker);
         var content = EdgeCaseInput.Create(fillerLines: 24_000);
-        await harness.Pipeline.StartConsumerAsync("delay:2", extra: ["--concurrency", "8"]);
-        await harness.Pipeline.StartConsumerAsync("delay:2", extra: ["--concurrency", "8"]);
+        await harness.Pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]);
+        await harness.Pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]);
 
         var first = await harness.StartWatchAsync(new Dictionary<string, string?>(s_smallBatches)
         {

@@ -14,7 +14,7 @@ public sealed class WatchFairnessTests(RabbitMqBroker broker, ITestOutputHelper 
         await using var harness = await WatchHarness.CreateAsync(broker);
         var large = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(1, 60_000).Select(i => $"large {i}\n")));
         var small = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(1, 10).Select(i => $"small {i}\n")));
-        await harness.Pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "10"]);
+        await harness.Pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "10"]);
         var watcher = await harness.StartWatchAsync(new Dictionary<string, string?>
         {
             ["Producer__BatchLines"] = "1000",

@@ -13,7 +13,7 @@ public sealed class WatchResumeTests(RabbitMqBroker broker)
         var content = EdgeCaseInput.Create(fillerLines: 60_000);
         var total = ReferenceOutput.SplitLines(content).Count;
         var settings = new Dictionary<string, string?> { ["Producer__BatchLines"] = "500" };
-        await harness.Pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "10"]);
+        await harness.Pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "10"]);
         var killed = await harness.StartWatchAsync(settings);
 
         harness.Drop("half.txt", content);

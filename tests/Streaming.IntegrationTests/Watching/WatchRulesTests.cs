@@ -17,7 +17,7 @@ public sealed class WatchRulesTests(RabbitMqBroker broker)
         await using var harness = await WatchHarness.CreateAsync(broker);
         var content = EdgeCaseInput.Create(fillerLines: 12_000);
         var expected = ReferenceOutput.OutputFile("identity", content);
-        await harness.Pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "4"]);
+        await harness.Pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "4"]);
         var watcher = await harness.StartWatchAsync(s_smallBatches);
 
         harness.Drop("report.txt", content);
@@ -166,7 +166,7 @@ public sealed class WatchRulesTests(RabbitMqBroker broker)
     {
         await using var harness = await WatchHarness.CreateAsync(broker);
         var content = EdgeCaseInput.Create(fillerLines: 20_000);
-        await harness.Pipeline.StartConsumerAsync("delay:2", extra: ["--concurrency", "8"]);
+        await harness.Pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]);
         var first = await harness.StartWatchAsync(s_smallBatches);
         harness.Drop("interrupted.txt", content);
         await WatchHarness.WaitUntilAsync(

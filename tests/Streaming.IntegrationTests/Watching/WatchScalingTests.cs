@@ -40,7 +40,7 @@ public sealed class WatchScalingTests(RabbitMqBroker broker)
     }
 
     private static Task<ServiceProcess> StartConsumerAsync(WatchHarness harness) =>
-        harness.Pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "10"]);
+        harness.Pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "10"]);
 
     private static async Task<(int, TimeSpan, ServiceProcess)> StopAsync(ServiceProcess consumer)
     {
