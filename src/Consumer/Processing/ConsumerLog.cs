@@ -35,6 +35,9 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Stopped; {InFlight} deliveries left to the broker")]
     public static partial void Stopped(ILogger logger, int inFlight);
 
+    [LoggerMessage(EventId = 216, Level = LogLevel.Critical, Message = "Cannot consume: {Reason}")]
+    public static partial void TopologyMismatch(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 209, Level = LogLevel.Critical, Message = "The consumer service failed")]
     public static partial void ServiceFailed(ILogger logger, Exception exception);
 

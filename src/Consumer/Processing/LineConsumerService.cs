@@ -5,6 +5,7 @@ using RabbitMQ.Client.Exceptions;
 using Streaming.Consumer.Processors;
 using Streaming.Messaging.Connection;
 using Streaming.Messaging.Consuming;
+using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
@@ -21,6 +22,7 @@ internal sealed class LineConsumerService(
     IOptions<ConsumerOptions> options,
     IOptions<RabbitMqOptions> brokerOptions,
     LineProcessorFactory processorFactory,
+    IHostApplicationLifetime lifetime,
     ILogger<LineConsumerService> logger) : BackgroundService
 {
     private readonly ConsumerOptions _options = options.Value;
@@ -39,6 +41,14 @@ internal sealed class LineConsumerService(
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;     // stopped before or while connecting: nothing was taken
+            }
+            catch (TopologyMismatchException ex)
+            {
+                // Configuration, not a passing fault: retrying cannot help.
+                ConsumerLog.TopologyMismatch(logger, ex.Message);
+                Environment.ExitCode = UsageErrors.ExitCode;
+                lifetime.StopApplication();
+                return;
             }
             catch (Exception ex) when (ex is OperationInterruptedException or IOException && !stoppingToken.IsCancellationRequested)
             {

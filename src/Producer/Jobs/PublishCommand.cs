@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using Streaming.Messaging.Connection;
+using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
@@ -42,9 +43,15 @@ internal sealed class PublishCommand(
         }
         await using (connection)
         {
-            await using (var setup = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+            try
             {
+                await using var setup = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
                 await StreamingTopology.DeclareWorkQueuesAsync(setup, cancellationToken);
+            }
+            catch (TopologyMismatchException ex)
+            {
+                await Console.Error.WriteLineAsync($"Producer: {ex.Message}");
+                return UsageErrors.ExitCode;
             }
             await using var backlog = QueueBacklogMonitor.Start(connection);
             await using var publisher = await ConfirmingPublisher.CreateAsync(

@@ -39,6 +39,9 @@ internal static partial class WatchLog
     [LoggerMessage(EventId = 511, Level = LogLevel.Information, Message = "Stopping: {Count} files in flight keep their checkpoints")]
     public static partial void Stopping(ILogger logger, int count);
 
+    [LoggerMessage(EventId = 514, Level = LogLevel.Critical, Message = "Cannot watch: {Reason}")]
+    public static partial void TopologyMismatch(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 512, Level = LogLevel.Error, Message = "The watch service failed")]
     public static partial void ServiceFailed(ILogger logger, Exception exception);
 

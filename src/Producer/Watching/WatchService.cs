@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using Streaming.Messaging.Connection;
+using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
@@ -24,6 +25,7 @@ internal sealed class WatchService(
     IOptions<ProducerOptions> producerOptions,
     IOptions<RabbitMqOptions> brokerOptions,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILoggerFactory loggers) : BackgroundService
 {
     public const string LoggerCategory = "Streaming.Producer.Watch";
@@ -42,6 +44,13 @@ internal sealed class WatchService(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopped while connecting or between polls.
+        }
+        catch (TopologyMismatchException ex)
+        {
+            // Configuration, not a passing fault: retrying cannot help.
+            WatchLog.TopologyMismatch(_logger, ex.Message);
+            Environment.ExitCode = UsageErrors.ExitCode;
+            lifetime.StopApplication();
         }
         catch (Exception ex)
         {

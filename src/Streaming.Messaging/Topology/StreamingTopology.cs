@@ -1,10 +1,12 @@
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace Streaming.Messaging.Topology;
 
 /// <summary>
 /// Declares every queue, in one place, with one set of arguments (a redeclaration with other arguments fails
-/// with 406, so nothing else may declare these queues).
+/// with 406, so nothing else may declare these queues). A 406 becomes a <see cref="TopologyMismatchException"/>: the
+/// services report it in one line and exit 2 instead of retrying what cannot succeed.
 /// </summary>
 public static class StreamingTopology
 {
@@ -21,34 +23,36 @@ public static class StreamingTopology
 
     public static async Task DeclareWorkQueuesAsync(IChannel channel, CancellationToken cancellationToken)
     {
-        await channel.QueueDeclareAsync(
-            QueueNames.Dead, durable: true, exclusive: false, autoDelete: false,
-            arguments: new Dictionary<string, object?>
-            {
-                ["x-queue-type"] = "quorum",
-                ["x-max-length"] = DeadLetterQueueMaxLength,
-            },
-            cancellationToken: cancellationToken);
-        await channel.QueueDeclareAsync(
-            QueueNames.DeliveryLimit, durable: true, exclusive: false, autoDelete: false,
-            arguments: PoisonSafeQueueArguments(QueueNames.Dead), cancellationToken: cancellationToken);
-        await channel.QueueDeclareAsync(
-            QueueNames.Work, durable: true, exclusive: false, autoDelete: false,
-            arguments: PoisonSafeQueueArguments(QueueNames.DeliveryLimit), cancellationToken: cancellationToken);
-        await channel.QueueDeclareAsync(
-            QueueNames.Quarantine, durable: true, exclusive: false, autoDelete: false,
-            arguments: PoisonSafeQueueArguments(QueueNames.DeliveryLimit), cancellationToken: cancellationToken);
+        await DeclareAsync(channel, QueueNames.Dead, new Dictionary<string, object?>
+        {
+            ["x-queue-type"] = "quorum",
+            ["x-max-length"] = DeadLetterQueueMaxLength,
+        }, cancellationToken);
+        await DeclareAsync(channel, QueueNames.DeliveryLimit, PoisonSafeQueueArguments(QueueNames.Dead), cancellationToken);
+        await DeclareAsync(channel, QueueNames.Work, PoisonSafeQueueArguments(QueueNames.DeliveryLimit), cancellationToken);
+        await DeclareAsync(channel, QueueNames.Quarantine, PoisonSafeQueueArguments(QueueNames.DeliveryLimit), cancellationToken);
     }
 
     public static Task DeclareResultsQueueAsync(IChannel channel, string queue, CancellationToken cancellationToken) =>
-        channel.QueueDeclareAsync(
-            queue, durable: true, exclusive: false, autoDelete: false,
-            arguments: new Dictionary<string, object?>
-            {
-                ["x-queue-type"] = "quorum",
-                ["x-expires"] = (long)ResultsQueueExpiry.TotalMilliseconds,
-            },
-            cancellationToken: cancellationToken);
+        DeclareAsync(channel, queue, new Dictionary<string, object?>
+        {
+            ["x-queue-type"] = "quorum",
+            ["x-expires"] = (long)ResultsQueueExpiry.TotalMilliseconds,
+        }, cancellationToken);
+
+    private static async Task DeclareAsync(
+        IChannel channel, string queue, Dictionary<string, object?> arguments, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await channel.QueueDeclareAsync(
+                queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: cancellationToken);
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.PreconditionFailed)
+        {
+            throw new TopologyMismatchException(queue, ex.ShutdownReason.ReplyText, ex);
+        }
+    }
 
     private static Dictionary<string, object?> PoisonSafeQueueArguments(string deadLetterQueue) => new()
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Streaming.Consumer;
@@ -28,7 +29,7 @@ internal sealed class InProcessServices(string uri, string processor, int batchL
         for (var i = 0; i < count; i++)
         {
             var consumer = new LineConsumerService(Connector(), Options.Create(new ConsumerOptions { Processor = processor }),
-                _rabbit, factory, NullLogger<LineConsumerService>.Instance);
+                _rabbit, factory, new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), NullLogger<LineConsumerService>.Instance);
             _consumers.Add(consumer);
             await consumer.StartAsync(cancellationToken);
         }
