@@ -39,6 +39,9 @@ internal static partial class WatchLog
     [LoggerMessage(EventId = 511, Level = LogLevel.Information, Message = "Stopping: {Count} files in flight keep their checkpoints")]
     public static partial void Stopping(ILogger logger, int count);
 
+    [LoggerMessage(EventId = 515, Level = LogLevel.Warning, Message = "Lost the broker while starting ({Reason}); starting again in {DelaySeconds} s")]
+    public static partial void StartInterrupted(ILogger logger, string reason, double delaySeconds);
+
     [LoggerMessage(EventId = 514, Level = LogLevel.Critical, Message = "Cannot watch: {Reason}")]
     public static partial void TopologyMismatch(ILogger logger, string reason);
 
