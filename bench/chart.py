@@ -4,7 +4,7 @@ from xml.sax.saxutils import escape
 
 COLOURS = {"streaming": "#2f6fdf", "pool": "#e07b28", "parallel": "#7a7a7a", "limit": "#3aa05a"}
 LABELS = {"streaming": "Streaming", "pool": "Pool.imap", "parallel": "GNU parallel", "limit": "in-process limit"}
-BAR, GAP, LEFT, WIDTH = 16, 10, 170, 560
+BAR, GAP, LEFT, WIDTH = 16, 12, 120, 520
 
 
 def _text(x, y, s, size=12, anchor="start", weight="normal"):
@@ -12,18 +12,28 @@ def _text(x, y, s, size=12, anchor="start", weight="normal"):
             f'font-family="sans-serif">{escape(s)}</text>')
 
 
-def _bars(parts, y, groups, value_key, unit):
-    """groups: [(title, [(system, value)])]; each group scaled to its own largest value."""
+def _bars(parts, y, groups, unit):
+    """groups: [(title, [(system, value, note)])]; each group scaled to its own largest value, its title above it."""
     for title, bars in groups:
-        parts.append(_text(10, y + BAR, title, weight="bold"))
-        top = max(v for _, v in bars) or 1
-        for system, value in bars:
+        parts.append(_text(10, y + 12, title, weight="bold"))
+        y += 18
+        top = max(v for _, v, _ in bars) or 1
+        for system, value, note in bars:
             length = max(1, WIDTH * value / top)
+            parts.append(_text(LEFT - 6, y + BAR - 4, LABELS[system], size=11, anchor="end"))
             parts.append(f'<rect x="{LEFT}" y="{y}" width="{length:.1f}" height="{BAR}" fill="{COLOURS[system]}"/>')
-            parts.append(_text(LEFT + length + 4, y + BAR - 3, f"{value:,.0f} {unit}", size=11))
+            parts.append(_text(LEFT + length + 4, y + BAR - 4, f"{value:,.0f} {unit}{note}", size=11))
             y += BAR + 2
         y += GAP
     return y
+
+
+def _note(record: dict) -> str:
+    if record["system"] != "streaming":
+        return ""
+    if "ideal_lines_per_s" in record:
+        return f"  ({record['lines_per_s'] / record['ideal_lines_per_s']:.0%} of ideal)"
+    return f"  ({record['ratio_to_pool']:.2f}x Pool.imap)" if "ratio_to_pool" in record else ""
 
 
 def write_chart(document: dict, path: str) -> None:
@@ -37,10 +47,12 @@ def write_chart(document: dict, path: str) -> None:
     for row in rows:
         members = [r for r in records if r["row"] == row]
         processor = members[0]["processor"]
-        title = f"{row} ({processor}, {members[0]['lines']:,} lines)"
-        throughput.append((title, [(r["system"], r["lines_per_s"]) for r in members]))
+        title = f"{row}: {processor}, {members[0]['lines']:,} lines"
+        if "ideal_lines_per_s" in members[0]:
+            title += f" (ideal {members[0]['ideal_lines_per_s']:,.0f} lines/s)"
+        throughput.append((title, [(r["system"], r["lines_per_s"], _note(r)) for r in members]))
     parts.append(_text(10, y - 8, "lines per second (higher is better; each row scaled to its fastest)", size=13))
-    y = _bars(parts, y, throughput, "lines_per_s", "lines/s")
+    y = _bars(parts, y, throughput, "lines/s")
 
     memory_rows = [row for row in rows if row.startswith("identity-")]
     if memory_rows:
@@ -49,8 +61,8 @@ def write_chart(document: dict, path: str) -> None:
         groups = []
         for row in memory_rows:
             members = [r for r in records if r["row"] == row]
-            groups.append((f"{row} ({members[0]['input_mb']:,.0f} MB)", [(r["system"], r["peak_rss_mb"]) for r in members]))
-        y = _bars(parts, y, groups, "peak_rss_mb", "MB")
+            groups.append((f"{row}: {members[0]['input_mb']:,.0f} MB", [(r["system"], r["peak_rss_mb"], "") for r in members]))
+        y = _bars(parts, y, groups, "MB")
 
     legend_x = 10
     for system, colour in COLOURS.items():
@@ -58,8 +70,17 @@ def write_chart(document: dict, path: str) -> None:
         parts.append(_text(legend_x + 16, y + 17, LABELS[system]))
         legend_x += 150
     height = y + 30
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{LEFT + WIDTH + 140}" height="{height}" '
-           f'viewBox="0 0 {LEFT + WIDTH + 140} {height}">'
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{LEFT + WIDTH + 260}" height="{height}" '
+           f'viewBox="0 0 {LEFT + WIDTH + 260} {height}">'
            f'<rect width="100%" height="100%" fill="white"/>' + "".join(parts) + "</svg>\n")
     with open(path, "w") as f:
         f.write(svg)
+
+
+if __name__ == "__main__":
+    # Redraws a results file: python3 bench/chart.py bench/results/latest.json
+    import json
+    import sys
+    source = sys.argv[1]
+    with open(source) as f:
+        write_chart(json.load(f), source.removesuffix(".json") + ".svg")
