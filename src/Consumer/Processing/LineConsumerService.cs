@@ -50,7 +50,7 @@ internal sealed class LineConsumerService(
                 lifetime.StopApplication();
                 return;
             }
-            catch (Exception ex) when (ex is OperationInterruptedException or IOException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is OperationInterruptedException or IOException or TimeoutException && !stoppingToken.IsCancellationRequested)
             {
                 // The broker went away between connecting and consuming (automatic recovery covers what comes after):
                 // a service retries until the broker is there.

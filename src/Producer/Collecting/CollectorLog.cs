@@ -10,6 +10,14 @@ internal static partial class CollectorLog
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Dropped a result for job {JobId}, sequence {Sequence}: {Reason}")]
     public static partial void Dropped(ILogger logger, Guid jobId, long sequence, string reason);
 
+    [LoggerMessage(EventId = 303, Level = LogLevel.Warning,
+        Message = "{File}: the results queue {Lost} did not answer {Probes} times in a row; moved to {Fresh} and publishing the batches still out again")]
+    public static partial void MovedToFreshQueue(ILogger logger, string file, string lost, string fresh, int probes);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Warning,
+        Message = "{File}: the results queue {Lost} does not answer, and a fresh one could not be subscribed to yet ({Reason}); trying again")]
+    public static partial void MoveFailed(ILogger logger, string file, string lost, string reason);
+
     [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Handling a result from {Queue} failed; it will come again")]
     public static partial void HandlingFailed(ILogger logger, string queue, Exception exception);
 }

@@ -4,6 +4,7 @@ namespace Streaming.Producer.Collecting;
 /// Written after the output is flushed: everything before <see cref="NextSequence"/> is on disk. A restarted producer
 /// truncates the outputs to these lengths and publishes again from <see cref="InputOffset"/>.
 /// <see cref="TraceId"/> and <see cref="RootSpanId"/> are the first run's: a resumed run's spans join that trace.
+/// <see cref="ResultsQueue"/> is the queue this run's batches answer to (null: the job id's own, as a first run has).
 /// </summary>
 internal sealed record JobCheckpoint(
     int SchemaVersion,
@@ -22,7 +23,8 @@ internal sealed record JobCheckpoint(
     long FailedLines,
     DateTimeOffset StartedAt,
     string TraceId,
-    string? RootSpanId = null)
+    string? RootSpanId = null,
+    string? ResultsQueue = null)
 {
     public const int CurrentSchema = 1;
 }

@@ -44,7 +44,13 @@ internal sealed class ResultCollector(
     private long _lastCheckpoint = time.GetTimestamp();
     private long? _totalBatches;
 
-    public string Queue { get; } = QueueNames.ResultsFor(job.JobId);
+    private volatile string _queue = job.ResultsQueue;
+
+    /// <summary>The queue this job's batches answer to now (<see cref="ResultsRoute"/> may move it).</summary>
+    public string Queue => _queue;
+
+    /// <summary>From now on batches answer to <paramref name="queue"/>; the next checkpoint records it.</summary>
+    public void MoveTo(string queue) => _queue = queue;
 
     public long NextSequence => Volatile.Read(ref _nextSequence);
 
@@ -96,6 +102,11 @@ internal sealed class ResultCollector(
 
     public async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
+        if (delivery.BasicProperties.ContentType == MessageHeaders.ProbeContentType)
+        {
+            await AckQuietlyAsync(channel, delivery);
+            return;
+        }
         using var activity = ProducerTracing.StartCollect(delivery, Queue);
         try
         {
@@ -130,6 +141,18 @@ internal sealed class ResultCollector(
         }
     }
 
+    private static async Task AckQuietlyAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    {
+        try
+        {
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // The channel is gone: a probe needs no second look.
+        }
+    }
+
     /// <summary>Flushes the output and records how far it is complete; false when nothing changed since the last one.</summary>
     public async Task<bool> SaveCheckpointAsync(CancellationToken cancellationToken)
     {
@@ -146,7 +169,7 @@ internal sealed class ResultCollector(
                 JobCheckpoint.CurrentSchema, job.JobId, job.Files.InputPath, job.InputLength, job.InputLastWriteUtc,
                 job.Cut.BatchLines, job.Cut.BatchBytes, job.Cut.MaxLineBytes,
                 _nextSequence, _nextLine, _checkpointOffset, output.OutputLength, output.ErrorsLength, output.FailedLines,
-                job.StartedAt, job.TraceId, job.RootSpanId);
+                job.StartedAt, job.TraceId, job.RootSpanId, _queue);
         }
         await output.SaveCheckpointAsync(checkpoint, cancellationToken);
         return true;

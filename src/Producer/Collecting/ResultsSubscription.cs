@@ -10,15 +10,18 @@ namespace Streaming.Producer.Collecting;
 /// was deleted) or closes its channel, it declares the queue again, subscribes again and calls
 /// <paramref name="resultsMayBeLost"/>: whatever the queue held is gone, so the producer publishes the missing batches again.
 /// </summary>
-internal sealed class ResultsSubscription(IConnection connection, ResultCollector collector, ILogger logger, Action resultsMayBeLost)
+internal sealed class ResultsSubscription(
+    IConnection connection, string queue, ResultCollector collector, ILogger logger, Action resultsMayBeLost)
     : IAsyncDisposable
 {
     private const ushort Prefetch = 256;
 
     private readonly SupervisedSubscription _subscription = new(
-        connection, collector.Queue, Prefetch, dispatchConcurrency: 1,
-        (channel, ct) => StreamingTopology.DeclareResultsQueueAsync(channel, collector.Queue, ct),
+        connection, queue, Prefetch, dispatchConcurrency: 1,
+        (channel, ct) => StreamingTopology.DeclareResultsQueueAsync(channel, queue, ct),
         collector.HandleAsync, logger, resultsMayBeLost);
+
+    public string Queue => queue;
 
     public Task StartAsync(CancellationToken cancellationToken) => _subscription.StartAsync(cancellationToken);
 
@@ -27,10 +30,12 @@ internal sealed class ResultsSubscription(IConnection connection, ResultCollecto
 
     /// <summary>Deletes the queue once the job is complete (after its outputs are final: a file's latency does not
     /// include it); late duplicates are not needed.</summary>
-    public async Task DeleteQueueAsync(CancellationToken cancellationToken)
+    public Task DeleteQueueAsync(CancellationToken cancellationToken) => DeleteQueueAsync(connection, queue, cancellationToken);
+
+    public static async Task DeleteQueueAsync(IConnection connection, string queue, CancellationToken cancellationToken)
     {
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        await channel.QueueDeleteAsync(collector.Queue, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
+        await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
         await channel.CloseAsync(cancellationToken);
     }
 

@@ -48,6 +48,8 @@ internal sealed class JobRunner(
         })
         .Build();
 
+    private static readonly TimeSpan s_previousQueueDeleteTimeout = TimeSpan.FromSeconds(10);
+
     private ResultCollector? _collector;
     private long _inputLength;
     private long _linesAtStart;
@@ -75,11 +77,17 @@ internal sealed class JobRunner(
         var cut = new CutSettings(options.BatchLines, options.BatchBytes, options.MaxLineBytes);
         var checkpoint = CheckpointStore.TryLoad(files, input, cut, logger);
         using var activity = ProducerTracing.StartFile(files, checkpoint);
+        var jobId = checkpoint?.JobId ?? Guid.NewGuid();
+        // A resumed run answers to a queue of its own: it publishes again everything after the checkpoint, so the
+        // previous run's queue holds nothing it needs — and a quorum queue the broker lost while creating it (kill -9
+        // within a second of its declaration) is left without a leader, never to answer a consume again.
+        var previousResultsQueue = checkpoint is null ? null : checkpoint.ResultsQueue ?? QueueNames.ResultsFor(jobId);
         var job = new JobDescriptor(
-            checkpoint?.JobId ?? Guid.NewGuid(), files, input.Length, input.LastWriteTimeUtc, cut,
+            jobId, files, input.Length, input.LastWriteTimeUtc, cut,
             checkpoint?.StartedAt ?? time.GetUtcNow(),
             checkpoint?.TraceId ?? activity?.TraceId.ToHexString() ?? ActivityTraceId.CreateRandom().ToHexString(),
-            checkpoint?.RootSpanId ?? activity?.SpanId.ToHexString());
+            checkpoint?.RootSpanId ?? activity?.SpanId.ToHexString(),
+            QueueNames.ResultsFor(checkpoint is null ? jobId : Guid.NewGuid()));
         ProducerTracing.FileStarted(activity, job.JobId);
         await using var output = JobOutput.Open(files, checkpoint);
         using var watermark = PublishWatermark.Open(files.Published, resuming: checkpoint is not null);
@@ -101,7 +109,6 @@ internal sealed class JobRunner(
         {
             Persistent = true,
             ContentType = MessageHeaders.BatchContentType,
-            ReplyTo = collector.Queue,
             CorrelationId = job.JobId.ToString("N"),
         };
         using var retransmitter = new Retransmitter(
@@ -112,13 +119,16 @@ internal sealed class JobRunner(
                 return PublishBatchAsync(batch, properties, ct);
             },
             TimeSpan.FromSeconds(options.RetransmitSeconds), time, logger);
-        await using var results = new ResultsSubscription(connection, collector, logger, retransmitter.RequestNow);
+        await using var results = new ResultsRoute(connection, collector, retransmitter.RequestNow, files, time, logger);
         // The checkpoint is written before the first publish, so that a producer killed at any moment is resumed under
-        // the same job id: its batches still in the queues then answer to the same results queue. Subscribing to that
-        // queue meanwhile takes the broker round trips off every file's latency.
-        await Task.WhenAll(collector.SaveCheckpointAsync(cancellationToken), results.StartAsync(cancellationToken));
+        // the same job id, whose batch header the collector checks. Subscribing to the results queue and clearing the
+        // previous run's meanwhile takes the broker round trips off every file's latency.
+        await Task.WhenAll(
+            collector.SaveCheckpointAsync(cancellationToken), results.StartAsync(cancellationToken),
+            DeletePreviousResultsQueueAsync(previousResultsQueue, cancellationToken));
         using var stopRetransmitting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
+        var watchingResults = results.WatchAsync(stopRetransmitting.Token);
         try
         {
             await PublishAllAsync(job, collector, ledger, checkpoint, properties, retransmitter, share, watermark, cancellationToken);
@@ -133,6 +143,8 @@ internal sealed class JobRunner(
         {
             retransmitter.Stop();
             await retransmitting;
+            await stopRetransmitting.CancelAsync();
+            await watchingResults;
         }
         await results.StopAsync();
 
@@ -154,13 +166,35 @@ internal sealed class JobRunner(
         return new JobResult(files, summary);
     }
 
-    /// <summary>The job is complete on disk; late duplicates in its results queue are not needed. Retried like a publish
-    /// (the broker may be restarting); if it still cannot be deleted, the queue expires by itself.</summary>
-    private async Task DeleteResultsQueueAsync(ResultsSubscription results, CancellationToken cancellationToken)
+    /// <summary>Deletes the results queue of the run this one resumes, within a bounded time: its results are not
+    /// needed, and a queue the broker cannot serve any more may not answer the delete either (it then stays, empty of
+    /// anything this job needs, until the broker drops it).</summary>
+    private async Task DeletePreviousResultsQueueAsync(string? queue, CancellationToken cancellationToken)
     {
+        if (queue is null)
+        {
+            return;
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_previousQueueDeleteTimeout);
         try
         {
-            await _publishRetry.ExecuteAsync(async token => await results.DeleteQueueAsync(token), cancellationToken);
+            await ResultsSubscription.DeleteQueueAsync(connection, queue, timeout.Token);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            JobLog.PreviousResultsQueueLeft(logger, files.Name, queue, ex.Message);
+        }
+    }
+
+    /// <summary>The job is complete on disk; late duplicates in its results queue are not needed. Retried like a publish
+    /// (the broker may be restarting); if it still cannot be deleted, the queue expires by itself.</summary>
+    private async Task DeleteResultsQueueAsync(ResultsRoute results, CancellationToken cancellationToken)
+    {
+        await results.DeleteLostQueuesAsync(cancellationToken);
+        try
+        {
+            await _publishRetry.ExecuteAsync(async token => await results.DeleteCurrentQueueAsync(token), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -231,8 +265,9 @@ internal sealed class JobRunner(
     private async Task PublishBatchAsync(CutBatch batch, BasicProperties properties, CancellationToken cancellationToken)
     {
         using var activity = ProducerTracing.StartBatch(batch, properties.CorrelationId);
-        // A copy per publish: RabbitMQ.Client writes the publish's trace context into the properties' headers.
-        var message = new BasicProperties(properties);
+        // A copy per publish: RabbitMQ.Client writes the publish's trace context into the properties' headers. The reply
+        // queue is read now: the results route may have moved the job to a fresh queue.
+        var message = new BasicProperties(properties) { ReplyTo = _collector!.Queue };
         await _publishRetry.ExecuteAsync(
             async token =>
             {

@@ -84,8 +84,7 @@ internal sealed class PublishCommand(
         {
             await Task.WhenAll(runs);
         }
-        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException
-                                   or TimeoutException or RabbitMQ.Client.Exceptions.PublishException)
+        catch (Exception ex) when (IsBrokerFailure(ex, cancellationToken))
         {
             await stopProgress.CancelAsync();
             await progress;
@@ -113,6 +112,12 @@ internal sealed class PublishCommand(
         }
         return results.Any(r => r.Summary.FailedLines > 0) ? ExitLinesFailed : ExitOk;
     }
+
+    private static bool IsBrokerFailure(Exception ex, CancellationToken cancellationToken) =>
+        ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException
+            or TimeoutException or RabbitMQ.Client.Exceptions.PublishException
+        // The client cancels a call that the broker leaves unanswered past the client's own timeout.
+        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private static void Report(JobResult result)
     {

@@ -17,6 +17,10 @@ internal static partial class SubscriptionLog
         Message = "Could not subscribe to {Queue} again ({Reason}); retrying in {DelaySeconds} s")]
     public static partial void ResubscribeFailed(ILogger logger, string queue, string reason, double delaySeconds);
 
+    [LoggerMessage(EventId = 115, Level = LogLevel.Warning,
+        Message = "Could not subscribe to {Queue} ({Reason}); retrying in {DelaySeconds} s")]
+    public static partial void StartRetry(ILogger logger, string queue, string reason, double delaySeconds);
+
     [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "Cancelling the consumer on {Queue} failed: {Reason}")]
     public static partial void CancelFailed(ILogger logger, string queue, string reason);
 }

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
 namespace Streaming.Messaging.Consuming;
 
 /// <summary>
@@ -38,11 +41,46 @@ public sealed class SupervisedSubscription(
     private volatile bool _stopping;
     private Task? _supervisor;
 
-    /// <summary>Subscribes once (failing if that fails), then keeps the subscription alive until <see cref="CancelAsync"/>.</summary>
+    /// <summary>Attempts the first subscription before <see cref="StartAsync"/> gives up.</summary>
+    public const int StartAttempts = 5;
+
+    /// <summary>
+    /// Subscribes, then keeps the subscription alive until <see cref="CancelAsync"/>. A broker that is still starting
+    /// (a quorum queue not yet elected after a restart can leave basic.consume unanswered) gets a few attempts with
+    /// backoff; then a <see cref="TimeoutException"/> or the broker's exception says it is not there.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await SubscribeAsync(cancellationToken);
+        var retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<OperationInterruptedException>().Handle<IOException>().Handle<TimeoutException>(),
+            MaxRetryAttempts = StartAttempts - 1,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(500),
+            MaxDelay = s_maxBackoff,
+            OnRetry = args =>
+            {
+                SubscriptionLog.StartRetry(logger, queue, args.Outcome.Exception?.Message ?? "unknown", args.RetryDelay.TotalSeconds);
+                return ValueTask.CompletedTask;
+            },
+        }).Build();
+        await retry.ExecuteAsync(static async (self, ct) => await self.SubscribeOrTimeoutAsync(ct), this, cancellationToken);
         _supervisor = SuperviseAsync(cancellationToken);
+    }
+
+    /// <summary>The client cancels a call the broker leaves unanswered past its continuation timeout: that is the
+    /// broker's fault, not a cancellation of ours.</summary>
+    private async Task SubscribeOrTimeoutAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SubscribeAsync(cancellationToken);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the broker did not answer while subscribing to {queue}", ex);
+        }
     }
 
     /// <summary>Stops taking deliveries (basic.cancel); deliveries in progress can still be acked.</summary>

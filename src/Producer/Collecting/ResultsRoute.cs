@@ -1,0 +1,177 @@
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Streaming.Messaging.Topology;
+using Streaming.Producer.Jobs;
+
+namespace Streaming.Producer.Collecting;
+
+/// <summary>
+/// Where a job's results come back: its results queue and the collector's subscription to it, watched. A quorum queue
+/// the broker lost while creating it (a kill -9 within a second of its declaration, seen on RabbitMQ 3.10) still exists
+/// but has no leader and never answers again: no result would ever arrive and the job would wait forever. So while the
+/// connection is open the route publishes an empty probe to the queue every few seconds; when it has not
+/// answered several times in a row, the route moves the job to a fresh queue, subscribes to it, and has the batches
+/// still out published again, since their results were going to the lost queue. Deduplication absorbs any copy.
+/// </summary>
+internal sealed class ResultsRoute(
+    IConnection connection, ResultCollector collector, Action republishOutstanding, JobFiles files, TimeProvider time, ILogger logger)
+    : IAsyncDisposable
+{
+    /// <summary>Unanswered probes in a row after which the queue is given up.</summary>
+    public const int UnansweredProbesBeforeMoving = 3;
+
+    private static readonly TimeSpan s_probeInterval = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan s_probeTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_deleteTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly CreateChannelOptions s_confirmed = new(
+        publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
+
+    private static readonly BasicProperties s_probe = new() { ContentType = MessageHeaders.ProbeContentType };
+
+    /// <summary>A job that loses this many queues has a broker problem no new queue solves; the rest expire by themselves.</summary>
+    private const int MaxUndeletedQueues = 8;
+
+    private readonly List<string> _undeleted = [];
+    private ResultsSubscription _current = new(connection, collector.Queue, collector, logger, republishOutstanding);
+
+    public Task StartAsync(CancellationToken cancellationToken) => _current.StartAsync(cancellationToken);
+
+    /// <summary>Watches the queue until cancelled (the job is over).</summary>
+    public async Task WatchAsync(CancellationToken cancellationToken)
+    {
+        var unanswered = 0;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(s_probeInterval, time, cancellationToken);
+                if (!connection.IsOpen)
+                {
+                    unanswered = 0;     // the connection's recovery comes first
+                    continue;
+                }
+                unanswered = await AnswersAsync(_current.Queue, cancellationToken) ? 0 : unanswered + 1;
+                if (unanswered >= UnansweredProbesBeforeMoving && await TryMoveAsync(cancellationToken))
+                {
+                    unanswered = 0;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The job is over.
+        }
+    }
+
+    /// <summary>Stops consuming: every result is written.</summary>
+    public async Task StopAsync()
+    {
+        await _current.StopAsync();
+    }
+
+    /// <summary>Deletes the queues given up on that could not be deleted when they were left (the current one is
+    /// deleted by the caller, retried like a publish).</summary>
+    public async Task DeleteLostQueuesAsync(CancellationToken cancellationToken)
+    {
+        foreach (var lost in _undeleted)
+        {
+            await TryDeleteAsync(lost, cancellationToken);
+        }
+    }
+
+    public Task DeleteCurrentQueueAsync(CancellationToken cancellationToken) => _current.DeleteQueueAsync(cancellationToken);
+
+    public ValueTask DisposeAsync() => _current.DisposeAsync();
+
+    private async Task<bool> TryMoveAsync(CancellationToken cancellationToken)
+    {
+        var lost = _current.Queue;
+        var fresh = QueueNames.ResultsFor(Guid.NewGuid());
+        var subscription = new ResultsSubscription(connection, fresh, collector, logger, republishOutstanding);
+        try
+        {
+            await subscription.StartAsync(cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            await subscription.DisposeAsync();
+            CollectorLog.MoveFailed(logger, files.Name, lost, ex.Message);
+            return false;
+        }
+        collector.MoveTo(fresh);
+        var left = _current;
+        _current = subscription;
+        CollectorLog.MovedToFreshQueue(logger, files.Name, lost, fresh, UnansweredProbesBeforeMoving);
+        republishOutstanding();
+        // Stopped first, or it would declare the queue again once it is deleted. Deleting it matters to the consumers:
+        // a result for a deleted queue comes back unroutable at once, one for a leaderless queue waits out a timeout.
+        await left.DisposeAsync();
+        if (!await TryDeleteAsync(lost, cancellationToken) && _undeleted.Count < MaxUndeletedQueues)
+        {
+            _undeleted.Add(lost);
+        }
+        return true;
+    }
+
+    private async Task<bool> TryDeleteAsync(string queue, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_deleteTimeout);
+        try
+        {
+            await ResultsSubscription.DeleteQueueAsync(connection, queue, timeout.Token);
+            return true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            JobLog.LostResultsQueueLeft(logger, files.Name, queue, ex.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Whether the queue still takes a message: an empty probe, published with a confirm. A passive declare
+    /// is not enough: the broker answers it from the queue's record even when the queue itself has no leader.</summary>
+    private async Task<bool> AnswersAsync(string queue, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_probeTimeout);
+        IChannel? channel = null;
+        try
+        {
+            channel = await connection.CreateChannelAsync(s_confirmed, timeout.Token);
+            await channel.BasicPublishAsync(
+                string.Empty, queue, mandatory: true, s_probe, ReadOnlyMemory<byte>.Empty, timeout.Token);
+            return true;
+        }
+        catch (PublishException ex) when (ex.IsReturn)
+        {
+            return true;    // deleted: the subscription declares it again (and has the batches sent again)
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            return !connection.IsOpen;  // unconfirmed in time; a lost connection is not the queue's fault
+        }
+        finally
+        {
+            if (channel is not null)
+            {
+                await DisposeQuietlyAsync(channel);
+            }
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(IChannel channel)
+    {
+        try
+        {
+            await channel.AbortAsync(CancellationToken.None).WaitAsync(s_probeTimeout);
+        }
+        catch (Exception)
+        {
+            // A channel that does not close in time is closed with the connection.
+        }
+        channel.Dispose();
+    }
+}

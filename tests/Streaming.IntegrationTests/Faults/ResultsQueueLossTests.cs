@@ -1,0 +1,46 @@
+using System.Text.RegularExpressions;
+using Streaming.IntegrationTests.Infrastructure;
+using Streaming.IntegrationTests.Pipeline;
+using Streaming.Messaging.Topology;
+
+namespace Streaming.IntegrationTests.Faults;
+
+/// <summary>
+/// A quorum queue that the broker loses while it is being created (a kill -9 within a second of its declaration)
+/// comes back without a leader and never answers again; a chaos run hit it with a job's results queue, and the job
+/// waited forever. Stopping the queue's Ra server puts a queue in exactly that state on demand. The job must notice,
+/// move to a fresh results queue, publish the batches still out again, and finish exactly.
+/// </summary>
+[Collection(FaultBrokerCollection.Name)]
+public sealed partial class ResultsQueueLossTests(FaultBroker broker)
+{
+    private static readonly TimeSpan s_run = TimeSpan.FromSeconds(180);
+
+    [Fact]
+    public async Task PublishWait_ResultsQueueLosesItsLeaderMidRun_JobMovesToAFreshQueueAndLedgerBalances()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        pipeline.ServiceEnvironment["Logging__LogLevel__Default"] = "Information";
+        // A result already on its way to the lost queue waits out this timeout in the consumer before it is sent again.
+        pipeline.ServiceEnvironment["RabbitMq__PublishTimeoutSeconds"] = "10";
+        var content = EdgeCaseInput.Create(fillerLines: 20_000);
+        var input = pipeline.WriteInput("leaderless results.txt", content);
+        await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]);
+
+        var producer = pipeline.StartPublish([input], "--batch-lines", "200");
+        await OutputProgress.WaitForBytesAsync(input, content.Length / 5, s_run);
+        var results = QueueNames.ResultsFor(Guid.Parse(JobStarted().Match(producer.StandardError).Groups[1].Value));
+        await broker.RabbitMqCtlAsync("eval",
+            $"ra:stop_server(quorum_queues, {{binary_to_atom(<<\"{pipeline.Vhost}_{results}\">>, utf8), node()}}).");
+        var code = await producer.WaitForExitAsync(s_run);
+
+        Assert.True(code == 0, producer.Describe());
+        Assert.Contains($"the results queue {results} did not answer", producer.StandardError, StringComparison.Ordinal);
+        Ledger.AssertOutput(input, content, "identity");
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
+        Assert.DoesNotContain((await Ledger.QueueCountsAsync(pipeline)).Keys, q => q.StartsWith(QueueNames.ResultsPrefix, StringComparison.Ordinal));
+    }
+
+    [GeneratedRegex("Job ([0-9a-f-]{36}) for")]
+    private static partial Regex JobStarted();
+}
