@@ -18,6 +18,10 @@ internal static partial class CollectorLog
         Message = "{File}: the results queue {Lost} does not answer, and a fresh one could not be subscribed to yet ({Reason}); trying again")]
     public static partial void MoveFailed(ILogger logger, string file, string lost, string reason);
 
+    [LoggerMessage(EventId = 305, Level = LogLevel.Warning,
+        Message = "{File}: could not subscribe to the results queue {Lost} ({Reason}); starting on {Fresh} instead")]
+    public static partial void StartedOnFreshQueue(ILogger logger, string file, string lost, string reason, string fresh);
+
     [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Handling a result from {Queue} failed; it will come again")]
     public static partial void HandlingFailed(ILogger logger, string queue, Exception exception);
 }

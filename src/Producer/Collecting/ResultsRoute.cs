@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Jobs;
 
@@ -22,13 +21,7 @@ internal sealed class ResultsRoute(
     public const int UnansweredProbesBeforeMoving = 3;
 
     private static readonly TimeSpan s_probeInterval = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan s_probeTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_deleteTimeout = TimeSpan.FromSeconds(10);
-
-    private static readonly CreateChannelOptions s_confirmed = new(
-        publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
-
-    private static readonly BasicProperties s_probe = new() { ContentType = MessageHeaders.ProbeContentType };
 
     /// <summary>A job that loses this many queues has a broker problem no new queue solves; the rest expire by themselves.</summary>
     private const int MaxUndeletedQueues = 8;
@@ -36,7 +29,32 @@ internal sealed class ResultsRoute(
     private readonly List<string> _undeleted = [];
     private ResultsSubscription _current = new(connection, collector.Queue, collector, logger, republishOutstanding);
 
-    public Task StartAsync(CancellationToken cancellationToken) => _current.StartAsync(cancellationToken);
+    /// <summary>Fresh queues tried when subscribing keeps failing, before the job gives up.</summary>
+    private const int QueuesTriedAtStart = 3;
+
+    /// <summary>Subscribes; a queue that still cannot be consumed after the subscription's own retries (one that the
+    /// broker lost while creating it) is left for a fresh one. Nothing is published yet, so nothing is out.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        for (var tried = 1; ; tried++)
+        {
+            try
+            {
+                await _current.StartAsync(cancellationToken);
+                return;
+            }
+            catch (TimeoutException ex) when (tried < QueuesTriedAtStart && !cancellationToken.IsCancellationRequested)
+            {
+                var lost = _current.Queue;
+                await _current.DisposeAsync();
+                var fresh = QueueNames.ResultsFor(Guid.NewGuid());
+                _current = new ResultsSubscription(connection, fresh, collector, logger, republishOutstanding);
+                collector.MoveTo(fresh);
+                CollectorLog.StartedOnFreshQueue(logger, files.Name, lost, ex.Message, fresh);
+                await ForgetAsync(lost, cancellationToken);
+            }
+        }
+    }
 
     /// <summary>Watches the queue until cancelled (the job is over).</summary>
     public async Task WatchAsync(CancellationToken cancellationToken)
@@ -52,7 +70,7 @@ internal sealed class ResultsRoute(
                     unanswered = 0;     // the connection's recovery comes first
                     continue;
                 }
-                unanswered = await AnswersAsync(_current.Queue, cancellationToken) ? 0 : unanswered + 1;
+                unanswered = await ResultsQueueProbe.AnswersAsync(connection, _current.Queue, cancellationToken) ? 0 : unanswered + 1;
                 if (unanswered >= UnansweredProbesBeforeMoving && await TryMoveAsync(cancellationToken))
                 {
                     unanswered = 0;
@@ -108,11 +126,16 @@ internal sealed class ResultsRoute(
         // Stopped first, or it would declare the queue again once it is deleted. Deleting it matters to the consumers:
         // a result for a deleted queue comes back unroutable at once, one for a leaderless queue waits out a timeout.
         await left.DisposeAsync();
+        await ForgetAsync(lost, cancellationToken);
+        return true;
+    }
+
+    private async Task ForgetAsync(string lost, CancellationToken cancellationToken)
+    {
         if (!await TryDeleteAsync(lost, cancellationToken) && _undeleted.Count < MaxUndeletedQueues)
         {
             _undeleted.Add(lost);
         }
-        return true;
     }
 
     private async Task<bool> TryDeleteAsync(string queue, CancellationToken cancellationToken)
@@ -129,49 +152,5 @@ internal sealed class ResultsRoute(
             JobLog.LostResultsQueueLeft(logger, files.Name, queue, ex.Message);
             return false;
         }
-    }
-
-    /// <summary>Whether the queue still takes a message: an empty probe, published with a confirm. A passive declare
-    /// is not enough: the broker answers it from the queue's record even when the queue itself has no leader.</summary>
-    private async Task<bool> AnswersAsync(string queue, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(s_probeTimeout);
-        IChannel? channel = null;
-        try
-        {
-            channel = await connection.CreateChannelAsync(s_confirmed, timeout.Token);
-            await channel.BasicPublishAsync(
-                string.Empty, queue, mandatory: true, s_probe, ReadOnlyMemory<byte>.Empty, timeout.Token);
-            return true;
-        }
-        catch (PublishException ex) when (ex.IsReturn)
-        {
-            return true;    // deleted: the subscription declares it again (and has the batches sent again)
-        }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            return !connection.IsOpen;  // unconfirmed in time; a lost connection is not the queue's fault
-        }
-        finally
-        {
-            if (channel is not null)
-            {
-                await DisposeQuietlyAsync(channel);
-            }
-        }
-    }
-
-    private static async Task DisposeQuietlyAsync(IChannel channel)
-    {
-        try
-        {
-            await channel.AbortAsync(CancellationToken.None).WaitAsync(s_probeTimeout);
-        }
-        catch (Exception)
-        {
-            // A channel that does not close in time is closed with the connection.
-        }
-        channel.Dispose();
     }
 }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using Streaming.Messaging.Consuming;
-using Streaming.Messaging.Topology;
 
 namespace Streaming.Producer.Collecting;
 
@@ -18,7 +17,7 @@ internal sealed class ResultsSubscription(
 
     private readonly SupervisedSubscription _subscription = new(
         connection, queue, Prefetch, dispatchConcurrency: 1,
-        (channel, ct) => StreamingTopology.DeclareResultsQueueAsync(channel, queue, ct),
+        (channel, ct) => ResultsQueueProbe.DeclareAnsweringAsync(connection, channel, queue, ct),
         collector.HandleAsync, logger, resultsMayBeLost);
 
     public string Queue => queue;

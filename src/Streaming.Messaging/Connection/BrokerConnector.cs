@@ -28,7 +28,10 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
             Uri = uri,
             ClientProvidedName = clientName,
             AutomaticRecoveryEnabled = true,
-            TopologyRecoveryEnabled = true,
+            // Every SupervisedSubscription declares its queue and subscribes again by itself after a recovery. The
+            // client's topology recovery re-consumes every queue in one sweep, and one consume the broker refuses hard
+            // (a leaderless quorum queue closes the connection with 541) fails the whole recovery, again and again.
+            TopologyRecoveryEnabled = false,
             NetworkRecoveryInterval = TimeSpan.FromSeconds(2),
             RequestedHeartbeat = TimeSpan.FromSeconds(_options.HeartbeatSeconds),
             RequestedConnectionTimeout = TimeSpan.FromSeconds(10),

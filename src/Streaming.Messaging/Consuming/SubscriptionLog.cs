@@ -23,4 +23,7 @@ internal static partial class SubscriptionLog
 
     [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "Cancelling the consumer on {Queue} failed: {Reason}")]
     public static partial void CancelFailed(ILogger logger, string queue, string reason);
+
+    [LoggerMessage(EventId = 116, Level = LogLevel.Information, Message = "Connection recovered: subscribing to {Queue} again")]
+    public static partial void ResubscribingAfterRecovery(ILogger logger, string queue);
 }

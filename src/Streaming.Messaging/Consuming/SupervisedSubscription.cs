@@ -7,10 +7,11 @@ using RabbitMQ.Client.Exceptions;
 namespace Streaming.Messaging.Consuming;
 
 /// <summary>
-/// One queue's consumer, kept alive until cancelled. Automatic recovery brings back channels lost with the
-/// connection, but not a channel the broker closed on its own (a delivery held past <c>consumer_timeout</c>) nor a
-/// consumer the broker cancelled (the queue was deleted): this notices both, says so, declares the queue again
-/// (<paramref name="declare"/>) and subscribes again, with capped backoff, then calls <paramref name="resubscribed"/>.
+/// One queue's consumer, kept alive until cancelled. It declares the queue (<paramref name="declare"/>) and subscribes
+/// again, with capped backoff, whenever the consumer is gone: after the connection's automatic recovery (the client's
+/// topology recovery is off, see <c>BrokerConnector</c>), when the broker closed its channel on its own (a delivery
+/// held past <c>consumer_timeout</c>), or when the broker cancelled it (the queue was deleted); after the last two,
+/// which may have lost what the queue held, it calls <paramref name="resubscribed"/>.
 /// </summary>
 /// <param name="connection">The process's connection (automatic recovery on).</param>
 /// <param name="queue">The queue to consume.</param>
@@ -38,6 +39,7 @@ public sealed class SupervisedSubscription(
     private IChannel? _channel;
     private string? _consumerTag;
     private volatile bool _cancelledByBroker;
+    private volatile bool _connectionRecovered;
     private volatile bool _stopping;
     private Task? _supervisor;
 
@@ -65,6 +67,7 @@ public sealed class SupervisedSubscription(
                 return ValueTask.CompletedTask;
             },
         }).Build();
+        connection.RecoverySucceededAsync += OnConnectionRecoveredAsync;
         await retry.ExecuteAsync(static async (self, ct) => await self.SubscribeOrTimeoutAsync(ct), this, cancellationToken);
         _supervisor = SuperviseAsync(cancellationToken);
     }
@@ -87,6 +90,7 @@ public sealed class SupervisedSubscription(
     public async Task CancelAsync()
     {
         _stopping = true;
+        connection.RecoverySucceededAsync -= OnConnectionRecoveredAsync;
         Signal(_wake);
         if (_supervisor is not null)
         {
@@ -126,30 +130,51 @@ public sealed class SupervisedSubscription(
             // A channel lost with its connection comes back with the connection; only a channel that stays closed
             // while the connection is open (seen twice, a poll apart) was closed by the broker itself.
             var closedAlone = _channel is { IsClosed: true } && connection.IsOpen;
-            if (!_cancelledByBroker && !(closedAlone && suspectClosed))
+            var afterRecovery = _connectionRecovered && !_cancelledByBroker;
+            if (!_cancelledByBroker && !afterRecovery && !(closedAlone && suspectClosed))
             {
                 suspectClosed = closedAlone;
                 continue;
             }
             suspectClosed = false;
-            var reason = _cancelledByBroker
-                ? "the broker cancelled the consumer (queue deleted?)"
-                : $"the broker closed the channel ({_channel?.CloseReason?.ReplyText ?? "no reason given"})";
-            SubscriptionLog.Resubscribing(logger, queue, reason);
+            if (afterRecovery)
+            {
+                SubscriptionLog.ResubscribingAfterRecovery(logger, queue);
+            }
+            else
+            {
+                SubscriptionLog.Resubscribing(logger, queue, _cancelledByBroker
+                    ? "the broker cancelled the consumer (queue deleted?)"
+                    : $"the broker closed the channel ({_channel?.CloseReason?.ReplyText ?? "no reason given"})");
+            }
             try
             {
-                // A deleted quorum queue declared again at once can keep the declare waiting for half a minute
-                // (measured on 3.10): give the deletion a moment first.
-                await Task.Delay(backoff, cancellationToken);
+                if (!afterRecovery)
+                {
+                    // A deleted quorum queue declared again at once can keep the declare waiting for half a minute
+                    // (measured on 3.10): give the deletion a moment first.
+                    await Task.Delay(backoff, cancellationToken);
+                }
                 await SubscribeAsync(cancellationToken);
                 SubscriptionLog.Resubscribed(logger, queue);
-                resubscribed?.Invoke();
+                if (!afterRecovery)
+                {
+                    resubscribed?.Invoke();
+                }
                 backoff = s_poll;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 SubscriptionLog.ResubscribeFailed(logger, queue, ex.Message, backoff.TotalSeconds);
-                _cancelledByBroker = true;  // try again after the backoff
+                // Try again after the backoff, for the same reason.
+                if (afterRecovery)
+                {
+                    _connectionRecovered = true;
+                }
+                else
+                {
+                    _cancelledByBroker = true;
+                }
                 await Task.Delay(backoff, CancellationToken.None);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, s_maxBackoff.Ticks));
             }
@@ -160,9 +185,20 @@ public sealed class SupervisedSubscription(
         }
     }
 
+    private Task OnConnectionRecoveredAsync(object sender, AsyncEventArgs e)
+    {
+        if (!_stopping)
+        {
+            _connectionRecovered = true;
+            Signal(_wake);
+        }
+        return Task.CompletedTask;
+    }
+
     private async Task SubscribeAsync(CancellationToken cancellationToken)
     {
         _cancelledByBroker = false;
+        _connectionRecovered = false;
         var old = _channel;
         _channel = null;
         if (old is not null)
@@ -180,8 +216,8 @@ public sealed class SupervisedSubscription(
         consumer.ReceivedAsync += (_, delivery) => handle(channel, delivery);
         consumer.UnregisteredAsync += (_, _) =>
         {
-            // Also raised when the connection drops; automatic recovery restores that consumer, so only a cancel or a
-            // channel close while the connection stays open is ours to repair.
+            // Also raised when the connection drops; that is repaired once the connection is recovered, so only a
+            // cancel or a channel close while the connection stays open is noticed here.
             if (!_stopping && ReferenceEquals(_channel, channel) && connection.CloseReason is null)
             {
                 SubscriptionLog.CancelledByBroker(logger, queue);
@@ -197,6 +233,7 @@ public sealed class SupervisedSubscription(
     public async ValueTask DisposeAsync()
     {
         _stopping = true;
+        connection.RecoverySucceededAsync -= OnConnectionRecoveredAsync;
         Signal(_wake);
         if (_supervisor is not null)
         {

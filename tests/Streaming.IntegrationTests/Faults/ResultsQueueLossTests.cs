@@ -41,6 +41,34 @@ public sealed partial class ResultsQueueLossTests(FaultBroker broker)
         Assert.DoesNotContain((await Ledger.QueueCountsAsync(pipeline)).Keys, q => q.StartsWith(QueueNames.ResultsPrefix, StringComparison.Ordinal));
     }
 
+    /// <summary>A consume on a leaderless quorum queue makes the broker close the whole connection (541): with the
+    /// client's topology recovery, which consumes every queue again, the connection never came back.</summary>
+    [Fact]
+    public async Task PublishWait_ResultsQueueLeaderlessThenEveryConnectionClosed_ConnectionsRecoverAndJobFinishesExactly()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        pipeline.ServiceEnvironment["Logging__LogLevel__Default"] = "Information";
+        // A result already on its way to the lost queue waits out this timeout in the consumer before it is sent again.
+        pipeline.ServiceEnvironment["RabbitMq__PublishTimeoutSeconds"] = "10";
+        var content = EdgeCaseInput.Create(fillerLines: 20_000);
+        var input = pipeline.WriteInput("leaderless results.txt", content);
+        await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]);
+
+        var producer = pipeline.StartPublish([input], "--batch-lines", "200");
+        await OutputProgress.WaitForBytesAsync(input, content.Length / 5, s_run);
+        var results = QueueNames.ResultsFor(Guid.Parse(JobStarted().Match(producer.StandardError).Groups[1].Value));
+        await broker.RabbitMqCtlAsync("eval",
+            $"ra:stop_server(quorum_queues, {{binary_to_atom(<<\"{pipeline.Vhost}_{results}\">>, utf8), node()}}).");
+        await broker.RabbitMqCtlAsync("eval", "[rabbit_networking:close_connection(P, \"test\") || P <- rabbit_networking:connections()].");
+        var code = await producer.WaitForExitAsync(s_run);
+
+        Assert.True(code == 0, producer.Describe());
+        Assert.Contains($"the results queue {results} did not answer", producer.StandardError, StringComparison.Ordinal);
+        Ledger.AssertOutput(input, content, "identity");
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
+        Assert.DoesNotContain((await Ledger.QueueCountsAsync(pipeline)).Keys, q => q.StartsWith(QueueNames.ResultsPrefix, StringComparison.Ordinal));
+    }
+
     [GeneratedRegex("Job ([0-9a-f-]{36}) for")]
     private static partial Regex JobStarted();
 }
