@@ -18,10 +18,12 @@ internal sealed class ResultsRoute(
     : IAsyncDisposable
 {
     /// <summary>Unanswered probes in a row after which the queue is given up.</summary>
-    public const int UnansweredProbesBeforeMoving = 3;
+    public const int UnansweredProbesBeforeMoving = 2;
 
     private static readonly TimeSpan s_probeInterval = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan s_deleteTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_recoveryWait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_recoveryPoll = TimeSpan.FromMilliseconds(100);
 
     /// <summary>A job that loses this many queues has a broker problem no new queue solves; the rest expire by themselves.</summary>
     private const int MaxUndeletedQueues = 8;
@@ -51,7 +53,10 @@ internal sealed class ResultsRoute(
                 _current = new ResultsSubscription(connection, fresh, collector, logger, republishOutstanding);
                 collector.MoveTo(fresh);
                 CollectorLog.StartedOnFreshQueue(logger, files.Name, lost, ex.Message, fresh);
+                // Deleting the lost queue fails the broker's channels whose probes still wait on it, and with them the
+                // connection (541): the fresh queue is subscribed once the connection is back.
                 await ForgetAsync(lost, cancellationToken);
+                await WaitUntilOpenAsync(cancellationToken);
             }
         }
     }
@@ -128,6 +133,15 @@ internal sealed class ResultsRoute(
         await left.DisposeAsync();
         await ForgetAsync(lost, cancellationToken);
         return true;
+    }
+
+    private async Task WaitUntilOpenAsync(CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (!connection.IsOpen && time.GetElapsedTime(started) < s_recoveryWait)
+        {
+            await Task.Delay(s_recoveryPoll, time, cancellationToken);
+        }
     }
 
     private async Task ForgetAsync(string lost, CancellationToken cancellationToken)

@@ -15,10 +15,13 @@ internal sealed class ResultsSubscription(
 {
     private const ushort Prefetch = 256;
 
+    /// <summary>Few: a results queue that does not answer is left for a fresh one (<see cref="ResultsRoute"/>).</summary>
+    private const int StartAttempts = 3;
+
     private readonly SupervisedSubscription _subscription = new(
         connection, queue, Prefetch, dispatchConcurrency: 1,
         (channel, ct) => ResultsQueueProbe.DeclareAnsweringAsync(connection, channel, queue, ct),
-        collector.HandleAsync, logger, resultsMayBeLost);
+        collector.HandleAsync, logger, resultsMayBeLost, StartAttempts);
 
     public string Queue => queue;
 

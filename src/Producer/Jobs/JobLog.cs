@@ -28,10 +28,6 @@ internal static partial class JobLog
     [LoggerMessage(EventId = 406, Level = LogLevel.Debug, Message = "Publishing batch {Sequence}: lines {FirstLine}..{LastLine}")]
     public static partial void Publishing(ILogger logger, long sequence, long firstLine, long lastLine);
 
-    [LoggerMessage(EventId = 408, Level = LogLevel.Warning,
-        Message = "{File}: could not delete {Queue}, the results queue of the run this one resumes ({Reason}); nothing in it is needed")]
-    public static partial void PreviousResultsQueueLeft(ILogger logger, string file, string queue, string reason);
-
     [LoggerMessage(EventId = 409, Level = LogLevel.Warning,
         Message = "{File}: could not delete {Queue}, a results queue given up on ({Reason}); nothing in it is needed, it expires by itself within a day")]
     public static partial void LostResultsQueueLeft(ILogger logger, string file, string queue, string reason);

@@ -48,8 +48,6 @@ internal sealed class JobRunner(
         })
         .Build();
 
-    private static readonly TimeSpan s_previousQueueDeleteTimeout = TimeSpan.FromSeconds(10);
-
     private ResultCollector? _collector;
     private long _inputLength;
     private long _linesAtStart;
@@ -78,16 +76,13 @@ internal sealed class JobRunner(
         var checkpoint = CheckpointStore.TryLoad(files, input, cut, logger);
         using var activity = ProducerTracing.StartFile(files, checkpoint);
         var jobId = checkpoint?.JobId ?? Guid.NewGuid();
-        // A resumed run answers to a queue of its own: it publishes again everything after the checkpoint, so the
-        // previous run's queue holds nothing it needs — and a quorum queue the broker lost while creating it (kill -9
-        // within a second of its declaration) is left without a leader, never to answer a consume again.
-        var previousResultsQueue = checkpoint is null ? null : checkpoint.ResultsQueue ?? QueueNames.ResultsFor(jobId);
         var job = new JobDescriptor(
             jobId, files, input.Length, input.LastWriteTimeUtc, cut,
             checkpoint?.StartedAt ?? time.GetUtcNow(),
             checkpoint?.TraceId ?? activity?.TraceId.ToHexString() ?? ActivityTraceId.CreateRandom().ToHexString(),
             checkpoint?.RootSpanId ?? activity?.SpanId.ToHexString(),
-            QueueNames.ResultsFor(checkpoint is null ? jobId : Guid.NewGuid()));
+            // A resumed run answers where the run before it did last: results of its batches still out are of use.
+            checkpoint?.ResultsQueue ?? QueueNames.ResultsFor(jobId));
         ProducerTracing.FileStarted(activity, job.JobId);
         await using var output = JobOutput.Open(files, checkpoint);
         using var watermark = PublishWatermark.Open(files.Published, resuming: checkpoint is not null);
@@ -121,11 +116,9 @@ internal sealed class JobRunner(
             TimeSpan.FromSeconds(options.RetransmitSeconds), time, logger);
         await using var results = new ResultsRoute(connection, collector, retransmitter.RequestNow, files, time, logger);
         // The checkpoint is written before the first publish, so that a producer killed at any moment is resumed under
-        // the same job id, whose batch header the collector checks. Subscribing to the results queue and clearing the
-        // previous run's meanwhile takes the broker round trips off every file's latency.
-        await Task.WhenAll(
-            collector.SaveCheckpointAsync(cancellationToken), results.StartAsync(cancellationToken),
-            DeletePreviousResultsQueueAsync(previousResultsQueue, cancellationToken));
+        // the same job id: its batches still in the queues then answer to the same results queue. Subscribing to that
+        // queue meanwhile takes the broker round trips off every file's latency.
+        await Task.WhenAll(collector.SaveCheckpointAsync(cancellationToken), results.StartAsync(cancellationToken));
         using var stopRetransmitting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
         var watchingResults = results.WatchAsync(stopRetransmitting.Token);
@@ -164,27 +157,6 @@ internal sealed class JobRunner(
         JobLog.Completed(logger, job.JobId, files.Name, lines, collector.FailedLines, collector.Duplicates);
         await DeleteResultsQueueAsync(results, cancellationToken);
         return new JobResult(files, summary);
-    }
-
-    /// <summary>Deletes the results queue of the run this one resumes, within a bounded time: its results are not
-    /// needed, and a queue the broker cannot serve any more may not answer the delete either (it then stays, empty of
-    /// anything this job needs, until the broker drops it).</summary>
-    private async Task DeletePreviousResultsQueueAsync(string? queue, CancellationToken cancellationToken)
-    {
-        if (queue is null)
-        {
-            return;
-        }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(s_previousQueueDeleteTimeout);
-        try
-        {
-            await ResultsSubscription.DeleteQueueAsync(connection, queue, timeout.Token);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            JobLog.PreviousResultsQueueLeft(logger, files.Name, queue, ex.Message);
-        }
     }
 
     /// <summary>The job is complete on disk; late duplicates in its results queue are not needed. Retried like a publish

@@ -21,6 +21,7 @@ namespace Streaming.Messaging.Consuming;
 /// <param name="handle">Handles one delivery; must not throw (the client would swallow it).</param>
 /// <param name="logger">Where the losses and resubscriptions are told.</param>
 /// <param name="resubscribed">Called after a successful resubscription (what the queue held may be lost).</param>
+/// <param name="startAttempts">Attempts the first subscription gets before <see cref="StartAsync"/> gives up.</param>
 public sealed class SupervisedSubscription(
     IConnection connection,
     string queue,
@@ -29,7 +30,8 @@ public sealed class SupervisedSubscription(
     Func<IChannel, CancellationToken, Task> declare,
     Func<IChannel, BasicDeliverEventArgs, Task> handle,
     ILogger logger,
-    Action? resubscribed = null)
+    Action? resubscribed = null,
+    int startAttempts = SupervisedSubscription.DefaultStartAttempts)
     : IAsyncDisposable
 {
     private static readonly TimeSpan s_poll = TimeSpan.FromSeconds(1);
@@ -43,8 +45,8 @@ public sealed class SupervisedSubscription(
     private volatile bool _stopping;
     private Task? _supervisor;
 
-    /// <summary>Attempts the first subscription before <see cref="StartAsync"/> gives up.</summary>
-    public const int StartAttempts = 5;
+    /// <summary>Attempts the first subscription gets by default before <see cref="StartAsync"/> gives up.</summary>
+    public const int DefaultStartAttempts = 5;
 
     /// <summary>
     /// Subscribes, then keeps the subscription alive until <see cref="CancelAsync"/>. A broker that is still starting
@@ -56,7 +58,7 @@ public sealed class SupervisedSubscription(
         var retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<OperationInterruptedException>().Handle<IOException>().Handle<TimeoutException>(),
-            MaxRetryAttempts = StartAttempts - 1,
+            MaxRetryAttempts = startAttempts - 1,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = TimeSpan.FromMilliseconds(500),

@@ -69,6 +69,35 @@ public sealed partial class ResultsQueueLossTests(FaultBroker broker)
         Assert.DoesNotContain((await Ledger.QueueCountsAsync(pipeline)).Keys, q => q.StartsWith(QueueNames.ResultsPrefix, StringComparison.Ordinal));
     }
 
+    /// <summary>A producer killed while its results queue is leaderless (a broker kill -9 right after the declaration)
+    /// is resumed: the queue named in the checkpoint never confirms a probe, so the run starts on a fresh one.</summary>
+    [Fact]
+    public async Task PublishWait_ResumedOnALeaderlessResultsQueue_StartsOnAFreshQueueAndFinishesExactly()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        pipeline.ServiceEnvironment["Logging__LogLevel__Default"] = "Information";
+        pipeline.ServiceEnvironment["RabbitMq__PublishTimeoutSeconds"] = "10";
+        var content = EdgeCaseInput.Create(fillerLines: 20_000);
+        var input = pipeline.WriteInput("resumed leaderless.txt", content);
+        await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]);
+
+        var first = pipeline.StartPublish([input], "--batch-lines", "200");
+        await OutputProgress.WaitForBytesAsync(input, content.Length / 5, s_run);
+        first.Kill();
+        await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        var results = QueueNames.ResultsFor(Guid.Parse(JobStarted().Match(first.StandardError).Groups[1].Value));
+        await broker.RabbitMqCtlAsync("eval",
+            $"ra:stop_server(quorum_queues, {{binary_to_atom(<<\"{pipeline.Vhost}_{results}\">>, utf8), node()}}).");
+        var second = pipeline.StartPublish([input], "--batch-lines", "200");
+        var code = await second.WaitForExitAsync(s_run);
+
+        Assert.True(code == 0, second.Describe());
+        Assert.Contains($"could not subscribe to the results queue {results}", second.StandardError, StringComparison.Ordinal);
+        Ledger.AssertOutput(input, content, "identity");
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
+        Assert.DoesNotContain((await Ledger.QueueCountsAsync(pipeline)).Keys, q => q.StartsWith(QueueNames.ResultsPrefix, StringComparison.Ordinal));
+    }
+
     [GeneratedRegex("Job ([0-9a-f-]{36}) for")]
     private static partial Regex JobStarted();
 }

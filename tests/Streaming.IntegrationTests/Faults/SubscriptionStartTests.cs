@@ -72,7 +72,7 @@ public sealed class SubscriptionStartTests(RabbitMqBroker broker)
         var failure = await Assert.ThrowsAsync<TimeoutException>(() => subscription.StartAsync(CancellationToken.None).WaitAsync(s_deadline));
 
         Assert.Contains("never-answered", failure.Message, StringComparison.Ordinal);
-        Assert.Equal(SupervisedSubscription.StartAttempts, attempts);
+        Assert.Equal(SupervisedSubscription.DefaultStartAttempts, attempts);
     }
 
     [Fact]
