@@ -14,7 +14,8 @@ namespace Streaming.Producer.Collecting;
 /// still out published again, since their results were going to the lost queue. Deduplication absorbs any copy.
 /// </summary>
 internal sealed class ResultsRoute(
-    IConnection connection, ResultCollector collector, Action republishOutstanding, JobFiles files, TimeProvider time, ILogger logger)
+    IConnection connection, ResultCollector collector, bool resuming, Action republishOutstanding, JobFiles files, TimeProvider time,
+    ILogger logger)
     : IAsyncDisposable
 {
     /// <summary>Unanswered probes in a row after which the queue is given up.</summary>
@@ -29,7 +30,7 @@ internal sealed class ResultsRoute(
     private const int MaxUndeletedQueues = 8;
 
     private readonly List<string> _undeleted = [];
-    private ResultsSubscription _current = new(connection, collector.Queue, collector, logger, republishOutstanding);
+    private ResultsSubscription _current = new(connection, collector.Queue, brandNew: !resuming, collector, logger, republishOutstanding);
 
     /// <summary>Fresh queues tried when subscribing keeps failing, before the job gives up.</summary>
     private const int QueuesTriedAtStart = 3;
@@ -50,7 +51,7 @@ internal sealed class ResultsRoute(
                 var lost = _current.Queue;
                 await _current.DisposeAsync();
                 var fresh = QueueNames.ResultsFor(Guid.NewGuid());
-                _current = new ResultsSubscription(connection, fresh, collector, logger, republishOutstanding);
+                _current = new ResultsSubscription(connection, fresh, brandNew: true, collector, logger, republishOutstanding);
                 collector.MoveTo(fresh);
                 CollectorLog.StartedOnFreshQueue(logger, files.Name, lost, ex.Message, fresh);
                 // Deleting the lost queue fails the broker's channels whose probes still wait on it, and with them the
@@ -112,7 +113,7 @@ internal sealed class ResultsRoute(
     {
         var lost = _current.Queue;
         var fresh = QueueNames.ResultsFor(Guid.NewGuid());
-        var subscription = new ResultsSubscription(connection, fresh, collector, logger, republishOutstanding);
+        var subscription = new ResultsSubscription(connection, fresh, brandNew: true, collector, logger, republishOutstanding);
         try
         {
             await subscription.StartAsync(cancellationToken);

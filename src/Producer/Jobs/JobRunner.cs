@@ -114,7 +114,8 @@ internal sealed class JobRunner(
                 return PublishBatchAsync(batch, properties, ct);
             },
             TimeSpan.FromSeconds(options.RetransmitSeconds), time, logger);
-        await using var results = new ResultsRoute(connection, collector, retransmitter.RequestNow, files, time, logger);
+        await using var results = new ResultsRoute(
+            connection, collector, resuming: checkpoint is not null, retransmitter.RequestNow, files, time, logger);
         // The checkpoint is written before the first publish, so that a producer killed at any moment is resumed under
         // the same job id: its batches still in the queues then answer to the same results queue. Subscribing to that
         // queue meanwhile takes the broker round trips off every file's latency.
