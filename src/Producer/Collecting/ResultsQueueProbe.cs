@@ -13,7 +13,7 @@ namespace Streaming.Producer.Collecting;
 /// </summary>
 internal static class ResultsQueueProbe
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan s_closeTimeout = TimeSpan.FromSeconds(1);
 

@@ -19,7 +19,7 @@ internal sealed class ResultsRoute(
     : IAsyncDisposable
 {
     /// <summary>Unanswered probes in a row after which the queue is given up.</summary>
-    public const int UnansweredProbesBeforeMoving = 2;
+    public const int UnansweredProbesBeforeMoving = 3;
 
     private static readonly TimeSpan s_probeInterval = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan s_deleteTimeout = TimeSpan.FromSeconds(10);

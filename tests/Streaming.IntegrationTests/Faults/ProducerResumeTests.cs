@@ -17,7 +17,16 @@ public sealed class ProducerResumeTests(RabbitMqBroker broker)
         await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "20"]);
 
         var first = pipeline.StartPublish([input], "--batch-lines", "100");
-        var checkpointLine = await WaitForCheckpointAsync(input, minimumLine: 2000, TimeSpan.FromSeconds(90));
+        long checkpointLine;
+        try
+        {
+            checkpointLine = await WaitForCheckpointAsync(input, minimumLine: 2000, TimeSpan.FromSeconds(90));
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"no checkpoint past line 2000 within 90 s: {first.Describe()}");
+            throw;
+        }
         first.Kill();
         await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
         var verbose = new Dictionary<string, string?> { ["Logging__LogLevel__Default"] = "Information" };
