@@ -19,26 +19,16 @@ public sealed partial class ResultsQueueLossTests(FaultBroker broker)
     [Fact]
     public async Task PublishWait_ResultsQueueLosesItsLeaderMidRun_JobMovesToAFreshQueueAndLedgerBalances()
     {
-        await using var pipeline = await TestPipeline.CreateAsync(broker);
-        pipeline.ServiceEnvironment["Logging__LogLevel__Default"] = "Information";
-        // A result already on its way to the lost queue waits out this timeout in the consumer before it is sent again.
-        pipeline.ServiceEnvironment["RabbitMq__PublishTimeoutSeconds"] = "10";
-        var content = EdgeCaseInput.Create(fillerLines: 20_000);
-        var input = pipeline.WriteInput("leaderless results.txt", content);
-        await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]);
-
-        var producer = pipeline.StartPublish([input], "--batch-lines", "200");
-        await OutputProgress.WaitForBytesAsync(input, content.Length / 5, s_run);
-        var results = QueueNames.ResultsFor(Guid.Parse(JobStarted().Match(producer.StandardError).Groups[1].Value));
-        await broker.RabbitMqCtlAsync("eval",
-            $"ra:stop_server(quorum_queues, {{binary_to_atom(<<\"{pipeline.Vhost}_{results}\">>, utf8), node()}}).");
+        var (pipeline, input, content) = await StartPipelineAsync();
+        await using var _ = pipeline;
+        var producer = await PublishPartlyAsync(pipeline, input, content);
+        var results = ResultsQueueOf(producer);
+        await StopLeaderAsync(pipeline, results);
         var code = await producer.WaitForExitAsync(s_run);
 
         Assert.True(code == 0, producer.Describe());
         Assert.Contains($"the results queue {results} did not answer", producer.StandardError, StringComparison.Ordinal);
-        Ledger.AssertOutput(input, content, "identity");
-        await Ledger.AssertQueuesDrainedAsync(pipeline);
-        Assert.DoesNotContain((await Ledger.QueueCountsAsync(pipeline)).Keys, q => q.StartsWith(QueueNames.ResultsPrefix, StringComparison.Ordinal));
+        await AssertExactAndCleanAsync(pipeline, input, content);
     }
 
     /// <summary>A consume on a leaderless quorum queue makes the broker close the whole connection (541): with the
@@ -46,27 +36,17 @@ public sealed partial class ResultsQueueLossTests(FaultBroker broker)
     [Fact]
     public async Task PublishWait_ResultsQueueLeaderlessThenEveryConnectionClosed_ConnectionsRecoverAndJobFinishesExactly()
     {
-        await using var pipeline = await TestPipeline.CreateAsync(broker);
-        pipeline.ServiceEnvironment["Logging__LogLevel__Default"] = "Information";
-        // A result already on its way to the lost queue waits out this timeout in the consumer before it is sent again.
-        pipeline.ServiceEnvironment["RabbitMq__PublishTimeoutSeconds"] = "10";
-        var content = EdgeCaseInput.Create(fillerLines: 20_000);
-        var input = pipeline.WriteInput("leaderless results.txt", content);
-        await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]);
-
-        var producer = pipeline.StartPublish([input], "--batch-lines", "200");
-        await OutputProgress.WaitForBytesAsync(input, content.Length / 5, s_run);
-        var results = QueueNames.ResultsFor(Guid.Parse(JobStarted().Match(producer.StandardError).Groups[1].Value));
-        await broker.RabbitMqCtlAsync("eval",
-            $"ra:stop_server(quorum_queues, {{binary_to_atom(<<\"{pipeline.Vhost}_{results}\">>, utf8), node()}}).");
+        var (pipeline, input, content) = await StartPipelineAsync();
+        await using var _ = pipeline;
+        var producer = await PublishPartlyAsync(pipeline, input, content);
+        var results = ResultsQueueOf(producer);
+        await StopLeaderAsync(pipeline, results);
         await broker.RabbitMqCtlAsync("eval", "[rabbit_networking:close_connection(P, \"test\") || P <- rabbit_networking:connections()].");
         var code = await producer.WaitForExitAsync(s_run);
 
         Assert.True(code == 0, producer.Describe());
         Assert.Contains($"the results queue {results} did not answer", producer.StandardError, StringComparison.Ordinal);
-        Ledger.AssertOutput(input, content, "identity");
-        await Ledger.AssertQueuesDrainedAsync(pipeline);
-        Assert.DoesNotContain((await Ledger.QueueCountsAsync(pipeline)).Keys, q => q.StartsWith(QueueNames.ResultsPrefix, StringComparison.Ordinal));
+        await AssertExactAndCleanAsync(pipeline, input, content);
     }
 
     /// <summary>A producer killed while its results queue is leaderless (a broker kill -9 right after the declaration)
@@ -74,25 +54,51 @@ public sealed partial class ResultsQueueLossTests(FaultBroker broker)
     [Fact]
     public async Task PublishWait_ResumedOnALeaderlessResultsQueue_StartsOnAFreshQueueAndFinishesExactly()
     {
-        await using var pipeline = await TestPipeline.CreateAsync(broker);
-        pipeline.ServiceEnvironment["Logging__LogLevel__Default"] = "Information";
-        pipeline.ServiceEnvironment["RabbitMq__PublishTimeoutSeconds"] = "10";
-        var content = EdgeCaseInput.Create(fillerLines: 20_000);
-        var input = pipeline.WriteInput("resumed leaderless.txt", content);
-        await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]);
-
-        var first = pipeline.StartPublish([input], "--batch-lines", "200");
-        await OutputProgress.WaitForBytesAsync(input, content.Length / 5, s_run);
+        var (pipeline, input, content) = await StartPipelineAsync();
+        await using var _ = pipeline;
+        var first = await PublishPartlyAsync(pipeline, input, content);
         first.Kill();
         await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
-        var results = QueueNames.ResultsFor(Guid.Parse(JobStarted().Match(first.StandardError).Groups[1].Value));
-        await broker.RabbitMqCtlAsync("eval",
-            $"ra:stop_server(quorum_queues, {{binary_to_atom(<<\"{pipeline.Vhost}_{results}\">>, utf8), node()}}).");
+        var results = ResultsQueueOf(first);
+        await StopLeaderAsync(pipeline, results);
         var second = pipeline.StartPublish([input], "--batch-lines", "200");
         var code = await second.WaitForExitAsync(s_run);
 
         Assert.True(code == 0, second.Describe());
         Assert.Contains($"could not subscribe to the results queue {results}", second.StandardError, StringComparison.Ordinal);
+        await AssertExactAndCleanAsync(pipeline, input, content);
+    }
+
+    private async Task<(TestPipeline Pipeline, string Input, byte[] Content)> StartPipelineAsync()
+    {
+        var pipeline = await TestPipeline.CreateAsync(broker);
+        pipeline.ServiceEnvironment["Logging__LogLevel__Default"] = "Information";
+        // A result already on its way to the lost queue waits out this timeout in the consumer before it is sent again.
+        pipeline.ServiceEnvironment["RabbitMq__PublishTimeoutSeconds"] = "10";
+        var content = EdgeCaseInput.Create(fillerLines: 20_000);
+        var input = pipeline.WriteInput("leaderless results.txt", content);
+        await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]);
+        return (pipeline, input, content);
+    }
+
+    /// <summary>Starts the job and returns once a fifth of its output is written.</summary>
+    private static async Task<ServiceProcess> PublishPartlyAsync(TestPipeline pipeline, string input, byte[] content)
+    {
+        var producer = pipeline.StartPublish([input], "--batch-lines", "200");
+        await OutputProgress.WaitForBytesAsync(input, content.Length / 5, s_run);
+        return producer;
+    }
+
+    private static string ResultsQueueOf(ServiceProcess producer) =>
+        QueueNames.ResultsFor(Guid.Parse(JobStarted().Match(producer.StandardError).Groups[1].Value));
+
+    /// <summary>Leaves the quorum queue without a leader, as a broker kill -9 right after its declaration does.</summary>
+    private async Task StopLeaderAsync(TestPipeline pipeline, string queue) =>
+        await broker.RabbitMqCtlAsync("eval",
+            $"ra:stop_server(quorum_queues, {{binary_to_atom(<<\"{pipeline.Vhost}_{queue}\">>, utf8), node()}}).");
+
+    private static async Task AssertExactAndCleanAsync(TestPipeline pipeline, string input, byte[] content)
+    {
         Ledger.AssertOutput(input, content, "identity");
         await Ledger.AssertQueuesDrainedAsync(pipeline);
         Assert.DoesNotContain((await Ledger.QueueCountsAsync(pipeline)).Keys, q => q.StartsWith(QueueNames.ResultsPrefix, StringComparison.Ordinal));
