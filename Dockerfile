@@ -2,20 +2,25 @@
 # One Dockerfile, two images: `--target producer` and `--target consumer` (docker-compose.yml builds both).
 # The tags are the SDK and runtime this repository is built and tested with; bump them together with global.json.
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0.401-noble
-ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime:10.0.12-noble
+# The services are Native AOT executables (bench/README.md: start-up and CPU), so the runtime image needs no .NET.
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0.12-noble
 
 FROM ${SDK_IMAGE} AS build
+# The Native AOT compiler links with clang.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends clang zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Restore from the project files alone first, so the package layer is reused until a project file changes.
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props .editorconfig ./
 COPY src/Streaming.Messaging/Streaming.Messaging.csproj src/Streaming.Messaging/
 COPY src/Producer/Producer.csproj src/Producer/
 COPY src/Consumer/Consumer.csproj src/Consumer/
-RUN dotnet restore src/Producer/Producer.csproj \
- && dotnet restore src/Consumer/Consumer.csproj
+RUN dotnet restore src/Producer/Producer.csproj -p:Native=true \
+ && dotnet restore src/Consumer/Consumer.csproj -p:Native=true
 COPY src/ src/
-RUN dotnet publish src/Producer/Producer.csproj -c Release --no-restore -o /out/producer \
- && dotnet publish src/Consumer/Consumer.csproj -c Release --no-restore -o /out/consumer
+RUN dotnet publish src/Producer/Producer.csproj -c Release -p:Native=true --no-restore -o /out/producer \
+ && dotnet publish src/Consumer/Consumer.csproj -c Release -p:Native=true --no-restore -o /out/consumer
 
 FROM ${RUNTIME_IMAGE} AS service
 # The services refresh this file while their broker connection is open and delete it while it is not
@@ -30,10 +35,10 @@ USER $APP_UID
 
 FROM service AS consumer
 COPY --from=build /out/consumer/ /app/
-ENTRYPOINT ["dotnet", "Consumer.dll"]
+ENTRYPOINT ["/app/Consumer"]
 
 FROM service AS producer
 COPY --from=build /out/producer/ /app/
 ENV Watch__Data=/data
-ENTRYPOINT ["dotnet", "Producer.dll"]
+ENTRYPOINT ["/app/Producer"]
 CMD ["watch", "--data", "/data"]

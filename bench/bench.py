@@ -4,6 +4,7 @@
     python3 bench/bench.py                   # every row (about 5 minutes on 2 cores)
     python3 bench/bench.py --quick           # a tenth of the lines, 100 MB instead of 1 GB (a smoke run)
     python3 bench/bench.py --rows identity,sha256x100 --consumers 3
+    python3 bench/bench.py --build jit       # `dotnet Producer.dll` (the `dotnet run` form) instead of Native AOT
 
 Each row runs, where it applies:
   streaming  `Producer publish FILE --wait` with N consumers already connected (defaults unless the row says otherwise)
@@ -35,9 +36,11 @@ from chart import write_chart
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = "bin/Release/net10.0"
-PRODUCER = os.path.join(ROOT, "src/Producer", BIN, "Producer.dll")
-CONSUMER = os.path.join(ROOT, "src/Consumer", BIN, "Consumer.dll")
-LIMIT = os.path.join(ROOT, "bench/InProcessLimit", BIN, "InProcessLimit.dll")
+NATIVE = os.path.join(ROOT, "bench/work/native")
+# The commands that start each program, for the build chosen with --build (set by build()).
+PRODUCER: list[str] = []
+CONSUMER: list[str] = []
+LIMIT: list[str] = []
 NODE = os.path.join(ROOT, "scripts/rabbitmq-node.sh")
 POOL = os.path.join(ROOT, "bench/pool_imap.py")
 INPUTS = os.path.join(ROOT, "bench/work/inputs")
@@ -153,7 +156,7 @@ class Fleet:
             log_path = os.path.join(work, f"consumer{i}.log")
             self.logs.append(log_path)
             self.procs.append(subprocess.Popen(
-                ["dotnet", CONSUMER, "--processor", processor, "--rabbitmq", broker.uri, *extra],
+                [*CONSUMER, "--processor", processor, "--rabbitmq", broker.uri, *extra],
                 stdout=subprocess.DEVNULL, stderr=open(log_path, "wb"), env=env))
         deadline = time.monotonic() + 60
         while not all(self._consuming(p) for p in self.logs):
@@ -177,7 +180,7 @@ def run_streaming(row: Row, path: str, out_dir: str, broker: Broker, consumers: 
     consumers_started = [process_cpu_s(p.pid) for p in fleet.procs]
     broker_cpu = broker.cpu_s()
     started = time.perf_counter()
-    producer = subprocess.Popen(["dotnet", PRODUCER, "publish", path, "--wait", "--out", out_dir, "--rabbitmq", broker.uri],
+    producer = subprocess.Popen([*PRODUCER, "publish", path, "--wait", "--out", out_dir, "--rabbitmq", broker.uri],
                                 stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "producer.log"), "wb"))
     usage = wait_usage(producer)
     seconds = time.perf_counter() - started
@@ -218,7 +221,7 @@ def run_system(system: str, row: Row, path: str, out_dir: str, broker: Broker, c
         # --pipe hands blocks of whole lines to `cat` on every core, -k keeps them in input order.
         return run_command(["parallel", "--pipe", "-k", "--block", "1M", "-j", str(os.cpu_count()), "cat"], out, stdin=path)
     if system == "limit":
-        return run_command(["dotnet", LIMIT, row.processor, path, out], out)
+        return run_command([*LIMIT, row.processor, path, out], out)
     raise ValueError(system)
 
 
@@ -276,7 +279,7 @@ def run_latency(broker: Broker, runs: int, work: str) -> dict:
             with open(path, "wb") as f:
                 f.writelines(b"line %d of a small file\n" % n for n in range(10))
             started = time.perf_counter()
-            subprocess.run(["dotnet", PRODUCER, "publish", path, "--wait", "--rabbitmq", broker.uri],
+            subprocess.run([*PRODUCER, "publish", path, "--wait", "--rabbitmq", broker.uri],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             walls.append((time.perf_counter() - started) * 1000)
             with open(path + ".summary.json") as f:
@@ -345,10 +348,33 @@ def targets(records: list[dict], latency: dict | None) -> list[tuple[str, bool |
     return checks
 
 
+def build(kind: str) -> None:
+    """Builds the programs the run starts and points PRODUCER, CONSUMER and LIMIT at them."""
+    log("building Release")
+    subprocess.run(["dotnet", "build", os.path.join(ROOT, "Streaming.sln"), "-c", "Release", "-v", "quiet", "-nologo"],
+                   check=True, stdout=subprocess.DEVNULL)
+    if kind == "jit":
+        PRODUCER[:] = ["dotnet", os.path.join(ROOT, "src/Producer", BIN, "Producer.dll")]
+        CONSUMER[:] = ["dotnet", os.path.join(ROOT, "src/Consumer", BIN, "Consumer.dll")]
+        LIMIT[:] = ["dotnet", os.path.join(ROOT, "bench/InProcessLimit", BIN, "InProcessLimit.dll")]
+        return
+    log("publishing the Native AOT executables (about 2 minutes)")
+    subprocess.run([os.path.join(ROOT, "scripts/publish-native.sh"), NATIVE], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["dotnet", "publish", os.path.join(ROOT, "bench/InProcessLimit/InProcessLimit.csproj"), "-c", "Release",
+                    "-p:Native=true", "--artifacts-path", os.path.join(ROOT, "artifacts/native-build"),
+                    "-o", os.path.join(NATIVE, "InProcessLimit"), "-v", "quiet", "-nologo"], check=True, stdout=subprocess.DEVNULL)
+    PRODUCER[:] = [os.path.join(NATIVE, "Producer/Producer")]
+    CONSUMER[:] = [os.path.join(NATIVE, "Consumer/Consumer")]
+    LIMIT[:] = [os.path.join(NATIVE, "InProcessLimit/InProcessLimit")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a tenth of the lines and 100 MB instead of 1 GB")
     parser.add_argument("--consumers", type=int, default=2)
+    parser.add_argument("--build", choices=("native", "jit"), default="native",
+                        help="native: the Native AOT executables the Docker images ship (default); "
+                             "jit: `dotnet X.dll` after `dotnet build`, the `dotnet run` form")
     parser.add_argument("--rows", default=",".join([r.name for r in ROWS] + ["latency"]),
                         help="comma-separated: " + ", ".join(r.name for r in ROWS) + ", latency")
     args = parser.parse_args()
@@ -360,9 +386,7 @@ def main() -> None:
         if shutil.which(tool) is None:
             parser.error(f"{tool} is not installed (apt-get install {tool})")
 
-    log("building Release")
-    subprocess.run(["dotnet", "build", os.path.join(ROOT, "Streaming.sln"), "-c", "Release", "-v", "quiet", "-nologo"],
-                   check=True, stdout=subprocess.DEVNULL)
+    build(args.build)
     work = tempfile.mkdtemp(prefix="streaming-bench-")
     records, latency = [], None
     with Broker(work) as broker:
@@ -379,7 +403,7 @@ def main() -> None:
     for name, met, figure in checks:
         print(f"  {'MET ' if met else 'MISS'} {name}: {figure}")
     machine = {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-               "consumers": args.consumers, "quick": args.quick, "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)}
+               "consumers": args.consumers, "quick": args.quick, "build": args.build, "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)}
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     document = {"machine": machine, "results": records, "latency": latency,
                 "targets": [{"target": n, "met": m, "figure": f} for n, m, f in checks]}

@@ -36,12 +36,12 @@ public static class ConsumerApp
         registerProcessors?.Invoke(catalog);
 
         var builder = ServiceHost.CreateBuilder(overrides);
-        builder.Services.AddValidatedOptions<ConsumerOptions>(ConsumerOptions.SectionName);
+        builder.Services.AddValidatedOptions(ConsumerOptions.Section);
         builder.Services.AddStreamingBroker();
         builder.AddStreamingTelemetry(TelemetryNames.ConsumerService);
         builder.Services.AddHostedService<LineConsumerService>();
 
-        if (!ServiceHost.TryValidate<ConsumerOptions>(builder, ConsumerOptions.SectionName, out var options, out var configError)
+        if (!ServiceHost.TryValidate(builder, ConsumerOptions.Section, out var options, out var configError)
             || !ServiceHost.TryValidateBroker(builder, out configError))
         {
             return UsageErrors.Report("Consumer", configError!);

@@ -1,4 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Streaming.Messaging.Hosting;
 
 namespace Streaming.Consumer;
 
@@ -6,6 +9,10 @@ namespace Streaming.Consumer;
 public sealed class ConsumerOptions
 {
     public const string SectionName = "Consumer";
+
+    /// <summary>Reads and checks this section without reflection (<see cref="OptionsSection{T}"/>).</summary>
+    public static readonly OptionsSection<ConsumerOptions> Section =
+        new(SectionName, static (configuration, options) => configuration.Bind(options), new ConsumerOptionsValidator());
 
     /// <summary>Processor spec: identity, upper, wordcount, sha256[:R], delay:&lt;ms&gt;, or a registered user processor.</summary>
     [Required]
@@ -31,3 +38,7 @@ public sealed class ConsumerOptions
     [Range(0, 600)]
     public int DrainSeconds { get; set; } = 20;
 }
+
+/// <summary>The attributes of <see cref="ConsumerOptions"/>, checked by generated code.</summary>
+[OptionsValidator]
+internal sealed partial class ConsumerOptionsValidator : IValidateOptions<ConsumerOptions>;

@@ -44,11 +44,11 @@ internal static class ProducerApp
         }
 
         var builder = ServiceHost.CreateBuilder(overrides);
-        builder.Services.AddValidatedOptions<ProducerOptions>(ProducerOptions.SectionName);
+        builder.Services.AddValidatedOptions(ProducerOptions.Section);
         builder.Services.AddStreamingBroker();
         builder.Services.AddSingleton<PublishCommand>();
         builder.AddStreamingTelemetry(TelemetryNames.ProducerService);
-        if (!ServiceHost.TryValidate<ProducerOptions>(builder, ProducerOptions.SectionName, out _, out var configError)
+        if (!ServiceHost.TryValidate(builder, ProducerOptions.Section, out _, out var configError)
             || !ServiceHost.TryValidateBroker(builder, out configError))
         {
             return UsageErrors.Report(Name, configError!);

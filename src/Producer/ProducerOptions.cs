@@ -1,4 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Streaming.Messaging.Hosting;
 
 namespace Streaming.Producer;
 
@@ -6,6 +9,10 @@ namespace Streaming.Producer;
 public sealed class ProducerOptions
 {
     public const string SectionName = "Producer";
+
+    /// <summary>Reads and checks this section without reflection (<see cref="OptionsSection{T}"/>).</summary>
+    public static readonly OptionsSection<ProducerOptions> Section =
+        new(SectionName, static (configuration, options) => configuration.Bind(options), new ProducerOptionsValidator());
 
     public const int MaxBatchBytes = 8 * 1024 * 1024;
 
@@ -52,3 +59,7 @@ public sealed class ProducerOptions
         return copy;
     }
 }
+
+/// <summary>The attributes of <see cref="ProducerOptions"/>, checked by generated code.</summary>
+[OptionsValidator]
+internal sealed partial class ProducerOptionsValidator : IValidateOptions<ProducerOptions>;

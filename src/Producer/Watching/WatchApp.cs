@@ -18,14 +18,14 @@ internal static class WatchApp
     public static async Task<int> RunAsync(ParseResult parsed)
     {
         var builder = ServiceHost.CreateBuilder(ProducerCommandLine.ToWatchConfiguration(parsed));
-        builder.Services.AddValidatedOptions<ProducerOptions>(ProducerOptions.SectionName);
-        builder.Services.AddValidatedOptions<WatchOptions>(WatchOptions.SectionName);
+        builder.Services.AddValidatedOptions(ProducerOptions.Section);
+        builder.Services.AddValidatedOptions(WatchOptions.Section);
         builder.Services.AddStreamingBroker();
         builder.Services.AddHostedService<WatchService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = s_shutdownTimeout);
         builder.AddStreamingTelemetry(TelemetryNames.ProducerService);
-        if (!ServiceHost.TryValidate<ProducerOptions>(builder, ProducerOptions.SectionName, out _, out var error)
-            || !ServiceHost.TryValidate<WatchOptions>(builder, WatchOptions.SectionName, out var options, out error)
+        if (!ServiceHost.TryValidate(builder, ProducerOptions.Section, out _, out var error)
+            || !ServiceHost.TryValidate(builder, WatchOptions.Section, out var options, out error)
             || !ServiceHost.TryValidateBroker(builder, out error)
             || !TryCreateFolders(options!.Data, out error))
         {

@@ -1,4 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Streaming.Messaging.Hosting;
 
 namespace Streaming.Producer.Watching;
 
@@ -6,6 +9,10 @@ namespace Streaming.Producer.Watching;
 public sealed class WatchOptions
 {
     public const string SectionName = "Watch";
+
+    /// <summary>Reads and checks this section without reflection (<see cref="OptionsSection{T}"/>).</summary>
+    public static readonly OptionsSection<WatchOptions> Section =
+        new(SectionName, static (configuration, options) => configuration.Bind(options), new WatchOptionsValidator());
 
     /// <summary>The data folder: <c>inbox/</c>, <c>processing/</c>, <c>outbox/</c>, <c>done/</c>, <c>failed/</c> inside.</summary>
     [Required]
@@ -32,3 +39,7 @@ public sealed class WatchOptions
     [Range(1, 100_000)]
     public int Window { get; set; } = 16;
 }
+
+/// <summary>The attributes of <see cref="WatchOptions"/>, checked by generated code.</summary>
+[OptionsValidator]
+internal sealed partial class WatchOptionsValidator : IValidateOptions<WatchOptions>;

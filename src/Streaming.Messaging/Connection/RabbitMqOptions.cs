@@ -1,4 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Streaming.Messaging.Hosting;
 
 namespace Streaming.Messaging.Connection;
 
@@ -6,6 +9,10 @@ namespace Streaming.Messaging.Connection;
 public sealed class RabbitMqOptions
 {
     public const string SectionName = "RabbitMq";
+
+    /// <summary>Reads and checks this section without reflection (<see cref="OptionsSection{T}"/>).</summary>
+    public static readonly OptionsSection<RabbitMqOptions> Section =
+        new(SectionName, static (configuration, options) => configuration.Bind(options), new RabbitMqOptionsValidator());
 
     public const string DefaultUri = "amqp://guest:guest@localhost:5672/";
 
@@ -48,3 +55,7 @@ public sealed class RabbitMqOptions
         return uri;
     }
 }
+
+/// <summary>The attributes of <see cref="RabbitMqOptions"/>, checked by generated code.</summary>
+[OptionsValidator]
+internal sealed partial class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOptions>;

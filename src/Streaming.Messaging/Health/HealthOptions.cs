@@ -1,4 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Streaming.Messaging.Hosting;
 
 namespace Streaming.Messaging.Health;
 
@@ -9,6 +12,10 @@ public sealed class HealthOptions
 {
     public const string SectionName = "Health";
 
+    /// <summary>Reads and checks this section without reflection (<see cref="OptionsSection{T}"/>).</summary>
+    public static readonly OptionsSection<HealthOptions> Section =
+        new(SectionName, static (configuration, options) => configuration.Bind(options), new HealthOptionsValidator());
+
     /// <summary>Refreshed every <see cref="IntervalSeconds"/> while the service is connected to the broker, deleted
     /// while it is not. Empty (the default outside containers): no file.</summary>
     public string File { get; set; } = "";
@@ -17,3 +24,7 @@ public sealed class HealthOptions
     [Range(1, 300)]
     public int IntervalSeconds { get; set; } = 5;
 }
+
+/// <summary>The attributes of <see cref="HealthOptions"/>, checked by generated code.</summary>
+[OptionsValidator]
+internal sealed partial class HealthOptionsValidator : IValidateOptions<HealthOptions>;

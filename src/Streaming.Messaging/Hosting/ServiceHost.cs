@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -39,10 +39,15 @@ public static class ServiceHost
         return builder;
     }
 
-    public static IServiceCollection AddValidatedOptions<T>(this IServiceCollection services, string sectionName)
+    public static IServiceCollection AddValidatedOptions<
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(
+        this IServiceCollection services, OptionsSection<T> section)
         where T : class
     {
-        services.AddOptions<T>().BindConfiguration(sectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<T>()
+            .Configure<IConfiguration>((options, configuration) => section.Bind(configuration.GetSection(section.Name), options))
+            .ValidateOnStart();
+        services.AddSingleton(section.Validator);
         return services;
     }
 
@@ -50,8 +55,8 @@ public static class ServiceHost
     /// health file (<see cref="HealthOptions"/>) while the host runs.</summary>
     public static IServiceCollection AddStreamingBroker(this IServiceCollection services)
     {
-        services.AddValidatedOptions<RabbitMqOptions>(RabbitMqOptions.SectionName);
-        services.AddValidatedOptions<HealthOptions>(HealthOptions.SectionName);
+        services.AddValidatedOptions(RabbitMqOptions.Section);
+        services.AddValidatedOptions(HealthOptions.Section);
         services.AddSingleton<BrokerConnectionState>();
         services.AddSingleton<BrokerConnector>();
         services.AddHealthChecks().AddCheck<BrokerHealthCheck>(BrokerHealthCheck.Name);
@@ -65,24 +70,24 @@ public static class ServiceHost
     }
 
     /// <summary>Binds and validates a section up front, so bad configuration is exit 2 before anything starts.</summary>
-    public static bool TryValidate<T>(HostApplicationBuilder builder, string sectionName, out T? options, out string? error)
+    public static bool TryValidate<T>(HostApplicationBuilder builder, OptionsSection<T> section, out T? options, out string? error)
         where T : class, new()
     {
         options = new T();
         try
         {
-            builder.Configuration.GetSection(sectionName).Bind(options);
+            section.Bind(builder.Configuration.GetSection(section.Name), options);
         }
         catch (InvalidOperationException ex)
         {
-            error = $"configuration section {sectionName}: {ex.InnerException?.Message ?? ex.Message}";
+            error = $"configuration section {section.Name}: {ex.Message}";
             options = null;
             return false;
         }
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+        var result = section.Validator.Validate(Options.DefaultName, options);
+        if (result.Failed)
         {
-            error = $"configuration section {sectionName}: {string.Join("; ", results.Select(r => r.ErrorMessage))}";
+            error = $"configuration section {section.Name}: {string.Join("; ", result.Failures)}";
             options = null;
             return false;
         }
@@ -92,8 +97,8 @@ public static class ServiceHost
 
     public static bool TryValidateBroker(HostApplicationBuilder builder, out string? error)
     {
-        if (!TryValidate<RabbitMqOptions>(builder, RabbitMqOptions.SectionName, out var options, out error)
-            || !TryValidate<HealthOptions>(builder, HealthOptions.SectionName, out _, out error))
+        if (!TryValidate(builder, RabbitMqOptions.Section, out var options, out error)
+            || !TryValidate(builder, HealthOptions.Section, out _, out error))
         {
             return false;
         }

@@ -23,6 +23,29 @@ public static class ServiceBinaries
     /// <summary>The <c>dotnet</c> host that runs this test process, so services run on the same runtime.</summary>
     public static string DotnetHost { get; } = ResolveDotnetHost();
 
+    /// <summary>
+    /// Set to the output of <c>scripts/publish-native.sh</c> to run the suite against the Native AOT executables
+    /// (<c>&lt;dir&gt;/Producer/Producer</c>, <c>&lt;dir&gt;/Consumer/Consumer</c>) instead of <c>dotnet &lt;name&gt;.dll</c>.
+    /// </summary>
+    public const string NativeDirectoryVariable = "STREAMING_NATIVE_DIR";
+
+    /// <summary>The Native AOT executable of <paramref name="assemblyName"/> when <see cref="NativeDirectoryVariable"/>
+    /// is set and names a folder; null otherwise. Throws when the folder lacks the executable, rather than testing the
+    /// other build silently.</summary>
+    public static string? LocateNative(string assemblyName)
+    {
+        var directory = Environment.GetEnvironmentVariable(NativeDirectoryVariable);
+        if (string.IsNullOrEmpty(directory) || assemblyName is not (Producer or Consumer))
+        {
+            return null;
+        }
+        var executable = Path.GetFullPath(Path.Combine(directory, assemblyName, assemblyName));
+        return File.Exists(executable)
+            ? executable
+            : throw new FileNotFoundException(
+                $"{NativeDirectoryVariable} is set but {executable} does not exist; run scripts/publish-native.sh {directory}", executable);
+    }
+
     /// <summary>The full path of <c>&lt;assemblyName&gt;.dll</c>; throws with the searched paths when it is not built.</summary>
     public static string Locate(string assemblyName)
     {

@@ -81,7 +81,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         StartService(ServiceBinaries.Consumer, arguments, environment, workingDirectory);
 
     /// <summary>
-    /// Starts <c>dotnet &lt;assemblyName&gt;.dll &lt;arguments&gt;</c>, located by <see cref="ServiceBinaries.Locate"/>.
+    /// Starts <c>dotnet &lt;assemblyName&gt;.dll &lt;arguments&gt;</c>, located by <see cref="ServiceBinaries.Locate"/>
+    /// (or the Native AOT executable, <see cref="ServiceBinaries.LocateNative"/>).
     /// The working directory defaults to the assembly's folder, so the service finds its appsettings.json.
     /// </summary>
     public static ServiceProcess StartService(
@@ -90,6 +91,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         IReadOnlyDictionary<string, string?>? environment = null,
         string? workingDirectory = null)
     {
+        if (ServiceBinaries.LocateNative(assemblyName) is { } native)
+        {
+            return Start(native, arguments, environment, workingDirectory ?? Path.GetDirectoryName(native), assemblyName);
+        }
         var dll = ServiceBinaries.Locate(assemblyName);
         return Start(ServiceBinaries.DotnetHost, [dll, .. arguments], environment,
             workingDirectory ?? Path.GetDirectoryName(dll), assemblyName);
