@@ -2,12 +2,14 @@
 # The whole product on one machine without Docker: a private RabbitMQ node (rabbitmq-server is installed with apt
 # when missing), the watch service on a data folder, N consumers, and the .NET Aspire dashboard to watch it live.
 #
-#   scripts/run-local.sh [--consumers N] [--processor SPEC] [--data DIR] [--port PORT] [--no-dashboard] [FILE...]
+#   scripts/run-local.sh [--consumers N] [--processor SPEC] [--data DIR] [--port PORT] [--no-dashboard] [--native] [FILE...]
 #       Builds (Release), starts everything, copies each FILE into DIR/inbox, prints where to drop files and runs
 #       until Ctrl-C (or SIGTERM), which stops everything it started, by PID. Defaults: 2 consumers, identity,
 #       ./data, AMQP port 5672 or the next free one (the node's distribution port is 20000 above it). The services
 #       export traces, metrics and logs over OTLP to the Aspire dashboard (from NuGet, restored by the build) on
-#       http://127.0.0.1:18888 or the next free port; --no-dashboard runs without it.
+#       http://127.0.0.1:18888 or the next free port; --no-dashboard runs without it. --native runs the services as
+#       the Native AOT executables the Docker images ship (scripts/publish-native.sh: about a minute more to build,
+#       clang installed with apt when missing; faster start-up and less CPU, bench/README.md).
 #   scripts/run-local.sh scale N|+K|-K
 #       From another terminal: sets how many consumers the running instance keeps. New ones start at once; the
 #       ones removed get SIGTERM, finish or hand back their work (up to 20 s) and exit.
@@ -81,6 +83,7 @@ consumers=2
 processor=identity
 data="$root/data"
 dashboard=true
+native=false
 port=${STREAMING_RABBITMQ_PORT:-}
 files=()
 while [ $# -gt 0 ]; do
@@ -90,7 +93,8 @@ while [ $# -gt 0 ]; do
     --data) [ $# -ge 2 ] || die "--data needs a value"; data=$2; shift 2 ;;
     --port) [ $# -ge 2 ] || die "--port needs a value"; [[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "--port takes a port number"; port=$2; shift 2 ;;
     --no-dashboard) dashboard=false; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --native) native=true; shift ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) [ -f "$1" ] || die "'$1' is not a file"; files+=("$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"); shift ;;
   esac
@@ -110,8 +114,13 @@ fi
 mkdir -p "$data"
 data=$(cd "$data" && pwd)
 uri="amqp://guest:guest@localhost:$port/"
-producer="$root/src/Producer/bin/Release/net10.0/Producer.dll"
-consumer="$root/src/Consumer/bin/Release/net10.0/Consumer.dll"
+# How each service is started: `dotnet X.dll` after the build, or the Native AOT executable with --native.
+producer=(dotnet "$root/src/Producer/bin/Release/net10.0/Producer.dll")
+consumer=(dotnet "$root/src/Consumer/bin/Release/net10.0/Consumer.dll")
+if [ "$native" = true ]; then
+  producer=("$state/native/Producer/Producer")
+  consumer=("$state/native/Consumer/Consumer")
+fi
 
 rm -rf "$run"
 mkdir -p "$run/consumers" "$run/stopping" "$logs"
@@ -159,7 +168,7 @@ trap '' PIPE
 start_consumer() {
   local id=$next_consumer
   next_consumer=$((next_consumer + 1))
-  setsid dotnet "$consumer" --processor "$processor" --rabbitmq "$uri" >> "$logs/consumer-$id.log" 2>&1 < /dev/null &
+  setsid "${consumer[@]}" --processor "$processor" --rabbitmq "$uri" >> "$logs/consumer-$id.log" 2>&1 < /dev/null &
   started+=($!)
   echo $! > "$run/consumers/$id.pid"
   log "consumer $id started (pid $!, log $logs/consumer-$id.log)"
@@ -229,11 +238,16 @@ start_dashboard() {
 log "building (Release)"
 dotnet build "$root/Streaming.sln" -c Release -v quiet -nologo > "$logs/build.log" 2>&1 \
   || { tail -30 "$logs/build.log" >&2; die "the build failed (log: $logs/build.log)"; }
+if [ "$native" = true ]; then
+  log "publishing the Native AOT executables"
+  "$root/scripts/publish-native.sh" "$state/native" >> "$logs/build.log" 2>&1 \
+    || { tail -30 "$logs/build.log" >&2; die "the Native AOT publish failed (log: $logs/build.log)"; }
+fi
 "$root/scripts/rabbitmq-node.sh" start "$state/rabbitmq" "$port"
 dashboard_url=
 if [ "$dashboard" = true ]; then start_dashboard; fi
 
-setsid dotnet "$producer" watch --data "$data" --rabbitmq "$uri" >> "$logs/watch.log" 2>&1 < /dev/null &
+setsid "${producer[@]}" watch --data "$data" --rabbitmq "$uri" >> "$logs/watch.log" 2>&1 < /dev/null &
 watch_pid=$!
 started+=("$watch_pid")
 # The watch service's own lines (taken, progress, done, failed) on this terminal as well.
