@@ -20,7 +20,8 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
              "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture)],
             workingDirectory: root, name: "chaos.py");
 
-        var code = await chaos.WaitForExitAsync(TimeSpan.FromMinutes(5));
+        // chaos.py gives up by itself after 4 minutes; SIGTERM lets it stop its broker node, which is not its child.
+        var code = await chaos.WaitForExitAsync(TimeSpan.FromMinutes(5), terminateGrace: TimeSpan.FromSeconds(30));
         output.WriteLine(chaos.StandardOutput);
 
         Assert.True(code == 0, $"seed {seed}: {chaos.Describe()}");

@@ -141,9 +141,10 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     /// <summary>
     /// Waits for the process to exit and returns its exit code. On timeout, kills it (and its children) and
-    /// throws <see cref="TimeoutException"/> with what it wrote to stderr.
+    /// throws <see cref="TimeoutException"/> with what it wrote to stderr; with <paramref name="terminateGrace"/>, it
+    /// first sends SIGTERM and waits that long, for a process that must clean up what is not its child (a broker node).
     /// </summary>
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    public async Task<int> WaitForExitAsync(TimeSpan timeout, TimeSpan? terminateGrace = null)
     {
         using (var cts = new CancellationTokenSource(timeout))
         {
@@ -153,6 +154,19 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
+                if (terminateGrace is { } grace)
+                {
+                    Terminate();
+                    using var graceTimeout = new CancellationTokenSource(grace);
+                    try
+                    {
+                        await _process.WaitForExitAsync(graceTimeout.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Still running: killed below.
+                    }
+                }
                 Kill();
                 await WaitForKillAsync();
                 await DrainAsync();
