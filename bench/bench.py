@@ -144,6 +144,19 @@ class Broker:
     def cpu_s(self) -> float:
         return process_cpu_s(self.pid)
 
+    def wait_idle(self, busy_share: float = 0.03, window_s: float = 0.5, limit_s: float = 20.0) -> float:
+        """Waits until the node uses less than busy_share of a core over window_s (at most limit_s); returns the wait.
+
+        A quorum queue writes its log to segment files some time after the messages were confirmed and consumed, so
+        without this wait one row's deferred broker work lands in the next row's time."""
+        started = time.monotonic()
+        while time.monotonic() - started < limit_s:
+            before = self.cpu_s()
+            time.sleep(window_s)
+            if self.cpu_s() - before < busy_share * window_s:
+                break
+        return time.monotonic() - started
+
     def __exit__(self, *_):
         subprocess.run([NODE, "stop", self.dir], check=False)
 
@@ -180,6 +193,9 @@ class Fleet:
 
 def run_streaming(row: Row, path: str, out_dir: str, broker: Broker, consumers: int, work: str) -> dict:
     fleet = Fleet(broker, row.processor, consumers, row.concurrency, work)
+    waited = broker.wait_idle()
+    if waited > 1:
+        log(f"{row.name}: waited {waited:.1f} s for the broker to finish earlier work")
     consumers_started = [process_cpu_s(p.pid) for p in fleet.procs]
     broker_cpu = broker.cpu_s()
     started = time.perf_counter()
