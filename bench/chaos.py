@@ -4,6 +4,7 @@
     python3 bench/chaos.py                  # 300,000 lines, sha256:30, 2 consumers, the full set of faults
     python3 bench/chaos.py --quick          # 60,000 lines, one broker kill and one producer kill (CI runs this)
     python3 bench/chaos.py --seed 7 --lines 500000 --consumers 3
+    python3 bench/chaos.py --native artifacts/native   # the Native AOT executables (scripts/publish-native.sh)
 
 While `Producer publish FILE --wait` runs against a private RabbitMQ node, consumers are SIGKILLed every few seconds
 and restarted, the broker is SIGKILLed and restarted (twice), and the producer is SIGKILLed and the same command run
@@ -174,6 +175,8 @@ def main() -> int:
     parser.add_argument("--batch-lines", type=int, default=1000)
     parser.add_argument("--no-build", action="store_true", help="use the binaries already built")
     parser.add_argument("--configuration", default="Release", help="which build to run (default Release)")
+    parser.add_argument("--native", metavar="DIR",
+                        help="run the Native AOT executables in DIR (scripts/publish-native.sh DIR) instead of the build")
     args = parser.parse_args()
     lines = args.lines or (60_000 if args.quick else 300_000)
     timeout_s = QUICK_TIMEOUT_S if args.quick else TIMEOUT_S
@@ -186,8 +189,12 @@ def main() -> int:
         log(f"dotnet build -c {args.configuration}")
         subprocess.run(["dotnet", "build", os.path.join(ROOT, "Streaming.sln"), "-c", args.configuration, "-v", "q", "-nologo"],
                        check=True, stdout=subprocess.DEVNULL)
-    producer_dll = os.path.join(ROOT, f"src/Producer/bin/{args.configuration}/net10.0/Producer.dll")
-    consumer_dll = os.path.join(ROOT, f"src/Consumer/bin/{args.configuration}/net10.0/Consumer.dll")
+    if args.native:
+        producer_cmd = [os.path.join(os.path.abspath(args.native), "Producer/Producer")]
+        consumer_cmd = [os.path.join(os.path.abspath(args.native), "Consumer/Consumer")]
+    else:
+        producer_cmd = ["dotnet", os.path.join(ROOT, f"src/Producer/bin/{args.configuration}/net10.0/Producer.dll")]
+        consumer_cmd = ["dotnet", os.path.join(ROOT, f"src/Consumer/bin/{args.configuration}/net10.0/Consumer.dll")]
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     work = os.path.join(WORK, f"{stamp}-seed{args.seed}")
     logs = os.path.join(work, "logs")
@@ -216,10 +223,10 @@ def main() -> int:
     # The short run is paced (one batch and one line at a time per consumer): unpaced, the pipeline can finish the
     # file between two looks at its progress, before the broker's moment comes.
     pacing = ["--prefetch", "1", "--concurrency", "1"] if args.quick else []
-    consumers = [Service(f"consumer{i}", ["dotnet", consumer_dll, "--processor", f"sha256:{ROUNDS}", *pacing, "--rabbitmq", broker.uri],
+    consumers = [Service(f"consumer{i}", [*consumer_cmd, "--processor", f"sha256:{ROUNDS}", *pacing, "--rabbitmq", broker.uri],
                          env, logs)
                  for i in range(args.consumers)]
-    producer = Service("producer", ["dotnet", producer_dll, "publish", data, "--wait", "--batch-lines", str(args.batch_lines),
+    producer = Service("producer", [*producer_cmd, "publish", data, "--wait", "--batch-lines", str(args.batch_lines),
                                     "--rabbitmq", broker.uri], producer_env, logs)
     figures = collections.Counter()
     events = plan(rng, args.quick)
