@@ -46,6 +46,11 @@ public sealed class ProducerOptions
     [Range(1, 86_400)]
     public int RetransmitSeconds { get; set; } = 300;
 
+    /// <summary>How long a job waits for an output it cannot write (a full disk) to take writes again before it fails
+    /// (keeping its checkpoint, so that a later run resumes).</summary>
+    [Range(1, 86_400)]
+    public int WritePauseSeconds { get; set; } = 600;
+
     /// <summary>Seconds between progress lines when stderr is not a terminal.</summary>
     [Range(1, 3600)]
     public int ProgressIntervalSeconds { get; set; } = 5;

@@ -36,13 +36,9 @@ internal sealed class ReorderBuffer
         return pending.TryAdd(copy, rented);
     }
 
-    public bool TryTakeComplete(long sequence, out PendingBatch batch)
-    {
-        if (_pending.TryGetValue(sequence, out batch!) && batch.IsComplete)
-        {
-            _pending.Remove(sequence);
-            return true;
-        }
-        return false;
-    }
+    /// <summary>The batch <paramref name="sequence"/> when every part of it is held; it stays held until <see cref="Remove"/>.</summary>
+    public bool TryPeekComplete(long sequence, out PendingBatch batch) =>
+        _pending.TryGetValue(sequence, out batch!) && batch.IsComplete;
+
+    public void Remove(long sequence) => _pending.Remove(sequence);
 }

@@ -27,11 +27,15 @@ internal sealed class ResultCollector(
     int window,
     ConfirmingPublisher publisher,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    TimeSpan longestWritePause,
+    CancellationToken stopping)
 {
     /// <summary>Output lines may be longer than input lines; a message cannot exceed the broker's 16 MiB anyway.</summary>
     private const int MaxResultLineBytes = 16 * 1024 * 1024;
     private static readonly TimeSpan s_checkpointInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_firstWriteRetry = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_longestWriteRetry = TimeSpan.FromSeconds(2);
 
     private readonly Lock _lock = new();
     private readonly ReorderBuffer _reorder = new();
@@ -110,17 +114,13 @@ internal sealed class ResultCollector(
         using var activity = ProducerTracing.StartCollect(delivery, Queue);
         try
         {
-            string? rejection;
-            lock (_lock)
-            {
-                rejection = Accept(delivery.Body);
-            }
+            var rejection = await AcceptWhenWrittenAsync(delivery);
             if (rejection is not null)
             {
                 await DeadLetterAsync(delivery, rejection);
             }
             FaultInjection.Reach(FaultInjection.CollectorAfterWrite);
-            if (time.GetElapsedTime(_lastCheckpoint) >= s_checkpointInterval && await SaveCheckpointAsync(CancellationToken.None))
+            if (time.GetElapsedTime(_lastCheckpoint) >= s_checkpointInterval && await TrySaveCheckpointAsync())
             {
                 FaultInjection.Reach(FaultInjection.CollectorAfterCheckpoint);
             }
@@ -141,6 +141,56 @@ internal sealed class ResultCollector(
         }
     }
 
+    /// <summary>
+    /// Writes or holds one result. A write that fails (a full disk) leaves the output as it was; the result is held
+    /// here, unacknowledged, and written again with backoff until it goes through, so the job pauses while the disk is
+    /// full and goes on by itself when there is room. Past the longest pause the job fails and keeps its checkpoint.
+    /// </summary>
+    private async Task<string?> AcceptWhenWrittenAsync(BasicDeliverEventArgs delivery)
+    {
+        string? rejection = null;
+        var admitted = false;
+        long pausedAt = 0;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                lock (_lock)
+                {
+                    if (!admitted)
+                    {
+                        rejection = Admit(delivery.Body);
+                        admitted = true;
+                    }
+                    WriteHeldInTurn();
+                }
+                if (attempt > 0)
+                {
+                    CollectorLog.WritingResumed(logger, job.Files.Name, time.GetElapsedTime(pausedAt).TotalSeconds);
+                }
+                return rejection;
+            }
+            catch (IOException ex)
+            {
+                if (attempt == 0)
+                {
+                    pausedAt = time.GetTimestamp();
+                    CollectorLog.WritingPaused(logger, job.Files.Name, ex.Message, longestWritePause.TotalSeconds);
+                }
+                else if (time.GetElapsedTime(pausedAt) >= longestWritePause)
+                {
+                    var failure = new IOException(
+                        $"'{job.Files.Output}' could not be written for {longestWritePause.TotalSeconds:0} s: {ex.Message}", ex);
+                    _allWritten.TrySetException(failure);
+                    throw failure;
+                }
+                var delay = TimeSpan.FromTicks(Math.Min(s_longestWriteRetry.Ticks, s_firstWriteRetry.Ticks << Math.Min(attempt, 8)));
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping, delivery.CancellationToken);
+                await Task.Delay(delay, time, wait.Token);
+            }
+        }
+    }
+
     private static async Task AckQuietlyAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
         try
@@ -150,6 +200,24 @@ internal sealed class ResultCollector(
         catch (Exception)
         {
             // The channel is gone: a probe needs no second look.
+        }
+    }
+
+    /// <summary>A checkpoint that cannot be written now (a full disk) is only late: the next result tries again.</summary>
+    private async Task<bool> TrySaveCheckpointAsync()
+    {
+        try
+        {
+            return await SaveCheckpointAsync(CancellationToken.None);
+        }
+        catch (IOException ex)
+        {
+            lock (_lock)
+            {
+                _checkpointedSequence = -1;
+            }
+            CollectorLog.CheckpointDeferred(logger, job.Files.Name, ex.Message);
+            return false;
         }
     }
 
@@ -176,7 +244,8 @@ internal sealed class ResultCollector(
     }
 
     /// <summary>Writes or holds one result; returns a reason when the message must be dead-lettered.</summary>
-    private string? Accept(ReadOnlyMemory<byte> body)
+    /// <exception cref="IOException">The result's batch could not be written; nothing of it was.</exception>
+    private string? Admit(ReadOnlyMemory<byte> body)
     {
         LineResult result;
         try
@@ -212,6 +281,7 @@ internal sealed class ResultCollector(
             if (header.Sequence == _nextSequence && header.IsWholeBatch && !_reorder.Contains(header.Sequence))
             {
                 Write(result);
+                output.Commit();
                 Advance(batch);
             }
             else if (_reorder.Add(result, MaxResultLineBytes))
@@ -225,19 +295,27 @@ internal sealed class ResultCollector(
         }
         catch (MessageFormatException ex)
         {
+            output.Discard();
             return "malformed result: " + ex.Message;
         }
-        while (_reorder.TryTakeComplete(_nextSequence, out var pending))
+        return null;
+    }
+
+    /// <summary>Writes the held batches whose turn has come; one that cannot be written stays held.</summary>
+    private void WriteHeldInTurn()
+    {
+        while (_reorder.TryPeekComplete(_nextSequence, out var pending))
         {
             foreach (var part in pending.PartsInOrder)
             {
                 Write(part);
             }
+            output.Commit();
+            _reorder.Remove(_nextSequence);
             pending.Release();
             ledger.TryGet(_nextSequence, out var completed);
             Advance(completed);
         }
-        return null;
     }
 
     private void CountDuplicate()

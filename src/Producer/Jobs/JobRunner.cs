@@ -88,7 +88,9 @@ internal sealed class JobRunner(
         using var watermark = PublishWatermark.Open(files.Published, resuming: checkpoint is not null);
         LogStart(job, checkpoint, watermark);
         var ledger = new BatchLedger(options.Window);
-        var collector = new ResultCollector(job, output, ledger, checkpoint, options.Window, publisher, time, logger);
+        var collector = new ResultCollector(
+            job, output, ledger, checkpoint, options.Window, publisher, time, logger,
+            TimeSpan.FromSeconds(options.WritePauseSeconds), cancellationToken);
         using var share = sharedWindow?.Join();
         if (share is not null)
         {
@@ -151,7 +153,7 @@ internal sealed class JobRunner(
             job.TraceId, collector.Duplicates, collector.Dropped, watermark.Republished);
         // Everything is written: a crash from here on resumes with nothing left to publish.
         await collector.SaveCheckpointAsync(cancellationToken);
-        await output.CompleteAsync(summary, cancellationToken);
+        await output.CompleteAsync(summary, lines, cancellationToken);
         watermark.Delete();
         ProducerTracing.FileCompleted(activity, summary);
         _done = true;
