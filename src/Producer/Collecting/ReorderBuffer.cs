@@ -41,4 +41,7 @@ internal sealed class ReorderBuffer
         _pending.TryGetValue(sequence, out batch!) && batch.IsComplete;
 
     public void Remove(long sequence) => _pending.Remove(sequence);
+
+    /// <summary>What is held of batch <paramref name="sequence"/>, complete or not.</summary>
+    public bool TryGet(long sequence, out PendingBatch batch) => _pending.TryGetValue(sequence, out batch!);
 }

@@ -94,6 +94,60 @@ internal sealed class ResultCollector(
         }
     }
 
+    /// <summary>
+    /// Gives up on batch <paramref name="sequence"/> when it is the next one to write: what is held of it is written, and
+    /// every other line of it fails with <paramref name="reason"/>. Its result may still come later; it is then a duplicate.
+    /// False when it could not be written now (a full disk): nothing changed, and it may be tried again.
+    /// </summary>
+    public bool TryFailBatch(long sequence, string reason)
+    {
+        try
+        {
+            lock (_lock)
+            {
+                FailBatch(sequence, reason);
+            }
+            return true;
+        }
+        catch (IOException ex)
+        {
+            CollectorLog.CheckpointDeferred(logger, job.Files.Name, ex.Message);
+            return false;
+        }
+    }
+
+    private void FailBatch(long sequence, string reason)
+    {
+        if (sequence != _nextSequence || !ledger.TryGet(sequence, out var batch))
+        {
+            return;
+        }
+        var reasonBytes = System.Text.Encoding.UTF8.GetBytes(reason);
+        var line = 0;
+        var held = _reorder.TryGet(sequence, out var pending) ? pending : null;
+        foreach (var part in held?.PartsInOrder ?? [])
+        {
+            for (; line < part.Header.PartStart; line++)
+            {
+                output.WriteFailure(batch.FirstLine + line, reasonBytes);
+            }
+            Write(part);
+            line = part.Header.PartStart + part.Header.PartCount;
+        }
+        for (; line < batch.LineCount; line++)
+        {
+            output.WriteFailure(batch.FirstLine + line, reasonBytes);
+        }
+        output.Commit();
+        if (held is not null)
+        {
+            _reorder.Remove(sequence);
+            held.Release();
+        }
+        Advance(batch);
+        WriteHeldInTurn();
+    }
+
     /// <summary>Called by the publisher once the whole file is cut.</summary>
     public void SetTotal(long batches)
     {

@@ -48,6 +48,8 @@ internal sealed class JobRunner(
         })
         .Build();
 
+    private static readonly TimeSpan s_consumerCheckTimeout = TimeSpan.FromSeconds(10);
+
     private ResultCollector? _collector;
     private long _inputLength;
     private long _linesAtStart;
@@ -115,7 +117,7 @@ internal sealed class JobRunner(
                 watermark.Retransmitting(batch.LineCount);
                 return PublishBatchAsync(batch, properties, ct);
             },
-            TimeSpan.FromSeconds(options.RetransmitSeconds), time, logger);
+            TimeSpan.FromSeconds(options.RetransmitSeconds), options.RetransmissionsBeforeFailing, ConsumersAttachedAsync, time, logger);
         await using var results = new ResultsRoute(
             connection, collector, resuming: checkpoint is not null, retransmitter.RequestNow, files, time, logger);
         // The checkpoint is written before the first publish, so that a producer killed at any moment is resumed under
@@ -252,6 +254,23 @@ internal sealed class JobRunner(
             cancellationToken);
         ProducerMetrics.Published(batch.LineCount);
         FaultInjection.Reach(FaultInjection.ProducerAfterBatchConfirmed);
+    }
+
+    /// <summary>Whether any consumer is attached to the work queue now; false when the broker does not say in time.</summary>
+    private async Task<bool> ConsumersAttachedAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_consumerCheckTimeout);
+        try
+        {
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
+            var answer = await channel.QueueDeclarePassiveAsync(QueueNames.Work, timeout.Token);
+            return answer.ConsumerCount > 0;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private static async Task ObserveFailuresAsync(List<Task> inFlight)
