@@ -29,7 +29,8 @@ internal sealed class ResultCollector(
     TimeProvider time,
     ILogger logger,
     TimeSpan longestWritePause,
-    CancellationToken stopping)
+    InputFingerprint fingerprint,
+    CancellationToken stopping) : IDisposable
 {
     /// <summary>Output lines may be longer than input lines; a message cannot exceed the broker's 16 MiB anyway.</summary>
     private const int MaxResultLineBytes = 16 * 1024 * 1024;
@@ -39,6 +40,7 @@ internal sealed class ResultCollector(
 
     private readonly Lock _lock = new();
     private readonly ReorderBuffer _reorder = new();
+    private readonly SemaphoreSlim _checkpointing = new(1, 1);
     private readonly TaskCompletionSource _allWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextSequence = resumeFrom?.NextSequence ?? 0;
@@ -147,6 +149,8 @@ internal sealed class ResultCollector(
         Advance(batch);
         WriteHeldInTurn();
     }
+
+    public void Dispose() => _checkpointing.Dispose();
 
     /// <summary>Called by the publisher once the whole file is cut.</summary>
     public void SetTotal(long batches)
@@ -278,23 +282,34 @@ internal sealed class ResultCollector(
     /// <summary>Flushes the output and records how far it is complete; false when nothing changed since the last one.</summary>
     public async Task<bool> SaveCheckpointAsync(CancellationToken cancellationToken)
     {
-        JobCheckpoint checkpoint;
-        lock (_lock)
+        // One at a time, in order: a later checkpoint is never overwritten by an earlier one, and the fingerprint
+        // only moves forward.
+        await _checkpointing.WaitAsync(cancellationToken);
+        try
         {
-            _lastCheckpoint = time.GetTimestamp();
-            if (_checkpointedSequence == _nextSequence)
+            JobCheckpoint checkpoint;
+            lock (_lock)
             {
-                return false;
+                _lastCheckpoint = time.GetTimestamp();
+                if (_checkpointedSequence == _nextSequence)
+                {
+                    return false;
+                }
+                _checkpointedSequence = _nextSequence;
+                checkpoint = new JobCheckpoint(
+                    JobCheckpoint.CurrentSchema, job.JobId, job.Files.InputPath, job.InputLength, job.InputLastWriteUtc,
+                    job.Cut.BatchLines, job.Cut.BatchBytes, job.Cut.MaxLineBytes,
+                    _nextSequence, _nextLine, _checkpointOffset, output.OutputLength, output.ErrorsLength, output.FailedLines,
+                    job.StartedAt, job.TraceId, job.RootSpanId, _queue);
             }
-            _checkpointedSequence = _nextSequence;
-            checkpoint = new JobCheckpoint(
-                JobCheckpoint.CurrentSchema, job.JobId, job.Files.InputPath, job.InputLength, job.InputLastWriteUtc,
-                job.Cut.BatchLines, job.Cut.BatchBytes, job.Cut.MaxLineBytes,
-                _nextSequence, _nextLine, _checkpointOffset, output.OutputLength, output.ErrorsLength, output.FailedLines,
-                job.StartedAt, job.TraceId, job.RootSpanId, _queue);
+            checkpoint = checkpoint with { InputFingerprint = fingerprint.Through(checkpoint.InputOffset) };
+            await output.SaveCheckpointAsync(checkpoint, cancellationToken);
+            return true;
         }
-        await output.SaveCheckpointAsync(checkpoint, cancellationToken);
-        return true;
+        finally
+        {
+            _checkpointing.Release();
+        }
     }
 
     /// <summary>Writes or holds one result; returns a reason when the message must be dead-lettered.</summary>

@@ -23,7 +23,7 @@ namespace Streaming.Producer.Jobs;
 /// </summary>
 internal sealed class JobRunner(
     JobFiles files, ProducerOptions options, IConnection connection, ConfirmingPublisher publisher,
-    TimeProvider time, ILogger logger, SharedWindow? sharedWindow = null)
+    TimeProvider time, ILogger logger, SharedWindow? sharedWindow = null, bool startOverOnChangedInput = false)
 {
     private readonly ResiliencePipeline _publishRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -75,7 +75,22 @@ internal sealed class JobRunner(
             input = target;
         }
         var cut = new CutSettings(options.BatchLines, options.BatchBytes, options.MaxLineBytes);
-        var checkpoint = CheckpointStore.TryLoad(files, input, cut, logger);
+        var fingerprint = new InputFingerprint(input.FullName);
+        var checkpoint = CheckpointStore.TryLoad(files, input, cut, fingerprint, logger, out var inputChange);
+        if (inputChange is not null)
+        {
+            if (!startOverOnChangedInput)
+            {
+                fingerprint.Dispose();
+                throw new InputChangedException(
+                    $"'{files.InputPath}' is not the input its checkpoint was made from ({inputChange}); "
+                    + $"delete '{files.Checkpoint}' to start it over");
+            }
+            JobLog.StartingOver(logger, files.Name, inputChange);
+            fingerprint.Dispose();
+            fingerprint = new InputFingerprint(input.FullName);
+        }
+        using var fingerprintScope = fingerprint;
         using var activity = ProducerTracing.StartFile(files, checkpoint);
         var jobId = checkpoint?.JobId ?? Guid.NewGuid();
         var job = new JobDescriptor(
@@ -90,9 +105,9 @@ internal sealed class JobRunner(
         using var watermark = PublishWatermark.Open(files.Published, resuming: checkpoint is not null);
         LogStart(job, checkpoint, watermark);
         var ledger = new BatchLedger(options.Window);
-        var collector = new ResultCollector(
+        using var collector = new ResultCollector(
             job, output, ledger, checkpoint, options.Window, publisher, time, logger,
-            TimeSpan.FromSeconds(options.WritePauseSeconds), cancellationToken);
+            TimeSpan.FromSeconds(options.WritePauseSeconds), fingerprint, cancellationToken);
         using var share = sharedWindow?.Join();
         if (share is not null)
         {
@@ -156,6 +171,7 @@ internal sealed class JobRunner(
         // Everything is written: a crash from here on resumes with nothing left to publish.
         await collector.SaveCheckpointAsync(cancellationToken);
         await output.CompleteAsync(summary, lines, cancellationToken);
+        NoticeInputChange(job);
         watermark.Delete();
         ProducerTracing.FileCompleted(activity, summary);
         _done = true;
@@ -183,8 +199,7 @@ internal sealed class JobRunner(
         JobDescriptor job, ResultCollector collector, BatchLedger ledger, JobCheckpoint? checkpoint, BasicProperties properties,
         Retransmitter retransmitter, SharedWindow.Lease? share, PublishWatermark watermark, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(
-            files.InputPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, useAsync: true);
+        await using var stream = new FileStream(PosixFiles.OpenInput(files.InputPath), FileAccess.Read, bufferSize: 0);
         var startOffset = checkpoint?.InputOffset ?? 0;
         stream.Position = startOffset;
         var cutter = new BatchCutter(stream, job.Cut, job.JobId, startOffset, checkpoint?.NextSequence ?? 0, checkpoint?.NextLine ?? 1);
@@ -254,6 +269,16 @@ internal sealed class JobRunner(
             cancellationToken);
         ProducerMetrics.Published(batch.LineCount);
         FaultInjection.Reach(FaultInjection.ProducerAfterBatchConfirmed);
+    }
+
+    /// <summary>The output covers the input as it was read; say so when it has changed since it was taken.</summary>
+    private void NoticeInputChange(JobDescriptor job)
+    {
+        var now = new FileInfo(files.InputPath);
+        if (now.Exists && (now.Length != job.InputLength || now.LastWriteTimeUtc != job.InputLastWriteUtc))
+        {
+            JobLog.InputChangedWhileRead(logger, files.Name, job.InputLength, now.Length);
+        }
     }
 
     /// <summary>Whether any consumer is attached to the work queue now; false when the broker does not say in time.</summary>

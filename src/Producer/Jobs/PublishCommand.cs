@@ -136,6 +136,13 @@ internal sealed class PublishCommand(
                 $"Producer: lost the broker and could not get it back ({UriMasking.Mask(ex.Message)}); run the same command again to resume");
             return ExitBrokerUnreachable;
         }
+        catch (InputChangedException ex)
+        {
+            await stopProgress.CancelAsync();
+            await progress;
+            await Console.Error.WriteLineAsync($"Producer: {ex.Message}");
+            return UsageErrors.ExitCode;
+        }
         catch (OutputMismatchException ex)
         {
             await stopProgress.CancelAsync();

@@ -91,8 +91,7 @@ internal sealed class Retransmitter(
         {
             return;
         }
-        await using var stream = new FileStream(
-            job.Files.InputPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, useAsync: true);
+        await using var stream = new FileStream(PosixFiles.OpenInput(job.Files.InputPath), FileAccess.Read, bufferSize: 0);
         stream.Position = start.StartOffset;
         var cutter = new BatchCutter(stream, job.Cut, job.JobId, start.StartOffset, start.Sequence, start.FirstLine);
         using var writer = new MessageWriter();
