@@ -10,6 +10,9 @@ internal sealed class ReorderBuffer
 
     public int Count => _pending.Count;
 
+    /// <summary>Bytes of every result held (a few batches: the window keeps the count small).</summary>
+    public long HeldBytes => _pending.Values.Sum(p => p.HeldBytes);
+
     public bool Contains(long sequence) => _pending.ContainsKey(sequence);
 
     /// <summary>Keeps a pooled copy of <paramref name="result"/> (released with the batch); false when it duplicates what is held.</summary>

@@ -35,6 +35,9 @@ internal sealed class ResultCollector(
     /// <summary>Output lines may be longer than input lines; a message cannot exceed the broker's 16 MiB anyway.</summary>
     private const int MaxResultLineBytes = 16 * 1024 * 1024;
     private static readonly TimeSpan s_checkpointInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The results held for reordering: a window of batches, each result at most one broker message.</summary>
+    private long HeldByteBudget => (long)window * MaxResultLineBytes;
     private static readonly TimeSpan s_firstWriteRetry = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_longestWriteRetry = TimeSpan.FromSeconds(2);
 
@@ -347,11 +350,22 @@ internal sealed class ResultCollector(
         }
         try
         {
-            if (header.Sequence == _nextSequence && header.IsWholeBatch && !_reorder.Contains(header.Sequence))
+            if (header.Sequence == _nextSequence && header.IsWholeBatch)
             {
                 Write(result);
                 output.Commit();
+                if (_reorder.TryGet(header.Sequence, out var parts))
+                {
+                    _reorder.Remove(header.Sequence);     // the whole result holds every part held of it
+                    parts.Release();
+                }
                 Advance(batch);
+            }
+            else if (_reorder.HeldBytes + result.Body.Length > HeldByteBudget)
+            {
+                // Only forged or duplicated parts get here: the results of a window of batches fit. A real one dropped
+                // comes again with the batch's retransmission.
+                return Drop(header, "holding it would pass the reorder buffer's byte budget");
             }
             else if (_reorder.Add(result, MaxResultLineBytes))
             {

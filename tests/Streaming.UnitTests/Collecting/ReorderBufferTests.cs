@@ -79,4 +79,25 @@ public sealed class ReorderBufferTests
 
         Assert.Throws<MessageFormatException>(() => buffer.Add(Part(4, 8, 2, 4), 100));
     }
+
+    [Fact]
+    public void HeldBytes_PartsAddedReplacedAndReleased_CountsWhatIsHeldNow()
+    {
+        var buffer = new ReorderBuffer();
+        var first = Part(6, 8, 0, 2);
+        var second = Part(6, 8, 4, 4);
+        var whole = Part(6, 8, 0, 8);
+
+        buffer.Add(first, 100);
+        buffer.Add(second, 100);
+        Assert.Equal(first.Body.Length + second.Body.Length, buffer.HeldBytes);
+
+        buffer.Add(whole, 100);
+        Assert.Equal(whole.Body.Length, buffer.HeldBytes);
+
+        Assert.True(buffer.TryPeekComplete(6, out var batch));
+        buffer.Remove(6);
+        batch.Release();
+        Assert.Equal(0, buffer.HeldBytes);
+    }
 }
