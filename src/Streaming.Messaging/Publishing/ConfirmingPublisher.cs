@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 
 namespace Streaming.Messaging.Publishing;
 
@@ -24,20 +23,20 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
     private readonly SemaphoreSlim _reopening = new(1, 1);
     private readonly TimeSpan _timeout;
     private readonly ILogger _logger;
-    private IChannel _channel = null!;
-    private volatile bool _closedByBroker;
+    private IChannel _channel;
     private int _brokerMaxMessageBytes;
 
-    private ConfirmingPublisher(IConnection connection, int maxOutstanding, TimeSpan timeout, ILogger logger)
+    private ConfirmingPublisher(IConnection connection, IChannel channel, int maxOutstanding, TimeSpan timeout, ILogger logger)
     {
         _connection = connection;
+        _channel = channel;
         _outstanding = new SemaphoreSlim(maxOutstanding, maxOutstanding);
         _timeout = timeout;
         _logger = logger;
     }
 
-    /// <summary>The broker's message size limit, once a channel closed over a message that passed it (RabbitMQ
-    /// announces the limit nowhere else over AMQP); null until then.</summary>
+    /// <summary>The broker's message size limit, once a channel it closed over a message that passed it was
+    /// replaced (RabbitMQ announces the limit nowhere else over AMQP); null until then.</summary>
     public int? BrokerMaxMessageBytes
     {
         get
@@ -50,9 +49,8 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
     public static async Task<ConfirmingPublisher> CreateAsync(
         IConnection connection, int maxOutstanding, TimeSpan timeout, CancellationToken cancellationToken, ILogger? logger = null)
     {
-        var publisher = new ConfirmingPublisher(connection, maxOutstanding, timeout, logger ?? NullLogger.Instance);
-        publisher._channel = await publisher.OpenChannelAsync(cancellationToken);
-        return publisher;
+        var channel = await connection.CreateChannelAsync(s_channelOptions, cancellationToken);
+        return new ConfirmingPublisher(connection, channel, maxOutstanding, timeout, logger ?? NullLogger.Instance);
     }
 
     /// <summary>Completes when the broker confirmed the message; throws when it was nacked, returned or timed out.</summary>
@@ -82,22 +80,30 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
 
     private async Task<IChannel> CurrentChannelAsync(CancellationToken cancellationToken)
     {
-        if (!_closedByBroker)
+        var channel = Volatile.Read(ref _channel);
+        if (!IsClosedByBroker(channel))
         {
-            return Volatile.Read(ref _channel);
+            return channel;
         }
         await _reopening.WaitAsync(cancellationToken);
         try
         {
-            if (_closedByBroker && _connection.IsOpen)
+            var closed = _channel;
+            if (!IsClosedByBroker(closed))
             {
-                var closed = _channel;
-                Volatile.Write(ref _channel, await OpenChannelAsync(cancellationToken));
-                _closedByBroker = false;
-                PublishingLog.ChannelReopened(_logger);
-                await CloseQuietlyAsync(closed);
+                return closed;
             }
-            return _channel;
+            var reason = closed.CloseReason!;
+            PublishingLog.ChannelClosedByBroker(_logger, reason.ReplyCode, reason.ReplyText);
+            if (MessageSizeLimit.TryParse(reason.ReplyText, out var limit))
+            {
+                LearnLimit(limit);
+            }
+            channel = await _connection.CreateChannelAsync(s_channelOptions, cancellationToken);
+            Volatile.Write(ref _channel, channel);
+            PublishingLog.ChannelReopened(_logger);
+            await CloseQuietlyAsync(closed);
+            return channel;
         }
         finally
         {
@@ -105,28 +111,10 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
         }
     }
 
-    private async Task<IChannel> OpenChannelAsync(CancellationToken cancellationToken)
-    {
-        var channel = await _connection.CreateChannelAsync(s_channelOptions, cancellationToken);
-        channel.ChannelShutdownAsync += (_, args) => OnChannelShutdownAsync(channel, args);
-        return channel;
-    }
-
-    private Task OnChannelShutdownAsync(IChannel channel, ShutdownEventArgs args)
-    {
-        // Closed by the broker while the connection stays open: a channel error, which no recovery undoes. When the
-        // connection goes, its state is closed before its channels hear of it, and recovery reopens them itself.
-        if (args.Initiator == ShutdownInitiator.Peer && _connection.IsOpen && ReferenceEquals(channel, Volatile.Read(ref _channel)))
-        {
-            PublishingLog.ChannelClosedByBroker(_logger, args.ReplyCode, args.ReplyText);
-            if (MessageSizeLimit.TryParse(args.ReplyText, out var limit))
-            {
-                LearnLimit(limit);
-            }
-            _closedByBroker = true;
-        }
-        return Task.CompletedTask;
-    }
+    /// <summary>Closed by the broker while the connection stays open: a channel error, which no recovery undoes.
+    /// (A lost connection's channels are reopened by automatic recovery.)</summary>
+    private bool IsClosedByBroker(IChannel channel) =>
+        channel.CloseReason is { Initiator: ShutdownInitiator.Peer } && _connection.IsOpen;
 
     private void LearnLimit(int limit)
     {
