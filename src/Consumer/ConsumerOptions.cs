@@ -34,6 +34,12 @@ public sealed class ConsumerOptions
     [Range(1, 15 * 1024 * 1024)]
     public int MaxLineBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>The largest message the broker takes (its <c>max_message_size</c>: 16 MiB on RabbitMQ 4, 128 MiB on
+    /// 3.x). A result that would pass it is sent in parts; a smaller limit the broker gives when it refuses a message
+    /// wins. At most 16 MiB, the longest result line the collector takes.</summary>
+    [Range(64 * 1024, 16 * 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>On SIGTERM, how long work in progress may go on before it is handed back.</summary>
     [Range(0, 600)]
     public int DrainSeconds { get; set; } = 20;

@@ -31,9 +31,12 @@ internal sealed class BatchProcessor : IDisposable
         }
     }
 
-    /// <summary>Processes every line; the caller disposes the returned result message.</summary>
+    /// <summary>Processes every line; the caller disposes the returned result messages.</summary>
+    /// <param name="batch">The batch or part to process.</param>
+    /// <param name="maxMessageBytes">The largest message the broker takes: a bigger result is sent in parts.</param>
+    /// <param name="cancellationToken">Cancelled when the service stops.</param>
     /// <exception cref="OperationCanceledException">The service is stopping; nothing is returned.</exception>
-    public async Task<MessageWriter> ProcessAsync(LineBatch batch, CancellationToken cancellationToken)
+    public async Task<ResultMessages> ProcessAsync(LineBatch batch, int maxMessageBytes, CancellationToken cancellationToken)
     {
         using var measurement = BatchMeasurement.Start(batch.Lines.Count);
         var work = new BatchWork(batch);
@@ -45,7 +48,7 @@ internal sealed class BatchProcessor : IDisposable
         try
         {
             await Task.WhenAll(workers);
-            return BuildResult(work, measurement);
+            return BuildResult(work, maxMessageBytes, measurement);
         }
         finally
         {
@@ -107,31 +110,79 @@ internal sealed class BatchProcessor : IDisposable
         }
     }
 
-    private static MessageWriter BuildResult(BatchWork work, BatchMeasurement measurement)
+    private static ResultMessages BuildResult(BatchWork work, int maxMessageBytes, BatchMeasurement measurement)
     {
-        var size = 0;
-        var failed = 0;
         var outcomes = work.Outcomes.AsSpan(0, work.Count);
+        long bytes = MessageWriter.HeaderBytes;
         foreach (var outcome in outcomes)
         {
-            size += 5 + (outcome.Error is null ? outcome.Length : Encoding.UTF8.GetMaxByteCount(outcome.Error.Length));
-            failed += outcome.Error is null ? 0 : 1;
+            bytes += EntryBytes(outcome);
         }
-        var result = new MessageWriter(size + 64);
-        foreach (var outcome in outcomes)
+        var plan = bytes <= maxMessageBytes ? [new ResultSplitter.Part(0, outcomes.Length, bytes, Oversized: false)] : PlanParts(outcomes, maxMessageBytes);
+        var messages = new List<MessageWriter>(plan.Count);
+        var failed = 0;
+        try
+        {
+            foreach (var part in plan)
+            {
+                var message = new MessageWriter(part.Oversized ? 1024 : (int)part.Bytes);
+                messages.Add(message);
+                failed += WritePart(message, outcomes, part, maxMessageBytes);
+                message.Complete(MessageKind.Result, work.Batch.Header.Part(work.Batch.Header.PartStart + part.Start, part.Count));
+            }
+        }
+        catch
+        {
+            new ResultMessages(messages).Dispose();
+            throw;
+        }
+        measurement.Completed(failed);
+        return new ResultMessages(messages);
+    }
+
+    private static List<ResultSplitter.Part> PlanParts(ReadOnlySpan<LineOutcome> outcomes, int maxMessageBytes)
+    {
+        var entryBytes = ArrayPool<int>.Shared.Rent(outcomes.Length);
+        try
+        {
+            for (var i = 0; i < outcomes.Length; i++)
+            {
+                entryBytes[i] = EntryBytes(outcomes[i]);
+            }
+            return ResultSplitter.Plan(entryBytes.AsSpan(0, outcomes.Length), maxMessageBytes);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(entryBytes);
+        }
+    }
+
+    private static int EntryBytes(LineOutcome outcome) =>
+        MessageWriter.EntryFramingBytes + (outcome.Error is null ? outcome.Length : Encoding.UTF8.GetByteCount(outcome.Error));
+
+    /// <summary>Writes a part's entries; returns how many lines failed.</summary>
+    private static int WritePart(MessageWriter message, ReadOnlySpan<LineOutcome> outcomes, ResultSplitter.Part part, int maxMessageBytes)
+    {
+        if (part.Oversized)
+        {
+            var reason = $"its output of {outcomes[part.Start].Length} bytes is more than one result message may carry ({maxMessageBytes} bytes)";
+            message.WriteEntry(LineStatus.Failed, Encoding.UTF8.GetBytes(reason));
+            return 1;
+        }
+        var failed = 0;
+        foreach (var outcome in outcomes.Slice(part.Start, part.Count))
         {
             if (outcome.Error is null)
             {
-                result.WriteEntry(LineStatus.Ok, outcome.Buffer!.Slice(outcome.Offset, outcome.Length));
+                message.WriteEntry(LineStatus.Ok, outcome.Buffer!.Slice(outcome.Offset, outcome.Length));
             }
             else
             {
-                result.WriteEntry(LineStatus.Failed, Encoding.UTF8.GetBytes(outcome.Error));
+                message.WriteEntry(LineStatus.Failed, Encoding.UTF8.GetBytes(outcome.Error));
+                failed++;
             }
         }
-        result.Complete(MessageKind.Result, work.Batch.Header);
-        measurement.Completed(failed);
-        return result;
+        return failed;
     }
 
     private LineOutputBuffer RentBuffer() => _buffers.TryTake(out var buffer) ? buffer : new LineOutputBuffer();

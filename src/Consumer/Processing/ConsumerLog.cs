@@ -52,4 +52,12 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 215, Level = LogLevel.Warning,
         Message = "Lost the broker while starting ({Reason}); starting again in {DelaySeconds} s")]
     public static partial void StartInterrupted(ILogger logger, string reason, double delaySeconds);
+
+    [LoggerMessage(EventId = 217, Level = LogLevel.Information,
+        Message = "The result of batch {Sequence} of job {JobId} passes the {LimitBytes}-byte message limit; sent in {Parts} parts")]
+    public static partial void ResultInParts(ILogger logger, long sequence, Guid jobId, int parts, int limitBytes);
+
+    [LoggerMessage(EventId = 218, Level = LogLevel.Warning,
+        Message = "Could not hand a delivery from {Queue} back ({Reason}); trying again in {DelaySeconds} s")]
+    public static partial void HandBackRetry(ILogger logger, string queue, string reason, double delaySeconds);
 }

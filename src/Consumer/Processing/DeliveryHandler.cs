@@ -12,16 +12,26 @@ using Streaming.Messaging.Topology;
 namespace Streaming.Consumer.Processing;
 
 /// <summary>
-/// Handles every delivery: process, publish the result with a confirm, then ack. A batch that comes back from a
-/// consumer that died or stalled is quarantined; quarantined batches run alone and are split down to single lines
-/// when they come back again, so a poison line fails alone. Nothing escapes a handler (the client would swallow it
-/// and leave the message unacked).
+/// Handles every delivery: process, publish the result with a confirm (in parts when it would pass the broker's
+/// message size limit), then ack. A batch that comes back from a consumer that died or stalled is quarantined;
+/// quarantined batches run alone and are split down to single lines when they come back again, so a poison line
+/// fails alone. A batch this consumer cannot finish for its own reasons (a publish timeout, an alarm, a closed
+/// channel, stopping) is handed back as a fresh message, so it is not taken for one that crashed a consumer.
+/// Nothing escapes a handler (the client would swallow it and leave the message unacked).
 /// </summary>
 internal sealed class DeliveryHandler(
-    BatchProcessor processor, ProcessingGate gate, ConfirmingPublisher publisher, int maxLineBytes, ILogger logger) : IDisposable
+    BatchProcessor processor, ProcessingGate gate, ConfirmingPublisher publisher, int maxLineBytes, int maxMessageBytes, ILogger logger)
+    : IDisposable
 {
     /// <summary>A single quarantined line is failed once it has come back this many times.</summary>
     public const int PoisonLineDeliveries = 2;
+
+    /// <summary>Room left in a message for its properties and headers: the broker's limit is on the body in
+    /// RabbitMQ 3.x, but keep clear of it whatever a version counts.</summary>
+    public const int PropertiesAllowance = 4096;
+
+    private static readonly TimeSpan s_firstHandBackRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_lastHandBackRetry = TimeSpan.FromSeconds(5);
 
     private readonly CancellationTokenSource _abort = new();
     private int _inFlight;
@@ -59,9 +69,12 @@ internal sealed class DeliveryHandler(
         }
         catch (Exception ex)
         {
+            // Whatever a processor throws fails its line alone, and a malformed message is dead-lettered, so what
+            // lands here is this consumer's trouble (no confirm in time, an alarm, a closed channel), never the batch's:
+            // a nack would mark it redelivered, which the quarantine reads as "it crashed a consumer".
             ConsumerTracing.Failed(ex);
             ConsumerLog.DeliveryFailed(logger, queue, ex);
-            await TryNackAsync(channel, delivery);
+            await HandBackAsync(channel, delivery, queue);
         }
         finally
         {
@@ -117,7 +130,7 @@ internal sealed class DeliveryHandler(
             var failed = new MessageWriter(256);
             failed.WriteEntry(LineStatus.Failed, System.Text.Encoding.UTF8.GetBytes(reason));
             failed.Complete(MessageKind.Result, header);
-            await PublishResultAsync(channel, delivery, failed);
+            await PublishResultAsync(channel, delivery, new ResultMessages(failed));
             return;
         }
         if (delivery.Redelivered)
@@ -155,10 +168,10 @@ internal sealed class DeliveryHandler(
     private async Task ProcessAndReplyAsync(IChannel channel, BasicDeliverEventArgs delivery, LineBatch batch, bool alone)
     {
         await (alone ? gate.EnterExclusiveAsync(_abort.Token) : gate.EnterSharedAsync(_abort.Token));
-        MessageWriter result;
+        ResultMessages result;
         try
         {
-            result = await processor.ProcessAsync(batch, _abort.Token);
+            result = await processor.ProcessAsync(batch, MessageLimit(), _abort.Token);
         }
         finally
         {
@@ -170,6 +183,12 @@ internal sealed class DeliveryHandler(
             {
                 gate.ExitShared();
             }
+        }
+        if (result.Parts.Count > 1)
+        {
+            var limit = MessageLimit();
+            ConsumerLog.ResultInParts(logger, batch.Header.Sequence, batch.Header.JobId, result.Parts.Count, limit);
+            MessagingActivities.Event("result in parts", new KeyValuePair<string, object?>("streaming.result.parts", result.Parts.Count));
         }
         await PublishResultAsync(channel, delivery, result);
     }
@@ -207,7 +226,12 @@ internal sealed class DeliveryHandler(
         }
     }
 
-    private async Task PublishResultAsync(IChannel channel, BasicDeliverEventArgs delivery, MessageWriter result)
+    /// <summary>The largest result message to send: the configured limit, or the broker's when a closed channel
+    /// told a smaller one.</summary>
+    private int MessageLimit() =>
+        Math.Min(maxMessageBytes, publisher.BrokerMaxMessageBytes ?? int.MaxValue) - PropertiesAllowance;
+
+    private async Task PublishResultAsync(IChannel channel, BasicDeliverEventArgs delivery, ResultMessages result)
     {
         FaultInjection.Reach(FaultInjection.ConsumerBeforeResultPublished);
         using (result)
@@ -216,7 +240,10 @@ internal sealed class DeliveryHandler(
             var replyTo = delivery.BasicProperties.ReplyTo!;
             try
             {
-                await publisher.PublishAsync(replyTo, properties, result.WrittenMemory, mandatory: true, _abort.Token);
+                foreach (var part in result.Parts)
+                {
+                    await publisher.PublishAsync(replyTo, properties, part.WrittenMemory, mandatory: true, _abort.Token);
+                }
             }
             catch (PublishException ex) when (ex.IsReturn)
             {
@@ -250,19 +277,47 @@ internal sealed class DeliveryHandler(
         await ForwardAsync(QueueNames.Quarantine, delivery, body);
     }
 
-    /// <summary>Gives a delivery back as a fresh message (so it does not look like it crashed anyone), or nacks it.</summary>
+    /// <summary>
+    /// Gives a delivery back as a fresh message, carrying the returns it had, so that it does not look like it
+    /// crashed anyone: a batch that came back to the work queue goes on to the quarantine, as it was about to.
+    /// While the broker will not take it (an alarm, no confirm in time) it tries again, until the service gives up
+    /// its work; only then, or when it cannot try at all, it nacks. A copy stored by an attempt that seemed to fail
+    /// is one more delivery of the batch, whose duplicate result the collector drops.
+    /// </summary>
     private async Task HandBackAsync(IChannel channel, BasicDeliverEventArgs delivery, string queue)
     {
         ConsumerTracing.HandedBack();
-        try
+        var (target, returns) = queue == QueueNames.Work && delivery.Redelivered
+            ? (QueueNames.Quarantine, 0L)
+            : (queue, Returns(delivery));
+        var retry = s_firstHandBackRetry;
+        while (true)
         {
-            await ForwardAsync(queue, delivery, delivery.Body, CancellationToken.None, Returns(delivery));
-            await AckAsync(channel, delivery);
-        }
-        catch (Exception ex)
-        {
-            ConsumerLog.DeliveryFailed(logger, queue, ex);
-            await TryNackAsync(channel, delivery);
+            try
+            {
+                await ForwardAsync(target, delivery, delivery.Body, CancellationToken.None, returns);
+                await AckAsync(channel, delivery);
+                return;
+            }
+            catch (Exception ex) when (!_abort.IsCancellationRequested && channel.IsOpen)
+            {
+                ConsumerLog.HandBackRetry(logger, queue, ex.Message, retry.TotalSeconds);
+            }
+            catch (Exception ex)
+            {
+                ConsumerLog.DeliveryFailed(logger, queue, ex);
+                await TryNackAsync(channel, delivery);
+                return;
+            }
+            try
+            {
+                await Task.Delay(retry, _abort.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: one last attempt, then the nack.
+            }
+            retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, s_lastHandBackRetry.Ticks));
         }
     }
 

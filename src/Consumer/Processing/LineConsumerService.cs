@@ -73,10 +73,10 @@ internal sealed class LineConsumerService(
         await using var backlog = QueueBacklogMonitor.Start(connection);
         await using var publisher = await ConfirmingPublisher.CreateAsync(
             connection, maxOutstanding: (2 * _options.Prefetch) + 8,
-            TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), stoppingToken);
+            TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), stoppingToken, logger);
         using var processor = new BatchProcessor(processorFactory, _options.Concurrency);
         using var gate = new ProcessingGate();
-        using var handler = new DeliveryHandler(processor, gate, publisher, _options.MaxLineBytes, logger);
+        using var handler = new DeliveryHandler(processor, gate, publisher, _options.MaxLineBytes, _options.MaxMessageBytes, logger);
 
         await using var work = new SupervisedSubscription(
             connection, QueueNames.Work, (ushort)_options.Prefetch, (ushort)_options.Prefetch, StreamingTopology.DeclareWorkQueuesAsync, handler.HandleWorkAsync, logger);

@@ -36,12 +36,11 @@ internal sealed class ResultCollector(
     private const int MaxResultLineBytes = 16 * 1024 * 1024;
     private static readonly TimeSpan s_checkpointInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>The results held for reordering: a window of batches, each result at most one broker message.</summary>
-    private long HeldByteBudget => (long)window * MaxResultLineBytes;
     private static readonly TimeSpan s_firstWriteRetry = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_longestWriteRetry = TimeSpan.FromSeconds(2);
 
     private readonly Lock _lock = new();
+    private bool _finalCheckpointTaken;
     private readonly ReorderBuffer _reorder = new();
     private readonly SemaphoreSlim _checkpointing = new(1, 1);
     private readonly TaskCompletionSource _allWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -74,6 +73,9 @@ internal sealed class ResultCollector(
     public long Dropped { get; private set; }
 
     public int Buffered => _reorder.Count;
+
+    /// <summary>The results held for reordering: a window of batches, each result at most one broker message.</summary>
+    private long HeldByteBudget => (long)window * MaxResultLineBytes;
 
     /// <summary>Raised, under the collector's lock (keep it short), each time the next batch has been written.</summary>
     public event Action? BatchWritten;
@@ -282,8 +284,15 @@ internal sealed class ResultCollector(
         }
     }
 
-    /// <summary>Flushes the output and records how far it is complete; false when nothing changed since the last one.</summary>
-    public async Task<bool> SaveCheckpointAsync(CancellationToken cancellationToken)
+    /// <summary>Flushes the output and records how far it is complete; false when nothing changed since the last one,
+    /// or the final checkpoint is taken.</summary>
+    public Task<bool> SaveCheckpointAsync(CancellationToken cancellationToken) => SaveCheckpointAsync(final: false, cancellationToken);
+
+    /// <summary>Saves the last checkpoint once every save under way has landed (a result handler's could otherwise land
+    /// after the completed job deleted the checkpoint, and leave it behind); none is saved after this one.</summary>
+    public Task SaveFinalCheckpointAsync(CancellationToken cancellationToken) => SaveCheckpointAsync(final: true, cancellationToken);
+
+    private async Task<bool> SaveCheckpointAsync(bool final, CancellationToken cancellationToken)
     {
         // One at a time, in order: a later checkpoint is never overwritten by an earlier one, and the fingerprint
         // only moves forward.
@@ -294,6 +303,11 @@ internal sealed class ResultCollector(
             lock (_lock)
             {
                 _lastCheckpoint = time.GetTimestamp();
+                if (_finalCheckpointTaken)
+                {
+                    return false;
+                }
+                _finalCheckpointTaken = final;
                 if (_checkpointedSequence == _nextSequence)
                 {
                     return false;

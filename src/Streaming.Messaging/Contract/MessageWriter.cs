@@ -10,6 +10,12 @@ namespace Streaming.Messaging.Contract;
 /// </summary>
 public sealed class MessageWriter : IDisposable
 {
+    /// <summary>Bytes of every message before its first entry.</summary>
+    public const int HeaderBytes = WireFormat.HeaderSize;
+
+    /// <summary>Bytes each entry takes besides its own (flag u8, length u32).</summary>
+    public const int EntryFramingBytes = 5;
+
     private byte[] _buffer;
     private int _length;
     private int _openEntry = -1;

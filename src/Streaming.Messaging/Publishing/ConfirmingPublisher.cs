@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 
 namespace Streaming.Messaging.Publishing;
@@ -6,30 +8,49 @@ namespace Streaming.Messaging.Publishing;
 /// Publishes on one channel with publisher confirms, many publishes in flight at once but never more than
 /// <c>maxOutstanding</c> (the client's own limiter does not bound outstanding confirms in 7.2.x). Every publish
 /// has a timeout: a publish that times out or throws has an unknown outcome and may still have been stored,
-/// so callers deduplicate.
+/// so callers deduplicate. A channel the broker closes (a message over its size limit, any other channel error) is
+/// replaced by a fresh one at the next publish: automatic recovery reopens channels only after a lost connection.
 /// </summary>
 public sealed class ConfirmingPublisher : IAsyncDisposable
 {
-    private readonly IChannel _channel;
-    private readonly SemaphoreSlim _outstanding;
-    private readonly TimeSpan _timeout;
+    private static readonly CreateChannelOptions s_channelOptions = new(
+        publisherConfirmationsEnabled: true,
+        publisherConfirmationTrackingEnabled: true,
+        outstandingPublisherConfirmationsRateLimiter: null);
 
-    private ConfirmingPublisher(IChannel channel, int maxOutstanding, TimeSpan timeout)
+    private readonly IConnection _connection;
+    private readonly SemaphoreSlim _outstanding;
+    private readonly SemaphoreSlim _reopening = new(1, 1);
+    private readonly TimeSpan _timeout;
+    private readonly ILogger _logger;
+    private IChannel _channel;
+    private int _brokerMaxMessageBytes;
+
+    private ConfirmingPublisher(IConnection connection, IChannel channel, int maxOutstanding, TimeSpan timeout, ILogger logger)
     {
+        _connection = connection;
         _channel = channel;
         _outstanding = new SemaphoreSlim(maxOutstanding, maxOutstanding);
         _timeout = timeout;
+        _logger = logger;
+    }
+
+    /// <summary>The broker's message size limit, once a channel it closed over a message that passed it was
+    /// replaced (RabbitMQ announces the limit nowhere else over AMQP); null until then.</summary>
+    public int? BrokerMaxMessageBytes
+    {
+        get
+        {
+            var learned = Volatile.Read(ref _brokerMaxMessageBytes);
+            return learned > 0 ? learned : null;
+        }
     }
 
     public static async Task<ConfirmingPublisher> CreateAsync(
-        IConnection connection, int maxOutstanding, TimeSpan timeout, CancellationToken cancellationToken)
+        IConnection connection, int maxOutstanding, TimeSpan timeout, CancellationToken cancellationToken, ILogger? logger = null)
     {
-        var options = new CreateChannelOptions(
-            publisherConfirmationsEnabled: true,
-            publisherConfirmationTrackingEnabled: true,
-            outstandingPublisherConfirmationsRateLimiter: null);
-        var channel = await connection.CreateChannelAsync(options, cancellationToken);
-        return new ConfirmingPublisher(channel, maxOutstanding, timeout);
+        var channel = await connection.CreateChannelAsync(s_channelOptions, cancellationToken);
+        return new ConfirmingPublisher(connection, channel, maxOutstanding, timeout, logger ?? NullLogger.Instance);
     }
 
     /// <summary>Completes when the broker confirmed the message; throws when it was nacked, returned or timed out.</summary>
@@ -43,7 +64,8 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
             timeout.CancelAfter(_timeout);
             try
             {
-                await _channel.BasicPublishAsync(string.Empty, routingKey, mandatory, properties, body, timeout.Token);
+                var channel = await CurrentChannelAsync(timeout.Token);
+                await channel.BasicPublishAsync(string.Empty, routingKey, mandatory, properties, body, timeout.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -56,17 +78,75 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    private async Task<IChannel> CurrentChannelAsync(CancellationToken cancellationToken)
+    {
+        var channel = Volatile.Read(ref _channel);
+        if (!IsClosedByBroker(channel))
+        {
+            return channel;
+        }
+        await _reopening.WaitAsync(cancellationToken);
+        try
+        {
+            var closed = _channel;
+            if (!IsClosedByBroker(closed))
+            {
+                return closed;
+            }
+            var reason = closed.CloseReason!;
+            PublishingLog.ChannelClosedByBroker(_logger, reason.ReplyCode, reason.ReplyText);
+            if (MessageSizeLimit.TryParse(reason.ReplyText, out var limit))
+            {
+                LearnLimit(limit);
+            }
+            channel = await _connection.CreateChannelAsync(s_channelOptions, cancellationToken);
+            Volatile.Write(ref _channel, channel);
+            PublishingLog.ChannelReopened(_logger);
+            await CloseQuietlyAsync(closed);
+            return channel;
+        }
+        finally
+        {
+            _reopening.Release();
+        }
+    }
+
+    /// <summary>Closed by the broker while the connection stays open: a channel error, which no recovery undoes.
+    /// (A lost connection's channels are reopened by automatic recovery.)</summary>
+    private bool IsClosedByBroker(IChannel channel) =>
+        channel.CloseReason is { Initiator: ShutdownInitiator.Peer } && _connection.IsOpen;
+
+    private void LearnLimit(int limit)
+    {
+        int known;
+        do
+        {
+            known = Volatile.Read(ref _brokerMaxMessageBytes);
+            if (known > 0 && known <= limit)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _brokerMaxMessageBytes, limit, known) != known);
+    }
+
+    private static async Task CloseQuietlyAsync(IChannel channel)
     {
         try
         {
-            await _channel.CloseAsync();
+            await channel.CloseAsync();
         }
         catch (Exception)
         {
-            // The connection may already be gone; nothing is left to flush.
+            // Closed already, or the connection is gone; nothing is left to flush.
         }
-        _channel.Dispose();
+        channel.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseQuietlyAsync(_channel);
         _outstanding.Dispose();
+        _reopening.Dispose();
     }
 }
