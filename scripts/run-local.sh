@@ -11,9 +11,9 @@
 #       own, with least privilege, whose generated passwords are kept in .local/ (scripts/rabbitmq-node.sh).
 #       --cluster N starts N nodes (on N consecutive ports) joined as one cluster, created afresh on each start (its
 #       queues start empty; files in processing/ resume from their checkpoints), and gives every service the list of
-#       their URIs, so each fails over to another node when its own goes. The services
-#       export traces, metrics and logs over OTLP to the Aspire dashboard (from NuGet, restored by the build) on
-#       http://127.0.0.1:18888 or the next free port; --no-dashboard runs without it. --native runs the services as
+#       their URIs, so each fails over to another node when its own goes. The services export traces, metrics and
+#       logs over OTLP to the Aspire dashboard (from NuGet, restored by the build) on http://127.0.0.1:18888 or the
+#       next free port; --no-dashboard runs without it. --native runs the services as
 #       the Native AOT executables the Docker images ship (scripts/publish-native.sh: about a minute more to build,
 #       clang installed with apt when missing; faster start-up and less CPU, bench/README.md).
 #   scripts/run-local.sh scale N|+K|-K
@@ -116,7 +116,7 @@ while [ $# -gt 0 ]; do
     --cluster) [ $# -ge 2 ] || die "--cluster needs a value"; [[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge 2 ] && [ "$2" -le 9 ] || die "--cluster takes a number of nodes from 2 to 9, got '$2'"; cluster=$2; shift 2 ;;
     --no-dashboard) dashboard=false; shift ;;
     --native) native=true; shift ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) [ -f "$1" ] || die "'$1' is not a file"; files+=("$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"); shift ;;
   esac
