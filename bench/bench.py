@@ -133,10 +133,12 @@ class Broker:
     def __init__(self, work: str):
         self.dir = os.path.join(work, "rabbitmq")
         self.port = free_port()
-        self.uri = f"amqp://guest:guest@localhost:{self.port}/"
+        self.uri = ""
 
     def __enter__(self):
         subprocess.run([NODE, "start", self.dir, str(self.port)], check=True)
+        # The node has no guest user (scripts/rabbitmq-node.sh): the benchmark connects as its administrator.
+        self.uri = subprocess.run([NODE, "uri", self.dir, "admin"], check=True, capture_output=True, text=True).stdout.strip()
         with open(os.path.join(self.dir, "pid")) as f:
             self.pid = int(f.read().strip())
         return self

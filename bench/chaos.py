@@ -83,10 +83,13 @@ class Broker:
     def __init__(self, directory: str):
         self.directory = directory
         self.port = free_port()
-        self.uri = f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        self.uri = ""
 
     def start(self) -> None:
         subprocess.run(["bash", NODE, "start", self.directory, str(self.port)], check=True, stderr=subprocess.DEVNULL)
+        # The node has no guest user (scripts/rabbitmq-node.sh): chaos connects as its administrator.
+        self.uri = subprocess.run(["bash", NODE, "uri", self.directory, "admin"], check=True, capture_output=True,
+                                  text=True).stdout.strip()
 
     def kill(self) -> None:
         """kill -9 of the Erlang VM, by the pid in its pid file."""

@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # The whole product on one machine without Docker: a private RabbitMQ node (rabbitmq-server is installed with apt
-# when missing), the watch service on a data folder, N consumers, and the .NET Aspire dashboard to watch it live.
+# when missing) or a cluster of them, the watch service on a data folder, N consumers, and the .NET Aspire dashboard
+# to watch it live.
 #
-#   scripts/run-local.sh [--consumers N] [--processor SPEC] [--data DIR] [--port PORT] [--no-dashboard] [--native] [FILE...]
+#   scripts/run-local.sh [--consumers N] [--processor SPEC] [--data DIR] [--port PORT] [--cluster N] [--no-dashboard] [--native] [FILE...]
 #       Builds (Release), starts everything, copies each FILE into DIR/inbox, prints where to drop files and runs
 #       until Ctrl-C (or SIGTERM), which stops everything it started, by PID. Defaults: 2 consumers, identity,
-#       ./data, AMQP port 5672 or the next free one (the node's distribution port is 20000 above it). The services
-#       export traces, metrics and logs over OTLP to the Aspire dashboard (from NuGet, restored by the build) on
-#       http://127.0.0.1:18888 or the next free port; --no-dashboard runs without it. --native runs the services as
+#       ./data, AMQP port 5672 or the next free one (the node's distribution port is 20000 above it). The broker
+#       listens on 127.0.0.1 only and has no guest user: the watch service and the consumers log in as users of their
+#       own, with least privilege, whose generated passwords are kept in .local/ (scripts/rabbitmq-node.sh).
+#       --cluster N starts N nodes (on N consecutive ports) joined as one cluster, created afresh on each start (its
+#       queues start empty; files in processing/ resume from their checkpoints), and gives every service the list of
+#       their URIs, so each fails over to another node when its own goes. The services export traces, metrics and
+#       logs over OTLP to the Aspire dashboard (from NuGet, restored by the build) on http://127.0.0.1:18888 or the
+#       next free port; --no-dashboard runs without it. --native runs the services as
 #       the Native AOT executables the Docker images ship (scripts/publish-native.sh: about a minute more to build,
 #       clang installed with apt when missing; faster start-up and less CPU, bench/README.md).
 #   scripts/run-local.sh scale N|+K|-K
 #       From another terminal: sets how many consumers the running instance keeps. New ones start at once; the
 #       ones removed get SIGTERM, finish or hand back their work (up to 20 s) and exit.
 #   scripts/run-local.sh status
-#       What the running instance runs.
+#       What the running instance runs: the services, the broker's nodes and each queue's leader.
 #
 # State, logs and the broker's files live in .local/ at the repository root; a crashed consumer is restarted.
 set -euo pipefail
@@ -51,6 +57,20 @@ cmd_status() {
   echo "instance pid $(cat "$instance_pid_file"), data folder $(cat "$run/data")"
   echo "consumers: $(running_consumers) running, $(cat "$desired_file") wanted; $(ls "$run"/stopping/*.pid 2>/dev/null | wc -l) draining"
   echo "logs in $logs"
+  local dir asked=
+  echo "broker nodes:"
+  while read -r dir; do
+    if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+      echo "  streaming-$(cat "$dir/port")@localhost  running (pid $(cat "$dir/pid")), AMQP on 127.0.0.1:$(cat "$dir/port")"
+      [ -n "$asked" ] || asked=$dir
+    else
+      echo "  streaming-$(cat "$dir/port" 2>/dev/null)@localhost  not running"
+    fi
+  done < "$run/nodes"
+  [ -n "$asked" ] || return 0
+  # One node answers for the cluster; while it is partitioned away, ask another with scripts/rabbitmq-node.sh ctl.
+  echo "queues (asked streaming-$(cat "$asked/port")@localhost):"
+  timeout 60 "$root/scripts/rabbitmq-node.sh" ctl "$asked" list_queues -q name type messages leader members 2>&1 | sed 's/^/  /'
 }
 
 cmd_scale() {
@@ -85,6 +105,7 @@ data="$root/data"
 dashboard=true
 native=false
 port=${STREAMING_RABBITMQ_PORT:-}
+cluster=0
 files=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -92,9 +113,10 @@ while [ $# -gt 0 ]; do
     --processor) [ $# -ge 2 ] || die "--processor needs a value"; processor=$2; shift 2 ;;
     --data) [ $# -ge 2 ] || die "--data needs a value"; data=$2; shift 2 ;;
     --port) [ $# -ge 2 ] || die "--port needs a value"; [[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "--port takes a port number"; port=$2; shift 2 ;;
+    --cluster) [ $# -ge 2 ] || die "--cluster needs a value"; [[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge 2 ] && [ "$2" -le 9 ] || die "--cluster takes a number of nodes from 2 to 9, got '$2'"; cluster=$2; shift 2 ;;
     --no-dashboard) dashboard=false; shift ;;
     --native) native=true; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) [ -f "$1" ] || die "'$1' is not a file"; files+=("$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"); shift ;;
   esac
@@ -104,16 +126,32 @@ instance_running && die "an instance is already running (pid $(cat "$instance_pi
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port_from() { local p; for p in $(seq "$1" $(($1 + 49))); do port_in_use "$p" || { echo "$p"; return 0; }; done; return 1; }
 dist_port() { if [ "$1" -le 45535 ]; then echo $(($1 + 20000)); else echo $(($1 - 20000)); fi; }
+nodes=$((cluster > 0 ? cluster : 1))
+ports_free() {   # the AMQP and distribution ports of $nodes nodes from $1 on
+  local p
+  for p in $(seq "$1" $(($1 + nodes - 1))); do
+    [ "$p" -le 65535 ] && ! port_in_use "$p" && ! port_in_use "$(dist_port "$p")" || return 1
+  done
+}
 if [ -z "$port" ]; then
   # 5672 unless it (or the node's distribution port beside it) is taken, e.g. by a system RabbitMQ.
   for candidate in $(seq 5672 5721); do
-    if ! port_in_use "$candidate" && ! port_in_use "$(dist_port "$candidate")"; then port=$candidate; break; fi
+    if ports_free "$candidate"; then port=$candidate; break; fi
   done
   [ -n "$port" ] || die "ports 5672-5721 are all in use; pass --port"
+elif ! ports_free "$port"; then
+  die "port $port (or one of the $nodes from it, or its distribution port 20000 away) is in use; pass another --port"
 fi
 mkdir -p "$data"
 data=$(cd "$data" && pwd)
-uri="amqp://guest:guest@localhost:$port/"
+# The broker's node folders: one node in .local/rabbitmq, or a cluster's in .local/cluster/n1..nN (sharing the
+# passwords and the Erlang cookie in .local/cluster).
+node_dirs=()
+if [ "$cluster" -gt 0 ]; then
+  for i in $(seq 1 "$cluster"); do node_dirs+=("$state/cluster/n$i"); done
+else
+  node_dirs=("$state/rabbitmq")
+fi
 # How each service is started: `dotnet X.dll` after the build, or the Native AOT executable with --native.
 producer=(dotnet "$root/src/Producer/bin/Release/net10.0/Producer.dll")
 consumer=(dotnet "$root/src/Consumer/bin/Release/net10.0/Consumer.dll")
@@ -127,6 +165,7 @@ mkdir -p "$run/consumers" "$run/stopping" "$logs"
 echo $$ > "$instance_pid_file"
 echo "$data" > "$run/data"
 echo "$consumers" > "$desired_file"
+printf '%s\n' "${node_dirs[@]}" > "$run/nodes"
 
 started=()          # every PID this script started (besides the broker, which rabbitmq-node.sh stops by its pid file)
 watch_pid=
@@ -155,7 +194,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do stop_pid "$pid" 40; done
   for pid in "${started[@]}"; do kill -0 "$pid" 2>/dev/null && stop_pid "$pid" 5; done
-  "$root/scripts/rabbitmq-node.sh" stop "$state/rabbitmq" || true
+  for dir in "${node_dirs[@]}"; do "$root/scripts/rabbitmq-node.sh" stop "$dir" || true; done
   rm -f "$instance_pid_file"
   log "stopped; files still in $data/processing resume on the next start"
 }
@@ -168,7 +207,7 @@ trap '' PIPE
 start_consumer() {
   local id=$next_consumer
   next_consumer=$((next_consumer + 1))
-  setsid "${consumer[@]}" --processor "$processor" --rabbitmq "$uri" >> "$logs/consumer-$id.log" 2>&1 < /dev/null &
+  setsid "${consumer[@]}" --processor "$processor" --rabbitmq "$consumer_uri" >> "$logs/consumer-$id.log" 2>&1 < /dev/null &
   started+=($!)
   echo $! > "$run/consumers/$id.pid"
   log "consumer $id started (pid $!, log $logs/consumer-$id.log)"
@@ -243,11 +282,41 @@ if [ "$native" = true ]; then
   "$root/scripts/publish-native.sh" "$state/native" >> "$logs/build.log" 2>&1 \
     || { tail -30 "$logs/build.log" >&2; die "the Native AOT publish failed (log: $logs/build.log)"; }
 fi
-"$root/scripts/rabbitmq-node.sh" start "$state/rabbitmq" "$port"
+start_broker() {
+  local node=$root/scripts/rabbitmq-node.sh i pids=() failed=0
+  if [ "$cluster" -eq 0 ]; then
+    "$node" start "$state/rabbitmq" "$port"
+    return
+  fi
+  log "starting a cluster of $cluster RabbitMQ nodes on ports $port-$((port + cluster - 1))"
+  # A fresh cluster each time: node names carry their ports, which may differ from the last run's.
+  for dir in "${node_dirs[@]}"; do rm -rf "$dir/mnesia" "$dir/log"; done
+  "$node" start "${node_dirs[0]}" "$port" "$state/cluster"
+  for i in $(seq 2 "$cluster"); do
+    "$node" start "${node_dirs[$((i - 1))]}" $((port + i - 1)) "$state/cluster" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" -eq 0 ] || die "a RabbitMQ node did not start (logs in $state/cluster/n*/log)"
+  for i in $(seq 2 "$cluster"); do
+    "$node" join "${node_dirs[$((i - 1))]}" "${node_dirs[0]}" || die "node $i could not join the cluster"
+  done
+}
+
+# Every service gets its own user on every node: one URI, or the comma-separated list of the cluster's nodes.
+service_uri() {
+  local dir list=()
+  for dir in "${node_dirs[@]}"; do list+=("$("$root/scripts/rabbitmq-node.sh" uri "$dir" "$1")"); done
+  (IFS=,; echo "${list[*]}")
+}
+
+start_broker
+producer_uri=$(service_uri producer)
+consumer_uri=$(service_uri consumer)
 dashboard_url=
 if [ "$dashboard" = true ]; then start_dashboard; fi
 
-setsid "${producer[@]}" watch --data "$data" --rabbitmq "$uri" >> "$logs/watch.log" 2>&1 < /dev/null &
+setsid "${producer[@]}" watch --data "$data" --rabbitmq "$producer_uri" >> "$logs/watch.log" 2>&1 < /dev/null &
 watch_pid=$!
 started+=("$watch_pid")
 # The watch service's own lines (taken, progress, done, failed) on this terminal as well.
@@ -264,7 +333,7 @@ done
 
 cat >&2 <<EOF
 
-  Streaming is running: broker on port $port, watch service pid $watch_pid, $consumers consumer(s) with $processor.
+  Streaming is running: $nodes broker node(s) on 127.0.0.1:$port$([ "$nodes" -gt 1 ] && echo "-$((port + nodes - 1))"), watch service pid $watch_pid, $consumers consumer(s) with $processor.
   Drop files into   $data/inbox/
   Results appear in $data/outbox/  (inputs move to done/, unreadable entries to failed/ with a .reason)
   Add or remove consumers from another terminal:  scripts/run-local.sh scale N   (or +1 / -1; status)

@@ -42,7 +42,7 @@ internal sealed class LineConsumerService(
             {
                 return;     // stopped before or while connecting: nothing was taken
             }
-            catch (TopologyMismatchException ex)
+            catch (Exception ex) when (ex is TopologyMismatchException or BrokerRefusedException)
             {
                 // Configuration, not a passing fault: retrying cannot help.
                 ConsumerLog.TopologyMismatch(logger, ex.Message);
@@ -77,13 +77,14 @@ internal sealed class LineConsumerService(
         using var processor = new BatchProcessor(processorFactory, _options.Concurrency);
         using var gate = new ProcessingGate();
         using var handler = new DeliveryHandler(processor, gate, publisher, _options.MaxLineBytes, _options.MaxMessageBytes, logger);
+        var declareWorkQueues = StreamingTopology.DeclareOrCheckWorkQueues(connection);
 
         await using var work = new SupervisedSubscription(
-            connection, QueueNames.Work, (ushort)_options.Prefetch, (ushort)_options.Prefetch, StreamingTopology.DeclareWorkQueuesAsync, handler.HandleWorkAsync, logger);
+            connection, QueueNames.Work, (ushort)_options.Prefetch, (ushort)_options.Prefetch, declareWorkQueues, handler.HandleWorkAsync, logger);
         await using var quarantine = new SupervisedSubscription(
-            connection, QueueNames.Quarantine, 1, 1, StreamingTopology.DeclareWorkQueuesAsync, handler.HandleQuarantineAsync, logger);
+            connection, QueueNames.Quarantine, 1, 1, declareWorkQueues, handler.HandleQuarantineAsync, logger);
         await using var overLimit = new SupervisedSubscription(
-            connection, QueueNames.DeliveryLimit, 1, 1, StreamingTopology.DeclareWorkQueuesAsync, handler.HandleDeliveryLimitAsync, logger);
+            connection, QueueNames.DeliveryLimit, 1, 1, declareWorkQueues, handler.HandleDeliveryLimitAsync, logger);
         await work.StartAsync(stoppingToken);
         await quarantine.StartAsync(stoppingToken);
         await overLimit.StartAsync(stoppingToken);

@@ -21,6 +21,9 @@ public static class StreamingTopology
     /// <summary>A results queue nobody has consumed for this long is deleted by the broker.</summary>
     public static readonly TimeSpan ResultsQueueExpiry = TimeSpan.FromDays(1);
 
+    private static readonly string[] s_workQueues =
+        [QueueNames.Dead, QueueNames.DeliveryLimit, QueueNames.Work, QueueNames.Quarantine];
+
     public static async Task DeclareWorkQueuesAsync(IChannel channel, CancellationToken cancellationToken)
     {
         await DeclareAsync(channel, QueueNames.Dead, new Dictionary<string, object?>
@@ -32,6 +35,29 @@ public static class StreamingTopology
         await DeclareAsync(channel, QueueNames.Work, PoisonSafeQueueArguments(QueueNames.DeliveryLimit), cancellationToken);
         await DeclareAsync(channel, QueueNames.Quarantine, PoisonSafeQueueArguments(QueueNames.DeliveryLimit), cancellationToken);
     }
+
+    /// <summary>
+    /// The consumers' declaration: the work queues as <see cref="DeclareWorkQueuesAsync"/> declares them or, when the
+    /// broker refuses that (a least-privilege user without the configure permission, which would also let it delete
+    /// them), a passive check that they exist, declared by the producer. The broker closes a channel it refused, so
+    /// the check runs on a fresh one; a queue not there yet fails it, and the subscription tries again later.
+    /// </summary>
+    public static Func<IChannel, CancellationToken, Task> DeclareOrCheckWorkQueues(IConnection connection) =>
+        async (setup, cancellationToken) =>
+        {
+            try
+            {
+                await DeclareWorkQueuesAsync(setup, cancellationToken);
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.AccessRefused)
+            {
+                await using var check = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+                foreach (var queue in s_workQueues)
+                {
+                    await check.QueueDeclarePassiveAsync(queue, cancellationToken);
+                }
+            }
+        };
 
     public static Task DeclareResultsQueueAsync(IChannel channel, string queue, CancellationToken cancellationToken) =>
         DeclareAsync(channel, queue, new Dictionary<string, object?>

@@ -49,6 +49,49 @@ public sealed partial class SecureConnectionTests(FaultBroker broker)
     }
 
     [Fact]
+    public async Task PublishWait_AmqpsCertificateForAnotherNameWithThePrivateCaFile_RefusesItAndExitsThree()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        pipeline.ServiceUri = OtherName(AmqpUris.WithVhost(broker.AmqpsUri, pipeline.Vhost));
+        pipeline.ServiceEnvironment["RabbitMq__CaCertificateFile"] = broker.CaCertificatePath;
+        pipeline.ServiceEnvironment["RabbitMq__ConnectTimeoutSeconds"] = "3";
+        var input = pipeline.WriteInput("other-name.txt", "one line\n"u8.ToArray());
+
+        var (code, producer) = await pipeline.PublishAsync(input, TimeSpan.FromSeconds(60));
+
+        Assert.True(code == 3, producer.Describe());
+        Assert.Contains($"not issued for the name '{OtherHost}'", producer.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(input + ".out"));
+    }
+
+    [Fact]
+    public async Task PublishWait_AmqpsCertificateForAnotherNameTrustedBySystem_RefusesItAndExitsThree()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        // The CA as the system's trust store (OpenSSL's SSL_CERT_FILE, which .NET reads on Linux), no CaCertificateFile:
+        // the chain is trusted, so only the name can fail. RabbitMQ.Client's URI setter alone accepts a name mismatch.
+        pipeline.ServiceEnvironment["SSL_CERT_FILE"] = broker.CaCertificatePath;
+        pipeline.ServiceEnvironment["RabbitMq__ConnectTimeoutSeconds"] = "3";
+        var input = pipeline.WriteInput("system-trust.txt", "one line\n"u8.ToArray());
+
+        pipeline.ServiceUri = OtherName(AmqpUris.WithVhost(broker.AmqpsUri, pipeline.Vhost));
+        var (code, producer) = await pipeline.PublishAsync(input, TimeSpan.FromSeconds(60));
+
+        Assert.True(code == 3, producer.Describe());
+        Assert.Contains($"not issued for the name '{OtherHost}'", producer.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("chain is not trusted", producer.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(input + ".out"));
+
+        // The same trust and the certificate's own name: it connects (the refusal above was the name alone).
+        pipeline.ServiceUri = AmqpUris.WithVhost(broker.AmqpsUri, pipeline.Vhost).ToString();
+        var consumer = await pipeline.StartConsumerAsync("identity");
+        var (goodCode, goodProducer) = await pipeline.PublishAsync(input, TimeSpan.FromSeconds(60));
+        Assert.True(goodCode == 0, goodProducer.Describe());
+        consumer.Terminate();
+        await consumer.WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task Services_UriWithAPassword_NeverPrintItInLogsOrErrors()
     {
         await using var pipeline = await TestPipeline.CreateAsync(broker);
@@ -99,6 +142,11 @@ public sealed partial class SecureConnectionTests(FaultBroker broker)
         Assert.DoesNotContain(Password, everything, StringComparison.Ordinal);
         Assert.Contains($"{User}:***@", everything, StringComparison.Ordinal);
     }
+
+    /// <summary>A loopback address the node listens on that its certificate (localhost, 127.0.0.1) does not name.</summary>
+    private const string OtherHost = "127.0.0.2";
+
+    private static string OtherName(Uri uri) => new UriBuilder(uri) { Host = OtherHost }.Uri.ToString();
 
     [GeneratedRegex("certificate|SSL|TLS|authentication", RegexOptions.IgnoreCase)]
     private static partial Regex CertificateProblem();

@@ -1,0 +1,105 @@
+using System.Globalization;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Streaming.IntegrationTests.Infrastructure;
+using Streaming.IntegrationTests.Pipeline;
+using Streaming.Messaging.Topology;
+
+namespace Streaming.IntegrationTests.LeastPrivilege;
+
+/// <summary>
+/// The producer and the consumers as the deployments run them: each with its own user and the permissions of
+/// <c>deploy/kubernetes/broker/permissions.env</c>. The consumer may not configure (which would let it delete) any
+/// queue, so it must find the work queues the producer declared instead of declaring them itself.
+/// </summary>
+[Collection(BrokerCollection.Name)]
+public sealed class LeastPrivilegeTests(RabbitMqBroker broker)
+{
+    private static readonly TimeSpan s_run = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan s_consumerReady = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task PublishWait_ProducerAndConsumerWithLeastPrivilegeUsers_OutputIsByteExact()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var (producerUri, consumerUri) = await CreateUsersAsync(pipeline);
+        var content = EdgeCaseInput.Create(fillerLines: 3000);
+        var input = pipeline.WriteInput("least privilege.txt", content);
+
+        // The consumer starts first, before any queue exists: it waits for the producer to declare them.
+        pipeline.ServiceUri = consumerUri;
+        var consumer = pipeline.StartConsumer("identity");
+        pipeline.ServiceUri = producerUri;
+        var (code, producer) = await pipeline.PublishAsync(input, s_run, "--batch-lines", "250");
+
+        Assert.True(code == 0, producer.Describe() + consumer.Describe());
+        Ledger.AssertOutput(input, content, "identity");
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
+        Assert.Contains("Consuming streaming.lines", consumer.StandardError + consumer.StandardOutput, StringComparison.Ordinal);
+        consumer.Terminate();
+        Assert.True(0 == await consumer.WaitForExitAsync(TimeSpan.FromSeconds(60)), consumer.Describe());
+    }
+
+    [Fact]
+    public async Task ConsumerUser_DeletesOrDeclaresAQueueOrReadsResults_BrokerRefuses()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var (producerUri, consumerUri) = await CreateUsersAsync(pipeline);
+        var input = pipeline.WriteInput("declare.txt", "one\n"u8.ToArray());
+        pipeline.ServiceUri = consumerUri;
+        var consumer = pipeline.StartConsumer("identity");
+        pipeline.ServiceUri = producerUri;
+        var (code, producer) = await pipeline.PublishAsync(input, s_run);
+        Assert.True(code == 0, producer.Describe() + consumer.Describe());
+        await consumer.WaitForOutputAsync("Consuming streaming.lines", s_consumerReady);
+        var results = QueueNames.ResultsFor(Guid.NewGuid());
+        await using (var producerConnection = await new ConnectionFactory { Uri = new Uri(producerUri) }.CreateConnectionAsync())
+        await using (var producerChannel = await producerConnection.CreateChannelAsync())
+        {
+            await StreamingTopology.DeclareResultsQueueAsync(producerChannel, results, CancellationToken.None);
+        }
+
+        await using var connection = await new ConnectionFactory { Uri = new Uri(consumerUri) }.CreateConnectionAsync();
+        foreach (var queue in new[] { QueueNames.Work, QueueNames.Quarantine, QueueNames.Dead })
+        {
+            await AssertRefusedAsync(connection, channel => channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false));
+        }
+        await AssertRefusedAsync(connection, channel => StreamingTopology.DeclareWorkQueuesAsync(channel, CancellationToken.None));
+        await AssertRefusedAsync(connection, channel => StreamingTopology.DeclareResultsQueueAsync(channel, results, CancellationToken.None));
+        await AssertRefusedAsync(connection, channel => channel.BasicGetAsync(results, autoAck: false));
+
+        // What the consumer needs still works: the work queue is there, and it may consume it.
+        await using var check = await connection.CreateChannelAsync();
+        var work = await check.QueueDeclarePassiveAsync(QueueNames.Work);
+        Assert.Equal(QueueNames.Work, work.QueueName);
+        consumer.Terminate();
+        Assert.True(0 == await consumer.WaitForExitAsync(TimeSpan.FromSeconds(60)), consumer.Describe());
+    }
+
+    private static async Task AssertRefusedAsync(IConnection connection, Func<IChannel, Task> operation)
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        var refused = await Assert.ThrowsAsync<OperationInterruptedException>(() => operation(channel));
+        Assert.True(refused.ShutdownReason?.ReplyCode == Constants.AccessRefused, refused.Message);
+    }
+
+    /// <summary>A producer and a consumer user on the pipeline's vhost with the deployed permissions; their URIs.</summary>
+    private static async Task<(string Producer, string Consumer)> CreateUsersAsync(TestPipeline pipeline)
+    {
+        Assert.True(pipeline.Broker.CanControl, "these tests create users with rabbitmqctl, which a RABBITMQ_URI broker does not allow");
+        var permissions = BrokerPermissions.Load();
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var uris = new List<string>();
+        foreach (var role in new[] { "PRODUCER", "CONSUMER" })
+        {
+            var user = string.Create(CultureInfo.InvariantCulture, $"lp-{role.ToLowerInvariant()}-{suffix}");
+            var password = Guid.NewGuid().ToString("N");
+            var (configure, write, read) = permissions.Of(role);
+            await pipeline.Broker.RabbitMqCtlAsync("-q", "add_user", user, password);
+            await pipeline.Broker.RabbitMqCtlAsync("-q", "set_permissions", "-p", pipeline.Vhost, user, configure, write, read);
+            var vhostUri = new Uri(pipeline.Uri);
+            uris.Add($"amqp://{user}:{password}@{vhostUri.Authority}{vhostUri.AbsolutePath}");
+        }
+        return (uris[0], uris[1]);
+    }
+}
