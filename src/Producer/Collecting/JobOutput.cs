@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
+using Streaming.Messaging.Contract;
 using Streaming.Messaging.Diagnostics;
 using Streaming.Producer.Jobs;
 
@@ -16,7 +17,7 @@ namespace Streaming.Producer.Collecting;
 /// committed length, and a write that fails (a full disk, an I/O error) is cut back to that length and forgotten, so
 /// the same result can be written again later without a copy of its head staying behind.
 /// </remarks>
-internal sealed class JobOutput : IAsyncDisposable
+internal sealed class JobOutput : IOutputSink, IAsyncDisposable
 {
     private const int KeptBufferBytes = 4 * 1024 * 1024;
     private const int CountBufferBytes = 1024 * 1024;
@@ -68,6 +69,24 @@ internal sealed class JobOutput : IAsyncDisposable
             throw;
         }
     }
+
+    public void Append(LineResult result)
+    {
+        var firstLine = result.Header.PartFirstLine;
+        for (var i = 0; i < result.Lines.Count; i++)
+        {
+            if (result.Lines[i].Flag == LineStatus.Ok)
+            {
+                WriteLine(result.LineBytes(i));
+            }
+            else
+            {
+                WriteFailure(firstLine + i, result.LineBytes(i));
+            }
+        }
+    }
+
+    public void AppendFailure(long lineNumber, ReadOnlySpan<byte> reason) => WriteFailure(lineNumber, reason);
 
     /// <summary>Adds a line to the batch being written (<see cref="Commit"/> writes it).</summary>
     public void WriteLine(ReadOnlySpan<byte> bytes)

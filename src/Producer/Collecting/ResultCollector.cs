@@ -13,46 +13,56 @@ using Streaming.Producer.Telemetry;
 namespace Streaming.Producer.Collecting;
 
 /// <summary>
-/// Consumes one job's results queue and writes the output in input order: it keeps <c>nextSequence</c>, appends
-/// results in sequence order, holds the few that arrive early, and drops any sequence it already has — that is the
-/// deduplication. The publisher may run at most <c>window</c> batches ahead of <c>nextSequence</c>, which bounds
-/// the reorder buffer. A result is acknowledged once it is written or held: after a crash the producer publishes
-/// again from the last checkpoint, so nothing past the checkpoint needs to survive in the queue.
+/// Consumes one job's results queue into its <see cref="JobState"/> (which orders, deduplicates and writes), and around
+/// it does what touches the broker and the disk: acknowledgements and dead letters, pausing while the output cannot be
+/// written, checkpoints, and telling the publisher when the window moves. A result is acknowledged once it is written
+/// or held: after a crash the producer publishes again from the last checkpoint, so nothing past the checkpoint needs
+/// to survive in the queue.
 /// </summary>
-internal sealed class ResultCollector(
-    JobDescriptor job,
-    JobOutput output,
-    BatchLedger ledger,
-    JobCheckpoint? resumeFrom,
-    int window,
-    ConfirmingPublisher publisher,
-    TimeProvider time,
-    ILogger logger,
-    TimeSpan longestWritePause,
-    InputFingerprint fingerprint,
-    CancellationToken stopping) : IDisposable
+internal sealed class ResultCollector : IDisposable
 {
-    /// <summary>Output lines may be longer than input lines; a message cannot exceed the broker's 16 MiB anyway.</summary>
-    private const int MaxResultLineBytes = 16 * 1024 * 1024;
     private static readonly TimeSpan s_checkpointInterval = TimeSpan.FromSeconds(1);
-
     private static readonly TimeSpan s_firstWriteRetry = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_longestWriteRetry = TimeSpan.FromSeconds(2);
 
+    private readonly JobDescriptor _job;
+    private readonly JobOutput _output;
+    private readonly ConfirmingPublisher _publisher;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _longestWritePause;
+    private readonly InputFingerprint _fingerprint;
+    private readonly CancellationToken _stopping;
+    private readonly JobState _state;
     private readonly Lock _lock = new();
-    private bool _finalCheckpointTaken;
-    private readonly ReorderBuffer _reorder = new();
     private readonly SemaphoreSlim _checkpointing = new(1, 1);
     private readonly TaskCompletionSource _allWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _nextSequence = resumeFrom?.NextSequence ?? 0;
-    private long _nextLine = resumeFrom?.NextLine ?? 1;
-    private long _checkpointOffset = resumeFrom?.InputOffset ?? 0;
-    private long _checkpointedSequence = resumeFrom?.NextSequence ?? -1;
-    private long _lastCheckpoint = time.GetTimestamp();
-    private long? _totalBatches;
+    private bool _finalCheckpointTaken;
+    private long _checkpointedSequence;
+    private long _lastCheckpoint;
+    private volatile string _queue;
 
-    private volatile string _queue = job.ResultsQueue;
+    public ResultCollector(
+        JobDescriptor job, JobOutput output, BatchLedger ledger, JobCheckpoint? resumeFrom, int window,
+        ConfirmingPublisher publisher, TimeProvider time, ILogger logger, TimeSpan longestWritePause,
+        InputFingerprint fingerprint, CancellationToken stopping)
+    {
+        _job = job;
+        _output = output;
+        _publisher = publisher;
+        _time = time;
+        _logger = logger;
+        _longestWritePause = longestWritePause;
+        _fingerprint = fingerprint;
+        _stopping = stopping;
+        // The results held for reordering: a window of batches, each result at most one broker message.
+        _state = new JobState(job.JobId, ledger, window, (long)window * JobState.MaxResultLineBytes, output, resumeFrom);
+        _state.BatchWritten += OnBatchWritten;
+        _checkpointedSequence = resumeFrom?.NextSequence ?? -1;
+        _lastCheckpoint = time.GetTimestamp();
+        _queue = job.ResultsQueue;
+    }
 
     /// <summary>The queue this job's batches answer to now (<see cref="ResultsRoute"/> may move it).</summary>
     public string Queue => _queue;
@@ -60,22 +70,19 @@ internal sealed class ResultCollector(
     /// <summary>From now on batches answer to <paramref name="queue"/>; the next checkpoint records it.</summary>
     public void MoveTo(string queue) => _queue = queue;
 
-    public long NextSequence => Volatile.Read(ref _nextSequence);
+    public long NextSequence => _state.NextSequence;
 
-    public long LinesWritten => Volatile.Read(ref _nextLine) - 1;
+    public long LinesWritten => _state.NextLine - 1;
 
-    public long InputOffsetWritten => Volatile.Read(ref _checkpointOffset);
+    public long InputOffsetWritten => _state.InputOffsetWritten;
 
-    public long FailedLines => output.FailedLines;
+    public long FailedLines => _output.FailedLines;
 
-    public long Duplicates { get; private set; }
+    public long Duplicates => _state.Duplicates;
 
-    public long Dropped { get; private set; }
+    public long Dropped => _state.Dropped;
 
-    public int Buffered => _reorder.Count;
-
-    /// <summary>The results held for reordering: a window of batches, each result at most one broker message.</summary>
-    private long HeldByteBudget => (long)window * MaxResultLineBytes;
+    public int Buffered => _state.Held;
 
     /// <summary>Raised, under the collector's lock (keep it short), each time the next batch has been written.</summary>
     public event Action? BatchWritten;
@@ -91,7 +98,7 @@ internal sealed class ResultCollector(
             Task advanced;
             lock (_lock)
             {
-                if (sequence < _nextSequence + window)
+                if (_state.IsInWindow(sequence))
                 {
                     return;
                 }
@@ -102,8 +109,7 @@ internal sealed class ResultCollector(
     }
 
     /// <summary>
-    /// Gives up on batch <paramref name="sequence"/> when it is the next one to write: what is held of it is written, and
-    /// every other line of it fails with <paramref name="reason"/>. Its result may still come later; it is then a duplicate.
+    /// Gives up on batch <paramref name="sequence"/> when it is the next one to write (<see cref="JobState.FailBatch"/>).
     /// False when it could not be written now (a full disk): nothing changed, and it may be tried again.
     /// </summary>
     public bool TryFailBatch(long sequence, string reason)
@@ -112,47 +118,15 @@ internal sealed class ResultCollector(
         {
             lock (_lock)
             {
-                FailBatch(sequence, reason);
+                _state.FailBatch(sequence, System.Text.Encoding.UTF8.GetBytes(reason));
             }
             return true;
         }
         catch (IOException ex)
         {
-            CollectorLog.CheckpointDeferred(logger, job.Files.Name, ex.Message);
+            CollectorLog.CheckpointDeferred(_logger, _job.Files.Name, ex.Message);
             return false;
         }
-    }
-
-    private void FailBatch(long sequence, string reason)
-    {
-        if (sequence != _nextSequence || !ledger.TryGet(sequence, out var batch))
-        {
-            return;
-        }
-        var reasonBytes = System.Text.Encoding.UTF8.GetBytes(reason);
-        var line = 0;
-        var held = _reorder.TryGet(sequence, out var pending) ? pending : null;
-        foreach (var part in held?.PartsInOrder ?? [])
-        {
-            for (; line < part.Header.PartStart; line++)
-            {
-                output.WriteFailure(batch.FirstLine + line, reasonBytes);
-            }
-            Write(part);
-            line = part.Header.PartStart + part.Header.PartCount;
-        }
-        for (; line < batch.LineCount; line++)
-        {
-            output.WriteFailure(batch.FirstLine + line, reasonBytes);
-        }
-        output.Commit();
-        if (held is not null)
-        {
-            _reorder.Remove(sequence);
-            held.Release();
-        }
-        Advance(batch);
-        WriteHeldInTurn();
     }
 
     public void Dispose() => _checkpointing.Dispose();
@@ -162,7 +136,7 @@ internal sealed class ResultCollector(
     {
         lock (_lock)
         {
-            _totalBatches = batches;
+            _state.SetTotal(batches);
             CompleteIfDone();
         }
     }
@@ -183,7 +157,7 @@ internal sealed class ResultCollector(
                 await DeadLetterAsync(delivery, rejection);
             }
             FaultInjection.Reach(FaultInjection.CollectorAfterWrite);
-            if (time.GetElapsedTime(_lastCheckpoint) >= s_checkpointInterval && await TrySaveCheckpointAsync())
+            if (_time.GetElapsedTime(_lastCheckpoint) >= s_checkpointInterval && await TrySaveCheckpointAsync())
             {
                 FaultInjection.Reach(FaultInjection.CollectorAfterCheckpoint);
             }
@@ -192,7 +166,7 @@ internal sealed class ResultCollector(
         catch (Exception ex)
         {
             MessagingActivities.Failed(ex);
-            CollectorLog.HandlingFailed(logger, Queue, ex);
+            CollectorLog.HandlingFailed(_logger, Queue, ex);
             try
             {
                 await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
@@ -205,14 +179,24 @@ internal sealed class ResultCollector(
     }
 
     /// <summary>
-    /// Writes or holds one result. A write that fails (a full disk) leaves the output as it was; the result is held
-    /// here, unacknowledged, and written again with backoff until it goes through, so the job pauses while the disk is
-    /// full and goes on by itself when there is room. Past the longest pause the job fails and keeps its checkpoint.
+    /// Writes or holds one result; returns a reason when it must be dead-lettered. A write that fails (a full disk)
+    /// leaves the output as it was; the result is held here, unacknowledged, and written again with backoff until it goes
+    /// through, so the job pauses while the disk is full and goes on by itself when there is room. Past the longest pause
+    /// the job fails and keeps its checkpoint.
     /// </summary>
     private async Task<string?> AcceptWhenWrittenAsync(BasicDeliverEventArgs delivery)
     {
-        string? rejection = null;
-        var admitted = false;
+        LineResult result;
+        try
+        {
+            result = LineResult.Decode(delivery.Body, JobState.MaxResultLineBytes);
+        }
+        catch (MessageFormatException ex)
+        {
+            return "malformed result: " + ex.Message;
+        }
+        ProducerTracing.Result(result.Header);
+        AcceptOutcome? outcome = null;
         long pausedAt = 0;
         for (var attempt = 0; ; attempt++)
         {
@@ -220,37 +204,63 @@ internal sealed class ResultCollector(
             {
                 lock (_lock)
                 {
-                    if (!admitted)
+                    if (outcome is null)
                     {
-                        rejection = Admit(delivery.Body);
-                        admitted = true;
+                        outcome = _state.Accept(result);
                     }
-                    WriteHeldInTurn();
+                    else
+                    {
+                        _state.WriteHeldInTurn();
+                    }
                 }
                 if (attempt > 0)
                 {
-                    CollectorLog.WritingResumed(logger, job.Files.Name, time.GetElapsedTime(pausedAt).TotalSeconds);
+                    CollectorLog.WritingResumed(_logger, _job.Files.Name, _time.GetElapsedTime(pausedAt).TotalSeconds);
                 }
-                return rejection;
+                return Report(result.Header, outcome.Value);
             }
             catch (IOException ex)
             {
                 if (attempt == 0)
                 {
-                    pausedAt = time.GetTimestamp();
-                    CollectorLog.WritingPaused(logger, job.Files.Name, ex.Message, longestWritePause.TotalSeconds);
+                    pausedAt = _time.GetTimestamp();
+                    CollectorLog.WritingPaused(_logger, _job.Files.Name, ex.Message, _longestWritePause.TotalSeconds);
                 }
-                else if (time.GetElapsedTime(pausedAt) >= longestWritePause)
+                else if (_time.GetElapsedTime(pausedAt) >= _longestWritePause)
                 {
                     var failure = new IOException(
-                        $"'{job.Files.Output}' could not be written for {longestWritePause.TotalSeconds:0} s: {ex.Message}", ex);
+                        $"'{_job.Files.Output}' could not be written for {_longestWritePause.TotalSeconds:0} s: {ex.Message}", ex);
                     _allWritten.TrySetException(failure);
                     throw failure;
                 }
                 var delay = TimeSpan.FromTicks(Math.Min(s_longestWriteRetry.Ticks, s_firstWriteRetry.Ticks << Math.Min(attempt, 8)));
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping, delivery.CancellationToken);
-                await Task.Delay(delay, time, wait.Token);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(_stopping, delivery.CancellationToken);
+                await Task.Delay(delay, _time, wait.Token);
             }
+        }
+    }
+
+    /// <summary>Tells telemetry and the log what became of a result; returns the reason to dead-letter it, if any.</summary>
+    private string? Report(BatchHeader header, AcceptOutcome outcome)
+    {
+        switch (outcome.Kind)
+        {
+            case AcceptOutcomeKind.Held:
+                ProducerTracing.Held(header.Sequence);
+                return null;
+            case AcceptOutcomeKind.Duplicate:
+                ProducerMetrics.DuplicateDropped();
+                ProducerTracing.Duplicate();
+                return null;
+            case AcceptOutcomeKind.Dropped:
+                ProducerTracing.Dropped(outcome.Reason!);
+                CollectorLog.Dropped(_logger, header.JobId, header.Sequence, outcome.Reason!);
+                MessagingMetrics.Dropped(QueueNames.ResultsPrefix + "*", outcome.Reason!);
+                return null;
+            case AcceptOutcomeKind.Malformed:
+                return outcome.Reason;
+            default:
+                return null;
         }
     }
 
@@ -279,7 +289,7 @@ internal sealed class ResultCollector(
             {
                 _checkpointedSequence = -1;
             }
-            CollectorLog.CheckpointDeferred(logger, job.Files.Name, ex.Message);
+            CollectorLog.CheckpointDeferred(_logger, _job.Files.Name, ex.Message);
             return false;
         }
     }
@@ -302,25 +312,26 @@ internal sealed class ResultCollector(
             JobCheckpoint checkpoint;
             lock (_lock)
             {
-                _lastCheckpoint = time.GetTimestamp();
+                _lastCheckpoint = _time.GetTimestamp();
                 if (_finalCheckpointTaken)
                 {
                     return false;
                 }
                 _finalCheckpointTaken = final;
-                if (_checkpointedSequence == _nextSequence)
+                if (_checkpointedSequence == _state.NextSequence)
                 {
                     return false;
                 }
-                _checkpointedSequence = _nextSequence;
+                _checkpointedSequence = _state.NextSequence;
                 checkpoint = new JobCheckpoint(
-                    JobCheckpoint.CurrentSchema, job.JobId, job.Files.InputPath, job.InputLength, job.InputLastWriteUtc,
-                    job.Cut.BatchLines, job.Cut.BatchBytes, job.Cut.MaxLineBytes,
-                    _nextSequence, _nextLine, _checkpointOffset, output.OutputLength, output.ErrorsLength, output.FailedLines,
-                    job.StartedAt, job.TraceId, job.RootSpanId, _queue);
+                    JobCheckpoint.CurrentSchema, _job.JobId, _job.Files.InputPath, _job.InputLength, _job.InputLastWriteUtc,
+                    _job.Cut.BatchLines, _job.Cut.BatchBytes, _job.Cut.MaxLineBytes,
+                    _state.NextSequence, _state.NextLine, _state.InputOffsetWritten,
+                    _output.OutputLength, _output.ErrorsLength, _output.FailedLines,
+                    _job.StartedAt, _job.TraceId, _job.RootSpanId, _queue);
             }
-            checkpoint = checkpoint with { InputFingerprint = fingerprint.Through(checkpoint.InputOffset) };
-            await output.SaveCheckpointAsync(checkpoint, cancellationToken);
+            checkpoint = checkpoint with { InputFingerprint = _fingerprint.Through(checkpoint.InputOffset) };
+            await _output.SaveCheckpointAsync(checkpoint, cancellationToken);
             return true;
         }
         finally
@@ -329,131 +340,10 @@ internal sealed class ResultCollector(
         }
     }
 
-    /// <summary>Writes or holds one result; returns a reason when the message must be dead-lettered.</summary>
-    /// <exception cref="IOException">The result's batch could not be written; nothing of it was.</exception>
-    private string? Admit(ReadOnlyMemory<byte> body)
+    private void OnBatchWritten(BatchLedger.Entry batch)
     {
-        LineResult result;
-        try
-        {
-            result = LineResult.Decode(body, MaxResultLineBytes);
-        }
-        catch (MessageFormatException ex)
-        {
-            return "malformed result: " + ex.Message;
-        }
-        var header = result.Header;
-        ProducerTracing.Result(header);
-        if (header.JobId != job.JobId)
-        {
-            return Drop(header, "it names another job");
-        }
-        if (header.Sequence < _nextSequence)
-        {
-            CountDuplicate();
-            return null;
-        }
-        if (header.Sequence >= _nextSequence + window)
-        {
-            return Drop(header, "it is beyond the window, so it was not published by this run");
-        }
-        if (!ledger.TryGet(header.Sequence, out var batch)
-            || batch.FirstLine != header.FirstLine || batch.LineCount != header.BatchLineCount)
-        {
-            return Drop(header, "it does not match the batch this run published under that sequence");
-        }
-        try
-        {
-            if (header.Sequence == _nextSequence && header.IsWholeBatch)
-            {
-                Write(result);
-                output.Commit();
-                if (_reorder.TryGet(header.Sequence, out var parts))
-                {
-                    _reorder.Remove(header.Sequence);     // the whole result holds every part held of it
-                    parts.Release();
-                }
-                Advance(batch);
-            }
-            else if (_reorder.HeldBytes + result.Body.Length > HeldByteBudget)
-            {
-                // Only forged or duplicated parts get here: the results of a window of batches fit. A real one dropped
-                // comes again with the batch's retransmission.
-                return Drop(header, "holding it would pass the reorder buffer's byte budget");
-            }
-            else if (_reorder.Add(result, MaxResultLineBytes))
-            {
-                ProducerTracing.Held(header.Sequence);
-            }
-            else
-            {
-                CountDuplicate();
-            }
-        }
-        catch (MessageFormatException ex)
-        {
-            output.Discard();
-            return "malformed result: " + ex.Message;
-        }
-        return null;
-    }
-
-    /// <summary>Writes the held batches whose turn has come; one that cannot be written stays held.</summary>
-    private void WriteHeldInTurn()
-    {
-        while (_reorder.TryPeekComplete(_nextSequence, out var pending))
-        {
-            foreach (var part in pending.PartsInOrder)
-            {
-                Write(part);
-            }
-            output.Commit();
-            _reorder.Remove(_nextSequence);
-            pending.Release();
-            ledger.TryGet(_nextSequence, out var completed);
-            Advance(completed);
-        }
-    }
-
-    private void CountDuplicate()
-    {
-        Duplicates++;
-        ProducerMetrics.DuplicateDropped();
-        ProducerTracing.Duplicate();
-    }
-
-    private string? Drop(BatchHeader header, string reason)
-    {
-        Dropped++;
-        ProducerTracing.Dropped(reason);
-        CollectorLog.Dropped(logger, header.JobId, header.Sequence, reason);
-        MessagingMetrics.Dropped(QueueNames.ResultsPrefix + "*", reason);
-        return null;
-    }
-
-    private void Write(LineResult result)
-    {
-        var firstLine = result.Header.PartFirstLine;
-        for (var i = 0; i < result.Lines.Count; i++)
-        {
-            if (result.Lines[i].Flag == LineStatus.Ok)
-            {
-                output.WriteLine(result.LineBytes(i));
-            }
-            else
-            {
-                output.WriteFailure(firstLine + i, result.LineBytes(i));
-            }
-        }
-    }
-
-    private void Advance(BatchLedger.Entry batch)
-    {
-        ProducerMetrics.Written(time.GetElapsedTime(batch.PublishedAt));
+        ProducerMetrics.Written(_time.GetElapsedTime(batch.PublishedAt));
         ProducerTracing.Written(batch.Sequence, batch.LineCount);
-        _nextSequence++;
-        _nextLine += batch.LineCount;
-        _checkpointOffset = batch.EndOffset;
         var advanced = _advanced;
         _advanced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         advanced.TrySetResult();
@@ -463,7 +353,7 @@ internal sealed class ResultCollector(
 
     private void CompleteIfDone()
     {
-        if (_totalBatches is { } total && _nextSequence >= total)
+        if (_state.AllWritten)
         {
             _allWritten.TrySetResult();
         }
@@ -471,7 +361,7 @@ internal sealed class ResultCollector(
 
     private async Task DeadLetterAsync(BasicDeliverEventArgs delivery, string reason)
     {
-        CollectorLog.DeadLettered(logger, Queue, reason);
-        await DeadLetters.PublishAsync(publisher, delivery.Body, delivery.BasicProperties.ContentType, Queue, reason, CancellationToken.None);
+        CollectorLog.DeadLettered(_logger, Queue, reason);
+        await DeadLetters.PublishAsync(_publisher, delivery.Body, delivery.BasicProperties.ContentType, Queue, reason, CancellationToken.None);
     }
 }
