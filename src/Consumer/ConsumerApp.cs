@@ -14,13 +14,15 @@ public static class ConsumerApp
     /// 0 after a clean stop, 2 for bad usage or configuration (one line on stderr, before touching the broker).</summary>
     /// <param name="args">The command line (see README).</param>
     /// <param name="registerProcessors">Adds user processors to the built-in ones.</param>
-    public static async Task<int> RunAsync(string[] args, Action<ProcessorCatalog>? registerProcessors = null)
+    /// <param name="stop">Stops the service as SIGTERM would (already cancelled: right after the start-up checks).</param>
+    public static async Task<int> RunAsync(
+        string[] args, Action<ProcessorCatalog>? registerProcessors = null, CancellationToken stop = default)
     {
         var command = ConsumerCommandLine.Create();
         var parsed = command.Parse(args);
         if (UsageErrors.IsHelpRequest(parsed))
         {
-            return await parsed.InvokeAsync();
+            return await parsed.InvokeAsync(cancellationToken: CancellationToken.None);
         }
         if (UsageErrors.FirstError(parsed) is { } parseError)
         {
@@ -55,7 +57,6 @@ public static class ConsumerApp
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.DrainSeconds + 8));
 
         using var host = builder.Build();
-        await host.RunAsync();
-        return Environment.ExitCode;
+        return await ServiceHost.RunUntilStoppedAsync(host, stop);
     }
 }

@@ -13,12 +13,16 @@ internal static class ProducerApp
     private const string Name = "Producer";
     private const int ExitInterrupted = 130;
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, CancellationToken.None);
+
+    /// <summary>Runs the command line; <paramref name="stop"/> stops the command as SIGINT/SIGTERM would (the CLI
+    /// fuzz test calls this in process, with a token already cancelled to stop right after the start-up checks).</summary>
+    public static async Task<int> RunAsync(string[] args, CancellationToken stop)
     {
         var parsed = ProducerCommandLine.Create().Parse(args);
         if (UsageErrors.IsHelpRequest(parsed))
         {
-            return await parsed.InvokeAsync();
+            return await parsed.InvokeAsync(cancellationToken: CancellationToken.None);
         }
         if (UsageErrors.FirstError(parsed) is { } parseError)
         {
@@ -26,7 +30,7 @@ internal static class ProducerApp
         }
         if (parsed.CommandResult.Command == ProducerCommandLine.Watch)
         {
-            return await WatchApp.RunAsync(parsed);
+            return await WatchApp.RunAsync(parsed, stop);
         }
         if (parsed.CommandResult.Command != ProducerCommandLine.Publish)
         {
@@ -56,7 +60,7 @@ internal static class ProducerApp
         using var host = builder.Build();
         host.Services.StartStreamingTelemetry();
 
-        using var interrupted = new CancellationTokenSource();
+        using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
         try

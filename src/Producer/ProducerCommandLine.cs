@@ -2,6 +2,7 @@ using System.CommandLine;
 using Streaming.Messaging.Connection;
 using Streaming.Messaging.Hosting;
 using Streaming.Producer.Jobs;
+using Streaming.Producer.Watching;
 
 namespace Streaming.Producer;
 
@@ -103,6 +104,11 @@ internal static class ProducerCommandLine
     public static List<JobFiles>? ToJobs(ParseResult result, out string? error)
     {
         var outDirectory = result.GetValue(Out);
+        if (outDirectory is not null && !IsPath(outDirectory))
+        {
+            error = $"--out '{outDirectory}' is not a folder path";
+            return null;
+        }
         if (outDirectory is not null && File.Exists(outDirectory))
         {
             error = $"--out '{outDirectory}' is a file, not a folder";
@@ -121,8 +127,14 @@ internal static class ProducerCommandLine
                 error = $"input file '{file}' does not exist";
                 return null;
             }
+            // A FIFO would block the open below until a writer came; a device or socket is no file to cut into lines.
             try
             {
+                if (FileProbe.Probe(file).Unprocessable is { } reason)
+                {
+                    error = $"input file '{file}' cannot be processed: {reason}";
+                    return null;
+                }
                 using var probe = File.OpenRead(file);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -142,4 +154,6 @@ internal static class ProducerCommandLine
         return jobs;
     }
 
+    private static bool IsPath(string path) =>
+        !string.IsNullOrWhiteSpace(path) && !path.Contains('\0', StringComparison.Ordinal);
 }

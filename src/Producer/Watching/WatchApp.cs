@@ -16,7 +16,7 @@ internal static class WatchApp
     /// <summary>Stopping waits this long for the files in flight to stop; well inside the 30 s services get.</summary>
     private static readonly TimeSpan s_shutdownTimeout = TimeSpan.FromSeconds(25);
 
-    public static async Task<int> RunAsync(ParseResult parsed)
+    public static async Task<int> RunAsync(ParseResult parsed, CancellationToken stop)
     {
         var builder = ServiceHost.CreateBuilder(ProducerCommandLine.ToWatchConfiguration(parsed));
         builder.Services.AddValidatedOptions(ProducerOptions.Section);
@@ -39,8 +39,7 @@ internal static class WatchApp
             return UsageErrors.Report(Name, error!);
         }
         using var host = builder.Build();
-        await host.RunAsync();
-        return Environment.ExitCode;
+        return await ServiceHost.RunUntilStoppedAsync(host, stop);
     }
 
     private static OwnerLock? TryLock(WatchFolders folders, out string? error)
@@ -65,6 +64,11 @@ internal static class WatchApp
 
     private static bool TryCreateFolders(string data, out string? error)
     {
+        if (string.IsNullOrWhiteSpace(data))
+        {
+            error = $"--data (Watch:Data) '{data}' is not a folder path";
+            return false;
+        }
         if (File.Exists(data))
         {
             error = $"--data '{data}' is a file, not a folder";

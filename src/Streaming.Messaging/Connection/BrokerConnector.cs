@@ -52,7 +52,8 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
             EndpointResolverFactory = BrokerEndpoints.InOrder,
         };
         var endpoints = BrokerEndpoints.Create(address, certificates.Validate);
-        var pipeline = BuildPipeline(retryForever, certificates);
+        string? lastFailure = null;
+        var pipeline = BuildPipeline(retryForever, certificates, failure => lastFailure = failure);
         try
         {
             var connection = await pipeline.ExecuteAsync(
@@ -66,7 +67,7 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
                                    && !cancellationToken.IsCancellationRequested)
         {
             throw new BrokerUnreachableAfterRetriesException(
-                $"the broker at {MaskedUri} could not be reached within {_options.ConnectTimeoutSeconds} s: {Describe(ex, certificates)}", ex);
+                $"the broker at {MaskedUri} could not be reached within {_options.ConnectTimeoutSeconds} s: {(ex is TimeoutRejectedException ? lastFailure : null) ?? Describe(ex, certificates)}", ex);
         }
     }
 
@@ -107,7 +108,8 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
         }
     }
 
-    private ResiliencePipeline BuildPipeline(bool retryForever, BrokerCertificateCheck certificates)
+    /// <param name="failed">Told each attempt's failure: when the timeout ends the retries, the message gives the last.</param>
+    private ResiliencePipeline BuildPipeline(bool retryForever, BrokerCertificateCheck certificates, Action<string> failed)
     {
         var builder = new ResiliencePipelineBuilder();
         if (!retryForever)
@@ -128,8 +130,9 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
             MaxDelay = TimeSpan.FromSeconds(5),
             OnRetry = args =>
             {
-                ConnectionLog.ConnectRetry(logger, MaskedUri, args.AttemptNumber + 1,
-                    Describe(args.Outcome.Exception, certificates), args.RetryDelay.TotalMilliseconds);
+                var reason = Describe(args.Outcome.Exception, certificates);
+                failed(reason);
+                ConnectionLog.ConnectRetry(logger, MaskedUri, args.AttemptNumber + 1, reason, args.RetryDelay.TotalMilliseconds);
                 return ValueTask.CompletedTask;
             },
         }).Build();

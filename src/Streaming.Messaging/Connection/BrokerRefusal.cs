@@ -1,6 +1,7 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
+using Streaming.Messaging.Hosting;
 
 namespace Streaming.Messaging.Connection;
 
@@ -15,7 +16,7 @@ internal static class BrokerRefusal
     public static string? Describe(Exception exception, BrokerAddress address) => exception switch
     {
         // ACCESS_REFUSED at login: the user does not exist or the password is wrong.
-        AuthenticationFailureException => $"the broker refused user '{address.UserName}': wrong user name or password",
+        AuthenticationFailureException => $"the broker refused user '{UsageErrors.Printable(address.UserName)}': wrong user name or password",
         OperationInterruptedException { ShutdownReason: { } reason } when Describe(reason, address) is { } refusal => refusal,
         AggregateException aggregate => aggregate.InnerExceptions.Select(e => Describe(e, address)).FirstOrDefault(d => d is not null),
         { InnerException: { } inner } => Describe(inner, address),
@@ -26,7 +27,7 @@ internal static class BrokerRefusal
     {
         if (reason.ReplyCode == Constants.AccessRefused)
         {
-            return $"the broker refused user '{address.UserName}' on vhost '{address.VirtualHost}': {reason.ReplyText}";
+            return $"the broker refused user '{UsageErrors.Printable(address.UserName)}' on vhost '{UsageErrors.Printable(address.VirtualHost)}': {UsageErrors.Printable(reason.ReplyText)}";
         }
         if (reason.ReplyCode != Constants.NotAllowed)
         {
@@ -36,12 +37,12 @@ internal static class BrokerRefusal
         // reached": those pass. A vhost that does not exist, or that this user may not use, does not.
         if (reason.ReplyText.Contains("not found", StringComparison.Ordinal))
         {
-            return $"the broker has no vhost '{address.VirtualHost}' ({reason.ReplyText})";
+            return $"the broker has no vhost '{UsageErrors.Printable(address.VirtualHost)}' ({UsageErrors.Printable(reason.ReplyText)})";
         }
         if (reason.ReplyText.Contains("refused for user", StringComparison.Ordinal)
             && !reason.ReplyText.Contains("limit", StringComparison.Ordinal))
         {
-            return $"user '{address.UserName}' may not use vhost '{address.VirtualHost}' ({reason.ReplyText})";
+            return $"user '{UsageErrors.Printable(address.UserName)}' may not use vhost '{UsageErrors.Printable(address.VirtualHost)}' ({UsageErrors.Printable(reason.ReplyText)})";
         }
         return null;
     }

@@ -11,15 +11,30 @@ internal sealed class PrivateCertificateAuthority
 {
     private readonly X509Certificate2Collection _roots;
 
+    private const long MaxPemBytes = 1024 * 1024;
+
     private PrivateCertificateAuthority(X509Certificate2Collection roots) => _roots = roots;
 
     /// <summary>Loads the PEM file; null with a one-line reason when it is missing, unreadable or holds no
     /// certificate.</summary>
     public static PrivateCertificateAuthority? TryLoad(string pemPath, out string? error)
     {
+        if (Directory.Exists(pemPath))
+        {
+            error = $"RabbitMq:CaCertificateFile '{pemPath}' is a folder, not a PEM file";
+            return null;
+        }
         var roots = new X509Certificate2Collection();
         try
         {
+            // .NET cannot tell a FIFO or a device from an empty file, and opening a FIFO blocks: a PEM file has a
+            // length, and a modest one.
+            var length = new FileInfo(pemPath).Length;
+            if (length is 0 or > MaxPemBytes)
+            {
+                error = $"RabbitMq:CaCertificateFile '{pemPath}' is not a PEM file: {length} bytes";
+                return null;
+            }
             roots.ImportFromPemFile(pemPath);
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)

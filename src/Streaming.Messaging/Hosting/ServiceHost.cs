@@ -19,10 +19,15 @@ public static class ServiceHost
 {
     public static HostApplicationBuilder CreateBuilder(IDictionary<string, string?> commandLineOverrides)
     {
+        // appsettings.json is read once: no file watcher (an inotify instance, a scarce resource per user) for a
+        // reload the services would not act on.
+        var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             Args = [],
             ContentRootPath = AppContext.BaseDirectory,
+            Configuration = configuration,
         });
         builder.Configuration.AddInMemoryCollection(commandLineOverrides);
         builder.Logging.ClearProviders();
@@ -95,13 +100,48 @@ public static class ServiceHost
         return true;
     }
 
+    /// <summary>Runs a service until SIGTERM/SIGINT or <paramref name="stop"/>, and returns its exit code (0, or what
+    /// a worker set in <see cref="Environment.ExitCode"/>).</summary>
+    public static async Task<int> RunUntilStoppedAsync(IHost host, CancellationToken stop)
+    {
+        try
+        {
+            await host.RunAsync(stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopped before it had started: nothing was taken.
+        }
+        return Environment.ExitCode;
+    }
+
+    /// <summary>Checks what every service shares: the RabbitMq and Health sections and the log levels.</summary>
     public static bool TryValidateBroker(HostApplicationBuilder builder, out string? error)
     {
         if (!TryValidate(builder, RabbitMqOptions.Section, out var options, out error)
-            || !TryValidate(builder, HealthOptions.Section, out _, out error))
+            || !TryValidate(builder, HealthOptions.Section, out _, out error)
+            || !TryValidateLogLevels(builder.Configuration.GetSection("Logging"), out error))
         {
             return false;
         }
         return options!.TryParseAddress(out error) is not null;
+    }
+
+    /// <summary>Every <c>Logging[:Provider]:LogLevel:Category</c> value must be a level: the logging configuration
+    /// throws on the first log line otherwise, long after start-up.</summary>
+    private static bool TryValidateLogLevels(IConfigurationSection logging, out string? error)
+    {
+        foreach (var entry in logging.AsEnumerable())
+        {
+            var path = entry.Key.Split(':');
+            if (entry.Value is { Length: > 0 } value && path.Length >= 3 && path[^2] == "LogLevel"
+                && !Enum.TryParse<LogLevel>(value, ignoreCase: true, out _))
+            {
+                error = $"{entry.Key}: '{value}' is not a log level (Trace, Debug, Information, Warning, Error, Critical, None)";
+                return false;
+            }
+        }
+        error = null;
+        return true;
     }
 }

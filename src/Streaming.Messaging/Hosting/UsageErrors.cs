@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text;
 
 namespace Streaming.Messaging.Hosting;
 
@@ -16,7 +18,30 @@ public static class UsageErrors
 
     public static int Report(string application, string message)
     {
-        Console.Error.WriteLine($"{application}: {message} (see --help)");
+        Console.Error.WriteLine($"{application}: {Printable(message)} (see --help)");
         return ExitCode;
+    }
+
+    /// <summary>The text on one line: control characters a value brought in (a newline, a tab, a NUL) are shown as
+    /// <c>\uXXXX</c> escapes.</summary>
+    public static string Printable(string text)
+    {
+        if (!text.Any(char.IsControl))
+        {
+            return text;
+        }
+        var builder = new StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (char.IsControl(c))
+            {
+                builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+        return builder.ToString();
     }
 }

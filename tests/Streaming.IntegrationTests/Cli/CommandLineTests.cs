@@ -30,6 +30,12 @@ public sealed class CommandLineTests : IDisposable
         new[] { "publish", "{file}", "--wait", "--out", "{file}" },
         new[] { "publish", "{file}", "--wait", "--rabbitmq", "http://example/" },
         new[] { "publish", "{file}", "--wait", "--rabbitmq", "not a uri" },
+        new[] { "publish", "{file}", "--wait", "--rabbitmq", "amqp://guest:guest@127.0.0.1:5672/a/b" },
+        new[] { "publish", "{file}", "--wait", "--rabbitmq", "amqp://guest:guest@127.0.0.1:5672/%zz/q" },
+        new[] { "publish", "{file}", "--wait", "--rabbitmq", "amqp://guest:guest@127.0.0.1:0/" },
+        new[] { "publish", "{file}", "--wait", "--rabbitmq", "amqp://guest:guest@127.0.0.1:5672/,not a uri" },
+        new[] { "publish", "{file}", "--wait", "--rabbitmq", "amqp://a:x@n1:5672/,amqp://b:x@n2:5672/" },
+        new[] { "publish", "{file}", "--wait", "--out", "" },
         new[] { "publish", "{file}", "--wait", "--unknown-flag" },
         new[] { "publish", "{file}", "{file}", "--wait" },
         new[] { "publish", "{file}" },
@@ -38,6 +44,7 @@ public sealed class CommandLineTests : IDisposable
         new[] { "watch", "extra-argument" },
         new[] { "watch", "--batch-lines", "5" },
         new[] { "watch", "--rabbitmq", "http://example/" },
+        new[] { "watch", "--data", "{dir}", "--rabbitmq", "amqp://g:g@n1/,amqp://g:g@n2:0/" },
     };
 
     public static TheoryData<string[]> BadConsumerUsage => new()
@@ -55,6 +62,8 @@ public sealed class CommandLineTests : IDisposable
         new[] { "--concurrency", "0" },
         new[] { "--concurrency", "-1" },
         new[] { "--rabbitmq", "ftp://host/" },
+        new[] { "--rabbitmq", "amqp://guest:guest@127.0.0.1:5672/a/b" },
+        new[] { "--rabbitmq", "amqps://g:g@n1/v,amqp://g:g@n2/v" },
         new[] { "extra-argument" },
         new[] { "--nope" },
     };
@@ -98,6 +107,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("Consumer__Prefetch", "lots")]
     [InlineData("Consumer__Processor", "sha256:-2")]
     [InlineData("RabbitMq__Uri", "nonsense")]
+    [InlineData("RabbitMq__Uri", "amqp://guest:guest@localhost:5672/%zz/q")]
+    [InlineData("Logging__LogLevel__Default", "Verbose")]
     public async Task Consumer_BadConfiguration_ExitsTwo(string variable, string value)
     {
         await using var consumer = ServiceProcess.StartConsumer([], new Dictionary<string, string?> { [variable] = value });
