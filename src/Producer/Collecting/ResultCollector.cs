@@ -34,8 +34,6 @@ internal sealed class ResultCollector(
     private static readonly TimeSpan s_checkpointInterval = TimeSpan.FromSeconds(1);
 
     private readonly Lock _lock = new();
-    private Task _checkpointSaved = Task.CompletedTask;
-    private bool _finalCheckpointTaken;
     private readonly ReorderBuffer _reorder = new();
     private readonly TaskCompletionSource _allWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -155,53 +153,26 @@ internal sealed class ResultCollector(
         }
     }
 
-    /// <summary>Flushes the output and records how far it is complete; false when nothing changed since the last one,
-    /// or the final checkpoint is taken.</summary>
-    public Task<bool> SaveCheckpointAsync(CancellationToken cancellationToken) => SaveCheckpointAsync(final: false, cancellationToken);
-
-    /// <summary>Saves the last checkpoint once every save under way has landed (a result handler's could otherwise land
-    /// after the completed job deleted the checkpoint, and leave it behind); none is saved after this one.</summary>
-    public Task SaveFinalCheckpointAsync(CancellationToken cancellationToken) => SaveCheckpointAsync(final: true, cancellationToken);
-
-    private async Task<bool> SaveCheckpointAsync(bool final, CancellationToken cancellationToken)
+    /// <summary>Flushes the output and records how far it is complete; false when nothing changed since the last one.</summary>
+    public async Task<bool> SaveCheckpointAsync(CancellationToken cancellationToken)
     {
-        JobCheckpoint? checkpoint = null;
-        Task previous;
-        var saved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        JobCheckpoint checkpoint;
         lock (_lock)
         {
             _lastCheckpoint = time.GetTimestamp();
-            if (_finalCheckpointTaken)
+            if (_checkpointedSequence == _nextSequence)
             {
                 return false;
             }
-            _finalCheckpointTaken = final;
-            if (_checkpointedSequence != _nextSequence)
-            {
-                _checkpointedSequence = _nextSequence;
-                checkpoint = new JobCheckpoint(
-                    JobCheckpoint.CurrentSchema, job.JobId, job.Files.InputPath, job.InputLength, job.InputLastWriteUtc,
-                    job.Cut.BatchLines, job.Cut.BatchBytes, job.Cut.MaxLineBytes,
-                    _nextSequence, _nextLine, _checkpointOffset, output.OutputLength, output.ErrorsLength, output.FailedLines,
-                    job.StartedAt, job.TraceId, job.RootSpanId, _queue);
-            }
-            // Saves land in the order their checkpoints were taken.
-            previous = _checkpointSaved;
-            _checkpointSaved = saved.Task;
+            _checkpointedSequence = _nextSequence;
+            checkpoint = new JobCheckpoint(
+                JobCheckpoint.CurrentSchema, job.JobId, job.Files.InputPath, job.InputLength, job.InputLastWriteUtc,
+                job.Cut.BatchLines, job.Cut.BatchBytes, job.Cut.MaxLineBytes,
+                _nextSequence, _nextLine, _checkpointOffset, output.OutputLength, output.ErrorsLength, output.FailedLines,
+                job.StartedAt, job.TraceId, job.RootSpanId, _queue);
         }
-        try
-        {
-            await previous;
-            if (checkpoint is not null)
-            {
-                await output.SaveCheckpointAsync(checkpoint, cancellationToken);
-            }
-        }
-        finally
-        {
-            saved.SetResult();
-        }
-        return checkpoint is not null;
+        await output.SaveCheckpointAsync(checkpoint, cancellationToken);
+        return true;
     }
 
     /// <summary>Writes or holds one result; returns a reason when the message must be dead-lettered.</summary>

@@ -150,7 +150,7 @@ internal sealed class JobRunner(
             (long)duration.TotalMilliseconds, duration.TotalSeconds > 0 ? Math.Round(lines / duration.TotalSeconds, 1) : lines,
             job.TraceId, collector.Duplicates, collector.Dropped, watermark.Republished);
         // Everything is written: a crash from here on resumes with nothing left to publish.
-        await collector.SaveFinalCheckpointAsync(cancellationToken);
+        await collector.SaveCheckpointAsync(cancellationToken);
         await output.CompleteAsync(summary, cancellationToken);
         watermark.Delete();
         ProducerTracing.FileCompleted(activity, summary);
