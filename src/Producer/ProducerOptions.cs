@@ -46,6 +46,16 @@ public sealed class ProducerOptions
     [Range(1, 86_400)]
     public int RetransmitSeconds { get; set; } = 300;
 
+    /// <summary>A batch still unanswered after this many retransmissions with consumers attached is one no consumer
+    /// accepts: its lines fail with that reason and the file goes on.</summary>
+    [Range(1, 1000)]
+    public int RetransmissionsBeforeFailing { get; set; } = 5;
+
+    /// <summary>How long a job waits for an output it cannot write (a full disk) to take writes again before it fails
+    /// (keeping its checkpoint, so that a later run resumes).</summary>
+    [Range(1, 86_400)]
+    public int WritePauseSeconds { get; set; } = 600;
+
     /// <summary>Seconds between progress lines when stderr is not a terminal.</summary>
     [Range(1, 3600)]
     public int ProgressIntervalSeconds { get; set; } = 5;

@@ -22,6 +22,16 @@ internal static partial class CollectorLog
         Message = "{File}: could not subscribe to the results queue {Lost} ({Reason}); starting on {Fresh} instead")]
     public static partial void StartedOnFreshQueue(ILogger logger, string file, string lost, string reason, string fresh);
 
+    [LoggerMessage(EventId = 306, Level = LogLevel.Error,
+        Message = "{File}: the output cannot be written ({Reason}); paused until it can, for at most {Seconds} s (free some disk space)")]
+    public static partial void WritingPaused(ILogger logger, string file, string reason, double seconds);
+
+    [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "{File}: the output is being written again after a pause of {Seconds:0.0} s")]
+    public static partial void WritingResumed(ILogger logger, string file, double seconds);
+
+    [LoggerMessage(EventId = 308, Level = LogLevel.Warning, Message = "{File}: the checkpoint could not be written ({Reason}); it will be tried again")]
+    public static partial void CheckpointDeferred(ILogger logger, string file, string reason);
+
     [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Handling a result from {Queue} failed; it will come again")]
     public static partial void HandlingFailed(ILogger logger, string queue, Exception exception);
 }

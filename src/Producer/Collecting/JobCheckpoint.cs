@@ -5,6 +5,8 @@ namespace Streaming.Producer.Collecting;
 /// truncates the outputs to these lengths and publishes again from <see cref="InputOffset"/>.
 /// <see cref="TraceId"/> and <see cref="RootSpanId"/> are the first run's: a resumed run's spans join that trace.
 /// <see cref="ResultsQueue"/> is the queue this run's batches answer to (null: the job id's own, as a first run has).
+/// <see cref="InputFingerprint"/> is the hash of the input's first <see cref="InputOffset"/> bytes
+/// (<see cref="Jobs.InputFingerprint"/>): a resumed run checks that its input still starts with them.
 /// </summary>
 internal sealed record JobCheckpoint(
     int SchemaVersion,
@@ -24,7 +26,8 @@ internal sealed record JobCheckpoint(
     DateTimeOffset StartedAt,
     string TraceId,
     string? RootSpanId = null,
-    string? ResultsQueue = null)
+    string? ResultsQueue = null,
+    string? InputFingerprint = null)
 {
-    public const int CurrentSchema = 1;
+    public const int CurrentSchema = 2;
 }

@@ -14,6 +14,9 @@ internal sealed class PendingBatch(int lineCount)
 
     public bool IsComplete => _covered == lineCount;
 
+    /// <summary>Bytes of the results held for this batch.</summary>
+    public long HeldBytes { get; private set; }
+
     public IEnumerable<LineResult> PartsInOrder => _parts.Select(p => p.Result).OrderBy(p => p.Header.PartStart);
 
     /// <summary>Adds a part decoded from <paramref name="rented"/>, a pooled copy that this batch returns when the
@@ -38,11 +41,13 @@ internal sealed class PendingBatch(int lineCount)
         foreach (var replaced in _parts.Where(p => p.Result.Header.IsWithin(header)))
         {
             _covered -= replaced.Result.Header.PartCount;
+            HeldBytes -= replaced.Result.Body.Length;
             ArrayPool<byte>.Shared.Return(replaced.Rented);
         }
         _parts.RemoveAll(p => p.Result.Header.IsWithin(header));
         _parts.Add(new HeldPart(part, rented));
         _covered += header.PartCount;
+        HeldBytes += part.Body.Length;
         return true;
     }
 
@@ -54,6 +59,7 @@ internal sealed class PendingBatch(int lineCount)
             ArrayPool<byte>.Shared.Return(part.Rented);
         }
         _parts.Clear();
+        HeldBytes = 0;
     }
 
     private readonly record struct HeldPart(LineResult Result, byte[] Rented);

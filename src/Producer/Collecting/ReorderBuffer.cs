@@ -10,6 +10,9 @@ internal sealed class ReorderBuffer
 
     public int Count => _pending.Count;
 
+    /// <summary>Bytes of every result held (a few batches: the window keeps the count small).</summary>
+    public long HeldBytes => _pending.Values.Sum(p => p.HeldBytes);
+
     public bool Contains(long sequence) => _pending.ContainsKey(sequence);
 
     /// <summary>Keeps a pooled copy of <paramref name="result"/> (released with the batch); false when it duplicates what is held.</summary>
@@ -36,13 +39,12 @@ internal sealed class ReorderBuffer
         return pending.TryAdd(copy, rented);
     }
 
-    public bool TryTakeComplete(long sequence, out PendingBatch batch)
-    {
-        if (_pending.TryGetValue(sequence, out batch!) && batch.IsComplete)
-        {
-            _pending.Remove(sequence);
-            return true;
-        }
-        return false;
-    }
+    /// <summary>The batch <paramref name="sequence"/> when every part of it is held; it stays held until <see cref="Remove"/>.</summary>
+    public bool TryPeekComplete(long sequence, out PendingBatch batch) =>
+        _pending.TryGetValue(sequence, out batch!) && batch.IsComplete;
+
+    public void Remove(long sequence) => _pending.Remove(sequence);
+
+    /// <summary>What is held of batch <paramref name="sequence"/>, complete or not.</summary>
+    public bool TryGet(long sequence, out PendingBatch batch) => _pending.TryGetValue(sequence, out batch!);
 }

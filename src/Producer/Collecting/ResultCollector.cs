@@ -27,14 +27,23 @@ internal sealed class ResultCollector(
     int window,
     ConfirmingPublisher publisher,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    TimeSpan longestWritePause,
+    InputFingerprint fingerprint,
+    CancellationToken stopping) : IDisposable
 {
     /// <summary>Output lines may be longer than input lines; a message cannot exceed the broker's 16 MiB anyway.</summary>
     private const int MaxResultLineBytes = 16 * 1024 * 1024;
     private static readonly TimeSpan s_checkpointInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>The results held for reordering: a window of batches, each result at most one broker message.</summary>
+    private long HeldByteBudget => (long)window * MaxResultLineBytes;
+    private static readonly TimeSpan s_firstWriteRetry = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_longestWriteRetry = TimeSpan.FromSeconds(2);
+
     private readonly Lock _lock = new();
     private readonly ReorderBuffer _reorder = new();
+    private readonly SemaphoreSlim _checkpointing = new(1, 1);
     private readonly TaskCompletionSource _allWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextSequence = resumeFrom?.NextSequence ?? 0;
@@ -90,6 +99,62 @@ internal sealed class ResultCollector(
         }
     }
 
+    /// <summary>
+    /// Gives up on batch <paramref name="sequence"/> when it is the next one to write: what is held of it is written, and
+    /// every other line of it fails with <paramref name="reason"/>. Its result may still come later; it is then a duplicate.
+    /// False when it could not be written now (a full disk): nothing changed, and it may be tried again.
+    /// </summary>
+    public bool TryFailBatch(long sequence, string reason)
+    {
+        try
+        {
+            lock (_lock)
+            {
+                FailBatch(sequence, reason);
+            }
+            return true;
+        }
+        catch (IOException ex)
+        {
+            CollectorLog.CheckpointDeferred(logger, job.Files.Name, ex.Message);
+            return false;
+        }
+    }
+
+    private void FailBatch(long sequence, string reason)
+    {
+        if (sequence != _nextSequence || !ledger.TryGet(sequence, out var batch))
+        {
+            return;
+        }
+        var reasonBytes = System.Text.Encoding.UTF8.GetBytes(reason);
+        var line = 0;
+        var held = _reorder.TryGet(sequence, out var pending) ? pending : null;
+        foreach (var part in held?.PartsInOrder ?? [])
+        {
+            for (; line < part.Header.PartStart; line++)
+            {
+                output.WriteFailure(batch.FirstLine + line, reasonBytes);
+            }
+            Write(part);
+            line = part.Header.PartStart + part.Header.PartCount;
+        }
+        for (; line < batch.LineCount; line++)
+        {
+            output.WriteFailure(batch.FirstLine + line, reasonBytes);
+        }
+        output.Commit();
+        if (held is not null)
+        {
+            _reorder.Remove(sequence);
+            held.Release();
+        }
+        Advance(batch);
+        WriteHeldInTurn();
+    }
+
+    public void Dispose() => _checkpointing.Dispose();
+
     /// <summary>Called by the publisher once the whole file is cut.</summary>
     public void SetTotal(long batches)
     {
@@ -110,17 +175,13 @@ internal sealed class ResultCollector(
         using var activity = ProducerTracing.StartCollect(delivery, Queue);
         try
         {
-            string? rejection;
-            lock (_lock)
-            {
-                rejection = Accept(delivery.Body);
-            }
+            var rejection = await AcceptWhenWrittenAsync(delivery);
             if (rejection is not null)
             {
                 await DeadLetterAsync(delivery, rejection);
             }
             FaultInjection.Reach(FaultInjection.CollectorAfterWrite);
-            if (time.GetElapsedTime(_lastCheckpoint) >= s_checkpointInterval && await SaveCheckpointAsync(CancellationToken.None))
+            if (time.GetElapsedTime(_lastCheckpoint) >= s_checkpointInterval && await TrySaveCheckpointAsync())
             {
                 FaultInjection.Reach(FaultInjection.CollectorAfterCheckpoint);
             }
@@ -141,6 +202,56 @@ internal sealed class ResultCollector(
         }
     }
 
+    /// <summary>
+    /// Writes or holds one result. A write that fails (a full disk) leaves the output as it was; the result is held
+    /// here, unacknowledged, and written again with backoff until it goes through, so the job pauses while the disk is
+    /// full and goes on by itself when there is room. Past the longest pause the job fails and keeps its checkpoint.
+    /// </summary>
+    private async Task<string?> AcceptWhenWrittenAsync(BasicDeliverEventArgs delivery)
+    {
+        string? rejection = null;
+        var admitted = false;
+        long pausedAt = 0;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                lock (_lock)
+                {
+                    if (!admitted)
+                    {
+                        rejection = Admit(delivery.Body);
+                        admitted = true;
+                    }
+                    WriteHeldInTurn();
+                }
+                if (attempt > 0)
+                {
+                    CollectorLog.WritingResumed(logger, job.Files.Name, time.GetElapsedTime(pausedAt).TotalSeconds);
+                }
+                return rejection;
+            }
+            catch (IOException ex)
+            {
+                if (attempt == 0)
+                {
+                    pausedAt = time.GetTimestamp();
+                    CollectorLog.WritingPaused(logger, job.Files.Name, ex.Message, longestWritePause.TotalSeconds);
+                }
+                else if (time.GetElapsedTime(pausedAt) >= longestWritePause)
+                {
+                    var failure = new IOException(
+                        $"'{job.Files.Output}' could not be written for {longestWritePause.TotalSeconds:0} s: {ex.Message}", ex);
+                    _allWritten.TrySetException(failure);
+                    throw failure;
+                }
+                var delay = TimeSpan.FromTicks(Math.Min(s_longestWriteRetry.Ticks, s_firstWriteRetry.Ticks << Math.Min(attempt, 8)));
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping, delivery.CancellationToken);
+                await Task.Delay(delay, time, wait.Token);
+            }
+        }
+    }
+
     private static async Task AckQuietlyAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
         try
@@ -153,30 +264,60 @@ internal sealed class ResultCollector(
         }
     }
 
+    /// <summary>A checkpoint that cannot be written now (a full disk) is only late: the next result tries again.</summary>
+    private async Task<bool> TrySaveCheckpointAsync()
+    {
+        try
+        {
+            return await SaveCheckpointAsync(CancellationToken.None);
+        }
+        catch (IOException ex)
+        {
+            lock (_lock)
+            {
+                _checkpointedSequence = -1;
+            }
+            CollectorLog.CheckpointDeferred(logger, job.Files.Name, ex.Message);
+            return false;
+        }
+    }
+
     /// <summary>Flushes the output and records how far it is complete; false when nothing changed since the last one.</summary>
     public async Task<bool> SaveCheckpointAsync(CancellationToken cancellationToken)
     {
-        JobCheckpoint checkpoint;
-        lock (_lock)
+        // One at a time, in order: a later checkpoint is never overwritten by an earlier one, and the fingerprint
+        // only moves forward.
+        await _checkpointing.WaitAsync(cancellationToken);
+        try
         {
-            _lastCheckpoint = time.GetTimestamp();
-            if (_checkpointedSequence == _nextSequence)
+            JobCheckpoint checkpoint;
+            lock (_lock)
             {
-                return false;
+                _lastCheckpoint = time.GetTimestamp();
+                if (_checkpointedSequence == _nextSequence)
+                {
+                    return false;
+                }
+                _checkpointedSequence = _nextSequence;
+                checkpoint = new JobCheckpoint(
+                    JobCheckpoint.CurrentSchema, job.JobId, job.Files.InputPath, job.InputLength, job.InputLastWriteUtc,
+                    job.Cut.BatchLines, job.Cut.BatchBytes, job.Cut.MaxLineBytes,
+                    _nextSequence, _nextLine, _checkpointOffset, output.OutputLength, output.ErrorsLength, output.FailedLines,
+                    job.StartedAt, job.TraceId, job.RootSpanId, _queue);
             }
-            _checkpointedSequence = _nextSequence;
-            checkpoint = new JobCheckpoint(
-                JobCheckpoint.CurrentSchema, job.JobId, job.Files.InputPath, job.InputLength, job.InputLastWriteUtc,
-                job.Cut.BatchLines, job.Cut.BatchBytes, job.Cut.MaxLineBytes,
-                _nextSequence, _nextLine, _checkpointOffset, output.OutputLength, output.ErrorsLength, output.FailedLines,
-                job.StartedAt, job.TraceId, job.RootSpanId, _queue);
+            checkpoint = checkpoint with { InputFingerprint = fingerprint.Through(checkpoint.InputOffset) };
+            await output.SaveCheckpointAsync(checkpoint, cancellationToken);
+            return true;
         }
-        await output.SaveCheckpointAsync(checkpoint, cancellationToken);
-        return true;
+        finally
+        {
+            _checkpointing.Release();
+        }
     }
 
     /// <summary>Writes or holds one result; returns a reason when the message must be dead-lettered.</summary>
-    private string? Accept(ReadOnlyMemory<byte> body)
+    /// <exception cref="IOException">The result's batch could not be written; nothing of it was.</exception>
+    private string? Admit(ReadOnlyMemory<byte> body)
     {
         LineResult result;
         try
@@ -209,10 +350,22 @@ internal sealed class ResultCollector(
         }
         try
         {
-            if (header.Sequence == _nextSequence && header.IsWholeBatch && !_reorder.Contains(header.Sequence))
+            if (header.Sequence == _nextSequence && header.IsWholeBatch)
             {
                 Write(result);
+                output.Commit();
+                if (_reorder.TryGet(header.Sequence, out var parts))
+                {
+                    _reorder.Remove(header.Sequence);     // the whole result holds every part held of it
+                    parts.Release();
+                }
                 Advance(batch);
+            }
+            else if (_reorder.HeldBytes + result.Body.Length > HeldByteBudget)
+            {
+                // Only forged or duplicated parts get here: the results of a window of batches fit. A real one dropped
+                // comes again with the batch's retransmission.
+                return Drop(header, "holding it would pass the reorder buffer's byte budget");
             }
             else if (_reorder.Add(result, MaxResultLineBytes))
             {
@@ -225,19 +378,27 @@ internal sealed class ResultCollector(
         }
         catch (MessageFormatException ex)
         {
+            output.Discard();
             return "malformed result: " + ex.Message;
         }
-        while (_reorder.TryTakeComplete(_nextSequence, out var pending))
+        return null;
+    }
+
+    /// <summary>Writes the held batches whose turn has come; one that cannot be written stays held.</summary>
+    private void WriteHeldInTurn()
+    {
+        while (_reorder.TryPeekComplete(_nextSequence, out var pending))
         {
             foreach (var part in pending.PartsInOrder)
             {
                 Write(part);
             }
+            output.Commit();
+            _reorder.Remove(_nextSequence);
             pending.Release();
             ledger.TryGet(_nextSequence, out var completed);
             Advance(completed);
         }
-        return null;
     }
 
     private void CountDuplicate()

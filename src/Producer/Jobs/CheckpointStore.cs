@@ -8,8 +8,12 @@ namespace Streaming.Producer.Jobs;
 /// <summary>Loads a job's checkpoint, and only when it belongs to the same input bytes and batch settings.</summary>
 internal static class CheckpointStore
 {
-    public static JobCheckpoint? TryLoad(JobFiles files, FileInfo input, CutSettings cut, ILogger logger)
+    /// <summary>The checkpoint, or null. When there is one but its input is not this one (another path, length or
+    /// modification time, or first bytes that hash otherwise), <paramref name="inputChange"/> says how.</summary>
+    public static JobCheckpoint? TryLoad(
+        JobFiles files, FileInfo input, CutSettings cut, InputFingerprint fingerprint, ILogger logger, out string? inputChange)
     {
+        inputChange = null;
         if (!File.Exists(files.Checkpoint))
         {
             return null;
@@ -28,12 +32,8 @@ internal static class CheckpointStore
         {
             null => "empty",
             { SchemaVersion: not JobCheckpoint.CurrentSchema } => "another schema version",
-            _ when checkpoint.InputPath != files.InputPath => "it belongs to another input path",
-            _ when checkpoint.InputLength != input.Length || checkpoint.InputLastWriteUtc != input.LastWriteTimeUtc =>
-                "the input file changed since",
             _ when checkpoint.BatchLines != cut.BatchLines || checkpoint.BatchBytes != cut.BatchBytes
                    || checkpoint.MaxLineBytes != cut.MaxLineBytes => "the batch settings changed since",
-            _ when checkpoint.InputOffset > input.Length => "its offset is past the end of the input",
             _ => null,
         };
         if (reason is not null)
@@ -41,6 +41,36 @@ internal static class CheckpointStore
             JobLog.CheckpointIgnored(logger, files.Name, reason);
             return null;
         }
-        return checkpoint;
+        inputChange = DescribeInputChange(checkpoint!, files, input, fingerprint);
+        return inputChange is null ? checkpoint : null;
+    }
+
+    private static string? DescribeInputChange(JobCheckpoint checkpoint, JobFiles files, FileInfo input, InputFingerprint fingerprint)
+    {
+        if (checkpoint.InputPath != files.InputPath)
+        {
+            return $"the checkpoint belongs to another input, '{checkpoint.InputPath}'";
+        }
+        if (checkpoint.InputLength != input.Length || checkpoint.InputLastWriteUtc != input.LastWriteTimeUtc)
+        {
+            return "its length or modification time changed since the checkpoint";
+        }
+        if (checkpoint.InputFingerprint != FingerprintOrNull(fingerprint, checkpoint.InputOffset))
+        {
+            return $"its first {checkpoint.InputOffset:N0} bytes are not the ones published before (same length and time, other content)";
+        }
+        return null;
+    }
+
+    private static string? FingerprintOrNull(InputFingerprint fingerprint, long offset)
+    {
+        try
+        {
+            return fingerprint.Through(offset);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
     }
 }

@@ -18,6 +18,9 @@ internal sealed class JobFiles(string inputPath, string outputDirectory)
 
     public string Checkpoint => Combine(".checkpoint.json");
 
+    /// <summary>Held by the one process that writes these outputs (<see cref="OwnerLock"/>).</summary>
+    public string Lock => Combine(".lock");
+
     /// <summary>How far publishing got (<see cref="PublishWatermark"/>); lives and goes with the checkpoint.</summary>
     public string Published => Combine(".published");
 

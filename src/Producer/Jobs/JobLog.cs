@@ -25,6 +25,18 @@ internal static partial class JobLog
         Message = "{File}: no result for batch {First} in {Seconds} s; publishing batches {First}..{Last} again (lost queue or messages?)")]
     public static partial void Retransmitting(ILogger logger, string file, long first, long last, int seconds);
 
+    [LoggerMessage(EventId = 415, Level = LogLevel.Warning,
+        Message = "{File}: the input changed since its checkpoint ({Reason}); starting it over")]
+    public static partial void StartingOver(ILogger logger, string file, string reason);
+
+    [LoggerMessage(EventId = 416, Level = LogLevel.Warning,
+        Message = "{File}: the input changed while it was processed ({Before} bytes when taken, {Now} now); the output covers it as it was read")]
+    public static partial void InputChangedWhileRead(ILogger logger, string file, long before, long now);
+
+    [LoggerMessage(EventId = 414, Level = LogLevel.Error,
+        Message = "{File}: batch {Sequence} was published {Times} times and no consumer answered; its lines fail and the file goes on")]
+    public static partial void GaveUpOnBatch(ILogger logger, string file, long sequence, int times);
+
     [LoggerMessage(EventId = 406, Level = LogLevel.Debug, Message = "Publishing batch {Sequence}: lines {FirstLine}..{LastLine}")]
     public static partial void Publishing(ILogger logger, long sequence, long firstLine, long lastLine);
 

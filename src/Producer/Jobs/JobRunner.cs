@@ -23,7 +23,7 @@ namespace Streaming.Producer.Jobs;
 /// </summary>
 internal sealed class JobRunner(
     JobFiles files, ProducerOptions options, IConnection connection, ConfirmingPublisher publisher,
-    TimeProvider time, ILogger logger, SharedWindow? sharedWindow = null)
+    TimeProvider time, ILogger logger, SharedWindow? sharedWindow = null, bool startOverOnChangedInput = false)
 {
     private readonly ResiliencePipeline _publishRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -47,6 +47,8 @@ internal sealed class JobRunner(
             },
         })
         .Build();
+
+    private static readonly TimeSpan s_consumerCheckTimeout = TimeSpan.FromSeconds(10);
 
     private ResultCollector? _collector;
     private long _inputLength;
@@ -73,7 +75,22 @@ internal sealed class JobRunner(
             input = target;
         }
         var cut = new CutSettings(options.BatchLines, options.BatchBytes, options.MaxLineBytes);
-        var checkpoint = CheckpointStore.TryLoad(files, input, cut, logger);
+        var fingerprint = new InputFingerprint(input.FullName);
+        var checkpoint = CheckpointStore.TryLoad(files, input, cut, fingerprint, logger, out var inputChange);
+        if (inputChange is not null)
+        {
+            if (!startOverOnChangedInput)
+            {
+                fingerprint.Dispose();
+                throw new InputChangedException(
+                    $"'{files.InputPath}' is not the input its checkpoint was made from ({inputChange}); "
+                    + $"delete '{files.Checkpoint}' to start it over");
+            }
+            JobLog.StartingOver(logger, files.Name, inputChange);
+            fingerprint.Dispose();
+            fingerprint = new InputFingerprint(input.FullName);
+        }
+        using var fingerprintScope = fingerprint;
         using var activity = ProducerTracing.StartFile(files, checkpoint);
         var jobId = checkpoint?.JobId ?? Guid.NewGuid();
         var job = new JobDescriptor(
@@ -88,7 +105,9 @@ internal sealed class JobRunner(
         using var watermark = PublishWatermark.Open(files.Published, resuming: checkpoint is not null);
         LogStart(job, checkpoint, watermark);
         var ledger = new BatchLedger(options.Window);
-        var collector = new ResultCollector(job, output, ledger, checkpoint, options.Window, publisher, time, logger);
+        using var collector = new ResultCollector(
+            job, output, ledger, checkpoint, options.Window, publisher, time, logger,
+            TimeSpan.FromSeconds(options.WritePauseSeconds), fingerprint, cancellationToken);
         using var share = sharedWindow?.Join();
         if (share is not null)
         {
@@ -113,7 +132,7 @@ internal sealed class JobRunner(
                 watermark.Retransmitting(batch.LineCount);
                 return PublishBatchAsync(batch, properties, ct);
             },
-            TimeSpan.FromSeconds(options.RetransmitSeconds), time, logger);
+            TimeSpan.FromSeconds(options.RetransmitSeconds), options.RetransmissionsBeforeFailing, ConsumersAttachedAsync, time, logger);
         await using var results = new ResultsRoute(
             connection, collector, resuming: checkpoint is not null, retransmitter.RequestNow, files, time, logger);
         // The checkpoint is written before the first publish, so that a producer killed at any moment is resumed under
@@ -151,7 +170,8 @@ internal sealed class JobRunner(
             job.TraceId, collector.Duplicates, collector.Dropped, watermark.Republished);
         // Everything is written: a crash from here on resumes with nothing left to publish.
         await collector.SaveCheckpointAsync(cancellationToken);
-        await output.CompleteAsync(summary, cancellationToken);
+        await output.CompleteAsync(summary, lines, cancellationToken);
+        NoticeInputChange(job);
         watermark.Delete();
         ProducerTracing.FileCompleted(activity, summary);
         _done = true;
@@ -179,8 +199,7 @@ internal sealed class JobRunner(
         JobDescriptor job, ResultCollector collector, BatchLedger ledger, JobCheckpoint? checkpoint, BasicProperties properties,
         Retransmitter retransmitter, SharedWindow.Lease? share, PublishWatermark watermark, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(
-            files.InputPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, useAsync: true);
+        await using var stream = new FileStream(PosixFiles.OpenInput(files.InputPath), FileAccess.Read, bufferSize: 0);
         var startOffset = checkpoint?.InputOffset ?? 0;
         stream.Position = startOffset;
         var cutter = new BatchCutter(stream, job.Cut, job.JobId, startOffset, checkpoint?.NextSequence ?? 0, checkpoint?.NextLine ?? 1);
@@ -250,6 +269,33 @@ internal sealed class JobRunner(
             cancellationToken);
         ProducerMetrics.Published(batch.LineCount);
         FaultInjection.Reach(FaultInjection.ProducerAfterBatchConfirmed);
+    }
+
+    /// <summary>The output covers the input as it was read; say so when it has changed since it was taken.</summary>
+    private void NoticeInputChange(JobDescriptor job)
+    {
+        var now = new FileInfo(files.InputPath);
+        if (now.Exists && (now.Length != job.InputLength || now.LastWriteTimeUtc != job.InputLastWriteUtc))
+        {
+            JobLog.InputChangedWhileRead(logger, files.Name, job.InputLength, now.Length);
+        }
+    }
+
+    /// <summary>Whether any consumer is attached to the work queue now; false when the broker does not say in time.</summary>
+    private async Task<bool> ConsumersAttachedAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_consumerCheckTimeout);
+        try
+        {
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
+            var answer = await channel.QueueDeclarePassiveAsync(QueueNames.Work, timeout.Token);
+            return answer.ConsumerCount > 0;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private static async Task ObserveFailuresAsync(List<Task> inFlight)

@@ -30,6 +30,50 @@ internal sealed class PublishCommand(
 
     public async Task<int> RunAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken)
     {
+        // One owner per output, settled before anything is read, written or published.
+        var locks = new List<OwnerLock>(files.Count);
+        try
+        {
+            foreach (var job in files)
+            {
+                if (await TryLockAsync(job) is not { } held)
+                {
+                    return UsageErrors.ExitCode;
+                }
+                locks.Add(held);
+            }
+            return await RunLockedAsync(files, cancellationToken);
+        }
+        finally
+        {
+            locks.ForEach(l => l.Dispose());
+        }
+    }
+
+    private static async Task<OwnerLock?> TryLockAsync(JobFiles job)
+    {
+        string message;
+        try
+        {
+            Directory.CreateDirectory(job.OutputDirectory);
+            if (OwnerLock.TryAcquire(job.Lock, out var holder) is { } held)
+            {
+                return held;
+            }
+            message = holder > 0
+                ? $"'{job.Output}' is being written by process {holder} (it holds '{job.Lock}'); wait for it or stop it"
+                : $"'{job.Output}' is being written by another process (it holds '{job.Lock}'); wait for it or stop it";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            message = $"cannot write to '{job.OutputDirectory}': {ex.Message}";
+        }
+        await Console.Error.WriteLineAsync($"Producer: {message}");
+        return null;
+    }
+
+    private async Task<int> RunLockedAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken)
+    {
         IConnection connection;
         try
         {
@@ -91,6 +135,21 @@ internal sealed class PublishCommand(
             await Console.Error.WriteLineAsync(
                 $"Producer: lost the broker and could not get it back ({UriMasking.Mask(ex.Message)}); run the same command again to resume");
             return ExitBrokerUnreachable;
+        }
+        catch (InputChangedException ex)
+        {
+            await stopProgress.CancelAsync();
+            await progress;
+            await Console.Error.WriteLineAsync($"Producer: {ex.Message}");
+            return UsageErrors.ExitCode;
+        }
+        catch (OutputMismatchException ex)
+        {
+            await stopProgress.CancelAsync();
+            await progress;
+            await Console.Error.WriteLineAsync(
+                $"Producer: {ex.Message}; another process wrote to it, or the disk lost bytes: delete the output and its checkpoint, then run again");
+            return ExitLinesFailed;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Streaming.Messaging.Contract;
+using Streaming.Messaging.Topology;
 using Streaming.Producer.Collecting;
 using Streaming.Producer.Jobs;
 
@@ -11,10 +12,14 @@ namespace Streaming.Producer.Publishing;
 /// the input at their recorded offsets and publishes them again; deduplication absorbs any copy that was not lost.
 /// The wait doubles after each retransmission without progress, up to an hour, and resets on progress. A request
 /// (<see cref="RequestNow"/>, when the results queue had to be subscribed again) retransmits at the next tick.
+/// A batch that stays unanswered through <c>giveUpAfter</c> retransmissions while consumers were attached is one no
+/// consumer accepts (they dead-letter it, say for a line over their own limit): its lines fail with that reason and the
+/// file goes on. Waits without a consumer attached do not count: the fleet may simply not be there yet.
 /// </summary>
 internal sealed class Retransmitter(
     JobDescriptor job, ResultCollector collector, BatchLedger ledger, Func<CutBatch, CancellationToken, Task> publish,
-    TimeSpan after, TimeProvider time, ILogger logger) : IDisposable
+    TimeSpan after, int giveUpAfter, Func<CancellationToken, Task<bool>> consumersAttached, TimeProvider time, ILogger logger)
+    : IDisposable
 {
     private static readonly TimeSpan s_tick = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_longestWait = TimeSpan.FromHours(1);
@@ -39,6 +44,7 @@ internal sealed class Retransmitter(
         var wait = after;
         var watched = collector.NextSequence;
         var since = time.GetTimestamp();
+        var unanswered = 0;
         try
         {
             while (await _timer.WaitForNextTickAsync(cancellationToken))
@@ -47,14 +53,26 @@ internal sealed class Retransmitter(
                 var end = Volatile.Read(ref _cutThrough);
                 if (next != watched || next >= end)
                 {
-                    (watched, since, wait) = (next, time.GetTimestamp(), after);
+                    (watched, since, wait, unanswered) = (next, time.GetTimestamp(), after, 0);
                     continue;
                 }
                 if (!_requested && time.GetElapsedTime(since) < wait)
                 {
                     continue;
                 }
+                var requested = _requested;
                 _requested = false;
+                if (!requested && await consumersAttached(cancellationToken) && ++unanswered > giveUpAfter)
+                {
+                    var reason = $"no consumer accepted this batch: it was published {giveUpAfter + 1} times with consumers attached "
+                                 + $"and never answered (a consumer refuses it, e.g. for a line over its own limit; see {QueueNames.Dead})";
+                    JobLog.GaveUpOnBatch(logger, job.Files.Name, next, giveUpAfter + 1);
+                    if (collector.TryFailBatch(next, reason))
+                    {
+                        (since, wait, unanswered) = (time.GetTimestamp(), after, 0);
+                    }
+                    continue;
+                }
                 JobLog.Retransmitting(logger, job.Files.Name, next, end - 1, (int)time.GetElapsedTime(since).TotalSeconds);
                 await ResendAsync(next, end, cancellationToken);
                 since = time.GetTimestamp();
@@ -73,8 +91,7 @@ internal sealed class Retransmitter(
         {
             return;
         }
-        await using var stream = new FileStream(
-            job.Files.InputPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, useAsync: true);
+        await using var stream = new FileStream(PosixFiles.OpenInput(job.Files.InputPath), FileAccess.Read, bufferSize: 0);
         stream.Position = start.StartOffset;
         var cutter = new BatchCutter(stream, job.Cut, job.JobId, start.StartOffset, start.Sequence, start.FirstLine);
         using var writer = new MessageWriter();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Telemetry;
+using Streaming.Producer.Jobs;
 
 namespace Streaming.Producer.Watching;
 
@@ -31,9 +32,35 @@ internal static class WatchApp
         {
             return UsageErrors.Report(Name, error!);
         }
+        // One watch service per data folder: a second one would take the same files and write the same outputs.
+        using var owner = TryLock(new WatchFolders(options.Data), out error);
+        if (owner is null)
+        {
+            return UsageErrors.Report(Name, error!);
+        }
         using var host = builder.Build();
         await host.RunAsync();
         return Environment.ExitCode;
+    }
+
+    private static OwnerLock? TryLock(WatchFolders folders, out string? error)
+    {
+        try
+        {
+            if (OwnerLock.TryAcquire(folders.Lock, out var holder) is { } held)
+            {
+                error = null;
+                return held;
+            }
+            error = holder > 0
+                ? $"--data '{folders.Data}' is watched by process {holder} (it holds '{folders.Lock}'); one watch service per data folder"
+                : $"--data '{folders.Data}' is watched by another process (it holds '{folders.Lock}'); one watch service per data folder";
+        }
+        catch (IOException ex)
+        {
+            error = $"cannot lock --data '{folders.Data}': {ex.Message}";
+        }
+        return null;
     }
 
     private static bool TryCreateFolders(string data, out string? error)

@@ -28,6 +28,9 @@ internal sealed class WatchFolders(string data)
 
     public string Failed => Path.Combine(Data, "failed");
 
+    /// <summary>Held by the one watch service that owns this data folder (<see cref="Jobs.OwnerLock"/>).</summary>
+    public string Lock => Path.Combine(Data, ".watch.lock");
+
     public static string ReasonFile(string failedPath) => failedPath + ".reason";
 
     public void Create()
@@ -50,6 +53,7 @@ internal sealed class WatchFolders(string data)
     {
         var target = Path.Combine(Processing, processingName);
         File.Move(Path.Combine(Inbox, inboxName), target, overwrite: true);
+        SyncBoth(Inbox, Processing);
         return target;
     }
 
@@ -59,6 +63,7 @@ internal sealed class WatchFolders(string data)
         var name = Choose(processingName, candidate => !Path.Exists(Path.Combine(Done, candidate)));
         var target = Path.Combine(Done, name);
         File.Move(Path.Combine(Processing, processingName), target, overwrite: true);
+        SyncBoth(Processing, Done);
         return target;
     }
 
@@ -91,6 +96,13 @@ internal sealed class WatchFolders(string data)
         File.WriteAllText(reasonFile + ".tmp", text);
         File.Move(reasonFile + ".tmp", reasonFile, overwrite: true);
         return reasonFile;
+    }
+
+    /// <summary>A rename is durable once both folders are synced: the input is then in exactly one of them after power loss.</summary>
+    private static void SyncBoth(string from, string to)
+    {
+        Jobs.PosixFiles.SyncDirectory(to);
+        Jobs.PosixFiles.SyncDirectory(from);
     }
 
     private static string Choose(string name, Func<string, bool> isFree)

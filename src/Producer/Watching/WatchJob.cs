@@ -59,7 +59,7 @@ internal sealed class WatchJob(
         var delay = s_firstRetryDelay;
         while (true)
         {
-            _runner = new JobRunner(files, options, connection, publisher, time, logger, window);
+            _runner = new JobRunner(files, options, connection, publisher, time, logger, window, startOverOnChangedInput: true);
             string reason;
             try
             {
@@ -104,7 +104,7 @@ internal sealed class WatchJob(
         }
         try
         {
-            File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete).Dispose();
+            PosixFiles.OpenInput(path).Dispose();
             return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

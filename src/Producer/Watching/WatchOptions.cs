@@ -38,6 +38,12 @@ public sealed class WatchOptions
     /// </summary>
     [Range(1, 100_000)]
     public int Window { get; set; } = 16;
+
+    /// <summary>
+    /// Whether an inbox entry that is a symbolic link is read through (only ever to a regular file). Off by default:
+    /// whoever may write the inbox could otherwise have the service read any file it can, and publish it.
+    /// </summary>
+    public bool FollowSymlinks { get; set; }
 }
 
 /// <summary>The attributes of <see cref="WatchOptions"/>, checked by generated code.</summary>

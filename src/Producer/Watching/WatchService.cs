@@ -161,6 +161,11 @@ internal sealed class WatchService(
                 break;
             }
             var inboxPath = Path.Combine(_folders.Inbox, name);
+            if (!_options.FollowSymlinks && FileProbe.Probe(inboxPath).IsSymlink)
+            {
+                Fail(scanner, name, "it is a symbolic link, and Watch:FollowSymlinks is off (whoever may write the inbox could point one anywhere)");
+                continue;
+            }
             if (WatchJob.InputProblem(inboxPath) is { } problem)
             {
                 Fail(scanner, name, problem);

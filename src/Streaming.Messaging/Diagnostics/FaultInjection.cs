@@ -27,8 +27,25 @@ public static class FaultInjection
     /// <summary>The collector saved a checkpoint covering a result it has not acked yet.</summary>
     public const string CollectorAfterCheckpoint = "collector.after-checkpoint-before-ack";
 
+    /// <summary><c>STREAMING_FAIL_WRITES=&lt;first&gt;:&lt;count&gt;</c>: from the <c>first</c>th output write on,
+    /// <c>count</c> writes fail half-way with an I/O error, as on a full disk.</summary>
+    public const string FailWritesVariable = "STREAMING_FAIL_WRITES";
+
     private static readonly (string Point, int Hit)? s_armed = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
+    private static readonly (int First, int Count)? s_failingWrites = ParseRange(Environment.GetEnvironmentVariable(FailWritesVariable));
     private static int s_hits;
+    private static int s_writes;
+
+    /// <summary>True when this write is one of those <see cref="FailWritesVariable"/> makes fail.</summary>
+    public static bool FailThisWrite()
+    {
+        if (s_failingWrites is not { } failing)
+        {
+            return false;
+        }
+        var write = Interlocked.Increment(ref s_writes);
+        return write >= failing.First && write < failing.First + failing.Count;
+    }
 
     public static void Reach(string point)
     {
@@ -42,6 +59,17 @@ public static class FaultInjection
             Console.Error.Flush();
             Process.GetCurrentProcess().Kill();
         }
+    }
+
+    private static (int, int)? ParseRange(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        var colon = value.IndexOf(':', StringComparison.Ordinal);
+        return (int.Parse(value[..colon], NumberStyles.None, CultureInfo.InvariantCulture),
+            int.Parse(value[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture));
     }
 
     private static (string, int)? Parse(string? value)

@@ -96,7 +96,7 @@ public sealed class WatchRulesTests(RabbitMqBroker broker)
     {
         await using var harness = await WatchHarness.CreateAsync(broker);
         await harness.Pipeline.StartConsumerAsync("identity");
-        var watcher = await harness.StartWatchAsync();
+        var watcher = await harness.StartWatchAsync(new Dictionary<string, string?> { ["Watch__FollowSymlinks"] = "true" });
         var elsewhere = Path.Combine(harness.Pipeline.Directory, "elsewhere.txt");
         await File.WriteAllTextAsync(elsewhere, "read through a link\n");
         Directory.CreateDirectory(harness.Inbox);
@@ -124,6 +124,27 @@ public sealed class WatchRulesTests(RabbitMqBroker broker)
         Assert.Equal("read through a link\n", await File.ReadAllTextAsync(harness.OutputOf("linked.txt")));
         Assert.Empty(WatchHarness.List(harness.Inbox));
         Assert.False(watcher.HasExited, watcher.Describe());
+    }
+
+    [Fact]
+    public async Task Watch_SymbolicLinkInTheInboxByDefault_GoesToFailedUnreadWithTheReason()
+    {
+        await using var harness = await WatchHarness.CreateAsync(broker);
+        await harness.Pipeline.StartConsumerAsync("identity");
+        var watcher = await harness.StartWatchAsync();
+        Directory.CreateDirectory(harness.Inbox);
+
+        // The finding: a link to the service's own environment streamed its broker password into outbox/.
+        File.CreateSymbolicLink(Path.Combine(harness.Inbox, "environ.txt"), "/proc/self/environ");
+        harness.Drop("good.txt", "fine\n"u8.ToArray());
+
+        await harness.WaitForDoneAsync("good.txt", watcher);
+        await WatchHarness.WaitUntilAsync(() => WatchHarness.List(harness.Failed).Count == 2, WatchHarness.Run, "the link and its reason in failed/", watcher);
+
+        Assert.Equal(["environ.txt", "environ.txt.reason"], WatchHarness.List(harness.Failed));
+        AssertReason(harness, "environ.txt", "Watch:FollowSymlinks is off");
+        Assert.False(File.Exists(harness.OutputOf("environ.txt")), "the link was read");
+        Assert.DoesNotContain(WatchHarness.List(harness.Outbox), name => name.StartsWith("environ", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -19,30 +19,32 @@ public sealed class ReorderBufferTests
     }
 
     [Fact]
-    public void TryTakeComplete_WholeBatch_IsCompleteAtOnce()
+    public void TryPeekComplete_WholeBatch_IsCompleteAtOnceAndHeldUntilRemoved()
     {
         var buffer = new ReorderBuffer();
 
         Assert.True(buffer.Add(Part(5, 4, 0, 4), 100));
 
-        Assert.True(buffer.TryTakeComplete(5, out var batch));
+        Assert.True(buffer.TryPeekComplete(5, out var batch));
         Assert.Single(batch.PartsInOrder);
+        Assert.Equal(1, buffer.Count);
+        buffer.Remove(5);
         Assert.Equal(0, buffer.Count);
     }
 
     [Fact]
-    public void TryTakeComplete_SplitParts_CompleteOnlyWhenEveryLineIsCovered()
+    public void TryPeekComplete_SplitParts_CompleteOnlyWhenEveryLineIsCovered()
     {
         var buffer = new ReorderBuffer();
 
         buffer.Add(Part(1, 8, 4, 4), 100);
         buffer.Add(Part(1, 8, 0, 2), 100);
-        Assert.False(buffer.TryTakeComplete(1, out _));
+        Assert.False(buffer.TryPeekComplete(1, out _));
         buffer.Add(Part(1, 8, 2, 1), 100);
-        Assert.False(buffer.TryTakeComplete(1, out _));
+        Assert.False(buffer.TryPeekComplete(1, out _));
         buffer.Add(Part(1, 8, 3, 1), 100);
 
-        Assert.True(buffer.TryTakeComplete(1, out var batch));
+        Assert.True(buffer.TryPeekComplete(1, out var batch));
         Assert.Equal([0, 2, 3, 4], batch.PartsInOrder.Select(p => p.Header.PartStart));
     }
 
@@ -65,7 +67,7 @@ public sealed class ReorderBufferTests
 
         Assert.True(buffer.Add(Part(3, 8, 0, 8), 100));
 
-        Assert.True(buffer.TryTakeComplete(3, out var batch));
+        Assert.True(buffer.TryPeekComplete(3, out var batch));
         Assert.Single(batch.PartsInOrder);
     }
 
@@ -76,5 +78,26 @@ public sealed class ReorderBufferTests
         buffer.Add(Part(4, 8, 0, 4), 100);
 
         Assert.Throws<MessageFormatException>(() => buffer.Add(Part(4, 8, 2, 4), 100));
+    }
+
+    [Fact]
+    public void HeldBytes_PartsAddedReplacedAndReleased_CountsWhatIsHeldNow()
+    {
+        var buffer = new ReorderBuffer();
+        var first = Part(6, 8, 0, 2);
+        var second = Part(6, 8, 4, 4);
+        var whole = Part(6, 8, 0, 8);
+
+        buffer.Add(first, 100);
+        buffer.Add(second, 100);
+        Assert.Equal(first.Body.Length + second.Body.Length, buffer.HeldBytes);
+
+        buffer.Add(whole, 100);
+        Assert.Equal(whole.Body.Length, buffer.HeldBytes);
+
+        Assert.True(buffer.TryPeekComplete(6, out var batch));
+        buffer.Remove(6);
+        batch.Release();
+        Assert.Equal(0, buffer.HeldBytes);
     }
 }
