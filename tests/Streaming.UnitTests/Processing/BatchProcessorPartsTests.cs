@@ -45,7 +45,7 @@ public sealed class BatchProcessorPartsTests
         {
             Assert.True(buffer.Add(part, MaxLineBytes));
         }
-        Assert.True(buffer.TryTakeComplete(3, out var joined));
+        Assert.True(buffer.TryPeekComplete(3, out var joined));
         var output = joined.PartsInOrder.SelectMany(p => Enumerable.Range(0, p.Lines.Count).Select(i => p.LineBytes(i).ToArray())).ToList();
         joined.Release();
         Assert.Equal(lines, output);
