@@ -293,6 +293,10 @@ internal sealed class DeliveryHandler(
         var retry = s_firstHandBackRetry;
         while (true)
         {
+            if (!channel.IsOpen)
+            {
+                return;     // the broker took the delivery back with its channel
+            }
             try
             {
                 await ForwardAsync(target, delivery, delivery.Body, CancellationToken.None, returns);
