@@ -17,10 +17,10 @@ public sealed class ChangedInputTests(RabbitMqBroker broker)
         await using var pipeline = await TestPipeline.CreateAsync(broker);
         var content = EdgeCaseInput.Create(fillerLines: 12_000);
         var input = pipeline.WriteInput("rewritten.txt", content);
-        await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "8"]);
+        await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "4"]);
         var doomed = pipeline.StartPublish([input], new Dictionary<string, string?>
         {
-            [FaultInjection.EnvironmentVariable] = FaultInjection.CollectorAfterCheckpoint + "@3",
+            [FaultInjection.EnvironmentVariable] = FaultInjection.CollectorAfterCheckpoint + "@1",
         }, "--batch-lines", "100");
         Assert.NotEqual(0, await doomed.WaitForExitAsync(s_run));
         Assert.True(File.Exists(input + ".checkpoint.json"), doomed.Describe());
