@@ -473,9 +473,9 @@ def main() -> None:
     unknown = set(wanted) - {r.name for r in ROWS} - {"latency"}
     if unknown:
         parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
-    for tool in ("parallel",):
-        if shutil.which(tool) is None:
-            parser.error(f"{tool} is not installed (apt-get install {tool})")
+    needs_parallel = "parallel" in args.systems.split(",") and any(r.name in wanted and "parallel" in r.systems for r in ROWS)
+    if needs_parallel and shutil.which("parallel") is None:
+        parser.error("parallel is not installed (apt-get install parallel)")
 
     if "celery" in args.systems.split(",") and any(r.name in wanted and "celery" in r.systems for r in ROWS):
         ensure_celery()
