@@ -71,7 +71,8 @@ class Row:
 
 
 def py_row(name: str, function: str, lines: int, systems: tuple[str, ...]) -> Row:
-    return Row(name, f"exec:{PYTHON} {PY_WORKER} {function}", lines, systems, python=function)
+    # One worker per consumer: 2 consumers run 2 Python processes, as many as Pool(2) and the Celery worker.
+    return Row(name, f"exec:{PYTHON} {PY_WORKER} {function}", lines, systems, concurrency=1, python=function)
 
 
 ALL = ("streaming", "pool", "parallel", "limit", "celery")
@@ -142,10 +143,42 @@ def wait_usage(proc: subprocess.Popen) -> Usage:
     return Usage(proc.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
+def stop_usage(proc: subprocess.Popen, grace_s: float = 30) -> Usage:
+    """SIGTERM, SIGKILL after grace_s, then wait_usage's figures (none for a child already reaped)."""
+    if proc.poll() is not None:
+        return Usage(proc.returncode, 0, 0)
+    proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return Usage(proc.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
+        if time.monotonic() > deadline:
+            proc.kill()
+            deadline = float("inf")
+        time.sleep(0.05)
+
+
 def process_cpu_s(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_s(pid: int) -> float:
+    """A process's CPU plus its live children's (a consumer's exec: workers; the dead ones are in its own figure)."""
+    total = process_cpu_s(pid)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, IndexError, ValueError):
+                pass
+    return total
 
 
 class Broker:
@@ -215,7 +248,7 @@ def run_streaming(row: Row, path: str, out_dir: str, broker: Broker, consumers: 
     waited = broker.wait_idle()
     if waited > 1:
         log(f"{row.name}: waited {waited:.1f} s for the broker to finish earlier work")
-    consumers_started = [process_cpu_s(p.pid) for p in fleet.procs]
+    consumers_started = [tree_cpu_s(p.pid) for p in fleet.procs]
     broker_cpu = broker.cpu_s()
     started = time.perf_counter()
     producer = subprocess.Popen([*PRODUCER, "publish", path, "--wait", "--out", out_dir, "--rabbitmq", broker.uri],
@@ -223,7 +256,7 @@ def run_streaming(row: Row, path: str, out_dir: str, broker: Broker, consumers: 
     usage = wait_usage(producer)
     seconds = time.perf_counter() - started
     broker_cpu = broker.cpu_s() - broker_cpu
-    consumers_cpu = sum(process_cpu_s(p.pid) - c for p, c in zip(fleet.procs, consumers_started))
+    consumers_cpu = sum(tree_cpu_s(p.pid) - c for p, c in zip(fleet.procs, consumers_started))
     fleet_usage = fleet.stop()
     if usage.code != 0:
         raise SystemExit(f"producer exited {usage.code}; see {work}/producer.log")
@@ -269,15 +302,14 @@ def run_celery(row: Row, path: str, out: str, broker: Broker, work: str) -> dict
                               stderr=open(worker_log, "wb"))
     try:
         deadline = time.monotonic() + 90
-        while b" ready." not in open(worker_log, "rb").read():
+        while b"streaming-bench: worker ready" not in open(worker_log, "rb").read():
             if time.monotonic() > deadline or worker.poll() is not None:
                 raise SystemExit(f"the celery worker did not start; see {worker_log}")
             time.sleep(0.1)
         broker.wait_idle()
         measured = run_command([PYTHON, CELERY, "send", broker.uri, queue, row.python, path, out], out)
     finally:
-        worker.send_signal(signal.SIGTERM)
-    usage = wait_usage(worker)
+        usage = stop_usage(worker)
     measured["cpu_s"] += usage.cpu_s
     measured["peak_rss_mb"] = max(measured["peak_rss_mb"], usage.peak_rss_mb)
     return measured

@@ -6,7 +6,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from celery import Celery  # noqa: E402
+from celery import Celery, signals  # noqa: E402
 
 import python_functions  # noqa: E402
 
@@ -21,3 +21,9 @@ app.conf.update(task_serializer="pickle", result_serializer="pickle", accept_con
 def process_chunk(function: str, lines: list) -> list:
     process = getattr(python_functions, function)
     return [process(line) for line in lines]
+
+
+@signals.worker_ready.connect
+def _ready(**_) -> None:
+    # The worker logs at warning level (an info line per task would cost it CPU): bench.py waits for this line.
+    print("streaming-bench: worker ready", file=sys.stderr, flush=True)
