@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# One Dockerfile, two images: `--target producer` and `--target consumer` (docker-compose.yml builds both).
+# One Dockerfile, three images: `--target producer` and `--target consumer` (docker-compose.yml builds both), and
+# `--target consumer-python`: the consumer with Python and a worker script for `exec:` (README: Python on the fleet).
 # The tags are the SDK and runtime this repository is built and tested with; bump them together with global.json.
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0.401-noble
 # The services are Native AOT executables (bench/README.md: start-up and CPU), so the runtime image needs no .NET.
@@ -42,3 +43,22 @@ COPY --from=build /out/producer/ /app/
 ENV Watch__Data=/data
 ENTRYPOINT ["/app/Producer"]
 CMD ["watch", "--data", "/data"]
+
+# The consumer with python3 and an exec: worker: the folder PYTHON_WORKER (default: the sample) is copied to
+# /app/python/worker/ and its worker.py runs through sdk/python/streaming_worker.py (on PYTHONPATH). Dependencies:
+# a requirements.txt in that folder is installed with pip.
+#   docker build --target consumer-python --build-arg PYTHON_WORKER=path/to/your/folder -t my-consumer .
+FROM consumer AS consumer-python
+ARG PYTHON_WORKER=samples/python
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 python3-pip \
+ && rm -rf /var/lib/apt/lists/*
+COPY sdk/python/streaming_worker.py /app/python/
+COPY ${PYTHON_WORKER}/ /app/python/worker/
+RUN if [ -f /app/python/worker/requirements.txt ]; then \
+        pip3 install --no-cache-dir --break-system-packages -r /app/python/worker/requirements.txt; \
+    fi
+ENV PYTHONPATH=/app/python \
+    Consumer__Processor="exec:python3 /app/python/worker/worker.py"
+USER $APP_UID

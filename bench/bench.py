@@ -5,13 +5,18 @@
     python3 bench/bench.py --quick           # a tenth of the lines, 100 MB instead of 1 GB (a smoke run)
     python3 bench/bench.py --rows identity,sha256x100 --consumers 3
     python3 bench/bench.py --build jit       # `dotnet Producer.dll` (the `dotnet run` form) instead of Native AOT
+    python3 bench/bench.py --rows python     # the py-* rows alone (Python code: Pool.imap, Celery, Streaming exec:)
 
 Each row runs, where it applies:
   streaming  `Producer publish FILE --wait` with N consumers already connected (defaults unless the row says otherwise)
   pool       bench/pool_imap.py: multiprocessing.Pool(2).imap(f, lines(), chunksize=1000)
   parallel   GNU `parallel --pipe -k` with the processor's shell equivalent (identity: cat)
   limit      bench/InProcessLimit: the same processor code over the same file on every core, no broker
-and checks every output byte for byte against Streaming's. It prints a table and the targets of the performance
+  celery     py-* rows: Celery 5.2 (Debian's python3-celery, installed with apt when missing) on the same broker, a
+             worker with 2 processes, tasks over chunks of 1,000 lines, results gathered in order (celery_run.py)
+The py-* rows run one Python function of bench/python_functions.py in every system: Streaming through
+`exec:/usr/bin/python3 bench/python_worker.py FUNCTION` (sdk/python/streaming_worker.py), pool through py:FUNCTION.
+Every output is checked byte for byte against Streaming's. It prints a table and the targets of the performance
 issue, writes bench/results/<UTC stamp>.json and .svg, and copies them to bench/results/latest.{json,svg} (a --quick
 or partial run writes under bench/work/results instead).
 """
@@ -43,6 +48,10 @@ CONSUMER: list[str] = []
 LIMIT: list[str] = []
 NODE = os.path.join(ROOT, "scripts/rabbitmq-node.sh")
 POOL = os.path.join(ROOT, "bench/pool_imap.py")
+# The py-* rows run every system's Python under Debian's interpreter: python3-celery is installed for it.
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+PY_WORKER = os.path.join(ROOT, "bench/python_worker.py")
+CELERY = os.path.join(ROOT, "bench/celery_run.py")
 INPUTS = os.path.join(ROOT, "bench/work/inputs")
 RESULTS = os.path.join(ROOT, "bench/results")
 SEED = 20261125
@@ -58,9 +67,15 @@ class Row:
     concurrency: int | None = None  # per consumer; None = the consumer's default (core count)
     ideal_lines_per_s: float | None = None
     optional: bool = False  # runs only when --rows names it
+    python: str | None = None  # py-* rows: the bench/python_functions.py function every system runs
 
 
-ALL = ("streaming", "pool", "parallel", "limit")
+def py_row(name: str, function: str, lines: int, systems: tuple[str, ...]) -> Row:
+    # One worker per consumer: 2 consumers run 2 Python processes, as many as Pool(2) and the Celery worker.
+    return Row(name, f"exec:{PYTHON} {PY_WORKER} {function}", lines, systems, concurrency=1, python=function)
+
+
+ALL = ("streaming", "pool", "parallel", "limit", "celery")
 ROWS = [
     Row("identity", "identity", 1_000_000, ALL),
     Row("sha256", "sha256:1", 1_000_000, ("streaming", "pool", "limit")),
@@ -71,7 +86,12 @@ ROWS = [
     Row("identity-1GB", "identity", 1_000_000_000 // LINE_BYTES, ALL),
     # Memory over a longer run: does anything keep growing past 1 GB? (streaming only; 3 GB of input and of output)
     Row("identity-3GB", "identity", 3_000_000_000 // LINE_BYTES, ("streaming",), optional=True),
+    # Python code on the fleet (exec:): the same function through Pool.imap, Celery and Streaming.
+    py_row("py-identity", "identity", 1_000_000, ("streaming", "pool")),
+    py_row("py-sha256x100", "sha256x100", 200_000, ("streaming", "pool", "celery")),
+    py_row("py-fnv1a", "fnv1a", 200_000, ("streaming", "pool", "celery")),
 ]
+PYTHON_ROWS = [r.name for r in ROWS if r.python]
 LATENCY_RUNS = 50
 
 
@@ -123,10 +143,42 @@ def wait_usage(proc: subprocess.Popen) -> Usage:
     return Usage(proc.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
+def stop_usage(proc: subprocess.Popen, grace_s: float = 30) -> Usage:
+    """SIGTERM, SIGKILL after grace_s, then wait_usage's figures (none for a child already reaped)."""
+    if proc.poll() is not None:
+        return Usage(proc.returncode, 0, 0)
+    proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return Usage(proc.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
+        if time.monotonic() > deadline:
+            proc.kill()
+            deadline = float("inf")
+        time.sleep(0.05)
+
+
 def process_cpu_s(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_s(pid: int) -> float:
+    """A process's CPU plus its live children's (a consumer's exec: workers; the dead ones are in its own figure)."""
+    total = process_cpu_s(pid)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, IndexError, ValueError):
+                pass
+    return total
 
 
 class Broker:
@@ -198,7 +250,7 @@ def run_streaming(row: Row, path: str, out_dir: str, broker: Broker, consumers: 
     waited = broker.wait_idle()
     if waited > 1:
         log(f"{row.name}: waited {waited:.1f} s for the broker to finish earlier work")
-    consumers_started = [process_cpu_s(p.pid) for p in fleet.procs]
+    consumers_started = [tree_cpu_s(p.pid) for p in fleet.procs]
     broker_cpu = broker.cpu_s()
     started = time.perf_counter()
     producer = subprocess.Popen([*PRODUCER, "publish", path, "--wait", "--out", out_dir, "--rabbitmq", broker.uri],
@@ -206,7 +258,7 @@ def run_streaming(row: Row, path: str, out_dir: str, broker: Broker, consumers: 
     usage = wait_usage(producer)
     seconds = time.perf_counter() - started
     broker_cpu = broker.cpu_s() - broker_cpu
-    consumers_cpu = sum(process_cpu_s(p.pid) - c for p, c in zip(fleet.procs, consumers_started))
+    consumers_cpu = sum(tree_cpu_s(p.pid) - c for p, c in zip(fleet.procs, consumers_started))
     fleet_usage = fleet.stop()
     if usage.code != 0:
         raise SystemExit(f"producer exited {usage.code}; see {work}/producer.log")
@@ -232,12 +284,49 @@ def run_command(command: list[str], out: str, stdin: str | None = None) -> dict:
     return {"seconds": seconds, "peak_rss_mb": usage.peak_rss_mb, "cpu_s": usage.cpu_s, "output": out}
 
 
+def ensure_celery() -> None:
+    """Debian's python3-celery and python3-pika, installed with apt when missing."""
+    if subprocess.run([PYTHON, "-c", "import celery, pika"], capture_output=True).returncode == 0:
+        return
+    log("installing python3-celery and python3-pika with apt")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-q"], check=True, stdout=subprocess.DEVNULL, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "python3-celery", "python3-pika"],
+                   check=True, stdout=subprocess.DEVNULL, env=env)
+
+
+def run_celery(row: Row, path: str, out: str, broker: Broker, work: str) -> dict:
+    """A Celery worker (2 processes) started and ready before the clock; the clock runs while chunks are sent and
+    their results gathered in order. CPU: the sender, plus the worker's whole life (its start-up included)."""
+    queue = f"streaming-bench-{row.name}"
+    worker_log = os.path.join(work, f"celery-{row.name}.log")
+    worker = subprocess.Popen([PYTHON, CELERY, "serve", broker.uri, queue], stdout=subprocess.DEVNULL,
+                              stderr=open(worker_log, "wb"))
+    try:
+        deadline = time.monotonic() + 90
+        while b"streaming-bench: worker ready" not in open(worker_log, "rb").read():
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise SystemExit(f"the celery worker did not start; see {worker_log}")
+            time.sleep(0.1)
+        broker.wait_idle()
+        measured = run_command([PYTHON, CELERY, "send", broker.uri, queue, row.python, path, out], out)
+    finally:
+        usage = stop_usage(worker)
+    measured["cpu_s"] += usage.cpu_s
+    measured["peak_rss_mb"] = max(measured["peak_rss_mb"], usage.peak_rss_mb)
+    return measured
+
+
 def run_system(system: str, row: Row, path: str, out_dir: str, broker: Broker, consumers: int, work: str) -> dict:
     out = os.path.join(out_dir, f"{row.name}.{system}.out")
     if system == "streaming":
         return run_streaming(row, path, out_dir, broker, consumers, work)
+    if system == "pool" and row.python:
+        return run_command([PYTHON, POOL, f"py:{row.python}", path, out], out)
     if system == "pool":
         return run_command([sys.executable, POOL, row.processor, path, out], out)
+    if system == "celery":
+        return run_celery(row, path, out, broker, work)
     if system == "parallel":
         # --pipe hands blocks of whole lines to `cat` on every core, -k keeps them in input order.
         return run_command(["parallel", "--pipe", "-k", "--block", "1M", "-j", str(os.cpu_count()), "cat"], out, stdin=path)
@@ -259,7 +348,7 @@ def run_row(row: Row, lines: int, broker: Broker, consumers: int, work: str, sys
     records = []
     for system, m in measured.items():
         record = {
-            "row": row.name, "processor": row.processor, "system": system, "lines": lines, "input_mb": round(size_mb, 1),
+            "row": row.name, "processor": row.processor.replace(ROOT + os.sep, ""), "system": system, "lines": lines, "input_mb": round(size_mb, 1),
             "seconds": round(m["seconds"], 3),
             "lines_per_s": round(lines / m["seconds"]),
             "mb_per_s": round(size_mb / m["seconds"], 1),
@@ -279,9 +368,12 @@ def run_row(row: Row, lines: int, broker: Broker, consumers: int, work: str, sys
         os.remove(m["output"])
     pool = next((r for r in records if r["system"] == "pool"), None)
     limit = next((r for r in records if r["system"] == "limit"), None)
+    celery = next((r for r in records if r["system"] == "celery"), None)
     for r in records:
         if pool:
             r["ratio_to_pool"] = round(r["lines_per_s"] / pool["lines_per_s"], 2)
+        if celery:
+            r["ratio_to_celery"] = round(r["lines_per_s"] / celery["lines_per_s"], 2)
         if limit:
             r["share_of_limit"] = round(r["lines_per_s"] / limit["lines_per_s"], 2)
     return records
@@ -315,17 +407,18 @@ def run_latency(broker: Broker, runs: int, work: str) -> dict:
 
 
 def print_table(records: list[dict], latency: dict | None) -> None:
-    print(f"{'row':<15}{'system':<11}{'lines':>11}{'lines/s':>11}{'MB/s':>8}{'x Pool':>8}{'of limit':>9}"
+    print(f"{'row':<15}{'system':<11}{'lines':>11}{'lines/s':>11}{'MB/s':>8}{'x Pool':>8}{'x Celery':>9}{'of limit':>9}"
           f"{'peak RSS':>10}{'cons RSS':>10}{'CPU s':>8}{'broker':>8}  same")
     for r in records:
         ratio = f"{r['ratio_to_pool']:.2f}" if "ratio_to_pool" in r else "-"
+        celery = f"{r['ratio_to_celery']:.2f}" if "ratio_to_celery" in r else "-"
         share = f"{r['share_of_limit']:.0%}" if "share_of_limit" in r else "-"
         if "ideal_lines_per_s" in r:
             share = f"{r['lines_per_s'] / r['ideal_lines_per_s']:.0%}*"
         consumer = f"{r['consumer_peak_rss_mb']:.0f}M" if "consumer_peak_rss_mb" in r else "-"
         broker = f"{r['broker_cpu_s']:.1f}" if "broker_cpu_s" in r else "-"
         cpu = r["cpu_s"] + r.get("consumers_cpu_s", 0)
-        print(f"{r['row']:<15}{r['system']:<11}{r['lines']:>11,}{r['lines_per_s']:>11,}{r['mb_per_s']:>8}{ratio:>8}{share:>9}"
+        print(f"{r['row']:<15}{r['system']:<11}{r['lines']:>11,}{r['lines_per_s']:>11,}{r['mb_per_s']:>8}{ratio:>8}{celery:>9}{share:>9}"
               f"{r['peak_rss_mb']:>9.0f}M{consumer:>10}{cpu:>8.1f}{broker:>8}  {'yes' if r['identical'] else 'NO'}")
     print("peak RSS: the producer for streaming (cons RSS: the larger consumer), else the process (with its children);"
           " CPU s: every process of the system while it ran, the broker apart (streaming: the producer, start-up"
@@ -366,6 +459,15 @@ def targets(records: list[dict], latency: dict | None) -> list[tuple[str, bool |
                            f"{small[key]:.0f} -> {large[key]:.0f} MB ({growth:+.0%})"))
     if latency:
         checks.append(("10-line file: p50 publish-to-disk <= 100 ms", latency["p50_ms"] <= 100, f"{latency['p50_ms']} ms"))
+    s = find("py-identity", "streaming")
+    if s:
+        checks.append(("py-identity through exec: >= 300,000 lines/s", s["lines_per_s"] >= 300_000, f"{s['lines_per_s']:,} lines/s"))
+    for row in ("py-sha256x100", "py-fnv1a"):
+        s = find(row, "streaming")
+        if s and "ratio_to_pool" in s:
+            checks.append((f"{row}: exec: >= 0.9x Pool.imap", s["ratio_to_pool"] >= 0.9, f"{s['ratio_to_pool']:.2f}x"))
+        if s and "ratio_to_celery" in s:
+            checks.append((f"{row}: exec: >= 3x Celery", s["ratio_to_celery"] >= 3, f"{s['ratio_to_celery']:.2f}x"))
     return checks
 
 
@@ -399,16 +501,18 @@ def main() -> None:
                         help="native: the Native AOT executables the Docker images ship (default); "
                              "jit: `dotnet X.dll` after `dotnet build`, the `dotnet run` form")
     parser.add_argument("--rows", default=",".join([r.name for r in ROWS if not r.optional] + ["latency"]),
-                        help="comma-separated: " + ", ".join(r.name for r in ROWS) + ", latency")
+                        help="comma-separated: " + ", ".join(r.name for r in ROWS) + ", latency; python = every py-* row")
     args = parser.parse_args()
-    wanted = args.rows.split(",")
+    wanted = [name for w in args.rows.split(",") for name in (PYTHON_ROWS if w == "python" else [w])]
     unknown = set(wanted) - {r.name for r in ROWS} - {"latency"}
     if unknown:
         parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
-    for tool in ("parallel",):
-        if shutil.which(tool) is None:
-            parser.error(f"{tool} is not installed (apt-get install {tool})")
+    needs_parallel = "parallel" in args.systems.split(",") and any(r.name in wanted and "parallel" in r.systems for r in ROWS)
+    if needs_parallel and shutil.which("parallel") is None:
+        parser.error("parallel is not installed (apt-get install parallel)")
 
+    if "celery" in args.systems.split(",") and any(r.name in wanted and "celery" in r.systems for r in ROWS):
+        ensure_celery()
     build(args.build)
     work = tempfile.mkdtemp(prefix="streaming-bench-")
     records, latency = [], None
@@ -432,8 +536,12 @@ def main() -> None:
                 "targets": [{"target": n, "met": m, "figure": f} for n, m, f in checks]}
     # Smoke runs and partial runs must not replace the figures the README shows.
     full = not args.quick and set(wanted) >= {r.name for r in ROWS if not r.optional} | {"latency"} and set(args.systems.split(",")) >= set(ALL)
-    folder = RESULTS if full else os.path.join(ROOT, "bench/work/results")
+    # The py-* rows on their own (--rows python) are kept too, beside the full runs (not as latest).
+    python_run = not args.quick and set(wanted) == set(PYTHON_ROWS) and set(args.systems.split(",")) >= {"streaming", "pool", "celery"}
+    folder = RESULTS if full or python_run else os.path.join(ROOT, "bench/work/results")
     os.makedirs(folder, exist_ok=True)
+    if python_run:
+        stamp += "-python"
     for name in (stamp, "latest") if full else (stamp,):
         with open(os.path.join(folder, f"{name}.json"), "w") as f:
             json.dump(document, f, indent=2)

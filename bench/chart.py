@@ -2,8 +2,9 @@
 fastest system, and peak memory per system on the small and the large file."""
 from xml.sax.saxutils import escape
 
-COLOURS = {"streaming": "#2f6fdf", "pool": "#e07b28", "parallel": "#7a7a7a", "limit": "#3aa05a"}
-LABELS = {"streaming": "Streaming", "pool": "Pool.imap", "parallel": "GNU parallel", "limit": "in-process limit"}
+COLOURS = {"streaming": "#2f6fdf", "pool": "#e07b28", "parallel": "#7a7a7a", "limit": "#3aa05a", "celery": "#a0522d"}
+LABELS = {"streaming": "Streaming", "pool": "Pool.imap", "parallel": "GNU parallel", "limit": "in-process limit",
+          "celery": "Celery"}
 BAR, GAP, LEFT, WIDTH = 16, 12, 120, 520
 
 
@@ -41,7 +42,7 @@ def write_chart(document: dict, path: str) -> None:
     rows = list(dict.fromkeys(r["row"] for r in records))
     parts = []
     y = 50
-    parts.append(_text(10, 24, "Streaming vs Pool.imap, GNU parallel and the in-process limit "
+    parts.append(_text(10, 24, "Streaming vs Pool.imap, GNU parallel, Celery and the in-process limit "
                                f"({document['machine']['cores']} cores, broker on the same machine)", size=15, weight="bold"))
     throughput = []
     for row in rows:

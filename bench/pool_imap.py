@@ -4,12 +4,15 @@
     python3 bench/pool_imap.py PROCESSOR INPUT OUTPUT [--workers N] [--chunksize N]
 
 PROCESSOR is identity, wordcount or sha256[:R], with the same semantics as the Streaming processors, so the output
-must be byte-identical to Streaming's <name>.out.
+must be byte-identical to Streaming's <name>.out; or py:FUNCTION, a function of bench/python_functions.py (the py-*
+rows, where Streaming runs the same function through exec:).
 """
 import argparse
 import hashlib
 import multiprocessing
 import re
+
+import python_functions
 
 _WORD_SEPARATORS = re.compile(rb"[ \t\x0b\x0c\r]+")
 _ROUNDS = 1
@@ -58,8 +61,11 @@ def main() -> None:
     parser.add_argument("--chunksize", type=int, default=1000)
     args = parser.parse_args()
     name, _, argument = args.processor.partition(":")
-    function = {"identity": identity, "wordcount": wordcount, "sha256": sha256}[name]
-    rounds = int(argument) if argument else 1
+    if name == "py":
+        function, rounds = getattr(python_functions, argument), 1
+    else:
+        function = {"identity": identity, "wordcount": wordcount, "sha256": sha256}[name]
+        rounds = int(argument) if argument else 1
     with multiprocessing.Pool(args.workers, initializer=_init, initargs=(rounds,)) as pool, open(args.output, "wb") as out:
         for result in pool.imap(function, lines(args.input), chunksize=args.chunksize):
             out.write(result)

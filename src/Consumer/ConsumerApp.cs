@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Streaming.Consumer.Processing;
 using Streaming.Consumer.Processors;
+using Streaming.Consumer.Processors.Exec;
 using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Telemetry;
 
@@ -48,15 +50,25 @@ public static class ConsumerApp
         {
             return UsageErrors.Report("Consumer", configError!);
         }
+        ILoggerFactory? loggers = null;
+        var execSettings = ExecSettings.From(options!);
+        catalog.Register(ExecLineProcessor.Name, new ExecProcessorDefinition(
+            execSettings, () => loggers!.CreateLogger("Streaming.Consumer.Exec")).Define);
         var factory = catalog.Resolve(options!.Processor, out var processorError);
         if (factory is null)
         {
             return UsageErrors.Report("Consumer", processorError!);
         }
+        if (options.Processor.StartsWith(ExecLineProcessor.Name + ":", StringComparison.Ordinal)
+            && await ExecStartupCheck.RunAsync(options.Processor[(ExecLineProcessor.Name.Length + 1)..], execSettings) is { } execError)
+        {
+            return UsageErrors.Report("Consumer", execError);
+        }
         builder.Services.AddSingleton(factory);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.DrainSeconds + 8));
 
         using var host = builder.Build();
+        loggers = host.Services.GetRequiredService<ILoggerFactory>();
         return await ServiceHost.RunUntilStoppedAsync(host, stop);
     }
 }

@@ -12,7 +12,7 @@ internal static class ConsumerCommandLine
 {
     private static readonly Option<string> s_processor = new("--processor")
     {
-        Description = "identity (default), upper, wordcount, sha256[:R], delay:<ms>, or a registered user processor",
+        Description = "identity (default), upper, wordcount, sha256[:R], delay:<ms>, exec:<command line>, or a registered user processor",
     };
 
     private static readonly Option<string> s_prefetch = new("--prefetch")

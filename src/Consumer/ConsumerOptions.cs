@@ -14,7 +14,7 @@ public sealed class ConsumerOptions
     public static readonly OptionsSection<ConsumerOptions> Section =
         new(SectionName, static (configuration, options) => configuration.Bind(options), new ConsumerOptionsValidator());
 
-    /// <summary>Processor spec: identity, upper, wordcount, sha256[:R], delay:&lt;ms&gt;, or a registered user processor.</summary>
+    /// <summary>Processor spec: identity, upper, wordcount, sha256[:R], delay:&lt;ms&gt;, exec:&lt;command line&gt;, or a registered user processor.</summary>
     [Required]
     public string Processor { get; set; } = "identity";
 
@@ -43,6 +43,19 @@ public sealed class ConsumerOptions
     /// <summary>On SIGTERM, how long work in progress may go on before it is handed back.</summary>
     [Range(0, 600)]
     public int DrainSeconds { get; set; } = 20;
+
+    /// <summary><c>exec:</c> only: a worker that answers no line for this long while lines are outstanding is killed;
+    /// the line it was on fails once it has done the same alone on a fresh worker.</summary>
+    [Range(1, 86_400)]
+    public int ExecLineTimeoutSeconds { get; set; } = 60;
+
+    /// <summary><c>exec:</c> only: how long a worker has between SIGTERM and SIGKILL when it is stopped.</summary>
+    [Range(0, 60)]
+    public int ExecStopGraceSeconds { get; set; } = 3;
+
+    /// <summary><c>exec:</c> only: lines sent to one worker ahead of its answers, at most.</summary>
+    [Range(1, 100_000)]
+    public int ExecLinesInFlight { get; set; } = 1000;
 }
 
 /// <summary>The attributes of <see cref="ConsumerOptions"/>, checked by generated code.</summary>

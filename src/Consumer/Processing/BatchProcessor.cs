@@ -11,7 +11,7 @@ namespace Streaming.Consumer.Processing;
 /// Runs a batch's lines through the processor with at most <c>concurrency</c> lines in work across the whole
 /// process, and builds the result message. A line that throws fails alone.
 /// </summary>
-internal sealed class BatchProcessor : IDisposable
+internal sealed class BatchProcessor : IAsyncDisposable
 {
     private const int MaxReasonLength = 1000;
     private const int MaxPooledBufferBytes = 1024 * 1024;
@@ -71,6 +71,11 @@ internal sealed class BatchProcessor : IDisposable
         }
         try
         {
+            if (processor is ILineRunProcessor runs)
+            {
+                await RunLinesAsync(runs, work, buffer, cancellationToken);
+                return;
+            }
             int index;
             while ((index = Interlocked.Increment(ref work.Next)) < work.Count)
             {
@@ -82,6 +87,18 @@ internal sealed class BatchProcessor : IDisposable
         {
             _instances.Push(processor!);
             _permits.Release();
+        }
+    }
+
+    /// <summary>Hands a pipelining processor (exec:) consecutive runs of lines, spread over the slots.</summary>
+    private async Task RunLinesAsync(ILineRunProcessor runs, BatchWork work, LineOutputBuffer buffer, CancellationToken cancellationToken)
+    {
+        var size = Math.Clamp((work.Count + _concurrency - 1) / _concurrency, 1, runs.MaxRunLines);
+        var results = new RunResults(work, buffer);
+        int start;
+        while ((start = Interlocked.Add(ref work.Next, size) - size + 1) < work.Count)
+        {
+            await runs.ProcessRunAsync(work.Batch, start, Math.Min(size, work.Count - start), results, cancellationToken);
         }
     }
 
@@ -106,9 +123,11 @@ internal sealed class BatchProcessor : IDisposable
         {
             buffer.Truncate(start);
             var reason = string.IsNullOrWhiteSpace(ex.Message) ? ex.GetType().Name : ex.Message;
-            return LineOutcome.Failed(reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason);
+            return LineOutcome.Failed(Shorten(reason));
         }
     }
+
+    private static string Shorten(string reason) => reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason;
 
     private static ResultMessages BuildResult(BatchWork work, int maxMessageBytes, BatchMeasurement measurement)
     {
@@ -198,17 +217,38 @@ internal sealed class BatchProcessor : IDisposable
         _buffers.Add(buffer);
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         while (_buffers.TryTake(out var buffer))
         {
             buffer.Dispose();
         }
-        foreach (var instance in _instances)
+        // Side by side: exec: workers each get their stop grace at the same time, not one after another.
+        await Task.WhenAll(_instances.Select(async instance =>
         {
-            (instance as IDisposable)?.Dispose();
-        }
+            if (instance is IAsyncDisposable asyncDisposable)
+            {
+                await asyncDisposable.DisposeAsync();
+            }
+            else
+            {
+                (instance as IDisposable)?.Dispose();
+            }
+        }));
         _permits.Dispose();
+    }
+
+    /// <summary>Where a run's outcomes go: outputs into the slot's buffer, outcomes into the batch's array.</summary>
+    private sealed class RunResults(BatchWork work, LineOutputBuffer buffer) : ILineRunResults
+    {
+        public void Succeeded(int index, ReadOnlySpan<byte> output)
+        {
+            var start = buffer.WrittenCount;
+            buffer.Write(output);
+            work.Outcomes[index] = new LineOutcome(buffer, start, output.Length, null);
+        }
+
+        public void Failed(int index, string reason) => work.Outcomes[index] = LineOutcome.Failed(Shorten(reason));
     }
 
     private sealed class BatchWork(LineBatch batch)

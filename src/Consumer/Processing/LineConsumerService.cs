@@ -74,7 +74,7 @@ internal sealed class LineConsumerService(
         await using var publisher = await ConfirmingPublisher.CreateAsync(
             connection, maxOutstanding: (2 * _options.Prefetch) + 8,
             TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), stoppingToken, logger);
-        using var processor = new BatchProcessor(processorFactory, _options.Concurrency);
+        await using var processor = new BatchProcessor(processorFactory, _options.Concurrency);
         using var gate = new ProcessingGate();
         using var handler = new DeliveryHandler(processor, gate, publisher, _options.MaxLineBytes, _options.MaxMessageBytes, logger);
         var declareWorkQueues = StreamingTopology.DeclareOrCheckWorkQueues(connection);

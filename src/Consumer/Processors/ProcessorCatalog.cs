@@ -1,3 +1,5 @@
+using Streaming.Consumer.Processors.Exec;
+
 namespace Streaming.Consumer.Processors;
 
 /// <summary>Creates a processor instance; called once per concurrency slot.</summary>
@@ -22,14 +24,16 @@ public sealed partial class ProcessorCatalog
 
     /// <summary>
     /// A catalog of the built-in processors: <c>identity</c> (the default), <c>upper</c>, <c>wordcount</c>,
-    /// <c>sha256[:R]</c> and <c>delay:&lt;ms&gt;</c>.
+    /// <c>sha256[:R]</c>, <c>delay:&lt;ms&gt;</c> and <c>exec:&lt;command line&gt;</c> (default settings; the consumer
+    /// registers it again with its configured ones).
     /// </summary>
     public static ProcessorCatalog CreateDefault() => new ProcessorCatalog()
         .Register(IdentityProcessor.Name, () => IdentityProcessor.Instance)
         .Register(UpperProcessor.Name, () => UpperProcessor.Instance)
         .Register(WordCountProcessor.Name, () => WordCountProcessor.Instance)
         .Register(Sha256Processor.Name, Sha256Processor.Define)
-        .Register(DelayProcessor.Name, DelayProcessor.Define);
+        .Register(DelayProcessor.Name, DelayProcessor.Define)
+        .Register(ExecLineProcessor.Name, new ExecProcessorDefinition(ExecSettings.From(new ConsumerOptions())).Define);
 
     /// <summary>Adds or replaces the processor called <paramref name="name"/>.</summary>
     public ProcessorCatalog Register(string name, LineProcessorDefinition definition)

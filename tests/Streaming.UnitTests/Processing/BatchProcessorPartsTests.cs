@@ -23,7 +23,7 @@ public sealed class BatchProcessorPartsTests
 
     private static async Task<List<LineResult>> ProcessAsync(LineBatch batch, int maxMessageBytes)
     {
-        using var processor = new BatchProcessor(() => IdentityProcessor.Instance, concurrency: 4);
+        await using var processor = new BatchProcessor(() => IdentityProcessor.Instance, concurrency: 4);
         using var result = await processor.ProcessAsync(batch, maxMessageBytes, CancellationToken.None);
         return result.Parts.Select(p => LineResult.Decode(p.WrittenMemory.ToArray(), MaxLineBytes)).ToList();
     }

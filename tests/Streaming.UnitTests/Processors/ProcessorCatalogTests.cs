@@ -13,7 +13,7 @@ public sealed class ProcessorCatalogTests
         var names = ProcessorCatalog.CreateDefault().Names;
 
         // Assert
-        Assert.Equal(["delay", "identity", "sha256", "upper", "wordcount"], names);
+        Assert.Equal(["delay", "exec", "identity", "sha256", "upper", "wordcount"], names);
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class ProcessorCatalogTests
 
         // Assert
         Assert.Null(factory);
-        Assert.Equal($"unknown processor '{spec}' (known: delay, identity, sha256, upper, wordcount)", error);
+        Assert.Equal($"unknown processor '{spec}' (known: delay, exec, identity, sha256, upper, wordcount)", error);
     }
 
     [Fact]

@@ -1,0 +1,138 @@
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Streaming.Consumer.Processors;
+using Streaming.Consumer.Processors.Exec;
+
+namespace Streaming.UnitTests.Processors.Exec;
+
+/// <summary>The worker protocol against real processes (<c>sh</c>, <c>cat</c>): framing, plain answers, deaths.</summary>
+public sealed class ExecWorkerTests
+{
+    private static readonly ExecSettings s_settings = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2), 1000, 100);
+    private const string Hello = "printf '\\000streaming-worker framed 1\\n'";
+
+    [Fact]
+    public async Task RunAsync_FramedWorker_SuccessesAndFailuresByTheirFirstByte()
+    {
+        await using var worker = Start($"sh -c \"{Hello}; printf '+one\\n-it broke\\n+\\nplain\\n-\\n++two\\n'; cat >/dev/null\"");
+        var results = new Results();
+
+        var outcome = await worker.RunAsync(Run(results, 6), 0, 6, CancellationToken.None);
+
+        Assert.Equal(new WorkerRunOutcome(6, 6, null), outcome);
+        Assert.True(worker.Framed);
+        Assert.Equal(
+            ["0 ok one", "1 failed it broke", "2 ok ", "3 failed the command wrote an answer that is not framed ('+' or '-' first)",
+             "4 failed the command failed the line", "5 ok +two"],
+            results.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_PlainWorker_EveryLineIsTheAnswerEvenWithAFramingByteFirst()
+    {
+        await using var worker = Start("cat");
+        var results = new Results();
+        string[] lines = ["+plus", "-minus", "", "\0streaming-worker framed 1x", "\r\t bytes \u00ff"];
+
+        var outcome = await worker.RunAsync(Run(results, lines), 0, lines.Length, CancellationToken.None);
+
+        Assert.Equal(lines.Length, outcome.Answered);
+        Assert.False(worker.Framed);
+        Assert.Equal(lines.Select((l, i) => $"{i} ok {l}"), results.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_PlainWorkerManyRuns_PipelinesAndStaysInStep()
+    {
+        await using var worker = Start("cat");
+        var results = new Results();
+        var lines = Enumerable.Range(0, 5000).Select(i => $"line {i} " + new string('x', i % 300)).ToArray();
+
+        for (var from = 0; from < lines.Length; from += 1000)
+        {
+            await worker.RunAsync(Run(results, lines), from, 1000, CancellationToken.None);
+        }
+
+        Assert.Equal(lines.Select((l, i) => $"{i} ok {l}"), results.Entries);
+        Assert.True(worker.IsUsable);
+    }
+
+    [Fact]
+    public async Task RunAsync_WorkerExitsAfterTwoAnswers_ReportsTheAnsweredAndTheExitCode()
+    {
+        await using var worker = Start("sh -c 'read a; echo \"$a\"; read b; echo \"$b\"; read c; exit 3'");
+        var results = new Results();
+
+        var outcome = await worker.RunAsync(Run(results, ["a", "b", "c", "d"]), 0, 4, CancellationToken.None);
+
+        Assert.Equal(2, outcome.Answered);
+        Assert.Equal("command exited with code 3", outcome.Failure);
+        Assert.False(worker.IsUsable);
+        Assert.Equal(["0 ok a", "1 ok b"], results.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoAnswerWithinTheLineTimeout_WorkerKilledAndTimeoutReported()
+    {
+        await using var worker = ExecWorker.Start(Command("sleep 600"), s_settings with { LineTimeout = TimeSpan.FromMilliseconds(300) }, NullLogger.Instance);
+
+        var outcome = await worker.RunAsync(Run(new Results(), ["a"]), 0, 1, CancellationToken.None);
+
+        Assert.Equal(0, outcome.Answered);
+        Assert.Equal("command took longer than 0.3 s on this line (worker killed)", outcome.Failure);
+        Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task RunAsync_OutputLineOverTheLimit_FailsThatLineOnlyAndStaysInStep()
+    {
+        await using var worker = Start("sh -c \"printf 'short\\n'; head -c 1000000 /dev/zero | tr '\\\\000' x; printf '\\nnext\\n'; cat >/dev/null\"");
+        var results = new Results();
+
+        var outcome = await worker.RunAsync(Run(results, ["1", "2", "3"]), 0, 3, CancellationToken.None);
+
+        Assert.Equal(3, outcome.Answered);
+        Assert.Equal(["0 ok short", "1 failed the command's output line is longer than 100 bytes", "2 ok next"], results.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_Cancelled_ThrowsAndTheWorkerIsKilled()
+    {
+        await using var worker = Start("sleep 600");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => worker.RunAsync(Run(new Results(), ["a"]), 0, 1, cancel.Token));
+
+        Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_WorkerIgnoresSigterm_KilledAfterTheGrace()
+    {
+        var worker = Start("sh -c 'trap \"\" TERM; while :; do sleep 1; done'");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await worker.DisposeAsync();
+
+        Assert.InRange(clock.Elapsed, s_settings.StopGrace - TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(15));
+    }
+
+    private static ExecCommand Command(string commandLine) =>
+        ExecCommand.TryCreate(commandLine, out var error) ?? throw new InvalidOperationException(error);
+
+    private static ExecWorker Start(string commandLine) => ExecWorker.Start(Command(commandLine), s_settings, NullLogger.Instance);
+
+    private static WorkerRun Run(Results results, int count) => Run(results, Enumerable.Range(0, count).Select(i => $"line {i}").ToArray());
+
+    private static WorkerRun Run(Results results, string[] lines) =>
+        new(lines.Select(l => (ReadOnlyMemory<byte>)Encoding.Latin1.GetBytes(l)).ToList(), Enumerable.Range(0, lines.Length).ToList(), results);
+
+    private sealed class Results : ILineRunResults
+    {
+        public List<string> Entries { get; } = [];
+
+        public void Succeeded(int index, ReadOnlySpan<byte> output) => Entries.Add($"{index} ok {Encoding.Latin1.GetString(output)}");
+
+        public void Failed(int index, string reason) => Entries.Add($"{index} failed {reason}");
+    }
+}
