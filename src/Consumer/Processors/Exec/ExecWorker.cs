@@ -93,14 +93,22 @@ internal sealed class ExecWorker : IAsyncDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_settings.LineTimeout);
         int answered;
-        using (timeout.Token.UnsafeRegister(static state => ((ExecWorker)state!).Kill(), this))
+        try
         {
-            // Its own task: a pipe write that blocks must not keep the answers from being read (or both sides wait).
-            var writing = Task.Run(() => WriteLinesAsync(run.Lines, from, count, timeout.Token), CancellationToken.None);
-            answered = await ReadAnswersAsync(run, from, count, timeout);
-            await writing;
+            using (timeout.Token.UnsafeRegister(static state => ((ExecWorker)state!).Kill(), this))
+            {
+                // Its own task: a pipe write that blocks must not keep the answers from being read (or both sides wait).
+                var writing = Task.Run(() => WriteLinesAsync(run.Lines, from, count, timeout.Token), CancellationToken.None);
+                answered = await ReadAnswersAsync(run, from, count, timeout);
+                await writing;
+            }
+            cancellationToken.ThrowIfCancellationRequested();
         }
-        cancellationToken.ThrowIfCancellationRequested();
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Kill();     // whichever way the cancellation came out, the worker does not outlive it
+            throw;
+        }
         if (answered == count)
         {
             return new WorkerRunOutcome(answered, count, null);

@@ -109,7 +109,11 @@ public sealed class ExecWorkerTests
     [Fact]
     public async Task DisposeAsync_WorkerIgnoresSigterm_KilledAfterTheGrace()
     {
-        var worker = Start("sh -c 'trap \"\" TERM; while :; do sleep 1; done'");
+        var worker = Start("sh -c 'trap \"\" TERM; read line; echo ready; while :; do sleep 1; done'");
+        // Its answer shows the trap is set: a SIGTERM before that would end it at once.
+        var results = new Results();
+        await worker.RunAsync(Run(results, ["go"]), 0, 1, CancellationToken.None);
+        Assert.Equal(["0 ok ready"], results.Entries);
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         await worker.DisposeAsync();
