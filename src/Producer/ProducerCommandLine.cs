@@ -39,7 +39,7 @@ internal static class ProducerCommandLine
 
     public static readonly Option<string> RabbitMq = new("--rabbitmq")
     {
-        Description = $"broker URI (default {RabbitMqOptions.DefaultUri})",
+        Description = $"broker URI, or a comma-separated list of the nodes of one cluster (default {RabbitMqOptions.DefaultUri})",
     };
 
     public static readonly Command Publish = new("publish", "Process files and, with --wait, write their results.")
@@ -54,7 +54,7 @@ internal static class ProducerCommandLine
 
     public static readonly Option<string> WatchRabbitMq = new("--rabbitmq")
     {
-        Description = $"broker URI (default {RabbitMqOptions.DefaultUri})",
+        Description = $"broker URI, or a comma-separated list of the nodes of one cluster (default {RabbitMqOptions.DefaultUri})",
     };
 
     public static readonly Command Watch = new("watch", "Run as a service: process every file dropped into <data>/inbox.")

@@ -42,7 +42,7 @@ internal sealed class LineConsumerService(
             {
                 return;     // stopped before or while connecting: nothing was taken
             }
-            catch (TopologyMismatchException ex)
+            catch (Exception ex) when (ex is TopologyMismatchException or BrokerRefusedException)
             {
                 // Configuration, not a passing fault: retrying cannot help.
                 ConsumerLog.TopologyMismatch(logger, ex.Message);

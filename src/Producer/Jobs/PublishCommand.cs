@@ -41,6 +41,11 @@ internal sealed class PublishCommand(
             await Console.Error.WriteLineAsync($"Producer: {ex.Message}");
             return ExitBrokerUnreachable;
         }
+        catch (BrokerRefusedException ex)
+        {
+            await Console.Error.WriteLineAsync($"Producer: {ex.Message}");
+            return UsageErrors.ExitCode;
+        }
         await using (connection)
         {
             try

@@ -51,7 +51,7 @@ internal sealed class WatchService(
             {
                 return;     // stopped while connecting or between polls
             }
-            catch (TopologyMismatchException ex)
+            catch (Exception ex) when (ex is TopologyMismatchException or BrokerRefusedException)
             {
                 // Configuration, not a passing fault: retrying cannot help.
                 WatchLog.TopologyMismatch(_logger, ex.Message);

@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -10,22 +11,35 @@ using Streaming.Messaging.Health;
 namespace Streaming.Messaging.Connection;
 
 /// <summary>
-/// Opens the one connection a process uses, retrying with capped exponential backoff (Polly). One-shot commands give
-/// up after <see cref="RabbitMqOptions.ConnectTimeoutSeconds"/>; services retry until the broker is there.
-/// After that the client's automatic recovery takes over.
+/// Opens the one connection a process uses, to the first node of <see cref="RabbitMqOptions.Uri"/> that answers,
+/// retrying the list with capped exponential backoff (Polly). One-shot commands give up after
+/// <see cref="RabbitMqOptions.ConnectTimeoutSeconds"/>; services retry until the broker is there. A broker that refuses
+/// the user or the vhost ends it at once (<see cref="BrokerRefusedException"/>). After that the client's automatic
+/// recovery takes over, across the same list of nodes.
 /// </summary>
 public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerConnectionState state, ILogger<BrokerConnector> logger)
 {
+    /// <summary>Bounds the channel opened to learn whether the broker accepted the vhost.</summary>
+    private static readonly TimeSpan s_probeTimeout = TimeSpan.FromSeconds(10);
+
     private readonly RabbitMqOptions _options = options.Value;
 
+    /// <summary>The broker's URI (or list), passwords masked.</summary>
     public string MaskedUri => UriMasking.Mask(_options.Uri);
 
     public async Task<IConnection> ConnectAsync(string clientName, bool retryForever, CancellationToken cancellationToken)
     {
-        var uri = _options.TryParseUri(out var error) ?? throw new ArgumentException(error);
+        // Validated at start-up (ServiceHost.TryValidateBroker); this only fails when that step was skipped.
+        var address = _options.TryParseAddress(out var error) ?? throw new ArgumentException(error);
+        var privateAuthority = string.IsNullOrEmpty(_options.CaCertificateFile)
+            ? null
+            : PrivateCertificateAuthority.TryLoad(_options.CaCertificateFile, out error) ?? throw new ArgumentException(error);
+        var certificates = new BrokerCertificateCheck(privateAuthority);
         var factory = new ConnectionFactory
         {
-            Uri = uri,
+            UserName = address.UserName,
+            Password = address.Password,
+            VirtualHost = address.VirtualHost,
             ClientProvidedName = clientName,
             AutomaticRecoveryEnabled = true,
             // Every SupervisedSubscription declares its queue and subscribes again by itself after a recovery. The
@@ -35,17 +49,15 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
             NetworkRecoveryInterval = TimeSpan.FromSeconds(2),
             RequestedHeartbeat = TimeSpan.FromSeconds(_options.HeartbeatSeconds),
             RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
+            EndpointResolverFactory = BrokerEndpoints.InOrder,
         };
-        if (uri.Scheme == "amqps" && !string.IsNullOrEmpty(_options.CaCertificateFile))
-        {
-            factory.Ssl.CertificateValidationCallback = PrivateCertificateAuthority.Load(_options.CaCertificateFile).Validate;
-        }
-        var pipeline = BuildPipeline(retryForever);
+        var endpoints = BrokerEndpoints.Create(address, certificates.Validate);
+        var pipeline = BuildPipeline(retryForever, certificates);
         try
         {
             var connection = await pipeline.ExecuteAsync(
-                static async (f, ct) => await f.CreateConnectionAsync(ct), factory, cancellationToken);
-            ConnectionLog.Connected(logger, MaskedUri, clientName);
+                async ct => await OpenAsync(factory, endpoints, address, clientName, ct), cancellationToken);
+            ConnectionLog.Connected(logger, MaskedUri, connection.Endpoint, clientName);
             Watch(connection);
             state.Opened();
             return connection;
@@ -54,11 +66,48 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
                                    && !cancellationToken.IsCancellationRequested)
         {
             throw new BrokerUnreachableAfterRetriesException(
-                $"the broker at {MaskedUri} could not be reached within {_options.ConnectTimeoutSeconds} s: {Describe(ex)}", ex);
+                $"the broker at {MaskedUri} could not be reached within {_options.ConnectTimeoutSeconds} s: {Describe(ex, certificates)}", ex);
         }
     }
 
-    private ResiliencePipeline BuildPipeline(bool retryForever)
+    /// <summary>Connects, then opens and closes a channel: RabbitMQ 3.x accepts the connection before it refuses the
+    /// vhost, so only the next round trip tells.</summary>
+    private static async Task<IConnection> OpenAsync(
+        ConnectionFactory factory, IReadOnlyList<AmqpTcpEndpoint> endpoints, BrokerAddress address, string clientName, CancellationToken cancellationToken)
+    {
+        IConnection connection;
+        try
+        {
+            connection = await factory.CreateConnectionAsync(endpoints, clientName, cancellationToken);
+        }
+        catch (BrokerUnreachableException ex) when (BrokerRefusal.Describe(ex, address) is { } refusal)
+        {
+            throw new BrokerRefusedException(refusal, ex);
+        }
+        try
+        {
+            using var probeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            probeTimeout.CancelAfter(s_probeTimeout);
+            await using var probe = await connection.CreateChannelAsync(cancellationToken: probeTimeout.Token);
+            await probe.CloseAsync(probeTimeout.Token);
+            return connection;
+        }
+        catch (Exception ex)
+        {
+            await connection.DisposeAsync();
+            if (BrokerRefusal.Describe(ex, address) is { } refusal)
+            {
+                throw new BrokerRefusedException(refusal, ex);
+            }
+            if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the broker did not open a channel within {s_probeTimeout.TotalSeconds} s", ex);
+            }
+            throw;
+        }
+    }
+
+    private ResiliencePipeline BuildPipeline(bool retryForever, BrokerCertificateCheck certificates)
     {
         var builder = new ResiliencePipelineBuilder();
         if (!retryForever)
@@ -70,7 +119,8 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
             ShouldHandle = new PredicateBuilder()
                 .Handle<BrokerUnreachableException>()
                 .Handle<OperationInterruptedException>()
-                .Handle<IOException>(),
+                .Handle<IOException>()
+                .Handle<TimeoutException>(),
             MaxRetryAttempts = int.MaxValue,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
@@ -79,7 +129,7 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
             OnRetry = args =>
             {
                 ConnectionLog.ConnectRetry(logger, MaskedUri, args.AttemptNumber + 1,
-                    Describe(args.Outcome.Exception), args.RetryDelay.TotalMilliseconds);
+                    Describe(args.Outcome.Exception, certificates), args.RetryDelay.TotalMilliseconds);
                 return ValueTask.CompletedTask;
             },
         }).Build();
@@ -99,7 +149,7 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
         connection.RecoverySucceededAsync += (_, _) =>
         {
             state.Opened();
-            ConnectionLog.ConnectionRecovered(logger);
+            ConnectionLog.ConnectionRecovered(logger, connection.Endpoint);
             return Task.CompletedTask;
         };
         connection.ConnectionBlockedAsync += (_, e) =>
@@ -114,11 +164,20 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
         };
     }
 
-    private static string Describe(Exception? ex)
+    /// <summary>Why connecting failed, in one line: each node's reason when several were tried.</summary>
+    private static string Describe(Exception? ex, BrokerCertificateCheck certificates)
     {
-        while (ex?.InnerException is not null && ex is BrokerUnreachableException or AggregateException)
+        while (ex is BrokerUnreachableException { InnerException: { } inner })
         {
-            ex = ex.InnerException;
+            ex = inner;
+        }
+        if (ex is AggregateException aggregate)
+        {
+            return string.Join("; ", aggregate.InnerExceptions.Select(e => Describe(e, certificates)).Distinct(StringComparer.Ordinal));
+        }
+        if (ex is AuthenticationException && certificates.LastRefusal is { } refusal)
+        {
+            return refusal;
         }
         return ex is null ? "unknown" : UriMasking.Mask(ex.Message);
     }

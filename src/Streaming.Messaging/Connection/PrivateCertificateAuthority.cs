@@ -1,12 +1,11 @@
-using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Streaming.Messaging.Connection;
 
 /// <summary>
-/// Trusts one extra certificate authority (a PEM file) for the broker's TLS certificate: the chain is built again with
-/// that CA as a custom root. Name mismatches and every other policy error still fail; nothing is switched off.
+/// One extra certificate authority (a PEM file) for the broker's TLS certificate: a chain the system does not trust is
+/// built again with that CA as a custom root (<see cref="BrokerCertificateCheck"/> decides the rest).
 /// </summary>
 internal sealed class PrivateCertificateAuthority
 {
@@ -14,32 +13,34 @@ internal sealed class PrivateCertificateAuthority
 
     private PrivateCertificateAuthority(X509Certificate2Collection roots) => _roots = roots;
 
-    public static PrivateCertificateAuthority Load(string pemPath)
+    /// <summary>Loads the PEM file; null with a one-line reason when it is missing, unreadable or holds no
+    /// certificate.</summary>
+    public static PrivateCertificateAuthority? TryLoad(string pemPath, out string? error)
     {
         var roots = new X509Certificate2Collection();
         try
         {
             roots.ImportFromPemFile(pemPath);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new ArgumentException($"RabbitMq:CaCertificateFile '{pemPath}' holds no PEM certificate: {ex.Message}", ex);
+            error = ex is FileNotFoundException or DirectoryNotFoundException
+                ? $"RabbitMq:CaCertificateFile '{pemPath}' does not exist"
+                : $"RabbitMq:CaCertificateFile '{pemPath}' cannot be read as PEM certificates: {ex.Message}";
+            return null;
         }
-        return roots.Count > 0
-            ? new PrivateCertificateAuthority(roots)
-            : throw new ArgumentException($"RabbitMq:CaCertificateFile '{pemPath}' holds no PEM certificate");
+        if (roots.Count == 0)
+        {
+            error = $"RabbitMq:CaCertificateFile '{pemPath}' holds no PEM certificate";
+            return null;
+        }
+        error = null;
+        return new PrivateCertificateAuthority(roots);
     }
 
-    public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    /// <summary>True when <paramref name="certificate"/> chains up to this authority (the system's trust store aside).</summary>
+    public bool Trusts(X509Certificate certificate, X509Chain? chain)
     {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;    // trusted by the system already
-        }
-        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null)
-        {
-            return false;   // no certificate, or a name mismatch: never accepted
-        }
         using var custom = new X509Chain();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         custom.ChainPolicy.CustomTrustStore.AddRange(_roots);

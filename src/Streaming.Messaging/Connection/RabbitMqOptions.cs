@@ -16,7 +16,8 @@ public sealed class RabbitMqOptions
 
     public const string DefaultUri = "amqp://guest:guest@localhost:5672/";
 
-    /// <summary>amqp:// or amqps:// URI, credentials and vhost included.</summary>
+    /// <summary>amqp:// or amqps:// URI, credentials and vhost included, or a comma-separated list of the nodes of one
+    /// cluster (<see cref="BrokerAddress"/>).</summary>
     [Required]
     public string Uri { get; set; } = DefaultUri;
 
@@ -36,23 +37,19 @@ public sealed class RabbitMqOptions
     /// in addition to the system's (a private CA). The broker's certificate is still validated, name included.</summary>
     public string? CaCertificateFile { get; set; }
 
-    /// <summary>Parses <see cref="Uri"/>; returns null with a reason when it is not an AMQP URI.</summary>
-    public Uri? TryParseUri(out string? error)
+    /// <summary>Parses <see cref="Uri"/> and loads <see cref="CaCertificateFile"/>; null with a one-line reason when
+    /// either is wrong.</summary>
+    public BrokerAddress? TryParseAddress(out string? error)
     {
-        if (!System.Uri.TryCreate(Uri, UriKind.Absolute, out var uri)
-            || (uri.Scheme != "amqp" && uri.Scheme != "amqps")
-            || string.IsNullOrEmpty(uri.Host))
+        if (BrokerAddress.TryParse(Uri, out error) is not { } address)
         {
-            error = $"'{UriMasking.Mask(Uri)}' is not an amqp:// or amqps:// URI";
             return null;
         }
-        if (!string.IsNullOrEmpty(CaCertificateFile) && !File.Exists(CaCertificateFile))
+        if (!string.IsNullOrEmpty(CaCertificateFile) && PrivateCertificateAuthority.TryLoad(CaCertificateFile, out error) is null)
         {
-            error = $"RabbitMq:CaCertificateFile '{CaCertificateFile}' does not exist";
             return null;
         }
-        error = null;
-        return uri;
+        return address;
     }
 }
 

@@ -102,6 +102,6 @@ public static class ServiceHost
         {
             return false;
         }
-        return options!.TryParseUri(out error) is not null;
+        return options!.TryParseAddress(out error) is not null;
     }
 }
