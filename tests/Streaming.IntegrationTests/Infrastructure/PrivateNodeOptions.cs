@@ -19,10 +19,10 @@ internal sealed record TlsFiles(string CaCertificatePath, string CertificatePath
 /// <summary>
 /// A node inside network namespace <paramref name="NetworkNamespace"/> (the server and its CLI run there through
 /// <c>ip netns exec</c>), listening on <paramref name="Address"/> with the standard ports (the namespace is its own),
-/// named <paramref name="NodeName"/> (a long name, <c>r@address</c>), with the Erlang cookie of
-/// <paramref name="ErlangHome"/>, which the cluster's nodes share.
+/// named <paramref name="NodeName"/> (a long name, <c>r@address</c>), with <paramref name="ErlangCookie"/>, which the
+/// cluster's nodes share.
 /// </summary>
-internal sealed record NodePlacement(string NodeName, string NetworkNamespace, string Address, string ErlangHome)
+internal sealed record NodePlacement(string NodeName, string NetworkNamespace, string Address, string ErlangCookie)
 {
     public const int AmqpPort = 5672;
     public const int DistributionPort = 25672;

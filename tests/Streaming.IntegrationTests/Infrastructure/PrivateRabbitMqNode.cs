@@ -69,13 +69,12 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
         _logFile = Path.Combine(_root, "log", _nodeName + ".log");
         AmqpUri = new Uri($"amqp://guest:guest@{placement?.Address ?? "127.0.0.1"}:{_amqpPort}/");
 
-        var home = placement?.ErlangHome ?? Path.Combine(_root, "home");
+        // HOME stays inside the folder, even with a shared cookie: the node's command line names it, which is how
+        // ReadNodePid and the watchdog know the pid in the pid file is this node.
+        var home = Path.Combine(_root, "home");
         Directory.CreateDirectory(Path.Combine(_root, "mnesia"));
         Directory.CreateDirectory(Path.Combine(_root, "log"));
-        if (placement is null)
-        {
-            WriteErlangCookie(home);
-        }
+        WriteErlangCookie(home, placement?.ErlangCookie ?? NewErlangCookie());
         File.WriteAllText(Path.Combine(_root, "enabled_plugins"), "[].\n");
         File.WriteAllText(Path.Combine(_root, "rabbitmq-env.conf"), "# empty: keeps /etc/rabbitmq/rabbitmq-env.conf out\n");
         var config = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"""
@@ -133,12 +132,16 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
 
     public static bool IsInstalled => OperatingSystem.IsLinux() && File.Exists(ServerPath) && File.Exists(CtlPath);
 
-    /// <summary>Writes a fresh Erlang cookie into <paramref name="home"/> (created when missing), readable by its owner only.</summary>
-    public static void WriteErlangCookie(string home)
+    /// <summary>A random Erlang cookie; nodes (and their CLI) with the same one may talk to each other.</summary>
+    public static string NewErlangCookie() => RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 32);
+
+    /// <summary>Writes <paramref name="value"/> as the Erlang cookie of <paramref name="home"/> (created when missing),
+    /// readable by its owner only.</summary>
+    private static void WriteErlangCookie(string home, string value)
     {
         Directory.CreateDirectory(home);
         var cookie = Path.Combine(home, ".erlang.cookie");
-        File.WriteAllText(cookie, RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 32));
+        File.WriteAllText(cookie, value);
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(cookie, UnixFileMode.UserRead);   // Erlang refuses a cookie others can read
