@@ -13,7 +13,7 @@ namespace Streaming.IntegrationTests.Cluster;
 /// Prometheus scrape endpoint, to ask what each processed), a <c>publish --wait</c> given the list, and the stall
 /// meter on its output. Consumers are paced (<c>delay:10</c>, identity output) so that the file is still in flight
 /// while a fault lasts; <see cref="FinishAsync"/> adds fast consumers once the faults are over, then runs the fault
-/// suite's ledger. Disposing leaves the cluster whole for the next test.
+/// suite's ledger. Disposing leaves the cluster whole for the next test and deletes the vhost.
 /// </summary>
 internal sealed partial class ClusterRun : IAsyncDisposable
 {
@@ -147,6 +147,8 @@ internal sealed partial class ClusterRun : IAsyncDisposable
         }
         await Pipeline.DisposeAsync();
         await _cluster.HealAllAsync();
+        // The next test's restarts and kills should not also recover this test's quorum queues on every node.
+        await _cluster.RabbitMqCtlAsync("-q", "delete_vhost", Pipeline.Vhost);
     }
 
     /// <summary>Starts a consumer given the nodes from <paramref name="firstNode"/> on, and waits until it consumes.</summary>
