@@ -26,6 +26,7 @@ public sealed class ClusterReplicationTests(RabbitMqCluster cluster, ITestOutput
             nodes.Add(await cluster.WaitForConnectionNodeAsync(consumer.Id, TimeSpan.FromSeconds(30)));
         }
         output.WriteLine($"the consumers are connected to nodes {string.Join(", ", nodes)}");
+        Assert.True(nodes.SequenceEqual([0, 1, 2]), "consumer i, given the nodes from node i on, should be connected to node i");
         var processed = await run.BatchesProcessedAsync();
         await run.FinishAsync();
 
