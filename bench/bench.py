@@ -6,9 +6,11 @@
     python3 bench/bench.py --rows identity,sha256x100 --consumers 3
     python3 bench/bench.py --build jit       # `dotnet Producer.dll` (the `dotnet run` form) instead of Native AOT
     python3 bench/bench.py --rows python     # the py-* rows alone (Python code: Pool.imap, Celery, Streaming exec:)
+    python3 bench/bench.py --rows identity,sha256x100 --systems streaming,cluster   # one node vs a 3-node cluster
 
 Each row runs, where it applies:
   streaming  `Producer publish FILE --wait` with N consumers already connected (defaults unless the row says otherwise)
+  cluster    the same through a 3-node RabbitMQ cluster on this machine: every process gets the list of nodes
   pool       bench/pool_imap.py: multiprocessing.Pool(2).imap(f, lines(), chunksize=1000)
   parallel   GNU `parallel --pipe -k` with the processor's shell equivalent (identity: cat)
   limit      bench/InProcessLimit: the same processor code over the same file on every core, no broker
@@ -21,6 +23,8 @@ issue, writes bench/results/<UTC stamp>.json and .svg, and copies them to bench/
 or partial run writes under bench/work/results instead).
 """
 import argparse
+import base64
+import contextlib
 import dataclasses
 import datetime
 import filecmp
@@ -75,11 +79,11 @@ def py_row(name: str, function: str, lines: int, systems: tuple[str, ...]) -> Ro
     return Row(name, f"exec:{PYTHON} {PY_WORKER} {function}", lines, systems, concurrency=1, python=function)
 
 
-ALL = ("streaming", "pool", "parallel", "limit", "celery")
+ALL = ("streaming", "cluster", "pool", "parallel", "limit", "celery")
 ROWS = [
     Row("identity", "identity", 1_000_000, ALL),
     Row("sha256", "sha256:1", 1_000_000, ("streaming", "pool", "limit")),
-    Row("sha256x100", "sha256:100", 200_000, ("streaming", "pool", "limit")),
+    Row("sha256x100", "sha256:100", 200_000, ("streaming", "cluster", "pool", "limit")),
     # 2 consumers x 100 lines in work, 10 ms each: at most 20,000 lines/s.
     Row("delay10", "delay:10", 400_000, ("streaming",), concurrency=100, ideal_lines_per_s=20_000),
     Row("identity-10MB", "identity", 10_000_000 // LINE_BYTES, ALL),
@@ -187,6 +191,9 @@ class Broker:
         self.port = free_port()
         self.uri = ""
 
+    def uri_for(self, _consumer: int) -> str:
+        return self.uri
+
     def __enter__(self):
         subprocess.run([NODE, "start", self.dir, str(self.port)], check=True)
         # The node has no guest user (scripts/rabbitmq-node.sh): the benchmark connects as its administrator.
@@ -215,6 +222,80 @@ class Broker:
         subprocess.run([NODE, "stop", self.dir], check=False)
 
 
+class Cluster:
+    """Three nodes on 127.0.0.1 (scripts/rabbitmq-node.sh, each its own port and folder, one Erlang cookie), joined
+    to the first with join_cluster. Quorum queues get a replica on each node. The broker CPU is the three nodes'."""
+
+    SIZE = 3
+
+    def __init__(self, work: str):
+        self.dirs = [os.path.join(work, f"cluster{i}") for i in range(self.SIZE)]
+        self.ports = []
+        while len(self.ports) < self.SIZE:
+            # rabbitmq-node.sh puts the distribution port 20000 above the AMQP port: both must be free.
+            port = free_port()
+            if port <= 45535 and port not in self.ports and port_free(port + 20000):
+                self.ports.append(port)
+        self.uris: list[str] = []
+        self.uri = ""
+
+    def uri_for(self, consumer: int) -> str:
+        """Every node, starting from a different one for each consumer, so that the consumers spread."""
+        first = consumer % self.SIZE
+        return ",".join(self.uris[first:] + self.uris[:first])
+
+    def __enter__(self):
+        cookie = base64.b32encode(os.urandom(20)).decode()
+        for folder in self.dirs:
+            os.makedirs(os.path.join(folder, "home"), exist_ok=True)
+            path = os.path.join(folder, "home", ".erlang.cookie")
+            with open(path, "w") as f:
+                f.write(cookie)
+            os.chmod(path, 0o400)
+        try:
+            starts = [subprocess.Popen([NODE, "start", d, str(p)]) for d, p in zip(self.dirs, self.ports)]
+            if any(s.wait() != 0 for s in starts):
+                raise SystemExit("a cluster node did not start")
+            first = f"streaming-{self.ports[0]}@localhost"
+            for folder in self.dirs[1:]:
+                for command in (["stop_app"], ["join_cluster", first], ["start_app"]):
+                    subprocess.run([NODE, "ctl", folder, "-q", *command], check=True, stdout=subprocess.DEVNULL)
+            self.pids = []
+            for folder in self.dirs:
+                with open(os.path.join(folder, "pid")) as f:
+                    self.pids.append(int(f.read().strip()))
+        except BaseException:
+            self.__exit__()
+            raise
+        # The nodes have no guest user (scripts/rabbitmq-node.sh): the first node's administrator is the cluster's.
+        admin = subprocess.run([NODE, "uri", self.dirs[0], "admin"], check=True, capture_output=True, text=True).stdout.strip()
+        scheme, rest = admin.split("://", 1)
+        credentials, address = rest.rsplit("@", 1)
+        vhost = address[address.index("/"):] if "/" in address else "/"
+        self.uris = [f"{scheme}://{credentials}@localhost:{port}{vhost}" for port in self.ports]
+        self.uri = ",".join(self.uris)
+        log(f"cluster of {self.SIZE} nodes on ports {', '.join(map(str, self.ports))}")
+        return self
+
+    def cpu_s(self) -> float:
+        return sum(process_cpu_s(pid) for pid in self.pids)
+
+    wait_idle = Broker.wait_idle
+
+    def __exit__(self, *_):
+        for folder in self.dirs:
+            subprocess.run([NODE, "stop", folder], check=False)
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
 class Fleet:
     """N consumers, started and connected before any clock starts."""
 
@@ -226,7 +307,7 @@ class Fleet:
             log_path = os.path.join(work, f"consumer{i}.log")
             self.logs.append(log_path)
             self.procs.append(subprocess.Popen(
-                [*CONSUMER, "--processor", processor, "--rabbitmq", broker.uri, *extra],
+                [*CONSUMER, "--processor", processor, "--rabbitmq", broker.uri_for(i), *extra],
                 stdout=subprocess.DEVNULL, stderr=open(log_path, "wb"), env=env))
         deadline = time.monotonic() + 60
         while not all(self._consuming(p) for p in self.logs):
@@ -317,16 +398,19 @@ def run_celery(row: Row, path: str, out: str, broker: Broker, work: str) -> dict
     return measured
 
 
-def run_system(system: str, row: Row, path: str, out_dir: str, broker: Broker, consumers: int, work: str) -> dict:
+def run_system(system: str, row: Row, path: str, out_dir: str, brokers: dict, consumers: int, work: str) -> dict:
     out = os.path.join(out_dir, f"{row.name}.{system}.out")
-    if system == "streaming":
-        return run_streaming(row, path, out_dir, broker, consumers, work)
+    if system in ("streaming", "cluster"):
+        # Each its own folder: the outputs are named after the input.
+        folder = os.path.join(out_dir, system)
+        os.makedirs(folder, exist_ok=True)
+        return run_streaming(row, path, folder, brokers[system], consumers, work)
     if system == "pool" and row.python:
         return run_command([PYTHON, POOL, f"py:{row.python}", path, out], out)
     if system == "pool":
         return run_command([sys.executable, POOL, row.processor, path, out], out)
     if system == "celery":
-        return run_celery(row, path, out, broker, work)
+        return run_celery(row, path, out, brokers["streaming"], work)
     if system == "parallel":
         # --pipe hands blocks of whole lines to `cat` on every core, -k keeps them in input order.
         return run_command(["parallel", "--pipe", "-k", "--block", "1M", "-j", str(os.cpu_count()), "cat"], out, stdin=path)
@@ -335,7 +419,7 @@ def run_system(system: str, row: Row, path: str, out_dir: str, broker: Broker, c
     raise ValueError(system)
 
 
-def run_row(row: Row, lines: int, broker: Broker, consumers: int, work: str, systems: set[str]) -> list[dict]:
+def run_row(row: Row, lines: int, brokers: dict, consumers: int, work: str, systems: set[str]) -> list[dict]:
     path = generate(lines, SEED)
     size_mb = os.path.getsize(path) / 1e6
     out_dir = os.path.join(work, row.name)
@@ -343,7 +427,7 @@ def run_row(row: Row, lines: int, broker: Broker, consumers: int, work: str, sys
     measured = {}
     for system in (s for s in row.systems if s in systems or s == "streaming"):
         log(f"{row.name}: {system} on {lines:,} lines ({size_mb:.0f} MB)")
-        measured[system] = run_system(system, row, path, out_dir, broker, consumers, work)
+        measured[system] = run_system(system, row, path, out_dir, brokers, consumers, work)
     reference = measured["streaming"]["output"]
     records = []
     for system, m in measured.items():
@@ -369,7 +453,10 @@ def run_row(row: Row, lines: int, broker: Broker, consumers: int, work: str, sys
     pool = next((r for r in records if r["system"] == "pool"), None)
     limit = next((r for r in records if r["system"] == "limit"), None)
     celery = next((r for r in records if r["system"] == "celery"), None)
+    single = next((r for r in records if r["system"] == "streaming"), None)
     for r in records:
+        if r["system"] == "cluster":
+            r["ratio_to_single_node"] = round(r["lines_per_s"] / single["lines_per_s"], 2)
         if pool:
             r["ratio_to_pool"] = round(r["lines_per_s"] / pool["lines_per_s"], 2)
         if celery:
@@ -423,6 +510,9 @@ def print_table(records: list[dict], latency: dict | None) -> None:
     print("peak RSS: the producer for streaming (cons RSS: the larger consumer), else the process (with its children);"
           " CPU s: every process of the system while it ran, the broker apart (streaming: the producer, start-up"
           " included, plus the consumers while the producer ran); * share of the ideal rate")
+    for r in records:
+        if "ratio_to_single_node" in r:
+            print(f"{r['row']}: the 3-node cluster does {r['ratio_to_single_node']:.2f}x the single node's lines/s")
     if latency:
         print(f"latency, 10-line file through a running fleet ({latency['runs']} runs): p50 {latency['p50_ms']} ms,"
               f" p95 {latency['p95_ms']} ms, max {latency['max_ms']} ms (publish to written);"
@@ -516,11 +606,16 @@ def main() -> None:
     build(args.build)
     work = tempfile.mkdtemp(prefix="streaming-bench-")
     records, latency = [], None
-    with Broker(work) as broker:
+    systems = set(args.systems.split(","))
+    with contextlib.ExitStack() as stack:
+        broker = stack.enter_context(Broker(work))
+        brokers = {"streaming": broker}
+        if "cluster" in systems and any(r.name in wanted and "cluster" in r.systems for r in ROWS):
+            brokers["cluster"] = stack.enter_context(Cluster(work))
         for row in ROWS:
             if row.name in wanted:
                 lines = row.lines // 10 if args.quick else row.lines
-                records += run_row(row, lines, broker, args.consumers, work, set(args.systems.split(",")))
+                records += run_row(row, lines, brokers, args.consumers, work, systems)
         if "latency" in wanted:
             latency = run_latency(broker, 10 if args.quick else LATENCY_RUNS, work)
     shutil.rmtree(work, ignore_errors=True)

@@ -2,9 +2,10 @@
 fastest system, and peak memory per system on the small and the large file."""
 from xml.sax.saxutils import escape
 
-COLOURS = {"streaming": "#2f6fdf", "pool": "#e07b28", "parallel": "#7a7a7a", "limit": "#3aa05a", "celery": "#a0522d"}
-LABELS = {"streaming": "Streaming", "pool": "Pool.imap", "parallel": "GNU parallel", "limit": "in-process limit",
-          "celery": "Celery"}
+COLOURS = {"streaming": "#2f6fdf", "cluster": "#8a4fc7", "pool": "#e07b28", "parallel": "#7a7a7a", "limit": "#3aa05a",
+           "celery": "#a0522d"}
+LABELS = {"streaming": "Streaming", "cluster": "3-node cluster", "pool": "Pool.imap", "parallel": "GNU parallel",
+          "limit": "in-process limit", "celery": "Celery"}
 BAR, GAP, LEFT, WIDTH = 16, 12, 120, 520
 
 
@@ -30,6 +31,8 @@ def _bars(parts, y, groups, unit):
 
 
 def _note(record: dict) -> str:
+    if "ratio_to_single_node" in record:
+        return f"  ({record['ratio_to_single_node']:.2f}x one node)"
     if record["system"] != "streaming":
         return ""
     if "ideal_lines_per_s" in record:

@@ -21,6 +21,8 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
 {
     public const string ServerPath = "/usr/lib/rabbitmq/bin/rabbitmq-server";
     public const string CtlPath = "/usr/lib/rabbitmq/bin/rabbitmqctl";
+    public const string QueuesPath = "/usr/lib/rabbitmq/bin/rabbitmq-queues";
+    private const string IpPath = "/usr/sbin/ip";
 
     private const int LogTailChars = 6000;
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
@@ -47,6 +49,7 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
     private readonly int _distPort;
     private readonly Dictionary<string, string?> _serverEnvironment;
     private readonly Dictionary<string, string?> _ctlEnvironment;
+    private readonly string? _networkNamespace;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private ServiceProcess? _server;
     private ServiceProcess? _watchdog;
@@ -56,24 +59,22 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
     {
         options ??= new PrivateNodeOptions();
         var id = $"streamtest-{Environment.ProcessId}-{RandomNumberGenerator.GetHexString(6, lowercase: true)}";
-        _nodeName = id + "@localhost";
+        var placement = options.Placement;
+        _nodeName = placement?.NodeName ?? id + "@localhost";
+        _networkNamespace = placement?.NetworkNamespace;
         _root = Directory.CreateTempSubdirectory(id + "-").FullName;
-        _amqpPort = FreePorts.Pick();
-        _distPort = FreePorts.Pick(_amqpPort);
+        _amqpPort = placement is null ? FreePorts.Pick() : NodePlacement.AmqpPort;
+        _distPort = placement is null ? FreePorts.Pick(_amqpPort) : NodePlacement.DistributionPort;
         _pidFile = Path.Combine(_root, "node.pid");
         _logFile = Path.Combine(_root, "log", _nodeName + ".log");
-        AmqpUri = new Uri($"amqp://guest:guest@127.0.0.1:{_amqpPort}/");
+        AmqpUri = new Uri($"amqp://guest:guest@{placement?.Address ?? "127.0.0.1"}:{_amqpPort}/");
 
+        // HOME stays inside the folder, even with a shared cookie: the node's command line names it, which is how
+        // ReadNodePid and the watchdog know the pid in the pid file is this node.
         var home = Path.Combine(_root, "home");
-        Directory.CreateDirectory(home);
         Directory.CreateDirectory(Path.Combine(_root, "mnesia"));
         Directory.CreateDirectory(Path.Combine(_root, "log"));
-        var cookie = Path.Combine(home, ".erlang.cookie");
-        File.WriteAllText(cookie, RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 32));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(cookie, UnixFileMode.UserRead);   // Erlang refuses a cookie others can read
-        }
+        WriteErlangCookie(home, placement?.ErlangCookie ?? NewErlangCookie());
         File.WriteAllText(Path.Combine(_root, "enabled_plugins"), "[].\n");
         File.WriteAllText(Path.Combine(_root, "rabbitmq-env.conf"), "# empty: keeps /etc/rabbitmq/rabbitmq-env.conf out\n");
         var config = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"""
@@ -109,6 +110,10 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
         common["HOME"] = home;
         common["LC_ALL"] = "C.UTF-8";
         common["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(_root, "rabbitmq-env.conf");
+        if (placement is not null)
+        {
+            common["RABBITMQ_USE_LONGNAME"] = "true";
+        }
 
         _serverEnvironment = new Dictionary<string, string?>(common)
         {
@@ -127,6 +132,22 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
 
     public static bool IsInstalled => OperatingSystem.IsLinux() && File.Exists(ServerPath) && File.Exists(CtlPath);
 
+    /// <summary>A random Erlang cookie; nodes (and their CLI) with the same one may talk to each other.</summary>
+    public static string NewErlangCookie() => RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 32);
+
+    /// <summary>Writes <paramref name="value"/> as the Erlang cookie of <paramref name="home"/> (created when missing),
+    /// readable by its owner only.</summary>
+    private static void WriteErlangCookie(string home, string value)
+    {
+        Directory.CreateDirectory(home);
+        var cookie = Path.Combine(home, ".erlang.cookie");
+        File.WriteAllText(cookie, value);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(cookie, UnixFileMode.UserRead);   // Erlang refuses a cookie others can read
+        }
+    }
+
     public BrokerKind Kind => BrokerKind.PrivateNode;
 
     public Uri AmqpUri { get; }
@@ -141,6 +162,9 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
         $"ready in {LastStartDuration.TotalSeconds:0.0} s";
 
     public bool IsolatesVhosts => true;
+
+    /// <summary>Whether the node's server process runs (it may still be booting, or paused).</summary>
+    public bool IsRunning => _server is { HasExited: false };
 
     public bool CanControl => true;
 
@@ -182,7 +206,8 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
             }
             File.Delete(_pidFile);
             var started = Stopwatch.GetTimestamp();
-            var server = ServiceProcess.Start(ServerPath, [], _serverEnvironment, _root, "rabbitmq-server");
+            var (fileName, arguments) = InNamespace(ServerPath, []);
+            var server = ServiceProcess.Start(fileName, arguments, _serverEnvironment, _root, "rabbitmq-server");
             _server = server;
             try
             {
@@ -248,7 +273,14 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
     }
 
     /// <summary>Runs <c>rabbitmqctl -n &lt;node&gt; &lt;arguments&gt;</c> with the node's cookie; returns stdout.</summary>
-    public async Task<string> RabbitMqCtlAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    public Task<string> RabbitMqCtlAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        RunCliAsync(CtlPath, arguments, cancellationToken);
+
+    /// <summary>Runs <c>rabbitmq-queues -n &lt;node&gt; &lt;arguments&gt;</c> (e.g. <c>quorum_status</c>); returns stdout.</summary>
+    public Task<string> RabbitMqQueuesAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        RunCliAsync(QueuesPath, arguments, cancellationToken);
+
+    private async Task<string> RunCliAsync(string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         // The CLI is an Erlang node too; give it a port range of its own instead of the shared 35672-35682.
@@ -258,12 +290,17 @@ internal sealed class PrivateRabbitMqNode : IBrokerBackend
             ["RABBITMQ_CTL_DIST_PORT_MIN"] = cliPort.ToString(CultureInfo.InvariantCulture),
             ["RABBITMQ_CTL_DIST_PORT_MAX"] = (cliPort + 10).ToString(CultureInfo.InvariantCulture),
         };
-        await using var ctl = ServiceProcess.Start(CtlPath, ["-n", _nodeName, .. arguments], environment, _root, "rabbitmqctl");
+        var (fileName, cliArguments) = InNamespace(tool, ["-n", _nodeName, .. arguments]);
+        await using var ctl = ServiceProcess.Start(fileName, cliArguments, environment, _root, Path.GetFileName(tool));
         var exitCode = await ctl.WaitForExitAsync(s_ctlTimeout).WaitAsync(cancellationToken);
         return exitCode == 0
             ? ctl.StandardOutput
-            : throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed.{Environment.NewLine}{ctl.Describe()}");
+            : throw new InvalidOperationException($"{Path.GetFileName(tool)} {string.Join(' ', arguments)} failed.{Environment.NewLine}{ctl.Describe()}");
     }
+
+    /// <summary>The command line that runs <paramref name="program"/> in the node's network namespace, if it has one.</summary>
+    private (string FileName, IReadOnlyList<string> Arguments) InNamespace(string program, IReadOnlyList<string> arguments) =>
+        _networkNamespace is null ? (program, arguments) : (IpPath, ["netns", "exec", _networkNamespace, program, .. arguments]);
 
     /// <summary>Stops the node, deletes its folder, then ends the watchdog (which would finish the job if we died first).</summary>
     public async ValueTask DisposeAsync()
