@@ -147,6 +147,28 @@ public sealed class JobStateTests
         Assert.False(job.State.FailBatch(0, "again"u8));
     }
 
+    [Fact]
+    public void Accept_ForgedPartsPastTheByteBudget_AreDroppedAndTheHeldBytesStayWithinIt()
+    {
+        // Anyone who may publish into the vhost can send parts of any batch in the window: single-line parts of one
+        // batch, each within the window and the ledger's shape, held for reordering until the budget says no.
+        var ledger = new BatchLedger(2);
+        var sink = new FakeSink();
+        var budget = 2_000;
+        var state = new JobState(s_job, ledger, window: 2, heldByteBudget: budget, sink);
+        ledger.Record(new CutBatch(0, 1, 1000, 0, 10_000, ReadOnlyMemory<byte>.Empty), 0);
+        ledger.Record(new CutBatch(1, 1001, 1000, 10_000, 20_000, ReadOnlyMemory<byte>.Empty), 0);
+
+        var outcomes = Enumerable.Range(0, 1000)
+            .Select(i => state.Accept(Result(s_job, 1, 1001, 1000, i, 1, [new string('x', 50)])))
+            .ToList();
+
+        Assert.Contains(outcomes, o => o.Kind == AcceptOutcomeKind.Held);
+        Assert.Contains(outcomes, o => o.Kind == AcceptOutcomeKind.Dropped && o.Reason!.Contains("byte budget", StringComparison.Ordinal));
+        Assert.InRange(state.HeldBytes, 1, budget);
+        Assert.Empty(sink.Committed);
+    }
+
     /// <summary>
     /// For any file, batch size and window, and any way the results come — in any order, duplicated, lost (and then
     /// published again), split into halves, with writes that fail and restarts from any checkpoint — the output is
