@@ -23,7 +23,6 @@ issue, writes bench/results/<UTC stamp>.json and .svg, and copies them to bench/
 or partial run writes under bench/work/results instead).
 """
 import argparse
-import base64
 import contextlib
 import dataclasses
 import datetime
@@ -245,21 +244,16 @@ class Cluster:
         return ",".join(self.uris[first:] + self.uris[:first])
 
     def __enter__(self):
-        cookie = base64.b32encode(os.urandom(20)).decode()
-        for folder in self.dirs:
-            os.makedirs(os.path.join(folder, "home"), exist_ok=True)
-            path = os.path.join(folder, "home", ".erlang.cookie")
-            with open(path, "w") as f:
-                f.write(cookie)
-            os.chmod(path, 0o400)
+        # One folder of secrets for the three nodes: the Erlang cookie and the users' passwords (scripts/rabbitmq-node.sh).
+        secrets = os.path.join(os.path.dirname(self.dirs[0]), "cluster-secrets")
         try:
-            starts = [subprocess.Popen([NODE, "start", d, str(p)]) for d, p in zip(self.dirs, self.ports)]
+            # The first makes the secrets; the others then start side by side.
+            subprocess.run([NODE, "start", self.dirs[0], str(self.ports[0]), secrets], check=True)
+            starts = [subprocess.Popen([NODE, "start", d, str(p), secrets]) for d, p in zip(self.dirs[1:], self.ports[1:])]
             if any(s.wait() != 0 for s in starts):
                 raise SystemExit("a cluster node did not start")
-            first = f"streaming-{self.ports[0]}@localhost"
             for folder in self.dirs[1:]:
-                for command in (["stop_app"], ["join_cluster", first], ["start_app"]):
-                    subprocess.run([NODE, "ctl", folder, "-q", *command], check=True, stdout=subprocess.DEVNULL)
+                subprocess.run([NODE, "join", folder, self.dirs[0]], check=True, stdout=subprocess.DEVNULL)
             self.pids = []
             for folder in self.dirs:
                 with open(os.path.join(folder, "pid")) as f:
@@ -267,12 +261,9 @@ class Cluster:
         except BaseException:
             self.__exit__()
             raise
-        # The nodes have no guest user (scripts/rabbitmq-node.sh): the first node's administrator is the cluster's.
-        admin = subprocess.run([NODE, "uri", self.dirs[0], "admin"], check=True, capture_output=True, text=True).stdout.strip()
-        scheme, rest = admin.split("://", 1)
-        credentials, address = rest.rsplit("@", 1)
-        vhost = address[address.index("/"):] if "/" in address else "/"
-        self.uris = [f"{scheme}://{credentials}@localhost:{port}{vhost}" for port in self.ports]
+        # No guest user: the benchmark connects as the administrator the nodes share.
+        self.uris = [subprocess.run([NODE, "uri", d, "admin"], check=True, capture_output=True, text=True).stdout.strip()
+                     for d in self.dirs]
         self.uri = ",".join(self.uris)
         log(f"cluster of {self.SIZE} nodes on ports {', '.join(map(str, self.ports))}")
         return self
@@ -633,10 +624,14 @@ def main() -> None:
     full = not args.quick and set(wanted) >= {r.name for r in ROWS if not r.optional} | {"latency"} and set(args.systems.split(",")) >= set(ALL)
     # The py-* rows on their own (--rows python) are kept too, beside the full runs (not as latest).
     python_run = not args.quick and set(wanted) == set(PYTHON_ROWS) and set(args.systems.split(",")) >= {"streaming", "pool", "celery"}
-    folder = RESULTS if full or python_run else os.path.join(ROOT, "bench/work/results")
+    # So is one node against the 3-node cluster (--rows identity,sha256x100 --systems streaming,cluster,...).
+    cluster_run = not args.quick and set(wanted) == {"identity", "sha256x100"} and {"streaming", "cluster"} <= set(args.systems.split(","))
+    folder = RESULTS if full or python_run or cluster_run else os.path.join(ROOT, "bench/work/results")
     os.makedirs(folder, exist_ok=True)
     if python_run:
         stamp += "-python"
+    elif cluster_run:
+        stamp += "-cluster"
     for name in (stamp, "latest") if full else (stamp,):
         with open(os.path.join(folder, f"{name}.json"), "w") as f:
             json.dump(document, f, indent=2)
