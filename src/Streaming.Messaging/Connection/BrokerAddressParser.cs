@@ -70,7 +70,12 @@ internal static partial class BrokerAddressParser
             reason = "is not an amqp:// or amqps:// URI";
             return null;
         }
-        if (string.IsNullOrEmpty(uri.IdnHost))
+        if (!TryGetHost(uri, out var host))
+        {
+            reason = "has a host that is neither a valid name nor an IP address";
+            return null;
+        }
+        if (host.Length == 0)
         {
             reason = "names no host";
             return null;
@@ -99,12 +104,28 @@ internal static partial class BrokerAddressParser
         }
         reason = null;
         return new ParsedUri(
-            uri.IdnHost,
+            host,
             uri.Port,
             uri.Scheme == "amqps",
             uri.UserInfo.Length == 0 ? DefaultUser : Uri.UnescapeDataString(userInfo[0]),
             userInfo.Length == 2 ? Uri.UnescapeDataString(userInfo[1]) : DefaultPassword,
             path.Length == 0 ? DefaultVirtualHost : Uri.UnescapeDataString(path));
+    }
+
+    /// <summary><see cref="Uri.TryCreate(string?, UriKind, out Uri?)"/> accepts some hosts (a non-ASCII digit in an
+    /// IPv4-looking name) that <see cref="Uri.IdnHost"/> then throws on.</summary>
+    private static bool TryGetHost(Uri uri, out string host)
+    {
+        try
+        {
+            host = uri.IdnHost;
+            return true;
+        }
+        catch (UriFormatException)
+        {
+            host = "";
+            return false;
+        }
     }
 
     private static string? Difference(ParsedUri first, ParsedUri other) =>

@@ -83,6 +83,7 @@ public sealed class BrokerAddressTests
     [InlineData("amqp://guest:guest@127.0.0.1:5672/v/", "more than one path segment")]
     [InlineData("amqp://guest:guest@127.0.0.1:0/", "port 0")]
     [InlineData("amqp://guest:guest@127.0.0.1:70000/", "is not a URI")]
+    [InlineData("amqp://guest:guest@127.0.0.\u06fc1:5672/", "neither a valid name nor an IP address")]
     [InlineData("amqp://h:/", "names no host")]
     [InlineData("amqp:///vhost", "names no host")]
     [InlineData("amqp:h", "is not a URI")]
