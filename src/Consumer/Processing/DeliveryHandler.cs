@@ -32,6 +32,7 @@ internal sealed class DeliveryHandler(
 
     private static readonly TimeSpan s_firstHandBackRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_lastHandBackRetry = TimeSpan.FromSeconds(5);
+    private const int HandBackAttempts = 8;     // about 30 s of retries before the nack
 
     private readonly CancellationTokenSource _abort = new();
     private int _inFlight;
@@ -280,8 +281,9 @@ internal sealed class DeliveryHandler(
     /// <summary>
     /// Gives a delivery back as a fresh message, carrying the returns it had, so that it does not look like it
     /// crashed anyone: a batch that came back to the work queue goes on to the quarantine, as it was about to.
-    /// While the broker will not take it (an alarm, no confirm in time) it tries again, until the service gives up
-    /// its work; only then, or when it cannot try at all, it nacks. A copy stored by an attempt that seemed to fail
+    /// While the broker will not take it (an alarm, no confirm in time) it tries again, about 30 s at most, and until
+    /// the service gives up its work; after that, or when it cannot try at all, it nacks: redelivered, the batch goes
+    /// through the quarantine, which is slower, but a delivery held in an endless retry would hold its prefetch slot. A copy stored by an attempt that seemed to fail
     /// is one more delivery of the batch, whose duplicate result the collector drops.
     /// </summary>
     private async Task HandBackAsync(IChannel channel, BasicDeliverEventArgs delivery, string queue)
@@ -291,7 +293,7 @@ internal sealed class DeliveryHandler(
             ? (QueueNames.Quarantine, 0L)
             : (queue, Returns(delivery));
         var retry = s_firstHandBackRetry;
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
             if (!channel.IsOpen)
             {
@@ -303,7 +305,7 @@ internal sealed class DeliveryHandler(
                 await AckAsync(channel, delivery);
                 return;
             }
-            catch (Exception ex) when (!_abort.IsCancellationRequested && channel.IsOpen)
+            catch (Exception ex) when (!_abort.IsCancellationRequested && channel.IsOpen && attempt < HandBackAttempts)
             {
                 ConsumerLog.HandBackRetry(logger, queue, ex.Message, retry.TotalSeconds);
             }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace Streaming.Messaging.Publishing;
 
@@ -24,6 +25,7 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
     private readonly TimeSpan _timeout;
     private readonly ILogger _logger;
     private IChannel _channel;
+    private IChannel? _nackedChannel;
     private int _brokerMaxMessageBytes;
 
     private ConfirmingPublisher(IConnection connection, IChannel channel, int maxOutstanding, TimeSpan timeout, ILogger logger)
@@ -46,6 +48,9 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
         }
     }
 
+    /// <summary>The number of the channel publishes go out on now (for tests: a replaced channel has another).</summary>
+    internal int ChannelNumber => Volatile.Read(ref _channel).ChannelNumber;
+
     public static async Task<ConfirmingPublisher> CreateAsync(
         IConnection connection, int maxOutstanding, TimeSpan timeout, CancellationToken cancellationToken, ILogger? logger = null)
     {
@@ -62,10 +67,15 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_timeout);
+            var channel = await CurrentChannelAsync(timeout.Token);
             try
             {
-                var channel = await CurrentChannelAsync(timeout.Token);
                 await channel.BasicPublishAsync(string.Empty, routingKey, mandatory, properties, body, timeout.Token);
+            }
+            catch (PublishException ex) when (!ex.IsReturn)
+            {
+                Volatile.Write(ref _nackedChannel, channel);
+                throw;
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -81,7 +91,7 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
     private async Task<IChannel> CurrentChannelAsync(CancellationToken cancellationToken)
     {
         var channel = Volatile.Read(ref _channel);
-        if (!IsClosedByBroker(channel))
+        if (!NeedsReplacing(channel))
         {
             return channel;
         }
@@ -89,15 +99,21 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
         try
         {
             var closed = _channel;
-            if (!IsClosedByBroker(closed))
+            if (!NeedsReplacing(closed))
             {
                 return closed;
             }
-            var reason = closed.CloseReason!;
-            PublishingLog.ChannelClosedByBroker(_logger, reason.ReplyCode, reason.ReplyText);
-            if (MessageSizeLimit.TryParse(reason.ReplyText, out var limit))
+            if (closed.CloseReason is { } reason)
             {
-                LearnLimit(limit);
+                PublishingLog.ChannelClosedByBroker(_logger, reason.ReplyCode, reason.ReplyText);
+                if (MessageSizeLimit.TryParse(reason.ReplyText, out var limit))
+                {
+                    LearnLimit(limit);
+                }
+            }
+            else
+            {
+                PublishingLog.ChannelNacked(_logger);
             }
             channel = await _connection.CreateChannelAsync(s_channelOptions, cancellationToken);
             Volatile.Write(ref _channel, channel);
@@ -111,8 +127,17 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
         }
     }
 
-    /// <summary>Closed by the broker while the connection stays open: a channel error, which no recovery undoes.
-    /// (A lost connection's channels are reopened by automatic recovery.)</summary>
+    /// <summary>
+    /// Closed by the broker while the connection stays open (a channel error, which no recovery undoes; a lost
+    /// connection's channels are reopened by automatic recovery), or open but the broker nacked a publish on it. No queue
+    /// here rejects a publish by its own limits, so a nack says the channel's state for a quorum queue is stuck: in a
+    /// cluster test on RabbitMQ 3.10, two consumers whose connections had recovered after a node was killed had every
+    /// publish to the work queue nacked, every 5 s for minutes. A fresh channel starts from the queue's current members.
+    /// </summary>
+    private bool NeedsReplacing(IChannel channel) =>
+        IsClosedByBroker(channel) || (ReferenceEquals(Volatile.Read(ref _nackedChannel), channel) && _connection.IsOpen);
+
+    /// <summary>Closed by the broker while the connection stays open.</summary>
     private bool IsClosedByBroker(IChannel channel) =>
         channel.CloseReason is { Initiator: ShutdownInitiator.Peer } && _connection.IsOpen;
 

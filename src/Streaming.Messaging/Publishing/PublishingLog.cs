@@ -10,4 +10,8 @@ internal static partial class PublishingLog
 
     [LoggerMessage(EventId = 126, Level = LogLevel.Information, Message = "Opened a new publishing channel")]
     public static partial void ChannelReopened(ILogger logger);
+
+    [LoggerMessage(EventId = 127, Level = LogLevel.Warning,
+        Message = "The broker nacked a publish; the next publish opens a new publishing channel")]
+    public static partial void ChannelNacked(ILogger logger);
 }
