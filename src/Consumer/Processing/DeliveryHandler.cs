@@ -283,8 +283,9 @@ internal sealed class DeliveryHandler(
     /// crashed anyone: a batch that came back to the work queue goes on to the quarantine, as it was about to.
     /// While the broker will not take it (an alarm, no confirm in time) it tries again, about 30 s at most, and until
     /// the service gives up its work; after that, or when it cannot try at all, it nacks: redelivered, the batch goes
-    /// through the quarantine, which is slower, but a delivery held in an endless retry would hold its prefetch slot. A copy stored by an attempt that seemed to fail
-    /// is one more delivery of the batch, whose duplicate result the collector drops.
+    /// through the quarantine, which is slower, but a delivery held in an endless retry would hold its prefetch slot.
+    /// A copy stored by an attempt that seemed to fail is one more delivery of the batch, whose duplicate result the
+    /// collector drops.
     /// </summary>
     private async Task HandBackAsync(IChannel channel, BasicDeliverEventArgs delivery, string queue)
     {

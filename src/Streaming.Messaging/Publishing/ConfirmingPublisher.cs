@@ -67,9 +67,10 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_timeout);
-            var channel = await CurrentChannelAsync(timeout.Token);
+            IChannel? channel = null;
             try
             {
+                channel = await CurrentChannelAsync(timeout.Token);
                 await channel.BasicPublishAsync(string.Empty, routingKey, mandatory, properties, body, timeout.Token);
             }
             catch (PublishException ex) when (!ex.IsReturn)
@@ -135,7 +136,7 @@ public sealed class ConfirmingPublisher : IAsyncDisposable
     /// publish to the work queue nacked, every 5 s for minutes. A fresh channel starts from the queue's current members.
     /// </summary>
     private bool NeedsReplacing(IChannel channel) =>
-        IsClosedByBroker(channel) || (ReferenceEquals(Volatile.Read(ref _nackedChannel), channel) && _connection.IsOpen);
+        IsClosedByBroker(channel) || (_connection.IsOpen && ReferenceEquals(Volatile.Read(ref _nackedChannel), channel));
 
     /// <summary>Closed by the broker while the connection stays open.</summary>
     private bool IsClosedByBroker(IChannel channel) =>
