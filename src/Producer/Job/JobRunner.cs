@@ -72,21 +72,7 @@ internal sealed class JobRunner(
             input = target;
         }
         var cut = new CutSettings(options.BatchLines, options.BatchBytes, options.MaxLineBytes);
-        var fingerprint = new InputFingerprint(input.FullName);
-        var checkpoint = CheckpointStore.TryLoad(files, input, cut, fingerprint, logger, out var inputChange);
-        if (inputChange is not null)
-        {
-            if (!startOverOnChangedInput)
-            {
-                fingerprint.Dispose();
-                throw new InputChangedException(
-                    $"'{files.InputPath}' is not the input its checkpoint was made from ({inputChange}); "
-                    + $"delete '{files.Checkpoint}' to start it over");
-            }
-            JobLog.StartingOver(logger, files.Name, inputChange);
-            fingerprint.Dispose();
-            fingerprint = new InputFingerprint(input.FullName);
-        }
+        var checkpoint = LoadCheckpoint(input, cut, out var fingerprint);
         using var fingerprintScope = fingerprint;
         using var activity = ProducerTracing.StartFile(files, checkpoint);
         var jobId = checkpoint?.JobId ?? Guid.NewGuid();
@@ -190,6 +176,28 @@ internal sealed class JobRunner(
         {
             JobLog.InputChangedWhileRead(logger, files.Name, job.InputLength, now.Length);
         }
+    }
+
+    /// <summary>The checkpoint to resume from, or null; <paramref name="fingerprint"/> hashes the input for the checkpoints
+    /// to come. An input that changed since its checkpoint starts over, or fails the job (<see cref="InputChangedException"/>).</summary>
+    private JobCheckpoint? LoadCheckpoint(FileInfo input, CutSettings cut, out InputFingerprint fingerprint)
+    {
+        fingerprint = new InputFingerprint(input.FullName);
+        var checkpoint = CheckpointStore.TryLoad(files, input, cut, fingerprint, logger, out var inputChange);
+        if (inputChange is not null)
+        {
+            if (!startOverOnChangedInput)
+            {
+                fingerprint.Dispose();
+                throw new InputChangedException(
+                    $"'{files.InputPath}' is not the input its checkpoint was made from ({inputChange}); "
+                    + $"delete '{files.Checkpoint}' to start it over");
+            }
+            JobLog.StartingOver(logger, files.Name, inputChange);
+            fingerprint.Dispose();
+            fingerprint = new InputFingerprint(input.FullName);
+        }
+        return checkpoint;
     }
 
     private void LogStart(JobDescriptor job, JobCheckpoint? checkpoint, PublishWatermark watermark)

@@ -24,6 +24,12 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
     /// <summary>Fake time the clock is moved on at most while a test waits for something.</summary>
     private static readonly TimeSpan s_fakeLimit = TimeSpan.FromMinutes(10);
 
+    /// <summary>Real time a test waits at most for something to happen.</summary>
+    private static readonly TimeSpan s_realLimit = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a tick is given to be acted on before the clock moves on (only a lower bound is ever asserted).</summary>
+    private static readonly TimeSpan s_moment = TimeSpan.FromMilliseconds(20);
+
     private readonly string _directory = Directory.CreateTempSubdirectory("retransmitter-").FullName;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly FakeSender _sender;
@@ -99,11 +105,12 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
 
         Job.Collector.MovedTo("streaming.results.fresh");
         Job.Collector.ResultsMayBeLost();
-        var round = await NextPublishesAsync(3);
+        _time.Advance(s_step);
+        var round = await PublishesWithoutAdvancingAsync(3);
 
         Assert.NotEqual("streaming.results.fresh", first);
         Assert.Equal([0, 1, 2], round.Select(p => p.Sequence));
-        Assert.True(round[0].At - started < s_after, $"published again only after {round[0].At - started}");
+        Assert.Equal(s_step, round[0].At - started);
         Assert.Equal("streaming.results.fresh", Job.State.ResultsQueue);
         Assert.Null(await Job.Collector.AcceptAsync(Job.Result(0), CancellationToken.None));
         Assert.True(await Job.Collector.SaveCheckpointAsync(CancellationToken.None));
@@ -153,33 +160,53 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
     private async Task<List<(long Sequence, DateTimeOffset At)>> NextPublishesAsync(int count)
     {
         var seen = new List<(long Sequence, DateTimeOffset At)>();
-        await AdvanceUntilAsync(() =>
-        {
-            while (seen.Count < count && _sender.Published.Reader.TryRead(out var published))
-            {
-                seen.Add(published);
-            }
-            return seen.Count == count;
-        });
+        await AdvanceUntilAsync(() => ReadPublished(seen, count));
         return seen;
     }
 
+    /// <summary>Waits, without moving the fake clock, until <paramref name="count"/> more publishes are seen.</summary>
+    private async Task<List<(long Sequence, DateTimeOffset At)>> PublishesWithoutAdvancingAsync(int count)
+    {
+        var seen = new List<(long Sequence, DateTimeOffset At)>();
+        using var timeout = new CancellationTokenSource(s_realLimit);
+        while (!ReadPublished(seen, count))
+        {
+            await _sender.Published.Reader.WaitToReadAsync(timeout.Token);
+        }
+        return seen;
+    }
+
+    private bool ReadPublished(List<(long Sequence, DateTimeOffset At)> seen, int count)
+    {
+        while (seen.Count < count && _sender.Published.Reader.TryRead(out var published))
+        {
+            seen.Add(published);
+        }
+        return seen.Count == count;
+    }
+
     /// <summary>Moves the fake clock on by a second whenever the retransmitter has had a moment to act on the last one,
-    /// until <paramref name="done"/>, within <see cref="s_fakeLimit"/> of fake time.</summary>
+    /// until <paramref name="done"/>, within <see cref="s_fakeLimit"/> of fake time and <see cref="s_realLimit"/> of real time.</summary>
     private async Task AdvanceUntilAsync(Func<bool> done)
     {
         var limit = _time.GetUtcNow() + s_fakeLimit;
+        var real = System.Diagnostics.Stopwatch.StartNew();
         while (!done())
         {
-            Assert.True(_time.GetUtcNow() < limit, "nothing happened within " + s_fakeLimit);
+            Assert.True(_time.GetUtcNow() < limit, "nothing happened within " + s_fakeLimit + " of fake time");
+            Assert.True(real.Elapsed < s_realLimit, "nothing happened within " + s_realLimit);
             try
             {
-                await _sender.Published.Reader.WaitToReadAsync().AsTask().WaitAsync(TimeSpan.FromMilliseconds(20));
-                continue;
+                // A moment for the retransmitter to act on the last tick: it publishes (the wait ends) or it does not.
+                await _sender.Published.Reader.WaitToReadAsync().AsTask().WaitAsync(s_moment);
+                if (done())
+                {
+                    return;
+                }
             }
             catch (TimeoutException)
             {
-                // Nothing was published on this tick (yet): on to the next one.
+                // Nothing published on this tick.
             }
             _time.Advance(s_step);
         }
