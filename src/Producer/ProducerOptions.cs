@@ -59,15 +59,6 @@ public sealed class ProducerOptions
     /// <summary>Seconds between progress lines when stderr is not a terminal.</summary>
     [Range(1, 3600)]
     public int ProgressIntervalSeconds { get; set; } = 5;
-
-    /// <summary>A copy with another window and number of files at once (the watch service's shared settings).</summary>
-    public ProducerOptions WithWindow(int window, int parallelFiles)
-    {
-        var copy = (ProducerOptions)MemberwiseClone();
-        copy.Window = window;
-        copy.ParallelFiles = parallelFiles;
-        return copy;
-    }
 }
 
 /// <summary>The attributes of <see cref="ProducerOptions"/>, checked by generated code.</summary>

@@ -1,1 +1,1 @@
-return await Streaming.Producer.ProducerApp.RunAsync(args);
+return await Streaming.Producer.Cli.ProducerApp.RunAsync(args);

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Streaming.Messaging.Telemetry;
-using Streaming.Producer.Collecting;
 
 namespace Streaming.Producer.Telemetry;
 
@@ -49,7 +48,7 @@ internal static class ProducerMetrics
     public static void DuplicateDropped() => s_duplicates.Add(1);
 
     /// <summary>Reports the file's progress and reorder buffer until disposed.</summary>
-    public static IDisposable Track(string fileName, ResultCollector collector, long inputLength)
+    public static IDisposable Track(string fileName, ITrackedFile collector, long inputLength)
     {
         var file = new TrackedFile(fileName, collector, inputLength);
         lock (s_lock)
@@ -72,11 +71,11 @@ internal static class ProducerMetrics
         }
     }
 
-    private sealed class TrackedFile(string name, ResultCollector collector, long inputLength) : IDisposable
+    private sealed class TrackedFile(string name, ITrackedFile collector, long inputLength) : IDisposable
     {
         public string Name => name;
 
-        public ResultCollector Collector => collector;
+        public ITrackedFile Collector => collector;
 
         public long EstimatedTotalLines()
         {

@@ -3,9 +3,10 @@ using RabbitMQ.Client.Events;
 using Streaming.Messaging.Contract;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
-using Streaming.Producer.Collecting;
-using Streaming.Producer.Jobs;
-using Streaming.Producer.Publishing;
+using Streaming.Producer.Job.Checkpoints;
+using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Job.Input;
+using Streaming.Producer.Job.Output;
 
 namespace Streaming.Producer.Telemetry;
 

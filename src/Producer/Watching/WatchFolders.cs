@@ -1,4 +1,5 @@
 using System.Globalization;
+using Streaming.Producer.Job.FileSystem;
 
 namespace Streaming.Producer.Watching;
 
@@ -28,7 +29,7 @@ internal sealed class WatchFolders(string data)
 
     public string Failed => Path.Combine(Data, "failed");
 
-    /// <summary>Held by the one watch service that owns this data folder (<see cref="Jobs.OwnerLock"/>).</summary>
+    /// <summary>Held by the one watch service that owns this data folder (<see cref="OwnerLock"/>).</summary>
     public string Lock => Path.Combine(Data, ".watch.lock");
 
     public static string ReasonFile(string failedPath) => failedPath + ".reason";
@@ -101,8 +102,8 @@ internal sealed class WatchFolders(string data)
     /// <summary>A rename is durable once both folders are synced: the input is then in exactly one of them after power loss.</summary>
     private static void SyncBoth(string from, string to)
     {
-        Jobs.PosixFiles.SyncDirectory(to);
-        Jobs.PosixFiles.SyncDirectory(from);
+        PosixFiles.SyncDirectory(to);
+        PosixFiles.SyncDirectory(from);
     }
 
     private static string Choose(string name, Func<string, bool> isFree)

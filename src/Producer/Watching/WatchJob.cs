@@ -2,8 +2,8 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Streaming.Messaging.Publishing;
-using Streaming.Producer.Jobs;
-using Streaming.Producer.Publishing;
+using Streaming.Producer.Job;
+using Streaming.Producer.Job.FileSystem;
 
 namespace Streaming.Producer.Watching;
 

@@ -8,8 +8,7 @@ using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
-using Streaming.Producer.Jobs;
-using Streaming.Producer.Publishing;
+using Streaming.Producer.Job;
 
 namespace Streaming.Producer.Watching;
 
@@ -125,7 +124,8 @@ internal sealed class WatchService(
     }
 
     /// <summary>Every job of the service uses the shared window, so its per-file window is that window too.</summary>
-    private ProducerOptions JobOptions() => producerOptions.Value.WithWindow(_options.Window, _options.FilesAtOnce);
+    /// <summary>The jobs' settings; their window is the shared one (<see cref="SharedWindow"/>), whatever these say.</summary>
+    private ProducerOptions JobOptions() => producerOptions.Value;
 
     private void Poll(
         InboxScanner scanner, ProducerOptions jobOptions, IConnection connection, ConfirmingPublisher publisher,

@@ -1,5 +1,5 @@
 using Streaming.Consumer;
-using Streaming.Producer;
+using Streaming.Producer.Cli;
 
 namespace Streaming.IntegrationTests.Cli;
 

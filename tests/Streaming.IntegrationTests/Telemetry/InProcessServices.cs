@@ -7,7 +7,8 @@ using Streaming.Consumer.Processors;
 using Streaming.Messaging.Connection;
 using Streaming.Messaging.Health;
 using Streaming.Producer;
-using Streaming.Producer.Jobs;
+using Streaming.Producer.Cli;
+using Streaming.Producer.Job.FileSystem;
 
 namespace Streaming.IntegrationTests.Telemetry;
 

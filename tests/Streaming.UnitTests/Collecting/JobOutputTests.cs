@@ -1,6 +1,6 @@
 using System.Text;
-using Streaming.Producer.Collecting;
-using Streaming.Producer.Jobs;
+using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Job.Output;
 
 namespace Streaming.UnitTests.Collecting;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Streaming.Producer.Jobs;
+using Streaming.Producer.Job.FileSystem;
 
 namespace Streaming.UnitTests.Collecting;
 

@@ -1,5 +1,5 @@
 using Streaming.Messaging.Contract;
-using Streaming.Producer.Collecting;
+using Streaming.Producer.Job;
 
 namespace Streaming.UnitTests.Collecting;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using Streaming.Messaging.Contract;
-using Streaming.Producer.Publishing;
+using Streaming.Producer.Job.Input;
 
 namespace Streaming.UnitTests.Publishing;
 

@@ -1,5 +1,5 @@
 using Streaming.Messaging.Contract;
-using Streaming.Producer.Publishing;
+using Streaming.Producer.Job.Input;
 
 namespace Streaming.UnitTests.Publishing;
 

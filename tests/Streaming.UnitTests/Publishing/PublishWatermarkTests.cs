@@ -1,4 +1,4 @@
-using Streaming.Producer.Jobs;
+using Streaming.Producer.Job.Checkpoints;
 
 namespace Streaming.UnitTests.Publishing;
 

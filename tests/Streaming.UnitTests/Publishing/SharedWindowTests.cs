@@ -1,4 +1,4 @@
-using Streaming.Producer.Publishing;
+using Streaming.Producer.Job;
 
 namespace Streaming.UnitTests.Publishing;
 

@@ -1,0 +1,159 @@
+using System.CommandLine;
+using Streaming.Messaging.Connection;
+using Streaming.Messaging.Hosting;
+using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Watching;
+
+namespace Streaming.Producer.Cli;
+
+/// <summary>
+/// <c>Producer publish &lt;file&gt;... [--wait] [--out &lt;dir&gt;] [--batch-lines N] [--batch-bytes N] [--rabbitmq &lt;uri&gt;]</c>,
+/// turned into configuration overrides and the list of jobs, and <c>Producer watch [--data &lt;dir&gt;] [--rabbitmq &lt;uri&gt;]</c>.
+/// </summary>
+internal static class ProducerCommandLine
+{
+    public static readonly Argument<string[]> Files = new("file")
+    {
+        Description = "text files to process; each gives <out>/<name>.out",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    public static readonly Option<bool> Wait = new("--wait")
+    {
+        Description = "collect the results and write <name>.out, <name>.summary.json and <name>.errors.jsonl",
+    };
+
+    public static readonly Option<string> Out = new("--out")
+    {
+        Description = "folder for the outputs (default: each input file's folder)",
+    };
+
+    public static readonly Option<string> BatchLines = new("--batch-lines")
+    {
+        Description = "lines per message at most (default 10000)",
+    };
+
+    public static readonly Option<string> BatchBytes = new("--batch-bytes")
+    {
+        Description = "line bytes per message at most (default 1048576); a longer single line travels alone",
+    };
+
+    public static readonly Option<string> RabbitMq = new("--rabbitmq")
+    {
+        Description = $"broker URI, or a comma-separated list of the nodes of one cluster (default {RabbitMqOptions.DefaultUri})",
+    };
+
+    public static readonly Command Publish = new("publish", "Process files and, with --wait, write their results.")
+    {
+        Files, Wait, Out, BatchLines, BatchBytes, RabbitMq,
+    };
+
+    public static readonly Option<string> Data = new("--data")
+    {
+        Description = "data folder: files dropped in <dir>/inbox, results in <dir>/outbox (default ./data)",
+    };
+
+    public static readonly Option<string> WatchRabbitMq = new("--rabbitmq")
+    {
+        Description = $"broker URI, or a comma-separated list of the nodes of one cluster (default {RabbitMqOptions.DefaultUri})",
+    };
+
+    public static readonly Command Watch = new("watch", "Run as a service: process every file dropped into <data>/inbox.")
+    {
+        Data, WatchRabbitMq,
+    };
+
+    public static RootCommand Create() => new("Streaming producer: streams the lines of files through RabbitMQ.")
+    {
+        Publish, Watch,
+    };
+
+    /// <summary>The configuration overrides of <c>watch</c>.</summary>
+    public static Dictionary<string, string?> ToWatchConfiguration(ParseResult result)
+    {
+        var overrides = new Dictionary<string, string?>();
+        if (result.GetValue(Data) is { } data)
+        {
+            overrides[$"{Watching.WatchOptions.SectionName}:{nameof(Watching.WatchOptions.Data)}"] = data;
+        }
+        if (result.GetValue(WatchRabbitMq) is { } uri)
+        {
+            overrides[$"{RabbitMqOptions.SectionName}:{nameof(RabbitMqOptions.Uri)}"] = uri;
+        }
+        return overrides;
+    }
+
+    /// <summary>Returns the configuration overrides, or null with a one-line error.</summary>
+    public static Dictionary<string, string?>? ToConfiguration(ParseResult result, out string? error)
+    {
+        var overrides = new Dictionary<string, string?>();
+        error = null;
+        if (!CountOption.TryAdd(result, BatchLines, 1_000_000, $"{ProducerOptions.SectionName}:{nameof(ProducerOptions.BatchLines)}", overrides, out error)
+            || !CountOption.TryAdd(result, BatchBytes, ProducerOptions.MaxBatchBytes, $"{ProducerOptions.SectionName}:{nameof(ProducerOptions.BatchBytes)}", overrides, out error))
+        {
+            return null;
+        }
+        if (result.GetValue(RabbitMq) is { } uri)
+        {
+            overrides[$"{RabbitMqOptions.SectionName}:{nameof(RabbitMqOptions.Uri)}"] = uri;
+        }
+        return overrides;
+    }
+
+    /// <summary>Checks the input files and the output folder; returns the jobs, or null with a one-line error.</summary>
+    public static List<JobFiles>? ToJobs(ParseResult result, out string? error)
+    {
+        var outDirectory = result.GetValue(Out);
+        if (outDirectory is not null && !IsPath(outDirectory))
+        {
+            error = $"--out '{outDirectory}' is not a folder path";
+            return null;
+        }
+        if (outDirectory is not null && File.Exists(outDirectory))
+        {
+            error = $"--out '{outDirectory}' is a file, not a folder";
+            return null;
+        }
+        var jobs = new List<JobFiles>();
+        foreach (var file in result.GetValue(Files) ?? [])
+        {
+            if (Directory.Exists(file))
+            {
+                error = $"'{file}' is a folder, not a file";
+                return null;
+            }
+            if (!File.Exists(file))
+            {
+                error = $"input file '{file}' does not exist";
+                return null;
+            }
+            // A FIFO would block the open below until a writer came; a device or socket is no file to cut into lines.
+            try
+            {
+                if (FileProbe.Probe(file).Unprocessable is { } reason)
+                {
+                    error = $"input file '{file}' cannot be processed: {reason}";
+                    return null;
+                }
+                using var probe = File.OpenRead(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                error = $"input file '{file}' cannot be read: {ex.Message}";
+                return null;
+            }
+            jobs.Add(new JobFiles(file, outDirectory ?? Path.GetDirectoryName(Path.GetFullPath(file))!));
+        }
+        var clash = jobs.GroupBy(j => j.Output, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (clash is not null)
+        {
+            error = $"two input files would both write '{clash.Key}'";
+            return null;
+        }
+        error = null;
+        return jobs;
+    }
+
+    private static bool IsPath(string path) =>
+        !string.IsNullOrWhiteSpace(path) && !path.Contains('\0', StringComparison.Ordinal);
+}

@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using Streaming.Messaging.Connection;
+using Streaming.Messaging.Hosting;
+using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Telemetry;
+using Streaming.Messaging.Topology;
+using Streaming.Producer.Job;
+using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Job.Output;
+
+namespace Streaming.Producer.Cli;
+
+/// <summary><c>publish &lt;file&gt;... --wait</c>: runs every file's job and turns the outcome into an exit code.</summary>
+internal sealed class PublishCommand(
+    BrokerConnector connector,
+    IOptions<ProducerOptions> options,
+    IOptions<RabbitMqOptions> brokerOptions,
+    TimeProvider time,
+    ILoggerFactory loggers)
+{
+    public const int ExitOk = 0;
+    public const int ExitLinesFailed = 1;
+    public const int ExitBrokerUnreachable = 3;
+    private const int ErrorsShown = 10;
+
+    private readonly ProducerOptions _options = options.Value;
+    private readonly ILogger _logger = loggers.CreateLogger("Streaming.Producer");
+
+    public async Task<int> RunAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken)
+    {
+        // One owner per output, settled before anything is read, written or published.
+        var locks = new List<OwnerLock>(files.Count);
+        try
+        {
+            foreach (var job in files)
+            {
+                if (await TryLockAsync(job) is not { } held)
+                {
+                    return UsageErrors.ExitCode;
+                }
+                locks.Add(held);
+            }
+            return await RunLockedAsync(files, cancellationToken);
+        }
+        finally
+        {
+            locks.ForEach(l => l.Dispose());
+        }
+    }
+
+    private static async Task<OwnerLock?> TryLockAsync(JobFiles job)
+    {
+        string message;
+        try
+        {
+            Directory.CreateDirectory(job.OutputDirectory);
+            if (OwnerLock.TryAcquire(job.Lock, out var holder) is { } held)
+            {
+                return held;
+            }
+            message = holder > 0
+                ? $"'{job.Output}' is being written by process {holder} (it holds '{job.Lock}'); wait for it or stop it"
+                : $"'{job.Output}' is being written by another process (it holds '{job.Lock}'); wait for it or stop it";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            message = $"cannot write to '{job.OutputDirectory}': {ex.Message}";
+        }
+        await Console.Error.WriteLineAsync($"Producer: {message}");
+        return null;
+    }
+
+    private async Task<int> RunLockedAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken)
+    {
+        IConnection connection;
+        try
+        {
+            connection = await connector.ConnectAsync(
+                $"streaming-producer {Environment.MachineName}/{Environment.ProcessId}", retryForever: false, cancellationToken);
+        }
+        catch (BrokerUnreachableAfterRetriesException ex)
+        {
+            await Console.Error.WriteLineAsync($"Producer: {ex.Message}");
+            return ExitBrokerUnreachable;
+        }
+        catch (BrokerRefusedException ex)
+        {
+            await Console.Error.WriteLineAsync($"Producer: {ex.Message}");
+            return UsageErrors.ExitCode;
+        }
+        await using (connection)
+        {
+            try
+            {
+                await using var setup = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+                await StreamingTopology.DeclareWorkQueuesAsync(setup, cancellationToken);
+            }
+            catch (TopologyMismatchException ex)
+            {
+                await Console.Error.WriteLineAsync($"Producer: {ex.Message}");
+                return UsageErrors.ExitCode;
+            }
+            await using var backlog = QueueBacklogMonitor.Start(connection);
+            await using var publisher = await ConfirmingPublisher.CreateAsync(
+                connection, (_options.PublishesInFlight * _options.ParallelFiles) + 8,
+                TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), cancellationToken);
+            var jobs = files.Select(f => new JobRunner(f, _options, connection, publisher, time, _logger)).ToList();
+            return await RunJobsAsync(jobs, connection, cancellationToken);
+        }
+    }
+
+    private async Task<int> RunJobsAsync(List<JobRunner> jobs, IConnection connection, CancellationToken cancellationToken)
+    {
+        using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var display = new ProgressDisplay(jobs, connection, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time);
+        var progress = display.RunAsync(stopProgress.Token);
+        using var slots = new SemaphoreSlim(_options.ParallelFiles);
+        var runs = jobs.Select(async job =>
+        {
+            await slots.WaitAsync(cancellationToken);
+            try
+            {
+                return await job.RunAsync(cancellationToken);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(runs);
+        }
+        catch (Exception ex) when (IsBrokerFailure(ex, cancellationToken))
+        {
+            await stopProgress.CancelAsync();
+            await progress;
+            await Console.Error.WriteLineAsync(
+                $"Producer: lost the broker and could not get it back ({UriMasking.Mask(ex.Message)}); run the same command again to resume");
+            return ExitBrokerUnreachable;
+        }
+        catch (InputChangedException ex)
+        {
+            await stopProgress.CancelAsync();
+            await progress;
+            await Console.Error.WriteLineAsync($"Producer: {ex.Message}");
+            return UsageErrors.ExitCode;
+        }
+        catch (OutputMismatchException ex)
+        {
+            await stopProgress.CancelAsync();
+            await progress;
+            await Console.Error.WriteLineAsync(
+                $"Producer: {ex.Message}; another process wrote to it, or the disk lost bytes: delete the output and its checkpoint, then run again");
+            return ExitLinesFailed;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A job that cannot go on (an unwritable output folder, a vanished input) keeps its checkpoint.
+            await stopProgress.CancelAsync();
+            await progress;
+            await Console.Error.WriteLineAsync($"Producer: {UriMasking.Mask(ex.Message)}; run the same command again to resume");
+            return ExitLinesFailed;
+        }
+        finally
+        {
+            await stopProgress.CancelAsync();
+            await progress;
+        }
+        var results = runs.Select(r => r.Result).ToList();
+        foreach (var result in results)
+        {
+            Report(result);
+        }
+        return results.Any(r => r.Summary.FailedLines > 0) ? ExitLinesFailed : ExitOk;
+    }
+
+    private static bool IsBrokerFailure(Exception ex, CancellationToken cancellationToken) =>
+        ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException
+            or TimeoutException or RabbitMQ.Client.Exceptions.PublishException
+        // The client cancels a call that the broker leaves unanswered past the client's own timeout.
+        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    private static void Report(JobResult result)
+    {
+        var s = result.Summary;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{s.File}: {s.Lines:N0} lines in {s.DurationMs / 1000.0:0.0} s ({s.LinesPerSecond:N0} lines/s), {s.FailedLines:N0} failed -> {result.Files.Output}"));
+        if (s.FailedLines == 0)
+        {
+            return;
+        }
+        Console.WriteLine($"{s.File}: failed lines are listed in {result.Files.Errors}:");
+        foreach (var line in File.ReadLines(result.Files.Errors).Take(ErrorsShown))
+        {
+            var error = JsonSerializer.Deserialize(line, ProducerJsonContext.Default.LineError);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  line {error!.Line}: {error.Error}"));
+        }
+        if (s.FailedLines > ErrorsShown)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  … and {s.FailedLines - ErrorsShown:N0} more"));
+        }
+    }
+}

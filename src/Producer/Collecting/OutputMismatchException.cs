@@ -1,4 +1,0 @@
-namespace Streaming.Producer.Collecting;
-
-/// <summary>A finished output is not what the collector wrote (another process wrote to it, or the disk lost bytes).</summary>
-internal sealed class OutputMismatchException(string message) : Exception(message);

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Job.Input;
+
+namespace Streaming.Producer.Job.Checkpoints;
+
+/// <summary>Loads a job's checkpoint, and only when it belongs to the same input bytes and batch settings; saves one.</summary>
+internal static class CheckpointStore
+{
+    /// <summary>The checkpoint, or null. When there is one but its input is not this one (another path, length or
+    /// modification time, or first bytes that hash otherwise), <paramref name="inputChange"/> says how.</summary>
+    public static JobCheckpoint? TryLoad(
+        JobFiles files, FileInfo input, CutSettings cut, InputFingerprint fingerprint, ILogger logger, out string? inputChange)
+    {
+        inputChange = null;
+        if (!File.Exists(files.Checkpoint))
+        {
+            return null;
+        }
+        JobCheckpoint? checkpoint;
+        try
+        {
+            checkpoint = JsonSerializer.Deserialize(File.ReadAllBytes(files.Checkpoint), CheckpointJsonContext.Default.JobCheckpoint);
+        }
+        catch (Exception ex) when (ex is JsonException or IOException)
+        {
+            CheckpointLog.CheckpointIgnored(logger, files.Name, ex.Message);
+            return null;
+        }
+        var reason = checkpoint switch
+        {
+            null => "empty",
+            { SchemaVersion: not JobCheckpoint.CurrentSchema } => "another schema version",
+            _ when checkpoint.BatchLines != cut.BatchLines || checkpoint.BatchBytes != cut.BatchBytes
+                   || checkpoint.MaxLineBytes != cut.MaxLineBytes => "the batch settings changed since",
+            _ => null,
+        };
+        if (reason is not null)
+        {
+            CheckpointLog.CheckpointIgnored(logger, files.Name, reason);
+            return null;
+        }
+        inputChange = DescribeInputChange(checkpoint!, files, input, fingerprint);
+        return inputChange is null ? checkpoint : null;
+    }
+
+    /// <summary>Writes <paramref name="checkpoint"/> in place of the last one, atomically. The outputs it vouches for
+    /// must be flushed first.</summary>
+    public static Task SaveAsync(JobFiles files, JobCheckpoint checkpoint, CancellationToken cancellationToken) =>
+        PosixFiles.WriteAtomicallyAsync(files.Checkpoint, checkpoint, CheckpointJsonContext.Default.JobCheckpoint, cancellationToken);
+
+    private static string? DescribeInputChange(JobCheckpoint checkpoint, JobFiles files, FileInfo input, InputFingerprint fingerprint)
+    {
+        if (checkpoint.InputPath != files.InputPath)
+        {
+            return $"the checkpoint belongs to another input, '{checkpoint.InputPath}'";
+        }
+        if (checkpoint.InputLength != input.Length || checkpoint.InputLastWriteUtc != input.LastWriteTimeUtc)
+        {
+            return "its length or modification time changed since the checkpoint";
+        }
+        if (checkpoint.InputFingerprint != FingerprintOrNull(fingerprint, checkpoint.InputOffset))
+        {
+            return $"its first {checkpoint.InputOffset:N0} bytes are not the ones published before (same length and time, other content)";
+        }
+        return null;
+    }
+
+    private static string? FingerprintOrNull(InputFingerprint fingerprint, long offset)
+    {
+        try
+        {
+            return fingerprint.Through(offset);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using Streaming.Producer.Job.Output;
+
+namespace Streaming.Producer.Job.Checkpoints;
+
+/// <summary>
+/// Written after the output is flushed: everything before <see cref="NextSequence"/> is on disk. A restarted producer
+/// truncates the outputs to these lengths and publishes again from <see cref="InputOffset"/>.
+/// <see cref="TraceId"/> and <see cref="RootSpanId"/> are the first run's: a resumed run's spans join that trace.
+/// <see cref="ResultsQueue"/> is the queue this run's batches answer to (null: the job id's own, as a first run has).
+/// <see cref="InputFingerprint"/> is the hash of the input's first <see cref="InputOffset"/> bytes
+/// (<see cref="Input.InputFingerprint"/>): a resumed run checks that its input still starts with them.
+/// </summary>
+internal sealed record JobCheckpoint(
+    int SchemaVersion,
+    Guid JobId,
+    string InputPath,
+    long InputLength,
+    DateTime InputLastWriteUtc,
+    int BatchLines,
+    int BatchBytes,
+    int MaxLineBytes,
+    long NextSequence,
+    long NextLine,
+    long InputOffset,
+    long OutputLength,
+    long ErrorsLength,
+    long FailedLines,
+    DateTimeOffset StartedAt,
+    string TraceId,
+    string? RootSpanId = null,
+    string? ResultsQueue = null,
+    string? InputFingerprint = null)
+{
+    public const int CurrentSchema = 2;
+
+    /// <summary>The outputs' lengths this checkpoint vouches for (a method: the file's JSON stays as it is).</summary>
+    public OutputLengths OutputLengths() => new(OutputLength, ErrorsLength, FailedLines);
+}

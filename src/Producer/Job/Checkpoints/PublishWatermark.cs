@@ -1,0 +1,106 @@
+using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
+
+namespace Streaming.Producer.Job.Checkpoints;
+
+/// <summary>
+/// How far a job's publishing got, kept beside its checkpoint (<c>&lt;name&gt;.published</c>, 16 bytes: the last line
+/// handed to the broker, and the lines published more than once so far). It is written before each batch is
+/// published, so after a <c>kill -9</c> the resumed run knows which of the batches it publishes again from the
+/// checkpoint the killed run had already sent: their lines are counted as re-published (<c>linesRepublished</c> in
+/// the summary), as are the lines of batches the retransmission timeout sends again. A plain write without fsync:
+/// it survives the death of the process, which is what it is for; a figure, not a guarantee.
+/// </summary>
+internal sealed class PublishWatermark : IDisposable
+{
+    private const int Size = 16;
+
+    private readonly Lock _lock = new();
+    private readonly string _path;
+    private readonly SafeFileHandle _file;
+    private readonly byte[] _record = new byte[Size];
+    private long _publishedThrough;
+    private long _republished;
+
+    private PublishWatermark(string path, SafeFileHandle file, long previousRunPublishedThrough, long republished)
+    {
+        _path = path;
+        _file = file;
+        PreviousRunPublishedThrough = previousRunPublishedThrough;
+        _publishedThrough = previousRunPublishedThrough;
+        _republished = republished;
+    }
+
+    /// <summary>The last line an earlier run of this job had handed to the broker (0 for a new job).</summary>
+    public long PreviousRunPublishedThrough { get; }
+
+    public long Republished
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _republished;
+            }
+        }
+    }
+
+    /// <summary>Opens the watermark; an earlier run's figures are kept only when the job resumes from its checkpoint.</summary>
+    public static PublishWatermark Open(string path, bool resuming)
+    {
+        var file = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        var record = new byte[Size];
+        var read = resuming ? RandomAccess.Read(file, record, 0) : 0;
+        var valid = read == Size;
+        var watermark = new PublishWatermark(
+            path, file,
+            valid ? BinaryPrimitives.ReadInt64LittleEndian(record) : 0,
+            valid ? BinaryPrimitives.ReadInt64LittleEndian(record.AsSpan(8)) : 0);
+        lock (watermark._lock)
+        {
+            watermark.Write();
+        }
+        return watermark;
+    }
+
+    /// <summary>Called just before a batch cut from the file is published.</summary>
+    public void Publishing(long firstLine, int lineCount)
+    {
+        lock (_lock)
+        {
+            var lastLine = firstLine + lineCount - 1;
+            if (lastLine <= PreviousRunPublishedThrough)
+            {
+                _republished += lineCount;
+            }
+            _publishedThrough = Math.Max(_publishedThrough, lastLine);
+            Write();
+        }
+    }
+
+    /// <summary>Called before a batch is published again by the retransmission timeout.</summary>
+    public void Retransmitting(int lineCount)
+    {
+        lock (_lock)
+        {
+            _republished += lineCount;
+            Write();
+        }
+    }
+
+    /// <summary>The job is complete: the watermark goes with the checkpoint.</summary>
+    public void Delete()
+    {
+        _file.Dispose();
+        File.Delete(_path);
+    }
+
+    public void Dispose() => _file.Dispose();
+
+    private void Write()
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(_record, _publishedThrough);
+        BinaryPrimitives.WriteInt64LittleEndian(_record.AsSpan(8), _republished);
+        RandomAccess.Write(_file, _record, 0);
+    }
+}

@@ -1,0 +1,30 @@
+namespace Streaming.Producer.Job.FileSystem;
+
+/// <summary>Where one input file's outputs go. Outputs are written under *.partial names and renamed when complete.</summary>
+internal sealed class JobFiles(string inputPath, string outputDirectory)
+{
+    public string InputPath { get; } = Path.GetFullPath(inputPath);
+
+    /// <summary>The input file's whole name: <c>data.txt</c> gives <c>data.txt.out</c>.</summary>
+    public string Name { get; } = Path.GetFileName(inputPath);
+
+    public string OutputDirectory { get; } = Path.GetFullPath(outputDirectory);
+
+    public string Output => Combine(".out");
+
+    public string Errors => Combine(".errors.jsonl");
+
+    public string Summary => Combine(".summary.json");
+
+    public string Checkpoint => Combine(".checkpoint.json");
+
+    /// <summary>Held by the one process that writes these outputs (<see cref="OwnerLock"/>).</summary>
+    public string Lock => Combine(".lock");
+
+    /// <summary>How far publishing got (<c>PublishWatermark</c>); lives and goes with the checkpoint.</summary>
+    public string Published => Combine(".published");
+
+    public static string Partial(string path) => path + ".partial";
+
+    private string Combine(string suffix) => Path.Combine(OutputDirectory, Name + suffix);
+}

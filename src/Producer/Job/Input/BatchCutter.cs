@@ -1,0 +1,221 @@
+using Streaming.Messaging.Contract;
+
+namespace Streaming.Producer.Job.Input;
+
+/// <summary>
+/// Reads a file's bytes (never decoding them) and cuts them into batches of whole lines, written straight into a
+/// message. Lines end at <c>\n</c>; one trailing <c>\r</c> is removed; a last line without a terminator counts.
+/// A batch ends after <see cref="CutSettings.BatchLines"/> lines, or before a line that would take its bytes past
+/// <see cref="CutSettings.BatchBytes"/>. Both rules look only at the file's bytes, so cutting again from a recorded
+/// batch start gives the same batches. A line over the limit is skipped in pieces, never held whole.
+/// </summary>
+internal sealed class BatchCutter
+{
+    private const byte NewLine = (byte)'\n';
+    private const byte CarriageReturn = (byte)'\r';
+
+    private readonly Stream _input;
+    private readonly CutSettings _settings;
+    private readonly Guid _jobId;
+    private readonly byte[] _buffer;
+    private int _position;
+    private int _end;
+    private long _bufferOffset;
+    private bool _endOfInput;
+
+    /// <param name="input">The file, positioned at <paramref name="startOffset"/> (the start of a batch).</param>
+    public BatchCutter(Stream input, CutSettings settings, Guid jobId, long startOffset, long nextSequence, long nextLine)
+    {
+        _input = input;
+        _settings = settings;
+        _jobId = jobId;
+        _buffer = new byte[Math.Max(1024 * 1024, settings.BatchBytes + 2)];
+        _bufferOffset = startOffset;
+        NextSequence = nextSequence;
+        NextLine = nextLine;
+    }
+
+    public long NextSequence { get; private set; }
+
+    public long NextLine { get; private set; }
+
+    /// <summary>File offset of the next byte to cut.</summary>
+    public long Offset => _bufferOffset + _position;
+
+    /// <summary>Cuts the next batch into <paramref name="writer"/>; null at the end of the file.</summary>
+    public async ValueTask<CutBatch?> CutAsync(MessageWriter writer, CancellationToken cancellationToken)
+    {
+        writer.Reset();
+        var startOffset = Offset;
+        var firstLine = NextLine;
+        var lines = 0;
+        long lineBytes = 0;
+        while (lines < _settings.BatchLines)
+        {
+            if (CutBufferedLines(writer, ref lines, ref lineBytes))
+            {
+                break;
+            }
+            // The next line is not whole in the buffer (or needs the over-limit rules): one line the careful way.
+            if (lines > 0)
+            {
+                var budget = _settings.BatchBytes - lineBytes;
+                if (budget < 0 || !await NextLineFitsAsync((int)budget, cancellationToken))
+                {
+                    break;
+                }
+            }
+            var length = await CutLineAsync(writer, cancellationToken);
+            if (length < 0)
+            {
+                break;
+            }
+            lines++;
+            lineBytes += length;
+            NextLine++;
+        }
+        if (lines == 0)
+        {
+            return null;
+        }
+        var header = new BatchHeader(_jobId, NextSequence, firstLine, lines, 0, lines);
+        var body = writer.Complete(MessageKind.Batch, header);
+        return new CutBatch(NextSequence++, firstLine, lines, startOffset, Offset, body);
+    }
+
+    /// <summary>
+    /// The fast path: cuts the lines that lie whole in the buffer, as long as they fit the batch, without awaiting.
+    /// Returns true when the batch is full; false when the next line needs <see cref="CutLineAsync"/> (it is not
+    /// whole in the buffer, it is over the line limit, or it would be the batch's first line and must go in anyway).
+    /// Cuts exactly what the slow path would.
+    /// </summary>
+    private bool CutBufferedLines(MessageWriter writer, ref int lines, ref long lineBytes)
+    {
+        while (lines < _settings.BatchLines)
+        {
+            var chunk = _buffer.AsSpan(_position, _end - _position);
+            if (lines == 0)
+            {
+                return false;
+            }
+            var budget = _settings.BatchBytes - lineBytes;
+            if (budget < 0)
+            {
+                return true;
+            }
+            var searched = (int)Math.Min(chunk.Length, budget + 1);
+            var newLine = chunk[..searched].IndexOf(NewLine);
+            if (newLine < 0)
+            {
+                // No terminator within the budget: the line does not fit, unless the buffer simply ends first.
+                return chunk.Length > budget;
+            }
+            if (newLine > _settings.MaxLineBytes)
+            {
+                return false;
+            }
+            var line = chunk[..newLine];
+            writer.WriteEntry(LineFlag.Data, line.Length > 0 && line[^1] == CarriageReturn ? line[..^1] : line);
+            _position += newLine + 1;
+            lines++;
+            lineBytes += newLine;
+            NextLine++;
+        }
+        return true;
+    }
+
+    /// <summary>True when the next line exists and its raw length is at most <paramref name="budget"/> bytes.</summary>
+    private async ValueTask<bool> NextLineFitsAsync(int budget, CancellationToken cancellationToken)
+    {
+        var available = _end - _position;
+        if (_buffer.AsSpan(_position, Math.Min(available, budget + 1)).IndexOf(NewLine) >= 0)
+        {
+            return true;
+        }
+        if (available <= budget && !_endOfInput)
+        {
+            await FillAsync(budget + 1, cancellationToken);
+            available = _end - _position;
+            if (_buffer.AsSpan(_position, Math.Min(available, budget + 1)).IndexOf(NewLine) >= 0)
+            {
+                return true;
+            }
+        }
+        return _endOfInput && available > 0 && available <= budget;
+    }
+
+    /// <summary>Appends the next line as an entry; returns its raw length, or -1 at the end of the file.</summary>
+    private async ValueTask<long> CutLineAsync(MessageWriter writer, CancellationToken cancellationToken)
+    {
+        await FillAsync(1, cancellationToken);
+        if (_position == _end)
+        {
+            return -1;
+        }
+        writer.BeginEntry(LineFlag.Data);
+        long raw = 0;
+        var overLimit = false;
+        while (true)
+        {
+            var chunk = _buffer.AsSpan(_position, _end - _position);
+            var newLine = chunk.IndexOf(NewLine);
+            var piece = newLine >= 0 ? chunk[..newLine] : chunk;
+            raw += piece.Length;
+            if (!overLimit && raw > _settings.MaxLineBytes + 1L)
+            {
+                overLimit = true;
+                writer.ResetOpenEntry(LineFlag.OverLimit);
+            }
+            if (!overLimit)
+            {
+                writer.Append(piece);
+            }
+            _position += piece.Length;
+            if (newLine >= 0)
+            {
+                _position++;
+                break;
+            }
+            await FillAsync(1, cancellationToken);
+            if (_position == _end)
+            {
+                break;
+            }
+        }
+        if (!overLimit && writer.OpenEntryLength > 0 && writer.OpenEntryLastByte == CarriageReturn)
+        {
+            writer.TrimOpenEntry(1);
+        }
+        if (!overLimit && writer.OpenEntryLength > _settings.MaxLineBytes)
+        {
+            writer.ResetOpenEntry(LineFlag.OverLimit);
+        }
+        writer.EndEntry();
+        return raw;
+    }
+
+    /// <summary>Makes at least <paramref name="count"/> bytes available from the position, unless the file ends first.</summary>
+    private async ValueTask FillAsync(int count, CancellationToken cancellationToken)
+    {
+        if (_end - _position >= count || _endOfInput)
+        {
+            return;
+        }
+        if (_position > 0)
+        {
+            Buffer.BlockCopy(_buffer, _position, _buffer, 0, _end - _position);
+            _bufferOffset += _position;
+            _end -= _position;
+            _position = 0;
+        }
+        while (_end < count && !_endOfInput)
+        {
+            var read = await _input.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
+            if (read == 0)
+            {
+                _endOfInput = true;
+            }
+            _end += read;
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Job.Input;
+
+namespace Streaming.Producer.Job;
+
+/// <summary>What identifies one file's job: a checkpoint is only resumed when all of this still matches.</summary>
+internal sealed record JobDescriptor(
+    Guid JobId,
+    JobFiles Files,
+    long InputLength,
+    DateTime InputLastWriteUtc,
+    CutSettings Cut,
+    DateTimeOffset StartedAt,
+    string TraceId,
+    string? RootSpanId);

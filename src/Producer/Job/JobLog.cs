@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace Streaming.Producer.Job;
+
+internal static partial class JobLog
+{
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Job {JobId} for {File} started")]
+    public static partial void Started(ILogger logger, Guid jobId, string file);
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Information,
+        Message = "Job {JobId} for {File} resumes at line {Line} (batch {Sequence}, byte {Offset}); the run before had published through line {PublishedThrough}")]
+    public static partial void Resumed(ILogger logger, Guid jobId, string file, long line, long sequence, long offset, long publishedThrough);
+
+    [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "A batch publish failed ({Reason}); retrying")]
+    public static partial void PublishRetry(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 404, Level = LogLevel.Information,
+        Message = "Job {JobId} for {File} done: {Lines} lines, {Failed} failed, {Duplicates} duplicates dropped")]
+    public static partial void Completed(ILogger logger, Guid jobId, string file, long lines, long failed, long duplicates);
+
+    [LoggerMessage(EventId = 405, Level = LogLevel.Warning,
+        Message = "{File}: no result for batch {First} in {Seconds} s; publishing batches {First}..{Last} again (lost queue or messages?)")]
+    public static partial void Retransmitting(ILogger logger, string file, long first, long last, int seconds);
+
+    [LoggerMessage(EventId = 415, Level = LogLevel.Warning,
+        Message = "{File}: the input changed since its checkpoint ({Reason}); starting it over")]
+    public static partial void StartingOver(ILogger logger, string file, string reason);
+
+    [LoggerMessage(EventId = 416, Level = LogLevel.Warning,
+        Message = "{File}: the input changed while it was processed ({Before} bytes when taken, {Now} now); the output covers it as it was read")]
+    public static partial void InputChangedWhileRead(ILogger logger, string file, long before, long now);
+
+    [LoggerMessage(EventId = 414, Level = LogLevel.Error,
+        Message = "{File}: batch {Sequence} was published {Times} times and no consumer answered; its lines fail and the file goes on")]
+    public static partial void GaveUpOnBatch(ILogger logger, string file, long sequence, int times);
+
+    [LoggerMessage(EventId = 406, Level = LogLevel.Debug, Message = "Publishing batch {Sequence}: lines {FirstLine}..{LastLine}")]
+    public static partial void Publishing(ILogger logger, long sequence, long firstLine, long lastLine);
+
+    [LoggerMessage(EventId = 407, Level = LogLevel.Warning,
+        Message = "{File}: could not delete the finished job's results queue ({Reason}); it expires by itself within a day")]
+    public static partial void ResultsQueueLeft(ILogger logger, string file, string reason);
+}

@@ -1,0 +1,256 @@
+using Streaming.Messaging.Contract;
+using Streaming.Messaging.Topology;
+using Streaming.Producer.Job.Checkpoints;
+using Streaming.Producer.Job.Input;
+using Streaming.Producer.Job.Output;
+
+namespace Streaming.Producer.Job;
+
+/// <summary>
+/// The exactly-once core of one job, with no broker and no file in it: the next batch to write (<see cref="NextSequence"/>,
+/// its first line and input offset), the one window of batches the publisher may run ahead (<see cref="JobWindow"/>),
+/// the ledger of the batches out, the results held for reordering, the deduplication, the queue the batches answer to,
+/// and the checkpoint that all of this makes (<see cref="Snapshot"/>). Every result goes through <see cref="Accept"/>,
+/// which writes the batches whose turn has come to an <see cref="IOutputSink"/> and says what became of the result.
+/// </summary>
+/// <remarks>
+/// A batch reaches the sink whole or not at all: its lines go to the sink, then <see cref="IOutputSink.Commit"/>. When
+/// the commit throws (a full disk), nothing advanced and nothing held was let go, so the same call can be made again.
+/// Not thread-safe, except <see cref="IsInWindow"/>, <see cref="Record"/>, <see cref="TryGetBatch"/> and
+/// <see cref="ResultsQueue"/>: its owner serializes the other calls.
+/// </remarks>
+internal sealed class JobState
+{
+    /// <summary>Output lines may be longer than input lines; a message cannot exceed the broker's 16 MiB anyway.</summary>
+    public const int MaxResultLineBytes = 16 * 1024 * 1024;
+
+    private readonly JobDescriptor _job;
+    private readonly JobWindow _window;
+    private readonly IOutputSink _output;
+    private readonly long _heldByteBudget;
+    private readonly BatchLedger _ledger;
+    private readonly ReorderBuffer _reorder = new();
+    private long? _totalBatches;
+    private volatile string _resultsQueue;
+
+    /// <param name="heldByteBudget">Bytes of results held for reordering at most; by default a window of results, each
+    /// at most one broker message.</param>
+    public JobState(JobDescriptor job, JobWindow window, IOutputSink output, JobCheckpoint? resumeFrom = null, long? heldByteBudget = null)
+    {
+        _job = job;
+        _window = window;
+        _output = output;
+        _heldByteBudget = heldByteBudget ?? (long)window.Size * MaxResultLineBytes;
+        _ledger = new BatchLedger(window.Size);
+        NextSequence = resumeFrom?.NextSequence ?? 0;
+        NextLine = resumeFrom?.NextLine ?? 1;
+        InputOffsetWritten = resumeFrom?.InputOffset ?? 0;
+        // A resumed run answers where the run before it did last: results of its batches still out are of use.
+        _resultsQueue = resumeFrom?.ResultsQueue ?? QueueNames.ResultsFor(job.JobId);
+    }
+
+    public Guid JobId => _job.JobId;
+
+    public long NextSequence { get; private set; }
+
+    /// <summary>The first line of <see cref="NextSequence"/>: every line before it is written.</summary>
+    public long NextLine { get; private set; }
+
+    /// <summary>Where the input's unwritten part starts.</summary>
+    public long InputOffsetWritten { get; private set; }
+
+    public long Duplicates { get; private set; }
+
+    public long Dropped { get; private set; }
+
+    /// <summary>Batches of which results are held for reordering.</summary>
+    public int Held => _reorder.Count;
+
+    public long HeldBytes => _reorder.HeldBytes;
+
+    /// <summary>True once every batch of the file (<see cref="SetTotal"/>) is written.</summary>
+    public bool AllWritten => _totalBatches is { } total && NextSequence >= total;
+
+    /// <summary>Raised after each batch is written (whole, in order), with its ledger entry.</summary>
+    public event Action<BatchLedger.Entry>? BatchWritten;
+
+    /// <summary>The queue this job's batches answer to now: their reply-to, and the checkpoint's.</summary>
+    public string ResultsQueue => _resultsQueue;
+
+    /// <summary>Whether the publisher may publish batch <paramref name="sequence"/> now.</summary>
+    public bool IsInWindow(long sequence) => _window.Contains(sequence);
+
+    /// <summary>Batch <paramref name="batch"/> is about to be published at <paramref name="publishedAt"/> (a
+    /// <see cref="TimeProvider"/> timestamp): its results are accepted from now on.</summary>
+    public void Record(CutBatch batch, long publishedAt) => _ledger.Record(batch, publishedAt);
+
+    /// <summary>Where batch <paramref name="sequence"/> sits in the input, while it is inside the window.</summary>
+    public bool TryGetBatch(long sequence, out BatchLedger.Entry batch) => _ledger.TryGet(sequence, out batch);
+
+    /// <summary>From now on batches answer to <paramref name="queue"/> (the old one was lost); the next checkpoint says so.</summary>
+    public void MoveResultsTo(string queue) => _resultsQueue = queue;
+
+    /// <summary>The checkpoint of what is written now: everything before <see cref="NextSequence"/> is in the output
+    /// (of the lengths the sink has committed), and a restart publishes again from <see cref="InputOffsetWritten"/>.
+    /// The input's fingerprint is the caller's to add: it reads the file.</summary>
+    public JobCheckpoint Snapshot()
+    {
+        var written = _output.Lengths;
+        return new JobCheckpoint(
+            JobCheckpoint.CurrentSchema, _job.JobId, _job.Files.InputPath, _job.InputLength, _job.InputLastWriteUtc,
+            _job.Cut.BatchLines, _job.Cut.BatchBytes, _job.Cut.MaxLineBytes,
+            NextSequence, NextLine, InputOffsetWritten,
+            written.Output, written.Errors, written.FailedLines,
+            _job.StartedAt, _job.TraceId, _job.RootSpanId, _resultsQueue);
+    }
+
+    /// <summary>The file has <paramref name="batches"/> batches in all.</summary>
+    public void SetTotal(long batches) => _totalBatches = batches;
+
+    /// <summary>Writes, holds or drops one result, then writes whatever held batches it made complete.</summary>
+    /// <exception cref="IOException">A batch could not be written: what advanced before it stays, the rest is as it was.</exception>
+    public AcceptOutcome Accept(LineResult result)
+    {
+        var outcome = Admit(result);
+        WriteHeldInTurn();
+        return outcome;
+    }
+
+    /// <summary>Writes the held batches whose turn has come (again after a failed write).</summary>
+    /// <exception cref="IOException">A batch could not be written; it stays held.</exception>
+    public void WriteHeldInTurn()
+    {
+        while (_reorder.TryPeekComplete(NextSequence, out var pending))
+        {
+            foreach (var part in pending.PartsInOrder)
+            {
+                _output.Append(part);
+            }
+            Commit();
+            _reorder.Remove(NextSequence);
+            pending.Release();
+            _ledger.TryGet(NextSequence, out var completed);
+            Advance(completed);
+        }
+    }
+
+    /// <summary>
+    /// Gives up on batch <paramref name="sequence"/> when it is the next one to write: what is held of it is written,
+    /// every other line of it fails with <paramref name="reason"/>. False when it is not the next one.
+    /// </summary>
+    /// <exception cref="IOException">It could not be written; nothing changed.</exception>
+    public bool FailBatch(long sequence, ReadOnlySpan<byte> reason)
+    {
+        if (sequence != NextSequence || !_ledger.TryGet(sequence, out var batch))
+        {
+            return false;
+        }
+        var line = 0;
+        var held = _reorder.TryGet(sequence, out var pending) ? pending : null;
+        foreach (var part in held?.PartsInOrder ?? [])
+        {
+            for (; line < part.Header.PartStart; line++)
+            {
+                _output.AppendFailure(batch.FirstLine + line, reason);
+            }
+            _output.Append(part);
+            line = part.Header.PartStart + part.Header.PartCount;
+        }
+        for (; line < batch.LineCount; line++)
+        {
+            _output.AppendFailure(batch.FirstLine + line, reason);
+        }
+        Commit();
+        if (held is not null)
+        {
+            _reorder.Remove(sequence);
+            held.Release();
+        }
+        Advance(batch);
+        WriteHeldInTurn();
+        return true;
+    }
+
+    private AcceptOutcome Admit(LineResult result)
+    {
+        var header = result.Header;
+        if (header.JobId != _job.JobId)
+        {
+            return Drop("it names another job");
+        }
+        if (header.Sequence < NextSequence)
+        {
+            return Duplicate();
+        }
+        if (!IsInWindow(header.Sequence))
+        {
+            return Drop("it is beyond the window, so it was not published by this run");
+        }
+        if (!_ledger.TryGet(header.Sequence, out var batch)
+            || batch.FirstLine != header.FirstLine || batch.LineCount != header.BatchLineCount)
+        {
+            return Drop("it does not match the batch this run published under that sequence");
+        }
+        try
+        {
+            if (header.Sequence == NextSequence && header.IsWholeBatch)
+            {
+                _output.Append(result);
+                Commit();
+                if (_reorder.TryGet(header.Sequence, out var parts))
+                {
+                    _reorder.Remove(header.Sequence);     // the whole result holds every part held of it
+                    parts.Release();
+                }
+                Advance(batch);
+                return AcceptOutcome.Written;
+            }
+            if (_reorder.HeldBytes + result.Body.Length > _heldByteBudget)
+            {
+                // Only forged or duplicated parts get here: the results of a window of batches fit. A real one dropped
+                // comes again with the batch's retransmission.
+                return Drop("holding it would pass the reorder buffer's byte budget");
+            }
+            return _reorder.Add(result, MaxResultLineBytes) ? AcceptOutcome.Held : Duplicate();
+        }
+        catch (MessageFormatException ex)
+        {
+            _output.Discard();
+            return AcceptOutcome.Malformed("malformed result: " + ex.Message);
+        }
+    }
+
+    private void Commit()
+    {
+        try
+        {
+            _output.Commit();
+        }
+        catch
+        {
+            _output.Discard();
+            throw;
+        }
+    }
+
+    private AcceptOutcome Duplicate()
+    {
+        Duplicates++;
+        return AcceptOutcome.Duplicate;
+    }
+
+    private AcceptOutcome Drop(string reason)
+    {
+        Dropped++;
+        return AcceptOutcome.Dropped(reason);
+    }
+
+    private void Advance(BatchLedger.Entry batch)
+    {
+        NextSequence++;
+        NextLine += batch.LineCount;
+        InputOffsetWritten = batch.EndOffset;
+        _window.Advance(NextSequence);
+        BatchWritten?.Invoke(batch);
+    }
+}

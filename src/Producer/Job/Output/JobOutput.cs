@@ -1,0 +1,290 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+using Streaming.Messaging.Contract;
+using Streaming.Messaging.Diagnostics;
+using Streaming.Producer.Job.FileSystem;
+
+namespace Streaming.Producer.Job.Output;
+
+/// <summary>
+/// A job's output files while it runs: <c>.out.partial</c> (one line per input line) and
+/// <c>.errors.jsonl.partial</c>, truncated to the checkpoint on resume, renamed when complete.
+/// </summary>
+/// <remarks>
+/// A batch is written whole or not at all: its lines gather in memory and go to the files in one write each at the
+/// committed length, and a write that fails (a full disk, an I/O error) is cut back to that length and forgotten, so
+/// the same result can be written again later without a copy of its head staying behind.
+/// </remarks>
+internal sealed class JobOutput : IOutputSink, IAsyncDisposable
+{
+    private const int KeptBufferBytes = 4 * 1024 * 1024;
+    private const int CountBufferBytes = 1024 * 1024;
+    private const byte NewLine = (byte)'\n';
+
+    private readonly JobFiles _files;
+    private readonly SafeFileHandle _output;
+    private readonly SafeFileHandle _errors;
+    private ArrayBufferWriter<byte> _pendingOutput = new();
+    private ArrayBufferWriter<byte> _pendingErrors = new();
+    private long _pendingFailed;
+    private bool _remainsPastLength;
+
+    private JobOutput(JobFiles files, SafeFileHandle output, SafeFileHandle errors, OutputLengths? checkpoint)
+    {
+        _files = files;
+        _output = output;
+        _errors = errors;
+        OutputLength = checkpoint?.Output ?? 0;
+        ErrorsLength = checkpoint?.Errors ?? 0;
+        FailedLines = checkpoint?.FailedLines ?? 0;
+    }
+
+    /// <summary>Failed lines written so far (committed batches only).</summary>
+    public long FailedLines { get; private set; }
+
+    /// <summary>Bytes of the output that belong to committed batches.</summary>
+    public long OutputLength { get; private set; }
+
+    public long ErrorsLength { get; private set; }
+
+    public OutputLengths Lengths => new(OutputLength, ErrorsLength, FailedLines);
+
+    /// <summary>Opens the partial outputs, cut back to the lengths <paramref name="checkpoint"/> vouches for, or empty.</summary>
+    public static JobOutput Open(JobFiles files, OutputLengths? checkpoint)
+    {
+        Directory.CreateDirectory(files.OutputDirectory);
+        if (checkpoint is not null)
+        {
+            ReclaimCompleted(files.Output);
+            ReclaimCompleted(files.Errors);
+        }
+        var output = OpenAt(JobFiles.Partial(files.Output), checkpoint?.Output ?? 0);
+        try
+        {
+            var errors = OpenAt(JobFiles.Partial(files.Errors), checkpoint?.Errors ?? 0);
+            return new JobOutput(files, output, errors, checkpoint);
+        }
+        catch
+        {
+            output.Dispose();
+            throw;
+        }
+    }
+
+    public void Append(LineResult result)
+    {
+        var firstLine = result.Header.PartFirstLine;
+        for (var i = 0; i < result.Lines.Count; i++)
+        {
+            if (result.Lines[i].Flag == LineStatus.Ok)
+            {
+                WriteLine(result.LineBytes(i));
+            }
+            else
+            {
+                WriteFailure(firstLine + i, result.LineBytes(i));
+            }
+        }
+    }
+
+    public void AppendFailure(long lineNumber, ReadOnlySpan<byte> reason) => WriteFailure(lineNumber, reason);
+
+    /// <summary>Adds a line to the batch being written (<see cref="Commit"/> writes it).</summary>
+    public void WriteLine(ReadOnlySpan<byte> bytes)
+    {
+        _pendingOutput.Write(bytes);
+        _pendingOutput.GetSpan(1)[0] = NewLine;
+        _pendingOutput.Advance(1);
+    }
+
+    /// <summary>Adds a failed line to the batch being written: an empty output line and an errors.jsonl entry.</summary>
+    public void WriteFailure(long lineNumber, ReadOnlySpan<byte> reason)
+    {
+        _pendingOutput.GetSpan(1)[0] = NewLine;
+        _pendingOutput.Advance(1);
+        var entry = new LineError(lineNumber, Encoding.UTF8.GetString(reason));
+        _pendingErrors.Write(JsonSerializer.SerializeToUtf8Bytes(entry, ProducerJsonContext.Default.LineError));
+        _pendingErrors.GetSpan(1)[0] = NewLine;
+        _pendingErrors.Advance(1);
+        _pendingFailed++;
+    }
+
+    /// <summary>Writes the batch gathered since the last commit; on failure the files are as before and the batch is gone.</summary>
+    /// <exception cref="IOException">The batch could not be written (the disk is full, say); nothing of it stays.</exception>
+    public void Commit()
+    {
+        try
+        {
+            if (FaultInjection.FailThisWrite())
+            {
+                RandomAccess.Write(_output, _pendingOutput.WrittenSpan[..(_pendingOutput.WrittenCount / 2)], OutputLength);
+                throw new IOException("No space left on device (injected by " + FaultInjection.FailWritesVariable + ")");
+            }
+            RandomAccess.Write(_output, _pendingOutput.WrittenSpan, OutputLength);
+            RandomAccess.Write(_errors, _pendingErrors.WrittenSpan, ErrorsLength);
+        }
+        catch (IOException)
+        {
+            CutBack();
+            Discard();
+            throw;
+        }
+        OutputLength += _pendingOutput.WrittenCount;
+        ErrorsLength += _pendingErrors.WrittenCount;
+        FailedLines += _pendingFailed;
+        Discard();
+    }
+
+    /// <summary>Forgets the batch gathered since the last commit.</summary>
+    public void Discard()
+    {
+        _pendingOutput = Reset(_pendingOutput);
+        _pendingErrors = Reset(_pendingErrors);
+        _pendingFailed = 0;
+    }
+
+    /// <summary>Pushes what is written to the disk.</summary>
+    public void Flush()
+    {
+        RandomAccess.FlushToDisk(_output);
+        RandomAccess.FlushToDisk(_errors);
+    }
+
+    /// <summary>
+    /// Checks the output against what was committed (its length and <paramref name="lines"/> lines; the errors file's
+    /// length and line count), then makes the outputs final: renames them, writes the summary, forgets the checkpoint,
+    /// and syncs the folder so that the completed job survives power loss.
+    /// </summary>
+    /// <exception cref="OutputMismatchException">The files on disk are not what this job wrote.</exception>
+    public async Task CompleteAsync(JobSummary summary, long lines, CancellationToken cancellationToken)
+    {
+        if (_remainsPastLength)
+        {
+            RandomAccess.SetLength(_output, OutputLength);
+            RandomAccess.SetLength(_errors, ErrorsLength);
+        }
+        Flush();
+        Verify(_output, JobFiles.Partial(_files.Output), OutputLength, lines);
+        Verify(_errors, JobFiles.Partial(_files.Errors), ErrorsLength, FailedLines);
+        _output.Dispose();
+        _errors.Dispose();
+        File.Move(JobFiles.Partial(_files.Output), _files.Output, overwrite: true);
+        if (FailedLines > 0)
+        {
+            File.Move(JobFiles.Partial(_files.Errors), _files.Errors, overwrite: true);
+        }
+        else
+        {
+            File.Delete(JobFiles.Partial(_files.Errors));
+            File.Delete(_files.Errors);
+        }
+        await PosixFiles.WriteAtomicallyAsync(_files.Summary, summary, ProducerJsonContext.Default.JobSummary, cancellationToken);
+        File.Delete(_files.Checkpoint);
+        PosixFiles.SyncDirectory(_files.OutputDirectory);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _output.Dispose();
+        _errors.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void CutBack()
+    {
+        try
+        {
+            RandomAccess.SetLength(_output, OutputLength);
+            RandomAccess.SetLength(_errors, ErrorsLength);
+        }
+        catch (IOException)
+        {
+            // Every write goes at the committed length, so what stays past it is overwritten or cut off at the end.
+            _remainsPastLength = true;
+        }
+    }
+
+    private static ArrayBufferWriter<byte> Reset(ArrayBufferWriter<byte> pending)
+    {
+        if (pending.Capacity > KeptBufferBytes)
+        {
+            return new ArrayBufferWriter<byte>();
+        }
+        pending.ResetWrittenCount();
+        return pending;
+    }
+
+    /// <summary>Reads the file back through this job's own handle: its length and line count must be what was written.</summary>
+    private static void Verify(SafeFileHandle file, string path, long expectedLength, long expectedLines)
+    {
+        var length = RandomAccess.GetLength(file);
+        if (length != expectedLength)
+        {
+            throw new OutputMismatchException($"'{path}' has {length:N0} bytes, but this job wrote {expectedLength:N0}");
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(CountBufferBytes);
+        try
+        {
+            long lines = 0;
+            for (long offset = 0; offset < length;)
+            {
+                var read = RandomAccess.Read(file, buffer.AsSpan(0, CountBufferBytes), offset);
+                if (read == 0)
+                {
+                    break;
+                }
+                lines += buffer.AsSpan(0, read).Count(NewLine);
+                offset += read;
+            }
+            if (lines != expectedLines || (length > 0 && !EndsWithNewLine(file, length)))
+            {
+                throw new OutputMismatchException($"'{path}' has {lines:N0} lines, but this job wrote {expectedLines:N0}");
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static bool EndsWithNewLine(SafeFileHandle file, long length)
+    {
+        Span<byte> last = stackalloc byte[1];
+        return RandomAccess.Read(file, last, length - 1) == 1 && last[0] == NewLine;
+    }
+
+    /// <summary>
+    /// A crash while the outputs were being made final leaves an output under its final name with the checkpoint
+    /// still there (it goes last): that file is this job's, complete at least up to the checkpoint, so it becomes
+    /// the partial output again and the job resumes from the checkpoint as usual.
+    /// </summary>
+    private static void ReclaimCompleted(string path)
+    {
+        var partial = JobFiles.Partial(path);
+        if (!File.Exists(partial) && File.Exists(path))
+        {
+            File.Move(path, partial);
+        }
+    }
+
+    private static SafeFileHandle OpenAt(string path, long length)
+    {
+        var handle = PosixFiles.OpenForWriting(path);
+        try
+        {
+            if (RandomAccess.GetLength(handle) < length)
+            {
+                throw new InvalidDataException($"'{path}' is shorter than its checkpoint says");
+            }
+            RandomAccess.SetLength(handle, length);
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using System.Globalization;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using Streaming.Messaging.Topology;
+
+namespace Streaming.Producer.Job;
+
+/// <summary>
+/// Shows progress on stderr while a publish waits: a line redrawn in place on a terminal, or a plain line every few
+/// seconds otherwise. Says so when no consumer is attached to the work queue, and while the broker blocks publishers
+/// (a memory or disk alarm).
+/// </summary>
+internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection connection, TimeSpan plainInterval, TimeProvider time)
+{
+    private static readonly TimeSpan s_terminalInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan s_consumerCheckInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan s_consumerCheckTimeout = TimeSpan.FromSeconds(1);
+
+    private readonly bool _terminal = !Console.IsErrorRedirected;
+    private volatile string? _blockedReason;
+    private uint? _consumers;
+    private long _lastConsumerCheck;
+    private int _lastWidth;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        connection.ConnectionBlockedAsync += OnBlockedAsync;
+        connection.ConnectionUnblockedAsync += OnUnblockedAsync;
+        try
+        {
+            await ShowAsync(cancellationToken);
+        }
+        finally
+        {
+            connection.ConnectionBlockedAsync -= OnBlockedAsync;
+            connection.ConnectionUnblockedAsync -= OnUnblockedAsync;
+        }
+    }
+
+    private Task OnBlockedAsync(object sender, ConnectionBlockedEventArgs e)
+    {
+        _blockedReason = string.IsNullOrWhiteSpace(e.Reason) ? "no reason given" : e.Reason;
+        return Task.CompletedTask;
+    }
+
+    private Task OnUnblockedAsync(object sender, AsyncEventArgs e)
+    {
+        _blockedReason = null;
+        return Task.CompletedTask;
+    }
+
+    private async Task ShowAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_terminal ? s_terminalInterval : plainInterval, time);
+        // The consumer check talks to the broker, which may not answer for a while (a blocked connection is not read at
+        // all): it runs beside the drawing, which shows the last count it got.
+        var check = Task.CompletedTask;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                if (check.IsCompleted)
+                {
+                    check = CheckConsumersAsync(cancellationToken);
+                }
+                Draw();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped: the command prints the final summary.
+        }
+        await check.ContinueWith(static _ => { }, TaskScheduler.Default);
+        if (_terminal && _lastWidth > 0)
+        {
+            Console.Error.Write('\r' + new string(' ', _lastWidth) + '\r');
+        }
+    }
+
+    private void Draw()
+    {
+        var active = jobs.Select(j => j.Progress()).Where(p => p.Started && !p.Done).ToList();
+        if (active.Count == 0)
+        {
+            return;
+        }
+        var waiting = _consumers == 0 ? $" — no consumer is attached to {QueueNames.Work}; start one" : "";
+        if (_blockedReason is { } blocked)
+        {
+            waiting += $" — the broker is blocking publishers ({blocked}); waiting for it to clear";
+        }
+        if (_terminal)
+        {
+            var line = (active.Count == 1 ? Describe(active[0]) : $"{active.Count} files: " + string.Join(" | ", active.Select(Describe))) + waiting;
+            Console.Error.Write('\r' + line.PadRight(_lastWidth));
+            _lastWidth = line.Length;
+        }
+        else
+        {
+            foreach (var job in active)
+            {
+                Console.Error.WriteLine(Describe(job) + waiting);
+            }
+        }
+    }
+
+    public static string Describe(JobProgress job)
+    {
+        var done = job.LinesWritten;
+        var fraction = job.BytesTotal > 0 ? (double)job.BytesWritten / job.BytesTotal : 0;
+        var estimatedTotal = fraction > 0 ? (long)(done / fraction) : 0;
+        var rate = job.Elapsed.TotalSeconds > 0 ? (done - job.LinesAtStart) / job.Elapsed.TotalSeconds : 0;
+        var remaining = rate > 0 && estimatedTotal > done ? TimeSpan.FromSeconds((estimatedTotal - done) / rate) : (TimeSpan?)null;
+        var text = string.Create(CultureInfo.InvariantCulture,
+            $"{job.Name}: {done:N0} of ~{estimatedTotal:N0} lines ({fraction:P0}), {rate:N0} lines/s");
+        if (remaining is { } eta)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $", ETA {(int)eta.TotalMinutes}:{eta.Seconds:00}");
+        }
+        if (job.FailedLines > 0)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $", {job.FailedLines:N0} failed");
+        }
+        return text;
+    }
+
+    private async Task CheckConsumersAsync(CancellationToken cancellationToken)
+    {
+        if (_consumers is not null && time.GetElapsedTime(_lastConsumerCheck) < s_consumerCheckInterval)
+        {
+            return;
+        }
+        _lastConsumerCheck = time.GetTimestamp();
+        // A blocked connection (memory or disk alarm) is not read by the broker at all: never wait on it for long.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_consumerCheckTimeout);
+        try
+        {
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
+            var queue = await channel.QueueDeclarePassiveAsync(QueueNames.Work, timeout.Token);
+            _consumers = queue.ConsumerCount;
+            await channel.CloseAsync(timeout.Token);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            _consumers = null;
+        }
+    }
+}

@@ -1,0 +1,291 @@
+using Microsoft.Extensions.Logging;
+using Streaming.Messaging.Contract;
+using Streaming.Messaging.Telemetry;
+using Streaming.Messaging.Topology;
+using Streaming.Producer.Job.Checkpoints;
+using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Job.Input;
+using Streaming.Producer.Job.Output;
+using Streaming.Producer.Job.Results;
+using Streaming.Producer.Telemetry;
+
+namespace Streaming.Producer.Job;
+
+/// <summary>
+/// Feeds one job's results into its <see cref="JobState"/> (which orders, deduplicates and writes) from the results
+/// inbox, one at a time under a lock, and does what the core leaves out: pausing while the output cannot be written,
+/// saving checkpoints (the output flushed first), telemetry, and telling the job when every batch is written.
+/// </summary>
+internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposable
+{
+    private static readonly TimeSpan s_checkpointInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_firstWriteRetry = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_longestWriteRetry = TimeSpan.FromSeconds(2);
+
+    private readonly JobFiles _files;
+    private readonly JobState _state;
+    private readonly JobOutput _output;
+    private readonly InputFingerprint _fingerprint;
+    private readonly TimeSpan _longestWritePause;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationToken _stopping;
+    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _checkpointing = new(1, 1);
+    private readonly TaskCompletionSource _allWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _finalCheckpointTaken;
+    private long _checkpointedSequence;
+    private long _lastCheckpoint;
+
+    /// <param name="resumedAt">The sequence the job's checkpoint is at (no need to save it again), or null.</param>
+    /// <param name="longestWritePause">How long the output may refuse writes before the job fails.</param>
+    /// <param name="stopping">Ends a pause early: the job is abandoned.</param>
+    public ResultCollector(
+        JobState state, JobOutput output, InputFingerprint fingerprint, long? resumedAt, TimeSpan longestWritePause,
+        JobContext context, CancellationToken stopping)
+    {
+        _files = context.Files;
+        _state = state;
+        _output = output;
+        _fingerprint = fingerprint;
+        _longestWritePause = longestWritePause;
+        _time = context.Time;
+        _logger = context.Logger;
+        _stopping = stopping;
+        _state.BatchWritten += OnBatchWritten;
+        _checkpointedSequence = resumedAt ?? -1;
+        _lastCheckpoint = _time.GetTimestamp();
+    }
+
+    public string ResultsQueue => _state.ResultsQueue;
+
+    public long NextSequence
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _state.NextSequence;
+            }
+        }
+    }
+
+    public long LinesWritten => _state.NextLine - 1;
+
+    public long InputOffsetWritten => _state.InputOffsetWritten;
+
+    public long FailedLines => _output.FailedLines;
+
+    public long Duplicates => _state.Duplicates;
+
+    public long Dropped => _state.Dropped;
+
+    public int Buffered => _state.Held;
+
+    /// <summary>Completes when every batch up to the total is on disk.</summary>
+    public Task AllWritten => _allWritten.Task;
+
+    /// <summary>Raised when results of the batches still out may be lost: they are to be published again.</summary>
+    public event Action? ResultsLost;
+
+    public void MovedTo(string queue) => _state.MoveResultsTo(queue);
+
+    public void ResultsMayBeLost() => ResultsLost?.Invoke();
+
+    /// <summary>
+    /// Gives up on batch <paramref name="sequence"/> when it is the next one to write (<see cref="JobState.FailBatch"/>).
+    /// False when it could not be written now (a full disk): nothing changed, and it may be tried again.
+    /// </summary>
+    public bool TryFailBatch(long sequence, string reason)
+    {
+        try
+        {
+            lock (_lock)
+            {
+                _state.FailBatch(sequence, System.Text.Encoding.UTF8.GetBytes(reason));
+            }
+            return true;
+        }
+        catch (IOException ex)
+        {
+            CollectorLog.CheckpointDeferred(_logger, _files.Name, ex.Message);
+            return false;
+        }
+    }
+
+    public void Dispose() => _checkpointing.Dispose();
+
+    /// <summary>Called by the publisher once the whole file is cut.</summary>
+    public void SetTotal(long batches)
+    {
+        lock (_lock)
+        {
+            _state.SetTotal(batches);
+            CompleteIfDone();
+        }
+    }
+
+    /// <summary>
+    /// Writes or holds one result; returns a reason when it must be dead-lettered. A write that fails (a full disk)
+    /// leaves the output as it was; the result is held here, unacknowledged, and written again with backoff until it goes
+    /// through, so the job pauses while the disk is full and goes on by itself when there is room. Past the longest pause
+    /// the job fails and keeps its checkpoint.
+    /// </summary>
+    public async Task<string?> AcceptAsync(ReadOnlyMemory<byte> body, CancellationToken deliveryCancelled)
+    {
+        LineResult result;
+        try
+        {
+            result = LineResult.Decode(body, JobState.MaxResultLineBytes);
+        }
+        catch (MessageFormatException ex)
+        {
+            return "malformed result: " + ex.Message;
+        }
+        ProducerTracing.Result(result.Header);
+        AcceptOutcome? outcome = null;
+        long pausedAt = 0;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                lock (_lock)
+                {
+                    if (outcome is null)
+                    {
+                        outcome = _state.Accept(result);
+                    }
+                    else
+                    {
+                        _state.WriteHeldInTurn();
+                    }
+                }
+                if (attempt > 0)
+                {
+                    CollectorLog.WritingResumed(_logger, _files.Name, _time.GetElapsedTime(pausedAt).TotalSeconds);
+                }
+                return Report(result.Header, outcome.Value);
+            }
+            catch (IOException ex)
+            {
+                if (attempt == 0)
+                {
+                    pausedAt = _time.GetTimestamp();
+                    CollectorLog.WritingPaused(_logger, _files.Name, ex.Message, _longestWritePause.TotalSeconds);
+                }
+                else if (_time.GetElapsedTime(pausedAt) >= _longestWritePause)
+                {
+                    var failure = new IOException(
+                        $"'{_files.Output}' could not be written for {_longestWritePause.TotalSeconds:0} s: {ex.Message}", ex);
+                    _allWritten.TrySetException(failure);
+                    throw failure;
+                }
+                var delay = TimeSpan.FromTicks(Math.Min(s_longestWriteRetry.Ticks, s_firstWriteRetry.Ticks << Math.Min(attempt, 8)));
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(_stopping, deliveryCancelled);
+                await Task.Delay(delay, _time, wait.Token);
+            }
+        }
+    }
+
+    public async Task<bool> CheckpointIfDueAsync() =>
+        _time.GetElapsedTime(_lastCheckpoint) >= s_checkpointInterval && await TrySaveCheckpointAsync();
+
+    /// <summary>Flushes the output and records how far it is complete; false when nothing changed since the last one,
+    /// or the final checkpoint is taken.</summary>
+    public Task<bool> SaveCheckpointAsync(CancellationToken cancellationToken) => SaveCheckpointAsync(final: false, cancellationToken);
+
+    /// <summary>Saves the last checkpoint once every save under way has landed (a result handler's could otherwise land
+    /// after the completed job deleted the checkpoint, and leave it behind); none is saved after this one.</summary>
+    public Task SaveFinalCheckpointAsync(CancellationToken cancellationToken) => SaveCheckpointAsync(final: true, cancellationToken);
+
+    /// <summary>Tells telemetry and the log what became of a result; returns the reason to dead-letter it, if any.</summary>
+    private string? Report(BatchHeader header, AcceptOutcome outcome)
+    {
+        switch (outcome.Kind)
+        {
+            case AcceptOutcomeKind.Held:
+                ProducerTracing.Held(header.Sequence);
+                return null;
+            case AcceptOutcomeKind.Duplicate:
+                ProducerMetrics.DuplicateDropped();
+                ProducerTracing.Duplicate();
+                return null;
+            case AcceptOutcomeKind.Dropped:
+                ProducerTracing.Dropped(outcome.Reason!);
+                CollectorLog.Dropped(_logger, header.JobId, header.Sequence, outcome.Reason!);
+                MessagingMetrics.Dropped(QueueNames.ResultsPrefix + "*", outcome.Reason!);
+                return null;
+            case AcceptOutcomeKind.Malformed:
+                return outcome.Reason;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>A checkpoint that cannot be written now (a full disk) is only late: the next result tries again.</summary>
+    private async Task<bool> TrySaveCheckpointAsync()
+    {
+        try
+        {
+            return await SaveCheckpointAsync(CancellationToken.None);
+        }
+        catch (IOException ex)
+        {
+            lock (_lock)
+            {
+                _checkpointedSequence = -1;
+            }
+            CollectorLog.CheckpointDeferred(_logger, _files.Name, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task<bool> SaveCheckpointAsync(bool final, CancellationToken cancellationToken)
+    {
+        // One at a time, in order: a later checkpoint is never overwritten by an earlier one, and the fingerprint
+        // only moves forward.
+        await _checkpointing.WaitAsync(cancellationToken);
+        try
+        {
+            JobCheckpoint checkpoint;
+            lock (_lock)
+            {
+                _lastCheckpoint = _time.GetTimestamp();
+                if (_finalCheckpointTaken)
+                {
+                    return false;
+                }
+                _finalCheckpointTaken = final;
+                if (_checkpointedSequence == _state.NextSequence)
+                {
+                    return false;
+                }
+                _checkpointedSequence = _state.NextSequence;
+                checkpoint = _state.Snapshot();
+            }
+            checkpoint = checkpoint with { InputFingerprint = _fingerprint.Through(checkpoint.InputOffset) };
+            _output.Flush();
+            await CheckpointStore.SaveAsync(_files, checkpoint, cancellationToken);
+            return true;
+        }
+        finally
+        {
+            _checkpointing.Release();
+        }
+    }
+
+    private void OnBatchWritten(BatchLedger.Entry batch)
+    {
+        ProducerMetrics.Written(_time.GetElapsedTime(batch.PublishedAt));
+        ProducerTracing.Written(batch.Sequence, batch.LineCount);
+        CompleteIfDone();
+    }
+
+    private void CompleteIfDone()
+    {
+        if (_state.AllWritten)
+        {
+            _allWritten.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Logging;
+
+namespace Streaming.Producer.Job.Results;
+
+internal static partial class CollectorLog
+{
+    [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Dead-lettered a message from {Queue}: {Reason}")]
+    public static partial void DeadLettered(ILogger logger, string queue, string reason);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Dropped a result for job {JobId}, sequence {Sequence}: {Reason}")]
+    public static partial void Dropped(ILogger logger, Guid jobId, long sequence, string reason);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Warning,
+        Message = "{File}: the results queue {Lost} did not answer {Probes} times in a row; moved to {Fresh} and publishing the batches still out again")]
+    public static partial void MovedToFreshQueue(ILogger logger, string file, string lost, string fresh, int probes);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Warning,
+        Message = "{File}: the results queue {Lost} does not answer, and a fresh one could not be subscribed to yet ({Reason}); trying again")]
+    public static partial void MoveFailed(ILogger logger, string file, string lost, string reason);
+
+    [LoggerMessage(EventId = 305, Level = LogLevel.Warning,
+        Message = "{File}: could not subscribe to the results queue {Lost} ({Reason}); starting on {Fresh} instead")]
+    public static partial void StartedOnFreshQueue(ILogger logger, string file, string lost, string reason, string fresh);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Error,
+        Message = "{File}: the output cannot be written ({Reason}); paused until it can, for at most {Seconds} s (free some disk space)")]
+    public static partial void WritingPaused(ILogger logger, string file, string reason, double seconds);
+
+    [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "{File}: the output is being written again after a pause of {Seconds:0.0} s")]
+    public static partial void WritingResumed(ILogger logger, string file, double seconds);
+
+    [LoggerMessage(EventId = 308, Level = LogLevel.Warning, Message = "{File}: the checkpoint could not be written ({Reason}); it will be tried again")]
+    public static partial void CheckpointDeferred(ILogger logger, string file, string reason);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Handling a result from {Queue} failed; it will come again")]
+    public static partial void HandlingFailed(ILogger logger, string queue, Exception exception);
+
+    [LoggerMessage(EventId = 409, Level = LogLevel.Warning,
+        Message = "{File}: could not delete {Queue}, a results queue given up on ({Reason}); nothing in it is needed, it expires by itself within a day")]
+    public static partial void LostResultsQueueLeft(ILogger logger, string file, string queue, string reason);
+}

@@ -1,0 +1,22 @@
+namespace Streaming.Producer.Job.Results;
+
+/// <summary>What the results inbox hands on to its job: each result message, and what becomes of the queue.</summary>
+internal interface IResultsHandler
+{
+    /// <summary>The queue the job's batches answer to now.</summary>
+    string ResultsQueue { get; }
+
+    /// <summary>Writes or holds one result message; returns a reason when it must be dead-lettered.</summary>
+    /// <exception cref="Exception">It cannot be handled now: it goes back to the queue and comes again.</exception>
+    Task<string?> AcceptAsync(ReadOnlyMemory<byte> body, CancellationToken deliveryCancelled);
+
+    /// <summary>Saves a checkpoint when one is due (before the result is acknowledged); true when one was saved.</summary>
+    Task<bool> CheckpointIfDueAsync();
+
+    /// <summary>From now on the job's batches answer to <paramref name="queue"/>.</summary>
+    void MovedTo(string queue);
+
+    /// <summary>Results of the batches still out may be lost (their queue was declared again, or given up): they are to be
+    /// published again.</summary>
+    void ResultsMayBeLost();
+}

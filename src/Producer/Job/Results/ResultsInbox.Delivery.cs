@@ -1,0 +1,71 @@
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using Streaming.Messaging.Diagnostics;
+using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Telemetry;
+using Streaming.Messaging.Topology;
+using Streaming.Producer.Telemetry;
+
+namespace Streaming.Producer.Job.Results;
+
+/// <summary>One delivery from the results queue: a probe is acknowledged and nothing read; a result goes to the job,
+/// then is dead-lettered if the job says so, and acknowledged; if handling it fails it goes back to the queue.</summary>
+internal sealed partial class ResultsInbox
+{
+    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    {
+        if (delivery.BasicProperties.ContentType == MessageHeaders.ProbeContentType)
+        {
+            await AckQuietlyAsync(channel, delivery);
+            return;
+        }
+        var queue = _handler.ResultsQueue;
+        using var activity = ProducerTracing.StartCollect(delivery, queue);
+        try
+        {
+            var rejection = await _handler.AcceptAsync(delivery.Body, delivery.CancellationToken);
+            if (rejection is not null)
+            {
+                await DeadLetterAsync(delivery, rejection);
+            }
+            FaultInjection.Reach(FaultInjection.CollectorAfterWrite);
+            if (await _handler.CheckpointIfDueAsync())
+            {
+                FaultInjection.Reach(FaultInjection.CollectorAfterCheckpoint);
+            }
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            MessagingActivities.Failed(ex);
+            CollectorLog.HandlingFailed(_logger, queue, ex);
+            try
+            {
+                await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+            }
+            catch (Exception)
+            {
+                // The channel is gone: the broker returns the message by itself.
+            }
+        }
+    }
+
+    private static async Task AckQuietlyAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    {
+        try
+        {
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // The channel is gone: a probe needs no second look.
+        }
+    }
+
+    private async Task DeadLetterAsync(BasicDeliverEventArgs delivery, string reason)
+    {
+        var queue = _handler.ResultsQueue;
+        CollectorLog.DeadLettered(_logger, queue, reason);
+        await DeadLetters.PublishAsync(_publisher, delivery.Body, delivery.BasicProperties.ContentType, queue, reason, CancellationToken.None);
+    }
+}

@@ -1,4 +1,0 @@
-namespace Streaming.Producer.Jobs;
-
-/// <summary>A checkpoint was found for an input that is not the one it was made from: resuming would splice two inputs.</summary>
-internal sealed class InputChangedException(string message) : Exception(message);

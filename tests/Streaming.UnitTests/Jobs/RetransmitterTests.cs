@@ -1,0 +1,317 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Streaming.Messaging.Contract;
+using Streaming.Producer.Job;
+using Streaming.Producer.Job.Checkpoints;
+using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Job.Input;
+using Streaming.Producer.Job.Output;
+
+namespace Streaming.UnitTests.Jobs;
+
+/// <summary>
+/// The retransmission timeout and the job's side of moving to a fresh results queue, in process on a fake clock: a real
+/// input file, output and collector, and a sender that notes what is published again and when (by the fake clock).
+/// </summary>
+public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan s_after = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_step = TimeSpan.FromSeconds(1);
+
+    /// <summary>Fake time the clock is moved on at most while a test waits for something.</summary>
+    private static readonly TimeSpan s_fakeLimit = TimeSpan.FromMinutes(10);
+
+    /// <summary>Real time a test waits at most for something to happen.</summary>
+    private static readonly TimeSpan s_realLimit = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a tick is given to be acted on before the clock moves on (only a lower bound is ever asserted).</summary>
+    private static readonly TimeSpan s_moment = TimeSpan.FromMilliseconds(20);
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("retransmitter-").FullName;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeSender _sender;
+    private readonly CancellationTokenSource _stop = new();
+    private Harness? _harness;
+    private Task? _running;
+
+    public RetransmitterTests() => _sender = new FakeSender(_time);
+
+    private Harness Job => _harness!;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_running is not null)
+        {
+            await _running.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        if (_harness is not null)
+        {
+            await _harness.DisposeAsync();
+        }
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    public void Dispose() => _stop.Dispose();
+
+    [Fact]
+    public async Task RunAsync_NoResultForTheRetransmitTime_PublishesTheBatchesOutAgainInOrder()
+    {
+        var started = await StartAsync(giveUpAfter: 5);
+
+        var round = await NextPublishesAsync(3);
+
+        Assert.Equal([0, 1, 2], round.Select(p => p.Sequence));
+        Assert.True(round[0].At - started >= s_after, $"published again after {round[0].At - started}");
+    }
+
+    [Fact]
+    public async Task RunAsync_StillNoResult_WaitsTwiceAsLongBeforeTheNextRetransmission()
+    {
+        await StartAsync(giveUpAfter: 5);
+        var first = await NextPublishesAsync(3);
+
+        var second = await NextPublishesAsync(3);
+
+        Assert.Equal([0, 1, 2], second.Select(p => p.Sequence));
+        Assert.True(second[0].At - first[0].At >= 2 * s_after, $"published again {second[0].At - first[0].At} after the first time");
+    }
+
+    [Fact]
+    public async Task RunAsync_BatchWrittenMeanwhile_WaitsAgainAndPublishesOnlyTheBatchesStillOut()
+    {
+        var started = await StartAsync(giveUpAfter: 5);
+        _time.Advance(s_after / 2);
+        Assert.Null(await Job.Collector.AcceptAsync(Job.Result(0), CancellationToken.None));
+        var written = _time.GetUtcNow();
+
+        var round = await NextPublishesAsync(2);
+
+        Assert.Equal([1, 2], round.Select(p => p.Sequence));
+        Assert.True(round[0].At - written >= s_after, $"published again {round[0].At - written} after the last progress");
+        Assert.True(round[0].At - started >= s_after + (s_after / 2));
+    }
+
+    [Fact]
+    public async Task ResultsMayBeLost_AfterAMoveToAFreshQueue_PublishesAgainAtOnceAndTheCheckpointNamesTheFreshQueue()
+    {
+        var started = await StartAsync(giveUpAfter: 5);
+        var first = Job.State.ResultsQueue;
+
+        Job.Collector.MovedTo("streaming.results.fresh");
+        Job.Collector.ResultsMayBeLost();
+        _time.Advance(s_step);
+        var round = await PublishesWithoutAdvancingAsync(3);
+
+        Assert.NotEqual("streaming.results.fresh", first);
+        Assert.Equal([0, 1, 2], round.Select(p => p.Sequence));
+        Assert.Equal(s_step, round[0].At - started);
+        Assert.Equal("streaming.results.fresh", Job.State.ResultsQueue);
+        Assert.Null(await Job.Collector.AcceptAsync(Job.Result(0), CancellationToken.None));
+        Assert.True(await Job.Collector.SaveCheckpointAsync(CancellationToken.None));
+        var saved = JsonSerializer.Deserialize(File.ReadAllBytes(Job.Files.Checkpoint), CheckpointJsonContext.Default.JobCheckpoint)!;
+        Assert.Equal("streaming.results.fresh", saved.ResultsQueue);
+        Assert.Equal(1, saved.NextSequence);
+    }
+
+    [Fact]
+    public async Task RunAsync_UnansweredWithConsumersAttachedPastGiveUpAfter_FailsTheNextBatchAndGoesOn()
+    {
+        _sender.ConsumersAttached = true;
+        await StartAsync(giveUpAfter: 1);
+        await NextPublishesAsync(3);
+
+        await AdvanceUntilAsync(() => Job.Collector.NextSequence == 1);
+
+        Assert.Equal(2, Job.Output.FailedLines);
+        var errors = await File.ReadAllTextAsync(JobFiles.Partial(Job.Files.Errors));
+        Assert.Contains("no consumer accepted this batch", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_UnansweredWithoutConsumers_KeepsPublishingAndFailsNothing()
+    {
+        _sender.ConsumersAttached = false;
+        await StartAsync(giveUpAfter: 1);
+
+        for (var round = 0; round < 3; round++)
+        {
+            Assert.Equal([0, 1, 2], (await NextPublishesAsync(3)).Select(p => p.Sequence));
+        }
+
+        Assert.Equal(0, Job.Collector.NextSequence);
+        Assert.Equal(0, Job.Output.FailedLines);
+    }
+
+    /// <summary>A job of six lines in three batches of two, all published, none answered; the retransmitter running.</summary>
+    private async Task<DateTimeOffset> StartAsync(int giveUpAfter)
+    {
+        _harness = await Harness.CreateAsync(_directory, _time, _sender, new RetransmitPolicy(s_after, giveUpAfter));
+        _running = _harness.Retransmitter.RunAsync(_stop.Token);
+        return _time.GetUtcNow();
+    }
+
+    /// <summary>Moves the fake clock on a second at a time until <paramref name="count"/> more publishes are seen.</summary>
+    private async Task<List<(long Sequence, DateTimeOffset At)>> NextPublishesAsync(int count)
+    {
+        var seen = new List<(long Sequence, DateTimeOffset At)>();
+        await AdvanceUntilAsync(() => ReadPublished(seen, count));
+        return seen;
+    }
+
+    /// <summary>Waits, without moving the fake clock, until <paramref name="count"/> more publishes are seen.</summary>
+    private async Task<List<(long Sequence, DateTimeOffset At)>> PublishesWithoutAdvancingAsync(int count)
+    {
+        var seen = new List<(long Sequence, DateTimeOffset At)>();
+        using var timeout = new CancellationTokenSource(s_realLimit);
+        while (!ReadPublished(seen, count))
+        {
+            await _sender.Published.Reader.WaitToReadAsync(timeout.Token);
+        }
+        return seen;
+    }
+
+    private bool ReadPublished(List<(long Sequence, DateTimeOffset At)> seen, int count)
+    {
+        while (seen.Count < count && _sender.Published.Reader.TryRead(out var published))
+        {
+            seen.Add(published);
+        }
+        return seen.Count == count;
+    }
+
+    /// <summary>Moves the fake clock on by a second whenever the retransmitter has had a moment to act on the last one,
+    /// until <paramref name="done"/>, within <see cref="s_fakeLimit"/> of fake time and <see cref="s_realLimit"/> of real time.</summary>
+    private async Task AdvanceUntilAsync(Func<bool> done)
+    {
+        var limit = _time.GetUtcNow() + s_fakeLimit;
+        var real = System.Diagnostics.Stopwatch.StartNew();
+        while (!done())
+        {
+            Assert.True(_time.GetUtcNow() < limit, "nothing happened within " + s_fakeLimit + " of fake time");
+            Assert.True(real.Elapsed < s_realLimit, "nothing happened within " + s_realLimit);
+            try
+            {
+                // A moment for the retransmitter to act on the last tick: it publishes (the wait ends) or it does not.
+                await _sender.Published.Reader.WaitToReadAsync().AsTask().WaitAsync(s_moment);
+                if (done())
+                {
+                    return;
+                }
+            }
+            catch (TimeoutException)
+            {
+                // Nothing published on this tick.
+            }
+            _time.Advance(s_step);
+        }
+    }
+
+    private sealed class FakeSender(TimeProvider time) : IBatchSender
+    {
+        public Channel<(long Sequence, DateTimeOffset At)> Published { get; } = Channel.CreateUnbounded<(long, DateTimeOffset)>();
+
+        public bool ConsumersAttached { get; set; }
+
+        public Task PublishAgainAsync(CutBatch batch, CancellationToken cancellationToken)
+        {
+            Published.Writer.TryWrite((batch.Sequence, time.GetUtcNow()));
+            return Task.CompletedTask;
+        }
+
+        public Task<bool> ConsumersAttachedAsync(CancellationToken cancellationToken) => Task.FromResult(ConsumersAttached);
+    }
+
+    /// <summary>The parts of one job that the retransmitter works with, on real files.</summary>
+    private sealed class Harness : IAsyncDisposable
+    {
+        private readonly List<CutBatch> _batches;
+        private readonly InputFingerprint _fingerprint;
+        private readonly JobWindow _window;
+
+        private Harness(
+            JobFiles files, JobDescriptor job, List<CutBatch> batches, InputFingerprint fingerprint, JobWindow window, JobOutput output,
+            JobState state, ResultCollector collector, Retransmitter retransmitter)
+        {
+            Files = files;
+            Descriptor = job;
+            _batches = batches;
+            _fingerprint = fingerprint;
+            _window = window;
+            Output = output;
+            State = state;
+            Collector = collector;
+            Retransmitter = retransmitter;
+        }
+
+        public JobFiles Files { get; }
+
+        public JobDescriptor Descriptor { get; }
+
+        public JobOutput Output { get; }
+
+        public JobState State { get; }
+
+        public ResultCollector Collector { get; }
+
+        public Retransmitter Retransmitter { get; }
+
+        public static async Task<Harness> CreateAsync(string directory, TimeProvider time, IBatchSender sender, RetransmitPolicy policy)
+        {
+            var input = Path.Combine(directory, "input.txt");
+            await File.WriteAllTextAsync(input, "a\nb\nc\nd\ne\nf\n");
+            var files = new JobFiles(input, Path.Combine(directory, "out"));
+            var cut = new CutSettings(BatchLines: 2, BatchBytes: 1024, MaxLineBytes: 1024);
+            var job = new JobDescriptor(Guid.NewGuid(), files, 12, File.GetLastWriteTimeUtc(input), cut, time.GetUtcNow(), "trace", null);
+            var context = new JobContext(files, time, NullLogger.Instance);
+            var window = new JobWindow(size: 4, nextToWrite: 0);
+            var output = JobOutput.Open(files, checkpoint: null);
+            var state = new JobState(job, window, output);
+            var fingerprint = new InputFingerprint(input);
+            var collector = new ResultCollector(state, output, fingerprint, resumedAt: null, TimeSpan.FromMinutes(1), context, CancellationToken.None);
+            var retransmitter = new Retransmitter(job, state, collector, sender, policy, context);
+            collector.ResultsLost += retransmitter.RequestNow;
+            var batches = new List<CutBatch>();
+            await using (var cursor = InputCursor.Open(input, cut, job.JobId, 0, 0, 1))
+            {
+                using var writer = new MessageWriter();
+                while (await cursor.CutAsync(writer, CancellationToken.None) is { } batch)
+                {
+                    state.Record(batch with { Body = batch.Body.ToArray() }, time.GetTimestamp());
+                    batches.Add(batch);
+                }
+                retransmitter.CutThrough(cursor.NextSequence);
+                collector.SetTotal(cursor.NextSequence);
+            }
+            Assert.Equal(3, batches.Count);
+            return new Harness(files, job, batches, fingerprint, window, output, state, collector, retransmitter);
+        }
+
+        /// <summary>The whole result of batch <paramref name="sequence"/>: its lines upper-cased.</summary>
+        public ReadOnlyMemory<byte> Result(long sequence)
+        {
+            var batch = _batches[(int)sequence];
+            using var writer = new MessageWriter();
+            for (var line = 0; line < batch.LineCount; line++)
+            {
+                writer.WriteEntry(LineStatus.Ok, Encoding.ASCII.GetBytes("R" + (batch.FirstLine + line)));
+            }
+            var header = new BatchHeader(Descriptor.JobId, sequence, batch.FirstLine, batch.LineCount, 0, batch.LineCount);
+            return writer.Complete(MessageKind.Result, header).ToArray();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Retransmitter.Dispose();
+            Collector.Dispose();
+            _fingerprint.Dispose();
+            _window.Dispose();
+            await Output.DisposeAsync();
+        }
+    }
+}
