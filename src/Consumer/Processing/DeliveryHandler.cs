@@ -6,6 +6,7 @@ using Streaming.Consumer.Telemetry;
 using Streaming.Messaging.Contract;
 using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Resilience;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 
@@ -29,9 +30,6 @@ internal sealed class DeliveryHandler(
     /// <summary>Room left in a message for its properties and headers: the broker's limit is on the body in
     /// RabbitMQ 3.x, but keep clear of it whatever a version counts.</summary>
     public const int PropertiesAllowance = 4096;
-
-    private static readonly TimeSpan s_firstHandBackRetry = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_lastHandBackRetry = TimeSpan.FromSeconds(5);
 
     private readonly CancellationTokenSource _abort = new();
     private int _inFlight;
@@ -290,7 +288,8 @@ internal sealed class DeliveryHandler(
         var (target, returns) = queue == QueueNames.Work && delivery.Redelivered
             ? (QueueNames.Quarantine, 0L)
             : (queue, Returns(delivery));
-        var retry = s_firstHandBackRetry;
+        var failures = 0;
+        var retry = TimeSpan.Zero;
         while (true)
         {
             if (!channel.IsOpen)
@@ -305,6 +304,7 @@ internal sealed class DeliveryHandler(
             }
             catch (Exception ex) when (!_abort.IsCancellationRequested && channel.IsOpen)
             {
+                retry = RetryDefaults.HandBack.DelayAfter(++failures);
                 ConsumerLog.HandBackRetry(logger, queue, ex.Message, retry.TotalSeconds);
             }
             catch (Exception ex)
@@ -321,7 +321,6 @@ internal sealed class DeliveryHandler(
             {
                 // Stopping: one last attempt, then the nack.
             }
-            retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, s_lastHandBackRetry.Ticks));
         }
     }
 
