@@ -16,6 +16,7 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props .editorconfig ./
 COPY src/Streaming.Messaging/Streaming.Messaging.csproj src/Streaming.Messaging/
 COPY src/Producer/Producer.csproj src/Producer/
+COPY src/Streaming.Processing/Streaming.Processing.csproj src/Streaming.Processing/
 COPY src/Consumer/Consumer.csproj src/Consumer/
 RUN dotnet restore src/Producer/Producer.csproj -p:Native=true \
  && dotnet restore src/Consumer/Consumer.csproj -p:Native=true

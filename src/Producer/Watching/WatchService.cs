@@ -2,10 +2,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 using Streaming.Messaging.Connection;
-using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Resilience;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job;
@@ -33,46 +32,14 @@ internal sealed class WatchService(
     private readonly WatchOptions _options = watchOptions.Value;
     private readonly ILogger _logger = loggers.CreateLogger(LoggerCategory);
     private readonly WatchFolders _folders = new(watchOptions.Value.Data);
-    private static readonly TimeSpan s_restartDelay = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, (WatchJob Job, Task Run)> _running = new(StringComparer.Ordinal);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (true)
-        {
-            try
-            {
-                await RunAsync(stoppingToken);
-                return;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;     // stopped while connecting or between polls
-            }
-            catch (Exception ex) when (ex is TopologyMismatchException or BrokerRefusedException)
-            {
-                // Configuration, not a passing fault: retrying cannot help.
-                WatchLog.TopologyMismatch(_logger, ex.Message);
-                Environment.ExitCode = UsageErrors.ExitCode;
-                lifetime.StopApplication();
-                return;
-            }
-            catch (Exception ex) when (ex is OperationInterruptedException or IOException or TimeoutException && !stoppingToken.IsCancellationRequested)
-            {
-                // The broker went away between connecting and watching (automatic recovery covers what comes after):
-                // a service retries until the broker is there. Files already taken resume from processing/.
-                WatchLog.StartInterrupted(_logger, UriMasking.Mask(ex.Message), s_restartDelay.TotalSeconds);
-                await Task.Delay(s_restartDelay, stoppingToken).ContinueWith(static _ => { }, TaskScheduler.Default);
-            }
-            catch (Exception ex)
-            {
-                WatchLog.ServiceFailed(_logger, ex);
-                Environment.ExitCode = 1;
-                throw;
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ServiceLoop.RunAsync(RunAsync, new ServiceLoopLog(
+            reason => WatchLog.TopologyMismatch(_logger, reason),
+            (reason, delaySeconds) => WatchLog.StartInterrupted(_logger, reason, delaySeconds),
+            exception => WatchLog.ServiceFailed(_logger, exception)), lifetime, stoppingToken);
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {

@@ -2,11 +2,11 @@ using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
-using Polly.Retry;
 using Polly.Timeout;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Streaming.Messaging.Health;
+using Streaming.Messaging.Resilience;
 
 namespace Streaming.Messaging.Connection;
 
@@ -63,8 +63,7 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
             state.Opened();
             return connection;
         }
-        catch (Exception ex) when (ex is TimeoutRejectedException or BrokerUnreachableException or OperationInterruptedException or IOException
-                                   && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && FaultClassifier.IsTransient(ex, cancellationToken))
         {
             throw new BrokerUnreachableAfterRetriesException(
                 $"the broker at {MaskedUri} could not be reached within {_options.ConnectTimeoutSeconds} s: {(ex is TimeoutRejectedException ? lastFailure : null) ?? Describe(ex, certificates)}", ex);
@@ -116,26 +115,13 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
         {
             builder.AddTimeout(TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds));
         }
-        return builder.AddRetry(new RetryStrategyOptions
+        return builder.AddRetry(RetryDefaults.Connect.ToRetryStrategy(args =>
         {
-            ShouldHandle = new PredicateBuilder()
-                .Handle<BrokerUnreachableException>()
-                .Handle<OperationInterruptedException>()
-                .Handle<IOException>()
-                .Handle<TimeoutException>(),
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(250),
-            MaxDelay = TimeSpan.FromSeconds(5),
-            OnRetry = args =>
-            {
-                var reason = Describe(args.Outcome.Exception, certificates);
-                failed(reason);
-                ConnectionLog.ConnectRetry(logger, MaskedUri, args.AttemptNumber + 1, reason, args.RetryDelay.TotalMilliseconds);
-                return ValueTask.CompletedTask;
-            },
-        }).Build();
+            var reason = Describe(args.Outcome.Exception, certificates);
+            failed(reason);
+            ConnectionLog.ConnectRetry(logger, MaskedUri, args.AttemptNumber + 1, reason, args.RetryDelay.TotalMilliseconds);
+            return ValueTask.CompletedTask;
+        })).Build();
     }
 
     private void Watch(IConnection connection)

@@ -23,11 +23,22 @@ internal static class BrokerRefusal
         _ => null,
     };
 
-    private static string? Describe(ShutdownEventArgs reason, BrokerAddress address)
+    /// <summary>True when this close is the broker refusing the user or the vhost, for good.</summary>
+    public static bool Refuses(ShutdownEventArgs reason) => KindOf(reason) is not null;
+
+    private static string? Describe(ShutdownEventArgs reason, BrokerAddress address) => KindOf(reason) switch
+    {
+        Refusal.User => $"the broker refused user '{UsageErrors.Printable(address.UserName)}' on vhost '{UsageErrors.Printable(address.VirtualHost)}': {UsageErrors.Printable(reason.ReplyText)}",
+        Refusal.MissingVhost => $"the broker has no vhost '{UsageErrors.Printable(address.VirtualHost)}' ({UsageErrors.Printable(reason.ReplyText)})",
+        Refusal.ForbiddenVhost => $"user '{UsageErrors.Printable(address.UserName)}' may not use vhost '{UsageErrors.Printable(address.VirtualHost)}' ({UsageErrors.Printable(reason.ReplyText)})",
+        _ => null,
+    };
+
+    private static Refusal? KindOf(ShutdownEventArgs reason)
     {
         if (reason.ReplyCode == Constants.AccessRefused)
         {
-            return $"the broker refused user '{UsageErrors.Printable(address.UserName)}' on vhost '{UsageErrors.Printable(address.VirtualHost)}': {UsageErrors.Printable(reason.ReplyText)}";
+            return Refusal.User;
         }
         if (reason.ReplyCode != Constants.NotAllowed)
         {
@@ -37,13 +48,20 @@ internal static class BrokerRefusal
         // reached": those pass. A vhost that does not exist, or that this user may not use, does not.
         if (reason.ReplyText.Contains("not found", StringComparison.Ordinal))
         {
-            return $"the broker has no vhost '{UsageErrors.Printable(address.VirtualHost)}' ({UsageErrors.Printable(reason.ReplyText)})";
+            return Refusal.MissingVhost;
         }
         if (reason.ReplyText.Contains("refused for user", StringComparison.Ordinal)
             && !reason.ReplyText.Contains("limit", StringComparison.Ordinal))
         {
-            return $"user '{UsageErrors.Printable(address.UserName)}' may not use vhost '{UsageErrors.Printable(address.VirtualHost)}' ({UsageErrors.Printable(reason.ReplyText)})";
+            return Refusal.ForbiddenVhost;
         }
         return null;
+    }
+
+    private enum Refusal
+    {
+        User,
+        MissingVhost,
+        ForbiddenVhost,
     }
 }

@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Polly;
-using Polly.Retry;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using RabbitMQ.Client.Exceptions;
+using Streaming.Messaging.Resilience;
 namespace Streaming.Messaging.Consuming;
 
 /// <summary>
@@ -35,7 +34,6 @@ public sealed class SupervisedSubscription(
     : IAsyncDisposable
 {
     private static readonly TimeSpan s_poll = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(10);
 
     private readonly SemaphoreSlim _wake = new(0, 1);
     private IChannel? _channel;
@@ -46,7 +44,7 @@ public sealed class SupervisedSubscription(
     private Task? _supervisor;
 
     /// <summary>Attempts the first subscription gets by default before <see cref="StartAsync"/> gives up.</summary>
-    public const int DefaultStartAttempts = 5;
+    public const int DefaultStartAttempts = RetryDefaults.SubscriptionStartAttempts;
 
     /// <summary>
     /// Subscribes, then keeps the subscription alive until <see cref="CancelAsync"/>. A broker that is still starting
@@ -55,20 +53,12 @@ public sealed class SupervisedSubscription(
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<OperationInterruptedException>().Handle<IOException>().Handle<TimeoutException>(),
-            MaxRetryAttempts = startAttempts - 1,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(500),
-            MaxDelay = s_maxBackoff,
-            OnRetry = args =>
+        var retry = new ResiliencePipelineBuilder().AddRetry(
+            (RetryDefaults.SubscriptionStart with { MaxAttempts = startAttempts }).ToRetryStrategy(args =>
             {
                 SubscriptionLog.StartRetry(logger, queue, args.Outcome.Exception?.Message ?? "unknown", args.RetryDelay.TotalSeconds);
                 return ValueTask.CompletedTask;
-            },
-        }).Build();
+            })).Build();
         connection.RecoverySucceededAsync += OnConnectionRecoveredAsync;
         await retry.ExecuteAsync(static async (self, ct) => await self.SubscribeOrTimeoutAsync(ct), this, cancellationToken);
         _supervisor = SuperviseAsync(cancellationToken);
@@ -114,7 +104,7 @@ public sealed class SupervisedSubscription(
     private async Task SuperviseAsync(CancellationToken cancellationToken)
     {
         var suspectClosed = false;
-        var backoff = s_poll;
+        var failures = 0;
         while (!_stopping && !cancellationToken.IsCancellationRequested)
         {
             try
@@ -155,7 +145,7 @@ public sealed class SupervisedSubscription(
                 {
                     // A deleted quorum queue declared again at once can keep the declare waiting for half a minute
                     // (measured on 3.10): give the deletion a moment first.
-                    await Task.Delay(backoff, cancellationToken);
+                    await Task.Delay(RetryDefaults.Resubscribe.DelayAfter(failures + 1), cancellationToken);
                 }
                 await SubscribeAsync(cancellationToken);
                 SubscriptionLog.Resubscribed(logger, queue);
@@ -163,10 +153,11 @@ public sealed class SupervisedSubscription(
                 {
                     resubscribed?.Invoke();
                 }
-                backoff = s_poll;
+                failures = 0;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                var backoff = RetryDefaults.Resubscribe.DelayAfter(++failures);
                 SubscriptionLog.ResubscribeFailed(logger, queue, ex.Message, backoff.TotalSeconds);
                 // Try again after the backoff, for the same reason.
                 if (afterRecovery)
@@ -178,7 +169,6 @@ public sealed class SupervisedSubscription(
                     _cancelledByBroker = true;
                 }
                 await Task.Delay(backoff, CancellationToken.None);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, s_maxBackoff.Ticks));
             }
             catch (OperationCanceledException)
             {

@@ -8,7 +8,7 @@ namespace Streaming.Messaging.Health;
 /// <summary>
 /// The health file a container's HEALTHCHECK looks at. Section <c>Health</c>; environment <c>Health__File</c> etc.
 /// </summary>
-public sealed class HealthOptions
+internal sealed class HealthOptions
 {
     public const string SectionName = "Health";
 

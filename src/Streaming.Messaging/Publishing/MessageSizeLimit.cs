@@ -5,7 +5,7 @@ namespace Streaming.Messaging.Publishing;
 
 /// <summary>Reads the broker's message size limit from the reason it gives for closing a channel over a message
 /// that passed it: "PRECONDITION_FAILED - message size 20700052 is larger than configured max size 16777216".</summary>
-public static partial class MessageSizeLimit
+internal static partial class MessageSizeLimit
 {
     public static bool TryParse(string? closeReason, out int maxMessageBytes)
     {

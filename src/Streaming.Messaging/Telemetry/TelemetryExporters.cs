@@ -8,7 +8,7 @@ namespace Streaming.Messaging.Telemetry;
 /// names <c>prometheus</c> (served on <c>OTEL_EXPORTER_PROMETHEUS_HOST</c>:<c>OTEL_EXPORTER_PROMETHEUS_PORT</c>,
 /// default localhost:9464). Nothing set: nothing is exported and no telemetry pipeline is built.
 /// </summary>
-public sealed record TelemetryExporters(bool Otlp, bool Prometheus)
+internal sealed record TelemetryExporters(bool Otlp, bool Prometheus)
 {
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
     public const string MetricsExporterVariable = "OTEL_METRICS_EXPORTER";

@@ -60,6 +60,7 @@ public sealed partial class ProcessorCatalog
             return factory;
         });
 
+    /// <summary>The registered processors' names, in ordinal order.</summary>
     public IEnumerable<string> Names => _definitions.Keys.Order(StringComparer.Ordinal);
 
     /// <summary>Resolves a spec such as <c>sha256:100</c>; on failure returns null with a one-line reason.</summary>

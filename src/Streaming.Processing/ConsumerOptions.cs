@@ -6,7 +6,7 @@ using Streaming.Messaging.Hosting;
 namespace Streaming.Consumer;
 
 /// <summary>Consumer settings. Section <c>Consumer</c>; environment <c>Consumer__Prefetch</c> etc.</summary>
-public sealed class ConsumerOptions
+internal sealed class ConsumerOptions
 {
     public const string SectionName = "Consumer";
 

@@ -6,6 +6,7 @@ using Streaming.Consumer.Telemetry;
 using Streaming.Messaging.Contract;
 using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Resilience;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 
@@ -13,7 +14,8 @@ namespace Streaming.Consumer.Processing;
 
 /// <summary>
 /// Handles every delivery: process, publish the result with a confirm (in parts when it would pass the broker's
-/// message size limit), then ack. A batch that comes back from a consumer that died or stalled is quarantined;
+/// message size limit), then ack; <see cref="QuarantineRules"/> decides which. A batch that comes back from a consumer
+/// that died or stalled is quarantined;
 /// quarantined batches run alone and are split down to single lines when they come back again, so a poison line
 /// fails alone. A batch this consumer cannot finish for its own reasons (a publish timeout, an alarm, a closed
 /// channel, stopping) is handed back as a fresh message, so it is not taken for one that crashed a consumer.
@@ -23,16 +25,9 @@ internal sealed class DeliveryHandler(
     BatchProcessor processor, ProcessingGate gate, ConfirmingPublisher publisher, int maxLineBytes, int maxMessageBytes, ILogger logger)
     : IDisposable
 {
-    /// <summary>A single quarantined line is failed once it has come back this many times.</summary>
-    public const int PoisonLineDeliveries = 2;
-
     /// <summary>Room left in a message for its properties and headers: the broker's limit is on the body in
     /// RabbitMQ 3.x, but keep clear of it whatever a version counts.</summary>
     public const int PropertiesAllowance = 4096;
-
-    private static readonly TimeSpan s_firstHandBackRetry = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_lastHandBackRetry = TimeSpan.FromSeconds(5);
-    private const int HandBackAttempts = 8;     // about 30 s of retries before the nack
 
     private readonly CancellationTokenSource _abort = new();
     private int _inFlight;
@@ -46,27 +41,26 @@ internal sealed class DeliveryHandler(
     public Task AbortAsync() => _abort.CancelAsync();
 
     public Task HandleWorkAsync(IChannel channel, BasicDeliverEventArgs delivery) =>
-        HandleAsync(channel, delivery, QueueNames.Work, HandleWorkCoreAsync);
+        HandleAsync(channel, delivery, DeliverySource.Work);
 
     public Task HandleQuarantineAsync(IChannel channel, BasicDeliverEventArgs delivery) =>
-        HandleAsync(channel, delivery, QueueNames.Quarantine, HandleQuarantineCoreAsync);
+        HandleAsync(channel, delivery, DeliverySource.Quarantine);
 
     public Task HandleDeliveryLimitAsync(IChannel channel, BasicDeliverEventArgs delivery) =>
-        HandleAsync(channel, delivery, QueueNames.DeliveryLimit, HandleDeliveryLimitCoreAsync);
+        HandleAsync(channel, delivery, DeliverySource.DeliveryLimit);
 
-    private async Task HandleAsync(
-        IChannel channel, BasicDeliverEventArgs delivery, string queue,
-        Func<IChannel, BasicDeliverEventArgs, Task> handle)
+    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, DeliverySource source)
     {
+        var queue = QueueOf(source);
         using var telemetry = ConsumerTracing.StartDelivery(delivery, queue);
         Interlocked.Increment(ref _inFlight);
         try
         {
-            await handle(channel, delivery);
+            await HandleCoreAsync(channel, delivery, source);
         }
         catch (Exception ex) when (ex is OperationCanceledException && _abort.IsCancellationRequested)
         {
-            await HandBackAsync(channel, delivery, queue);
+            await HandBackAsync(channel, delivery, source);
         }
         catch (Exception ex)
         {
@@ -75,7 +69,7 @@ internal sealed class DeliveryHandler(
             // a nack would mark it redelivered, which the quarantine reads as "it crashed a consumer".
             ConsumerTracing.Failed(ex);
             ConsumerLog.DeliveryFailed(logger, queue, ex);
-            await HandBackAsync(channel, delivery, queue);
+            await HandBackAsync(channel, delivery, source);
         }
         finally
         {
@@ -83,87 +77,82 @@ internal sealed class DeliveryHandler(
         }
     }
 
-    private async Task HandleWorkCoreAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    /// <summary>Carries out <see cref="QuarantineRules.Decide"/>'s decision for the delivery.</summary>
+    private async Task HandleCoreAsync(IChannel channel, BasicDeliverEventArgs delivery, DeliverySource source)
     {
-        if (delivery.Redelivered)
-        {
-            // It was in the hands of a consumer that died, stalled or lost its connection: move it where it runs alone.
-            await ForwardAsync(QueueNames.Quarantine, delivery, delivery.Body);
-            await AckAsync(channel, delivery);
-            ConsumerTracing.Quarantined();
-            if (TryDecode(delivery, out var suspect, out _))
-            {
-                ConsumerLog.Quarantined(logger, suspect.Header.Sequence, suspect.Header.JobId);
-            }
-            return;
-        }
-        if (await TryAcceptAsync(channel, delivery, QueueNames.Work) is not { } batch)
-        {
-            return;
-        }
-        if (_stopping)
-        {
-            await HandBackAsync(channel, delivery, QueueNames.Work);
-            return;
-        }
-        await ProcessAndReplyAsync(channel, delivery, batch, alone: false);
-    }
-
-    private async Task HandleQuarantineCoreAsync(IChannel channel, BasicDeliverEventArgs delivery)
-    {
-        if (await TryAcceptAsync(channel, delivery, QueueNames.Quarantine) is not { } batch)
-        {
-            return;
-        }
-        var header = batch.Header;
+        var queue = QueueOf(source);
         var returns = Returns(delivery);
-        if (delivery.Redelivered && header.PartCount > 1)
+        // A batch back in the work queue is quarantined as it is, before it is decoded; every other is decoded first.
+        LineBatch? batch = null;
+        if (!(source == DeliverySource.Work && delivery.Redelivered)
+            && (batch = await TryAcceptAsync(channel, delivery, queue)) is null)
         {
-            await SplitAsync(batch, delivery, returns);
-            await AckAsync(channel, delivery);
             return;
         }
-        if (returns >= PoisonLineDeliveries)
+        var decision = QuarantineRules.Decide(source, batch?.Header.PartCount ?? 0, delivery.Redelivered, returns, _stopping);
+        switch (decision.Action)
         {
-            ConsumerLog.PoisonLine(logger, header.PartFirstLine, header.JobId, returns);
-            var reason = $"the line crashed or stalled a consumer {returns} times when processed alone (poison line)";
-            ConsumerTracing.PoisonLine(header.PartFirstLine, reason);
-            var failed = new MessageWriter(256);
-            failed.WriteEntry(LineStatus.Failed, System.Text.Encoding.UTF8.GetBytes(reason));
-            failed.Complete(MessageKind.Result, header);
-            await PublishResultAsync(channel, delivery, new ResultMessages(failed));
-            return;
+            case DeliveryAction.Quarantine:
+                // It was in the hands of a consumer that died, stalled or lost its connection: move it where it runs alone.
+                await ForwardAsync(QueueNames.Quarantine, delivery, delivery.Body);
+                await AckAsync(channel, delivery);
+                ConsumerTracing.Quarantined();
+                if (TryDecode(delivery, out var suspect, out _))
+                {
+                    ConsumerLog.Quarantined(logger, suspect.Header.Sequence, suspect.Header.JobId);
+                }
+                return;
+            case DeliveryAction.Split:
+                await SplitAsync(batch!, delivery, returns);
+                await AckAsync(channel, delivery);
+                return;
+            case DeliveryAction.FailAsPoison:
+                await FailAsPoisonAsync(channel, delivery, batch!.Header, decision.Returns);
+                return;
+            case DeliveryAction.Requeue:
+                if (source == DeliverySource.DeliveryLimit)
+                {
+                    var header = batch!.Header;
+                    ConsumerLog.OverDeliveryLimit(logger, header.Sequence, header.JobId, header.PartFirstLine,
+                        header.PartFirstLine + header.PartCount - 1);
+                    ConsumerTracing.OverDeliveryLimit();
+                }
+                // Count this return ourselves: brokers differ on whether a return raises x-delivery-count (4.3 does not).
+                await ForwardAsync(QueueNames.Quarantine, delivery, delivery.Body, _abort.Token, decision.Returns);
+                await AckAsync(channel, delivery);
+                return;
+            case DeliveryAction.HandBack:
+                await HandBackAsync(channel, delivery, source);
+                return;
+            case DeliveryAction.Process:
+                await ProcessAndReplyAsync(channel, delivery, batch!, alone: false);
+                return;
+            case DeliveryAction.ProcessAlone:
+                await ProcessAndReplyAsync(channel, delivery, batch!, alone: true);
+                return;
+            default:
+                throw new InvalidOperationException($"no handling for {decision.Action}");
         }
-        if (delivery.Redelivered)
-        {
-            // Count this return ourselves: brokers differ on whether a return raises x-delivery-count (4.3 does not).
-            await ForwardAsync(QueueNames.Quarantine, delivery, delivery.Body, _abort.Token, returns);
-            await AckAsync(channel, delivery);
-            return;
-        }
-        if (_stopping)
-        {
-            await HandBackAsync(channel, delivery, QueueNames.Quarantine);
-            return;
-        }
-        await ProcessAndReplyAsync(channel, delivery, batch, alone: true);
     }
 
-    /// <summary>A batch the broker dead-lettered after its delivery limit goes back to the quarantine with the return
-    /// counted: there it runs alone, and is split or failed as poison if it comes back again, so its file finishes.</summary>
-    private async Task HandleDeliveryLimitCoreAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    private async Task FailAsPoisonAsync(IChannel channel, BasicDeliverEventArgs delivery, BatchHeader header, long returns)
     {
-        if (await TryAcceptAsync(channel, delivery, QueueNames.DeliveryLimit) is not { } batch)
-        {
-            return;
-        }
-        var returns = Returns(delivery) + 1;
-        ConsumerLog.OverDeliveryLimit(logger, batch.Header.Sequence, batch.Header.JobId, batch.Header.PartFirstLine,
-            batch.Header.PartFirstLine + batch.Header.PartCount - 1);
-        ConsumerTracing.OverDeliveryLimit();
-        await ForwardAsync(QueueNames.Quarantine, delivery, delivery.Body, _abort.Token, returns);
-        await AckAsync(channel, delivery);
+        ConsumerLog.PoisonLine(logger, header.PartFirstLine, header.JobId, returns);
+        var reason = $"the line crashed or stalled a consumer {returns} times when processed alone (poison line)";
+        ConsumerTracing.PoisonLine(header.PartFirstLine, reason);
+        var failed = new MessageWriter(256);
+        failed.WriteEntry(LineStatus.Failed, System.Text.Encoding.UTF8.GetBytes(reason));
+        failed.Complete(MessageKind.Result, header);
+        await PublishResultAsync(channel, delivery, new ResultMessages(failed));
     }
+
+    private static string QueueOf(DeliverySource source) => source switch
+    {
+        DeliverySource.Work => QueueNames.Work,
+        DeliverySource.Quarantine => QueueNames.Quarantine,
+        DeliverySource.DeliveryLimit => QueueNames.DeliveryLimit,
+        _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
+    };
 
     /// <summary>Processes the batch (alone: with no other batch in work), publishes its result, then acks.</summary>
     private async Task ProcessAndReplyAsync(IChannel channel, BasicDeliverEventArgs delivery, LineBatch batch, bool alone)
@@ -261,10 +250,10 @@ internal sealed class DeliveryHandler(
     {
         var header = batch.Header;
         ConsumerLog.Split(logger, header.Sequence, header.JobId, header.PartFirstLine, header.PartFirstLine + header.PartCount - 1, returns + 1);
-        var firstHalf = header.PartCount / 2;
-        ConsumerTracing.Split(firstHalf, header.PartCount - firstHalf);
+        var (firstHalf, secondHalf) = QuarantineRules.SplitSizes(header.PartCount);
+        ConsumerTracing.Split(firstHalf, secondHalf);
         await PublishPartAsync(batch, 0, firstHalf, delivery);
-        await PublishPartAsync(batch, firstHalf, header.PartCount - firstHalf, delivery);
+        await PublishPartAsync(batch, firstHalf, secondHalf, delivery);
     }
 
     private async Task PublishPartAsync(LineBatch batch, int start, int count, BasicDeliverEventArgs delivery)
@@ -287,14 +276,15 @@ internal sealed class DeliveryHandler(
     /// A copy stored by an attempt that seemed to fail is one more delivery of the batch, whose duplicate result the
     /// collector drops.
     /// </summary>
-    private async Task HandBackAsync(IChannel channel, BasicDeliverEventArgs delivery, string queue)
+    private async Task HandBackAsync(IChannel channel, BasicDeliverEventArgs delivery, DeliverySource source)
     {
         ConsumerTracing.HandedBack();
-        var (target, returns) = queue == QueueNames.Work && delivery.Redelivered
-            ? (QueueNames.Quarantine, 0L)
-            : (queue, Returns(delivery));
-        var retry = s_firstHandBackRetry;
-        for (var attempt = 1; ; attempt++)
+        var queue = QueueOf(source);
+        var (targetSource, returns) = QuarantineRules.HandBackTarget(source, delivery.Redelivered, Returns(delivery));
+        var target = QueueOf(targetSource);
+        var failures = 0;
+        var retry = TimeSpan.Zero;
+        while (true)
         {
             if (!channel.IsOpen)
             {
@@ -306,8 +296,9 @@ internal sealed class DeliveryHandler(
                 await AckAsync(channel, delivery);
                 return;
             }
-            catch (Exception ex) when (!_abort.IsCancellationRequested && channel.IsOpen && attempt < HandBackAttempts)
+            catch (Exception ex) when (!_abort.IsCancellationRequested && channel.IsOpen && failures + 1 < RetryDefaults.HandBack.MaxAttempts)
             {
+                retry = RetryDefaults.HandBack.DelayAfter(++failures);
                 ConsumerLog.HandBackRetry(logger, queue, ex.Message, retry.TotalSeconds);
             }
             catch (Exception ex)
@@ -324,7 +315,6 @@ internal sealed class DeliveryHandler(
             {
                 // Stopping: one last attempt, then the nack.
             }
-            retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, s_lastHandBackRetry.Ticks));
         }
     }
 
@@ -352,22 +342,10 @@ internal sealed class DeliveryHandler(
         return publisher.PublishAsync(queue, properties, body, mandatory: true, cancellationToken);
     }
 
-    /// <summary>How many times this message came back from a consumer that held it: the returns we counted before,
-    /// plus this delivery when the broker marks it redelivered.</summary>
-    private static long Returns(BasicDeliverEventArgs delivery)
-    {
-        long counted = 0;
-        if (delivery.BasicProperties.Headers?.TryGetValue(MessageHeaders.Returns, out var value) == true)
-        {
-            counted = value switch
-            {
-                long l and >= 0 and < 1000 => l,
-                int i and >= 0 and < 1000 => i,
-                _ => 0,
-            };
-        }
-        return counted + (delivery.Redelivered ? 1 : 0);
-    }
+    private static long Returns(BasicDeliverEventArgs delivery) =>
+        QuarantineRules.Returns(
+            delivery.BasicProperties.Headers?.TryGetValue(MessageHeaders.Returns, out var counted) == true ? counted : null,
+            delivery.Redelivered);
 
     public void Dispose() => _abort.Dispose();
 

@@ -1,12 +1,11 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using RabbitMQ.Client.Exceptions;
 using Streaming.Consumer.Processors;
 using Streaming.Messaging.Connection;
 using Streaming.Messaging.Consuming;
-using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Resilience;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 
@@ -27,44 +26,13 @@ internal sealed class LineConsumerService(
 {
     private readonly ConsumerOptions _options = options.Value;
 
-    private static readonly TimeSpan s_restartDelay = TimeSpan.FromSeconds(1);
+    private readonly ServiceLoopLog _loopLog = new(
+        reason => ConsumerLog.TopologyMismatch(logger, reason),
+        (reason, delaySeconds) => ConsumerLog.StartInterrupted(logger, reason, delaySeconds),
+        exception => ConsumerLog.ServiceFailed(logger, exception));
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (true)
-        {
-            try
-            {
-                await RunAsync(stoppingToken);
-                return;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;     // stopped before or while connecting: nothing was taken
-            }
-            catch (Exception ex) when (ex is TopologyMismatchException or BrokerRefusedException)
-            {
-                // Configuration, not a passing fault: retrying cannot help.
-                ConsumerLog.TopologyMismatch(logger, ex.Message);
-                Environment.ExitCode = UsageErrors.ExitCode;
-                lifetime.StopApplication();
-                return;
-            }
-            catch (Exception ex) when (ex is OperationInterruptedException or IOException or TimeoutException && !stoppingToken.IsCancellationRequested)
-            {
-                // The broker went away between connecting and consuming (automatic recovery covers what comes after):
-                // a service retries until the broker is there.
-                ConsumerLog.StartInterrupted(logger, ex.Message, s_restartDelay.TotalSeconds);
-                await Task.Delay(s_restartDelay, stoppingToken).ContinueWith(static _ => { }, TaskScheduler.Default);
-            }
-            catch (Exception ex)
-            {
-                ConsumerLog.ServiceFailed(logger, ex);
-                Environment.ExitCode = 1;
-                throw;
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ServiceLoop.RunAsync(RunAsync, _loopLog, lifetime, stoppingToken);
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
