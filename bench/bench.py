@@ -7,12 +7,17 @@
     python3 bench/bench.py --build jit       # `dotnet Producer.dll` (the `dotnet run` form) instead of Native AOT
     python3 bench/bench.py --rows python     # the py-* rows alone (Python code: Pool.imap, Celery, Streaming exec:)
     python3 bench/bench.py --rows identity,sha256x100 --systems streaming,cluster   # one node vs a 3-node cluster
+    python3 bench/bench.py --rows files-1k,files-10k                     # many small files through `watch`
+    python3 bench/bench.py --rows identity-300MB,identity-1GB,identity-3GB --systems streaming,streaming-jit  # memory
 
 Each row runs, where it applies:
-  streaming  `Producer publish FILE --wait` with N consumers already connected (defaults unless the row says otherwise)
+  streaming  `Producer publish FILE --wait` with N consumers already connected (defaults unless the row says otherwise);
+             files-* rows: `Producer watch` with its defaults, every file renamed into its inbox at once
+  streaming-jit  the same in the `dotnet Producer.dll` form, beside the Native AOT form in the same run (memory rows)
   cluster    the same through a 3-node RabbitMQ cluster on this machine: every process gets the list of nodes
   pool       bench/pool_imap.py: multiprocessing.Pool(2).imap(f, lines(), chunksize=1000)
-  parallel   GNU `parallel --pipe -k` with the processor's shell equivalent (identity: cat)
+  parallel   GNU `parallel --pipe -k` with the processor's shell equivalent (identity: cat; files-* rows: `cat` of each
+             file to its own output, whatever the row's processor); installed with apt when missing
   limit      bench/InProcessLimit: the same processor code over the same file on every core, no broker
   celery     py-* rows: Celery 5.2 (Debian's python3-celery, installed with apt when missing) on the same broker, a
              worker with 2 processes, tasks over chunks of 1,000 lines, results gathered in order (celery_run.py)
@@ -27,6 +32,7 @@ import contextlib
 import dataclasses
 import datetime
 import filecmp
+import itertools
 import json
 import os
 import platform
@@ -49,6 +55,10 @@ NATIVE = os.path.join(ROOT, "bench/work/native")
 PRODUCER: list[str] = []
 CONSUMER: list[str] = []
 LIMIT: list[str] = []
+# The `dotnet X.dll` form, for the streaming-jit system (set by build() whatever --build says).
+JIT_PRODUCER: list[str] = []
+JIT_CONSUMER: list[str] = []
+BUILD = "native"
 NODE = os.path.join(ROOT, "scripts/rabbitmq-node.sh")
 POOL = os.path.join(ROOT, "bench/pool_imap.py")
 # The py-* rows run every system's Python under Debian's interpreter: python3-celery is installed for it.
@@ -59,6 +69,7 @@ INPUTS = os.path.join(ROOT, "bench/work/inputs")
 RESULTS = os.path.join(ROOT, "bench/results")
 SEED = 20261125
 LINE_BYTES = 104  # the generator's mean line length, terminator included
+WATCH_QUIET_S = 2.0  # Watch:QuietPeriodMilliseconds' default: the files-* rows' latencies are given beyond it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,6 +82,7 @@ class Row:
     ideal_lines_per_s: float | None = None
     optional: bool = False  # runs only when --rows names it
     python: str | None = None  # py-* rows: the bench/python_functions.py function every system runs
+    files: int = 0  # files-* rows: this many files of `lines` lines each, through `watch`
 
 
 def py_row(name: str, function: str, lines: int, systems: tuple[str, ...]) -> Row:
@@ -79,6 +91,7 @@ def py_row(name: str, function: str, lines: int, systems: tuple[str, ...]) -> Ro
 
 
 ALL = ("streaming", "cluster", "pool", "parallel", "limit", "celery")
+SYSTEMS = ALL + ("streaming-jit",)
 ROWS = [
     Row("identity", "identity", 1_000_000, ALL),
     Row("sha256", "sha256:1", 1_000_000, ("streaming", "pool", "limit")),
@@ -86,15 +99,21 @@ ROWS = [
     # 2 consumers x 100 lines in work, 10 ms each: at most 20,000 lines/s.
     Row("delay10", "delay:10", 400_000, ("streaming",), concurrency=100, ideal_lines_per_s=20_000),
     Row("identity-10MB", "identity", 10_000_000 // LINE_BYTES, ALL),
-    Row("identity-1GB", "identity", 1_000_000_000 // LINE_BYTES, ALL),
-    # Memory over a longer run: does anything keep growing past 1 GB? (streaming only; 3 GB of input and of output)
-    Row("identity-3GB", "identity", 3_000_000_000 // LINE_BYTES, ("streaming",), optional=True),
+    # The `dotnet Producer.dll` form beside the native one: its steady state on a file where start-up does not count.
+    Row("identity-1GB", "identity", 1_000_000_000 // LINE_BYTES, ALL + ("streaming-jit",)),
+    # Memory a container limit can count on: 300 MB against 3 GB, both forms (3 GB of input and of output each).
+    Row("identity-300MB", "identity", 300_000_000 // LINE_BYTES, ("streaming", "streaming-jit"), optional=True),
+    Row("identity-3GB", "identity", 3_000_000_000 // LINE_BYTES, ("streaming", "streaming-jit"), optional=True),
+    # Many small files through `watch`: 1,000 x 200 lines and 10,000 x 20 lines, all renamed into the inbox at once.
+    Row("files-1k", "sha256:1", 200, ("streaming", "pool", "parallel"), files=1_000),
+    Row("files-10k", "sha256:1", 20, ("streaming", "pool"), files=10_000),
     # Python code on the fleet (exec:): the same function through Pool.imap, Celery and Streaming.
     py_row("py-identity", "identity", 1_000_000, ("streaming", "pool")),
     py_row("py-sha256x100", "sha256x100", 200_000, ("streaming", "pool", "celery")),
     py_row("py-fnv1a", "fnv1a", 200_000, ("streaming", "pool", "celery")),
 ]
 PYTHON_ROWS = [r.name for r in ROWS if r.python]
+FILES_RUN_ROWS = ["files-1k", "files-10k", "identity-300MB", "identity-1GB", "identity-3GB"]
 LATENCY_RUNS = 50
 
 
@@ -290,7 +309,8 @@ def port_free(port: int) -> bool:
 class Fleet:
     """N consumers, started and connected before any clock starts."""
 
-    def __init__(self, broker: Broker, processor: str, count: int, concurrency: int | None, work: str):
+    def __init__(self, broker: Broker, processor: str, count: int, concurrency: int | None, work: str,
+                 consumer: list[str] | None = None):
         self.procs, self.logs = [], []
         env = dict(os.environ, Logging__LogLevel__Default="Information")
         extra = ["--concurrency", str(concurrency)] if concurrency else []
@@ -298,7 +318,7 @@ class Fleet:
             log_path = os.path.join(work, f"consumer{i}.log")
             self.logs.append(log_path)
             self.procs.append(subprocess.Popen(
-                [*CONSUMER, "--processor", processor, "--rabbitmq", broker.uri_for(i), *extra],
+                [*(consumer or CONSUMER), "--processor", processor, "--rabbitmq", broker.uri_for(i), *extra],
                 stdout=subprocess.DEVNULL, stderr=open(log_path, "wb"), env=env))
         deadline = time.monotonic() + 60
         while not all(self._consuming(p) for p in self.logs):
@@ -317,15 +337,17 @@ class Fleet:
         return [wait_usage(p) for p in self.procs]
 
 
-def run_streaming(row: Row, path: str, out_dir: str, broker: Broker, consumers: int, work: str) -> dict:
-    fleet = Fleet(broker, row.processor, consumers, row.concurrency, work)
+def run_streaming(row: Row, path: str, out_dir: str, broker: Broker, consumers: int, work: str,
+                  jit: bool = False) -> dict:
+    producer_command, consumer_command = (JIT_PRODUCER, JIT_CONSUMER) if jit else (PRODUCER, CONSUMER)
+    fleet = Fleet(broker, row.processor, consumers, row.concurrency, work, consumer_command)
     waited = broker.wait_idle()
     if waited > 1:
         log(f"{row.name}: waited {waited:.1f} s for the broker to finish earlier work")
     consumers_started = [tree_cpu_s(p.pid) for p in fleet.procs]
     broker_cpu = broker.cpu_s()
     started = time.perf_counter()
-    producer = subprocess.Popen([*PRODUCER, "publish", path, "--wait", "--out", out_dir, "--rabbitmq", broker.uri],
+    producer = subprocess.Popen([*producer_command, "publish", path, "--wait", "--out", out_dir, "--rabbitmq", broker.uri],
                                 stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "producer.log"), "wb"))
     usage = wait_usage(producer)
     seconds = time.perf_counter() - started
@@ -391,11 +413,12 @@ def run_celery(row: Row, path: str, out: str, broker: Broker, work: str) -> dict
 
 def run_system(system: str, row: Row, path: str, out_dir: str, brokers: dict, consumers: int, work: str) -> dict:
     out = os.path.join(out_dir, f"{row.name}.{system}.out")
-    if system in ("streaming", "cluster"):
+    if system in ("streaming", "cluster", "streaming-jit"):
         # Each its own folder: the outputs are named after the input.
         folder = os.path.join(out_dir, system)
         os.makedirs(folder, exist_ok=True)
-        return run_streaming(row, path, folder, brokers[system], consumers, work)
+        broker = brokers["streaming" if system == "streaming-jit" else system]
+        return run_streaming(row, path, folder, broker, consumers, work, jit=system == "streaming-jit")
     if system == "pool" and row.python:
         return run_command([PYTHON, POOL, f"py:{row.python}", path, out], out)
     if system == "pool":
@@ -416,7 +439,7 @@ def run_row(row: Row, lines: int, brokers: dict, consumers: int, work: str, syst
     out_dir = os.path.join(work, row.name)
     os.makedirs(out_dir, exist_ok=True)
     measured = {}
-    for system in (s for s in row.systems if s in systems or s == "streaming"):
+    for system in (s for s in row.systems if (s in systems or s == "streaming") and not (s == "streaming-jit" and BUILD == "jit")):
         log(f"{row.name}: {system} on {lines:,} lines ({size_mb:.0f} MB)")
         measured[system] = run_system(system, row, path, out_dir, brokers, consumers, work)
     reference = measured["streaming"]["output"]
@@ -448,6 +471,8 @@ def run_row(row: Row, lines: int, brokers: dict, consumers: int, work: str, syst
     for r in records:
         if r["system"] == "cluster":
             r["ratio_to_single_node"] = round(r["lines_per_s"] / single["lines_per_s"], 2)
+        if r["system"] == "streaming-jit":
+            r["ratio_to_native"] = round(r["lines_per_s"] / single["lines_per_s"], 2)
         if pool:
             r["ratio_to_pool"] = round(r["lines_per_s"] / pool["lines_per_s"], 2)
         if celery:
@@ -455,6 +480,145 @@ def run_row(row: Row, lines: int, brokers: dict, consumers: int, work: str, syst
         if limit:
             r["share_of_limit"] = round(r["lines_per_s"] / limit["lines_per_s"], 2)
     return records
+
+
+def generate_files(count: int, lines: int) -> str:
+    """A folder of `count` seeded files of `lines` lines each (the generator's lines, cut in order; cached)."""
+    folder = os.path.join(INPUTS, f"files-{count}x{lines}-{SEED}")
+    if os.path.isdir(folder):
+        return folder
+    source = generate(count * lines, SEED)
+    log(f"cutting {count:,} files of {lines} lines")
+    partial = folder + ".partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    os.makedirs(partial)
+    with open(source, "rb") as f:
+        for i in range(count):
+            with open(os.path.join(partial, f"part-{i:05d}.txt"), "wb") as out:
+                out.writelines(itertools.islice(f, lines))
+    os.replace(partial, folder)
+    return folder
+
+
+def run_watch(row: Row, folder: str, out_dir: str, broker: Broker, consumers: int, work: str) -> dict:
+    """`Producer watch` with its defaults and N consumers, all started first; then every file is renamed into the
+    inbox from a folder beside it, as fast as Python can. Per file: from its rename to its summary written (the
+    summary's mtime), minus the quiet period. Done when every input is in done/; the watch service's peak RSS."""
+    fleet = Fleet(broker, row.processor, consumers, row.concurrency, work)
+    data = os.path.join(out_dir, "data")
+    stage = os.path.join(data, "stage")
+    shutil.copytree(folder, stage)
+    watch_log = os.path.join(work, f"watch-{row.name}.log")
+    watcher = subprocess.Popen([*PRODUCER, "watch", "--data", data, "--rabbitmq", broker.uri],
+                               stdout=subprocess.DEVNULL, stderr=open(watch_log, "wb"))
+    deadline = time.monotonic() + 60
+    while b"Watching " not in open(watch_log, "rb").read():
+        if time.monotonic() > deadline or watcher.poll() is not None:
+            fleet.stop()
+            stop_usage(watcher)
+            raise SystemExit(f"the watch service did not start; see {watch_log}")
+        time.sleep(0.05)
+    broker.wait_idle()
+    names = sorted(os.listdir(stage))
+    inbox, done = os.path.join(data, "inbox"), os.path.join(data, "done")
+    consumers_started = [tree_cpu_s(p.pid) for p in fleet.procs]
+    broker_cpu, watch_cpu = broker.cpu_s(), process_cpu_s(watcher.pid)
+    renamed = {}
+    for name in names:
+        renamed[name] = time.time()
+        os.rename(os.path.join(stage, name), os.path.join(inbox, name))
+    deadline = time.monotonic() + 120 + len(names)
+    while len(os.listdir(done)) < len(names):
+        if time.monotonic() > deadline or watcher.poll() is not None:
+            fleet.stop()
+            stop_usage(watcher)
+            raise SystemExit(f"{len(os.listdir(done))} of {len(names)} files done; see {watch_log}")
+        time.sleep(0.02)
+    broker_cpu = broker.cpu_s() - broker_cpu
+    watch_cpu = process_cpu_s(watcher.pid) - watch_cpu
+    consumers_cpu = sum(tree_cpu_s(p.pid) - c for p, c in zip(fleet.procs, consumers_started))
+    usage = stop_usage(watcher)
+    fleet_usage = fleet.stop()
+    outbox = os.path.join(data, "outbox")
+    written = {name: os.stat(os.path.join(outbox, name + ".summary.json")).st_mtime for name in names}
+    latencies = sorted((written[name] - renamed[name] - WATCH_QUIET_S) * 1000 for name in names)
+    span = max(written.values()) - min(renamed.values())
+    return {
+        "seconds": span, "peak_rss_mb": usage.peak_rss_mb, "cpu_s": watch_cpu,
+        "consumer_peak_rss_mb": max(u.peak_rss_mb for u in fleet_usage),
+        "consumers_cpu_s": consumers_cpu, "broker_cpu_s": broker_cpu,
+        # The quiet period is a fixed delay before the first file can be taken, not a cost per file.
+        "files_per_s": len(names) / max(span - WATCH_QUIET_S, 1e-3),
+        "p50_ms": latencies[len(latencies) // 2], "p95_ms": latencies[int(0.95 * (len(latencies) - 1))],
+        "max_ms": latencies[-1],
+        "outputs": {name: os.path.join(outbox, name + ".out") for name in names},
+    }
+
+
+def run_files_command(command: list[str], names: list[str], out_dir: str) -> dict:
+    os.makedirs(out_dir, exist_ok=True)
+    measured = run_command(command, os.devnull)
+    measured["files_per_s"] = len(names) / measured["seconds"]
+    measured["outputs"] = {name: os.path.join(out_dir, name + ".out") for name in names}
+    return measured
+
+
+def run_files_row(row: Row, count: int, brokers: dict, consumers: int, work: str, systems: set[str]) -> list[dict]:
+    folder = generate_files(count, row.lines)
+    names = sorted(os.listdir(folder))
+    size_mb = sum(os.path.getsize(os.path.join(folder, n)) for n in names) / 1e6
+    lines = count * row.lines
+    out_dir = os.path.join(work, row.name)
+    os.makedirs(out_dir, exist_ok=True)
+    measured = {}
+    for system in (s for s in row.systems if s in systems or s == "streaming"):
+        log(f"{row.name}: {system} on {count:,} files of {row.lines} lines")
+        target = os.path.join(out_dir, system)
+        if system == "streaming":
+            measured[system] = run_watch(row, folder, target, brokers["streaming"], consumers, work)
+        elif system == "pool":
+            measured[system] = run_files_command([sys.executable, POOL, row.processor, folder, target], names, target)
+        elif system == "parallel":
+            # `cat` of each file to its own output: what the shell does with a folder of files, -k as in the other rows.
+            listing = os.path.join(out_dir, "parallel-files.txt")
+            with open(listing, "w") as f:
+                f.writelines(os.path.join(folder, n) + "\n" for n in names)
+            measured[system] = run_files_command(
+                ["parallel", "-k", "-j", str(os.cpu_count()), "-a", listing, f"cat {{}} > {target}/{{/}}.out"], names, target)
+    reference = measured["streaming"]["outputs"]
+    records = []
+    for system, m in measured.items():
+        # parallel runs `cat`: its outputs are the inputs; the others must match Streaming's byte for byte.
+        expected = {n: os.path.join(folder, n) for n in names} if system == "parallel" else reference
+        record = {
+            "row": row.name, "processor": "cat" if system == "parallel" else row.processor, "system": system,
+            "files": count, "lines": lines, "input_mb": round(size_mb, 1), "seconds": round(m["seconds"], 3),
+            "files_per_s": round(m["files_per_s"], 1), "lines_per_s": round(lines / m["seconds"]),
+            "mb_per_s": round(size_mb / m["seconds"], 1), "peak_rss_mb": round(m["peak_rss_mb"], 1),
+            "cpu_s": round(m["cpu_s"], 2),
+            "identical": all(filecmp.cmp(expected[n], m["outputs"][n], shallow=False) for n in names),
+        }
+        for key in ("consumer_peak_rss_mb", "consumers_cpu_s", "broker_cpu_s", "p50_ms", "p95_ms", "max_ms"):
+            if key in m:
+                record[key] = round(m[key], 2)
+        records.append(record)
+    pool = next((r for r in records if r["system"] == "pool"), None)
+    for r in records:
+        if pool:
+            r["ratio_to_pool"] = round(r["files_per_s"] / pool["files_per_s"], 2)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return records
+
+
+def ensure_parallel() -> None:
+    """GNU parallel, installed with apt when missing (as the Celery rows install python3-celery)."""
+    if shutil.which("parallel") is not None:
+        return
+    log("installing parallel with apt")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-q"], check=True, stdout=subprocess.DEVNULL, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "parallel"],
+                   check=True, stdout=subprocess.DEVNULL, env=env)
 
 
 def run_latency(broker: Broker, runs: int, work: str) -> dict:
@@ -502,6 +666,13 @@ def print_table(records: list[dict], latency: dict | None) -> None:
           " CPU s: every process of the system while it ran, the broker apart (streaming: the producer, start-up"
           " included, plus the consumers while the producer ran); * share of the ideal rate")
     for r in records:
+        if "files_per_s" in r:
+            latency = (f"; rename to summary p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms beyond the"
+                       f" {WATCH_QUIET_S:.0f} s quiet period" if "p50_ms" in r else "")
+            print(f"{r['row']} {r['system']}: {r['files']:,} files, {r['files_per_s']:,.1f} files/s{latency},"
+                  f" peak RSS {r['peak_rss_mb']:.0f} MB")
+        if "ratio_to_native" in r:
+            print(f"{r['row']}: the `dotnet Producer.dll` form does {r['ratio_to_native']:.2f}x the native form's lines/s")
         if "ratio_to_single_node" in r:
             print(f"{r['row']}: the 3-node cluster does {r['ratio_to_single_node']:.2f}x the single node's lines/s")
     if latency:
@@ -538,6 +709,30 @@ def targets(records: list[dict], latency: dict | None) -> list[tuple[str, bool |
             growth = large[key] / small[key] - 1
             checks.append((f"{who}: 1 GB file within 20% of a 10 MB file", growth <= 0.2,
                            f"{small[key]:.0f} -> {large[key]:.0f} MB ({growth:+.0%})"))
+    s = find("files-1k", "streaming")
+    if s:
+        checks.append(("files-1k through watch >= 150 files/s", s["files_per_s"] >= 150, f"{s['files_per_s']:,.1f} files/s"))
+        checks.append(("files-1k: p50 rename-to-summary <= 50 ms beyond the quiet period", s["p50_ms"] <= 50,
+                       f"p50 {s['p50_ms']:,.0f} ms, p95 {s['p95_ms']:,.0f} ms"))
+    s = find("files-10k", "streaming")
+    if s:
+        checks.append(("files-10k: the watch service's peak RSS <= 120 MB", s["peak_rss_mb"] <= 120, f"{s['peak_rss_mb']:.0f} MB"))
+    for form in ("streaming", "streaming-jit"):
+        sized = [r for r in (find(n, form) for n in ("identity-300MB", "identity-1GB", "identity-3GB")) if r]
+        if sized:
+            peak = max(max(r["peak_rss_mb"], r["consumer_peak_rss_mb"]) for r in sized)
+            checks.append((f"{form}: producer and consumer peak RSS <= 100 MB (300 MB to 3 GB)", peak <= 100,
+                           f"largest {peak:.0f} MB"))
+        small, large = find("identity-300MB", form), find("identity-3GB", form)
+        if small and large:
+            for key, who in (("peak_rss_mb", "producer"), ("consumer_peak_rss_mb", "consumer")):
+                growth = large[key] / small[key] - 1
+                checks.append((f"{form} {who}: 3 GB file within 10% of a 300 MB file", growth <= 0.1,
+                               f"{small[key]:.0f} -> {large[key]:.0f} MB ({growth:+.0%})"))
+    s = find("identity-1GB", "streaming-jit")
+    if s:
+        checks.append(("identity-1GB: `dotnet Producer.dll` >= 80% of the native form's lines/s", s["ratio_to_native"] >= 0.8,
+                       f"{s['lines_per_s']:,} vs {find('identity-1GB', 'streaming')['lines_per_s']:,} lines/s ({s['ratio_to_native']:.2f}x)"))
     if latency:
         checks.append(("10-line file: p50 publish-to-disk <= 100 ms", latency["p50_ms"] <= 100, f"{latency['p50_ms']} ms"))
     s = find("py-identity", "streaming")
@@ -557,9 +752,13 @@ def build(kind: str) -> None:
     log("building Release")
     subprocess.run(["dotnet", "build", os.path.join(ROOT, "Streaming.sln"), "-c", "Release", "-v", "quiet", "-nologo"],
                    check=True, stdout=subprocess.DEVNULL)
+    global BUILD
+    BUILD = kind
+    JIT_PRODUCER[:] = ["dotnet", os.path.join(ROOT, "src/Producer", BIN, "Producer.dll")]
+    JIT_CONSUMER[:] = ["dotnet", os.path.join(ROOT, "src/Consumer", BIN, "Consumer.dll")]
     if kind == "jit":
-        PRODUCER[:] = ["dotnet", os.path.join(ROOT, "src/Producer", BIN, "Producer.dll")]
-        CONSUMER[:] = ["dotnet", os.path.join(ROOT, "src/Consumer", BIN, "Consumer.dll")]
+        PRODUCER[:] = JIT_PRODUCER
+        CONSUMER[:] = JIT_CONSUMER
         LIMIT[:] = ["dotnet", os.path.join(ROOT, "bench/InProcessLimit", BIN, "InProcessLimit.dll")]
         return
     log("publishing the Native AOT executables (about 2 minutes)")
@@ -576,8 +775,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a tenth of the lines and 100 MB instead of 1 GB")
     parser.add_argument("--consumers", type=int, default=2)
-    parser.add_argument("--systems", default=",".join(ALL),
-                        help="comma-separated subset of " + ", ".join(ALL) + " (streaming always runs: it is the reference)")
+    parser.add_argument("--systems", default=",".join(SYSTEMS),
+                        help="comma-separated subset of " + ", ".join(SYSTEMS) + " (streaming always runs: it is the reference)")
     parser.add_argument("--build", choices=("native", "jit"), default="native",
                         help="native: the Native AOT executables the Docker images ship (default); "
                              "jit: `dotnet X.dll` after `dotnet build`, the `dotnet run` form")
@@ -589,8 +788,8 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
     needs_parallel = "parallel" in args.systems.split(",") and any(r.name in wanted and "parallel" in r.systems for r in ROWS)
-    if needs_parallel and shutil.which("parallel") is None:
-        parser.error("parallel is not installed (apt-get install parallel)")
+    if needs_parallel:
+        ensure_parallel()
 
     if "celery" in args.systems.split(",") and any(r.name in wanted and "celery" in r.systems for r in ROWS):
         ensure_celery()
@@ -604,7 +803,9 @@ def main() -> None:
         if "cluster" in systems and any(r.name in wanted and "cluster" in r.systems for r in ROWS):
             brokers["cluster"] = stack.enter_context(Cluster(work))
         for row in ROWS:
-            if row.name in wanted:
+            if row.name in wanted and row.files:
+                records += run_files_row(row, row.files // 10 if args.quick else row.files, brokers, args.consumers, work, systems)
+            elif row.name in wanted:
                 lines = row.lines // 10 if args.quick else row.lines
                 records += run_row(row, lines, brokers, args.consumers, work, systems)
         if "latency" in wanted:
@@ -626,12 +827,16 @@ def main() -> None:
     python_run = not args.quick and set(wanted) == set(PYTHON_ROWS) and set(args.systems.split(",")) >= {"streaming", "pool", "celery"}
     # So is one node against the 3-node cluster (--rows identity,sha256x100 --systems streaming,cluster,...).
     cluster_run = not args.quick and set(wanted) == {"identity", "sha256x100"} and {"streaming", "cluster"} <= set(args.systems.split(","))
-    folder = RESULTS if full or python_run or cluster_run else os.path.join(ROOT, "bench/work/results")
+    # And the rows of many small files and of memory (--rows files-1k,files-10k,identity-300MB,identity-1GB,identity-3GB).
+    files_run = not args.quick and set(wanted) >= set(FILES_RUN_ROWS) and {"streaming", "streaming-jit"} <= set(args.systems.split(","))
+    folder = RESULTS if full or python_run or cluster_run or files_run else os.path.join(ROOT, "bench/work/results")
     os.makedirs(folder, exist_ok=True)
     if python_run:
         stamp += "-python"
     elif cluster_run:
         stamp += "-cluster"
+    elif files_run and not full:
+        stamp += "-files"
     for name in (stamp, "latest") if full else (stamp,):
         with open(os.path.join(folder, f"{name}.json"), "w") as f:
             json.dump(document, f, indent=2)

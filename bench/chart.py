@@ -3,9 +3,10 @@ fastest system, and peak memory per system on the small and the large file."""
 from xml.sax.saxutils import escape
 
 COLOURS = {"streaming": "#2f6fdf", "cluster": "#8a4fc7", "pool": "#e07b28", "parallel": "#7a7a7a", "limit": "#3aa05a",
-           "celery": "#a0522d"}
+           "celery": "#a0522d", "streaming-jit": "#8fb3f0"}
 LABELS = {"streaming": "Streaming", "cluster": "3-node cluster", "pool": "Pool.imap", "parallel": "GNU parallel",
-          "limit": "in-process limit", "celery": "Celery"}
+          "limit": "in-process limit", "celery": "Celery",
+          "streaming-jit": "dotnet Producer.dll"}
 BAR, GAP, LEFT, WIDTH = 16, 12, 120, 520
 
 
@@ -72,7 +73,7 @@ def write_chart(document: dict, path: str) -> None:
     for system, colour in COLOURS.items():
         parts.append(f'<rect x="{legend_x}" y="{y + 6}" width="12" height="12" fill="{colour}"/>')
         parts.append(_text(legend_x + 16, y + 17, LABELS[system]))
-        legend_x += 150
+        legend_x += 128
     height = y + 30
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{LEFT + WIDTH + 260}" height="{height}" '
            f'viewBox="0 0 {LEFT + WIDTH + 260} {height}">'

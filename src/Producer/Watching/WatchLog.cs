@@ -50,4 +50,8 @@ internal static partial class WatchLog
 
     [LoggerMessage(EventId = 513, Level = LogLevel.Warning, Message = "Cannot list {Folder} ({Reason}); trying again")]
     public static partial void ListFailed(ILogger logger, string folder, string reason);
+
+    [LoggerMessage(EventId = 516, Level = LogLevel.Warning,
+        Message = "Inbox events unavailable ({Reason}); new files are found by listing the inbox every {PollMs} ms")]
+    public static partial void EventsUnavailable(ILogger logger, string reason, int pollMs);
 }

@@ -22,14 +22,16 @@ public sealed class WatchOptions
     [Range(0, 3_600_000)]
     public int QuietPeriodMilliseconds { get; set; } = 2000;
 
-    /// <summary>How often the inbox is listed. Polling, unlike file-system events, also works on bind mounts and
-    /// network file systems.</summary>
+    /// <summary>How often the inbox is listed even when no file-system event says it changed: events are missed on
+    /// bind mounts and network file systems, and lost when the kernel's queue overflows.</summary>
     [Range(10, 60_000)]
     public int PollIntervalMilliseconds { get; set; } = 500;
 
-    /// <summary>Files processed at the same time; more wait in the inbox (or in processing/ after a restart).</summary>
+    /// <summary>Files processed at the same time; more wait in the inbox (or in processing/ after a restart). Many,
+    /// because a small file spends most of its time on broker round trips (its results queue); memory stays bounded
+    /// by <see cref="Window"/>, which every file in flight shares.</summary>
     [Range(1, 64)]
-    public int FilesAtOnce { get; set; } = 4;
+    public int FilesAtOnce { get; set; } = 32;
 
     /// <summary>
     /// Batches in flight (published, not yet written) across all files together: the one memory bound of the

@@ -13,9 +13,10 @@ namespace Streaming.Producer.Watching;
 
 /// <summary>
 /// <c>Producer watch</c>: connects (retrying until the broker is there), resumes every file left in processing/,
-/// then polls the inbox, takes each file once it has stopped changing (a rename into processing/) while fewer than
-/// <see cref="WatchOptions.FilesAtOnce"/> are in flight, and moves whatever cannot be processed to failed/ with the
-/// reason. All files share one <see cref="SharedWindow"/>. On SIGTERM/SIGINT it stops taking files and publishing;
+/// then lists the inbox whenever its events say it changed (and every poll interval, in case they do not come),
+/// takes each file once it has stopped changing (a rename into processing/) while fewer than
+/// <see cref="WatchOptions.FilesAtOnce"/> are in flight — the next one the moment a file finishes — and moves whatever
+/// cannot be processed to failed/ with the reason. All files share one <see cref="SharedWindow"/>. On SIGTERM/SIGINT it stops taking files and publishing;
 /// the files in flight keep their checkpoints in processing/ and resume on the next start.
 /// </summary>
 internal sealed class WatchService(
@@ -32,6 +33,14 @@ internal sealed class WatchService(
     private readonly WatchOptions _options = watchOptions.Value;
     private readonly ILogger _logger = loggers.CreateLogger(LoggerCategory);
     private readonly WatchFolders _folders = new(watchOptions.Value.Data);
+
+    /// <summary>Listings prompted by events are at least this far apart, and at least <see cref="EventScanCostFactor"/>
+    /// times as far apart as the last one took: a flood of events costs a bounded share of a core.</summary>
+    private static readonly TimeSpan s_minEventScanGap = TimeSpan.FromMilliseconds(10);
+    private const int EventScanCostFactor = 4;
+
+    private readonly WakeSignal _wake = new(time);
+    private readonly long _startedAt = time.GetTimestamp();
 
     private readonly Dictionary<string, (WatchJob Job, Task Run)> _running = new(StringComparer.Ordinal);
 
@@ -57,16 +66,26 @@ internal sealed class WatchService(
             TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), stoppingToken);
         var window = new SharedWindow(_options.Window);
         var quietPeriod = TimeSpan.FromMilliseconds(_options.QuietPeriodMilliseconds);
-        var scanner = new InboxScanner(_folders.Inbox, new StabilityTracker(quietPeriod, InboxScanner.MaxEntriesPerScan));
+        var tracker = new StabilityTracker(quietPeriod, InboxScanner.MaxEntriesPerScan);
+        var scanner = new InboxScanner(_folders.Inbox, tracker);
         var leftOver = new Queue<string>(ListProcessing());
+        using var events = InboxEvents.Start(_folders.Inbox, _wake, out var eventsUnavailable);
+        if (eventsUnavailable is not null)
+        {
+            WatchLog.EventsUnavailable(_logger, eventsUnavailable, _options.PollIntervalMilliseconds);
+        }
         WatchLog.Watching(_logger, _folders.Inbox, _options.QuietPeriodMilliseconds, _options.FilesAtOnce, _options.Window);
 
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.PollIntervalMilliseconds), time);
+        var pollInterval = TimeSpan.FromMilliseconds(_options.PollIntervalMilliseconds);
         var progressInterval = TimeSpan.FromSeconds(jobOptions.ProgressIntervalSeconds);
-        var lastProgress = time.GetTimestamp();
+        var nextProgress = Now() + progressInterval;
+        var ready = new Queue<string>();
+        var scanDue = TimeSpan.Zero;            // the backstop listing, or the end of a tracked entry's quiet period
+        var eventScanAllowed = TimeSpan.Zero;   // event-driven listings are spaced by their own cost
+        var inboxChanged = false;
         try
         {
-            do
+            while (true)
             {
                 Reap();
                 while (_running.Count < _options.FilesAtOnce && leftOver.TryDequeue(out var name))
@@ -74,14 +93,28 @@ internal sealed class WatchService(
                     WatchLog.Resuming(_logger, name);
                     Start(name, jobOptions, connection, publisher, window, stoppingToken);
                 }
-                Poll(scanner, jobOptions, connection, publisher, window, stoppingToken);
-                if (time.GetElapsedTime(lastProgress) >= progressInterval)
+                inboxChanged |= events.TakeChanges(tracker);
+                var now = Now();
+                if (now >= scanDue || (inboxChanged && now >= eventScanAllowed))
                 {
-                    lastProgress = time.GetTimestamp();
+                    inboxChanged = false;
+                    ready = Scan(scanner);
+                    var scanned = Now();
+                    eventScanAllowed = scanned + Max(s_minEventScanGap, (scanned - now) * EventScanCostFactor);
+                    scanDue = Min(now + pollInterval, tracker.NextQuietEnd(now) ?? TimeSpan.MaxValue);
+                }
+                while (_running.Count < _options.FilesAtOnce && ready.TryDequeue(out var name))
+                {
+                    Take(scanner, name, jobOptions, connection, publisher, window, stoppingToken);
+                }
+                if (Now() >= nextProgress)
+                {
+                    nextProgress = Now() + progressInterval;
                     LogProgress();
                 }
+                var wakeAt = Min(Min(scanDue, nextProgress), inboxChanged ? eventScanAllowed : TimeSpan.MaxValue);
+                await _wake.WaitAsync(wakeAt - Now(), stoppingToken);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         finally
         {
@@ -90,24 +123,30 @@ internal sealed class WatchService(
         }
     }
 
+    private TimeSpan Now() => time.GetElapsedTime(_startedAt);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     /// <summary>Every job of the service uses the shared window, so its per-file window is that window too.</summary>
     /// <summary>The jobs' settings; their window is the shared one (<see cref="SharedWindow"/>), whatever these say.</summary>
     private ProducerOptions JobOptions() => producerOptions.Value;
 
-    private void Poll(
-        InboxScanner scanner, ProducerOptions jobOptions, IConnection connection, ConfirmingPublisher publisher,
-        SharedWindow window, CancellationToken stoppingToken)
+    /// <summary>Lists the inbox, moves what cannot be processed to failed/, and returns the files ready to be taken,
+    /// oldest first (empty when the inbox cannot be listed).</summary>
+    private Queue<string> Scan(InboxScanner scanner)
     {
         InboxScan scan;
         try
         {
-            scan = scanner.Scan(time.GetElapsedTime(0));
+            scan = scanner.Scan(Now());
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             WatchLog.ListFailed(_logger, _folders.Inbox, ex.Message);
             TryCreateFolders();
-            return;
+            return new Queue<string>();
         }
         foreach (var name in scan.NewlySeen)
         {
@@ -121,40 +160,41 @@ internal sealed class WatchService(
         {
             Fail(scanner, name, "it disappeared from the inbox before it could be taken (deleted or renamed after it was listed)");
         }
-        foreach (var name in scan.Ready)
+        return new Queue<string>(scan.Ready);
+    }
+
+    /// <summary>Moves one ready file into processing/ and starts it, or to failed/ with the reason.</summary>
+    private void Take(
+        InboxScanner scanner, string name, ProducerOptions jobOptions, IConnection connection, ConfirmingPublisher publisher,
+        SharedWindow window, CancellationToken stoppingToken)
+    {
+        var inboxPath = Path.Combine(_folders.Inbox, name);
+        if (!_options.FollowSymlinks && FileProbe.Probe(inboxPath).IsSymlink)
         {
-            if (_running.Count >= _options.FilesAtOnce)
-            {
-                break;
-            }
-            var inboxPath = Path.Combine(_folders.Inbox, name);
-            if (!_options.FollowSymlinks && FileProbe.Probe(inboxPath).IsSymlink)
-            {
-                Fail(scanner, name, "it is a symbolic link, and Watch:FollowSymlinks is off (whoever may write the inbox could point one anywhere)");
-                continue;
-            }
-            if (WatchJob.InputProblem(inboxPath) is { } problem)
-            {
-                Fail(scanner, name, problem);
-                continue;
-            }
-            try
-            {
-                var processingName = _folders.ChooseProcessingName(name);
-                _folders.Take(name, processingName);
-                scanner.Forget(name);
-                WatchLog.Taken(_logger, name, processingName);
-                Start(processingName, jobOptions, connection, publisher, window, stoppingToken);
-            }
-            catch (FileNotFoundException)
-            {
-                Fail(scanner, name, "it disappeared from the inbox before it could be taken (deleted or renamed after it was listed)");
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                scanner.Forget(name);
-                WatchLog.MoveFailed(_logger, name, ex.Message);
-            }
+            Fail(scanner, name, "it is a symbolic link, and Watch:FollowSymlinks is off (whoever may write the inbox could point one anywhere)");
+            return;
+        }
+        if (WatchJob.InputProblem(inboxPath) is { } problem)
+        {
+            Fail(scanner, name, problem);
+            return;
+        }
+        try
+        {
+            var processingName = _folders.ChooseProcessingName(name);
+            _folders.Take(name, processingName);
+            scanner.Forget(name);
+            WatchLog.Taken(_logger, name, processingName);
+            Start(processingName, jobOptions, connection, publisher, window, stoppingToken);
+        }
+        catch (FileNotFoundException)
+        {
+            Fail(scanner, name, "it disappeared from the inbox before it could be taken (deleted or renamed after it was listed)");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            scanner.Forget(name);
+            WatchLog.MoveFailed(_logger, name, ex.Message);
         }
     }
 
@@ -163,7 +203,20 @@ internal sealed class WatchService(
         CancellationToken stoppingToken)
     {
         var job = new WatchJob(name, _folders, jobOptions, connection, publisher, window, time, _logger);
-        _running[name] = (job, job.RunAsync(stoppingToken));
+        _running[name] = (job, RunAndWakeAsync(job, stoppingToken));
+    }
+
+    /// <summary>Runs one file, then wakes the loop: its slot is free for the next file at once.</summary>
+    private async Task RunAndWakeAsync(WatchJob job, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await job.RunAsync(stoppingToken);
+        }
+        finally
+        {
+            _wake.Set();
+        }
     }
 
     private void Reap()

@@ -153,7 +153,10 @@ public sealed class WatchRulesTests(RabbitMqBroker broker)
         await using var harness = await WatchHarness.CreateAsync(broker);
         var watcher = await harness.StartWatchAsync(new Dictionary<string, string?> { ["Watch__QuietPeriodMilliseconds"] = "5000" });
 
-        var path = harness.Drop("fleeting.txt", "here for a moment\n"u8.ToArray());
+        // Written in place, not renamed from a hidden name (that would be taken at once, as complete).
+        Directory.CreateDirectory(harness.Inbox);
+        var path = Path.Combine(harness.Inbox, "fleeting.txt");
+        await File.WriteAllTextAsync(path, "here for a moment\n");
         await watcher.WaitForOutputAsync("Inbox: fleeting.txt seen", TimeSpan.FromSeconds(30));
         File.Delete(path);
         var reasonFile = Path.Combine(harness.Failed, "fleeting.txt.reason");

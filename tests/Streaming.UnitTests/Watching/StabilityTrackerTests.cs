@@ -106,4 +106,57 @@ public sealed class StabilityTrackerTests
         tracker.Observe("c", File(1, 1), At(1));
         Assert.True(tracker.IsTracked("c"));
     }
+
+    [Fact]
+    public void Observe_RenamedCompleteFromAnIgnoredName_StableAtFirstLook()
+    {
+        var tracker = new StabilityTracker(s_quiet, 10);
+
+        tracker.MarkComplete("a");
+
+        Assert.True(tracker.Observe("a", File(10, 1), At(0)));
+        tracker.EndScan();
+        Assert.True(tracker.Observe("a", File(10, 1), At(0.5)));
+    }
+
+    [Fact]
+    public void Observe_RenamedCompleteThenChanged_BackToTheQuietPeriod()
+    {
+        var tracker = new StabilityTracker(s_quiet, 10);
+        tracker.MarkComplete("a");
+        tracker.Observe("a", File(10, 1), At(0));
+        tracker.EndScan();
+
+        Assert.False(tracker.Observe("a", File(11, 2), At(1)));
+        tracker.EndScan();
+        Assert.False(tracker.Observe("a", File(11, 2), At(2.9)));
+        tracker.EndScan();
+        Assert.True(tracker.Observe("a", File(11, 2), At(3)));
+    }
+
+    [Fact]
+    public void EndScan_CompleteMarkOfAnEntryNotListed_Forgotten()
+    {
+        var tracker = new StabilityTracker(s_quiet, 10);
+        tracker.MarkComplete("a");
+        tracker.EndScan();
+
+        Assert.False(tracker.Observe("a", File(10, 1), At(1)));
+    }
+
+    [Fact]
+    public void NextQuietEnd_EntriesWaiting_TheEarliestStillAhead()
+    {
+        var tracker = new StabilityTracker(s_quiet, 10);
+        Assert.Null(tracker.NextQuietEnd(At(0)));
+        tracker.Observe("a", File(1, 1), At(0));
+        tracker.Observe("b", File(1, 1), At(0.5));
+        tracker.MarkComplete("c");
+        tracker.Observe("c", File(1, 1), At(0.7));
+        tracker.EndScan();
+
+        Assert.Equal(At(2), tracker.NextQuietEnd(At(1)));
+        Assert.Equal(At(2.5), tracker.NextQuietEnd(At(2)));      // a's is over: it is ready, not waiting
+        Assert.Null(tracker.NextQuietEnd(At(2.5)));
+    }
 }
