@@ -6,6 +6,7 @@ using RabbitMQ.Client;
 using Streaming.Messaging.Connection;
 using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Resilience;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job;
@@ -179,11 +180,10 @@ internal sealed class PublishCommand(
         return results.Any(r => r.Summary.FailedLines > 0) ? ExitLinesFailed : ExitOk;
     }
 
+    /// <summary>The broker went away (or refused this user mid-run) and the job's retries ran out. A full or failing
+    /// disk is an <see cref="IOException"/> the classifier calls transient too: that is not the broker's.</summary>
     private static bool IsBrokerFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException
-            or TimeoutException or RabbitMQ.Client.Exceptions.PublishException
-        // The client cancels a call that the broker leaves unanswered past the client's own timeout.
-        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+        ex is not IOException && FaultClassifier.Classify(ex, cancellationToken).Kind is FaultKind.Transient or FaultKind.Refused;
 
     private static void Report(JobResult result)
     {

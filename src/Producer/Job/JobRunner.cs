@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Polly;
-using Polly.Retry;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Resilience;
 using Streaming.Producer.Job.Checkpoints;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
@@ -25,26 +24,12 @@ internal sealed class JobRunner(
     TimeProvider time, ILogger logger, SharedWindow? sharedWindow = null, bool startOverOnChangedInput = false)
 {
     private readonly ResiliencePipeline _publishRetry = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
+        .AddRetry(RetryDefaults.Publish.ToRetryStrategy(args =>
         {
-            ShouldHandle = new PredicateBuilder()
-                .Handle<AlreadyClosedException>()
-                .Handle<OperationInterruptedException>()
-                .Handle<TimeoutException>()
-                .Handle<PublishException>()
-                .Handle<IOException>(),
-            MaxRetryAttempts = 40,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(250),
-            MaxDelay = TimeSpan.FromSeconds(5),
-            OnRetry = args =>
-            {
-                JobLog.PublishRetry(logger, args.Outcome.Exception?.Message ?? "unknown");
-                ProducerTracing.PublishRetried(args.Outcome.Exception?.Message ?? "unknown");
-                return ValueTask.CompletedTask;
-            },
-        })
+            JobLog.PublishRetry(logger, args.Outcome.Exception?.Message ?? "unknown");
+            ProducerTracing.PublishRetried(args.Outcome.Exception?.Message ?? "unknown");
+            return ValueTask.CompletedTask;
+        }))
         .Build();
 
     private ResultCollector? _collector;
@@ -72,7 +57,7 @@ internal sealed class JobRunner(
             input = target;
         }
         var cut = new CutSettings(options.BatchLines, options.BatchBytes, options.MaxLineBytes);
-        var checkpoint = LoadCheckpoint(input, cut, out var fingerprint);
+        var checkpoint = LoadCheckpoint(input, cut, out var fingerprint, out var discardedResultsQueue);
         using var fingerprintScope = fingerprint;
         using var activity = ProducerTracing.StartFile(files, checkpoint);
         var jobId = checkpoint?.JobId ?? Guid.NewGuid();
@@ -107,6 +92,10 @@ internal sealed class JobRunner(
         // the same job id: its batches still in the queues then answer to the same results queue. Subscribing to that
         // queue meanwhile takes the broker round trips off every file's latency.
         await Task.WhenAll(collector.SaveCheckpointAsync(cancellationToken), results.StartAsync(cancellationToken));
+        if (discardedResultsQueue is not null && discardedResultsQueue != state.ResultsQueue)
+        {
+            await results.ForgetQueueAsync(discardedResultsQueue, cancellationToken);
+        }
         using var stopRetransmitting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
         var watchingResults = results.WatchAsync(stopRetransmitting.Token);
@@ -180,10 +169,11 @@ internal sealed class JobRunner(
 
     /// <summary>The checkpoint to resume from, or null; <paramref name="fingerprint"/> hashes the input for the checkpoints
     /// to come. An input that changed since its checkpoint starts over, or fails the job (<see cref="InputChangedException"/>).</summary>
-    private JobCheckpoint? LoadCheckpoint(FileInfo input, CutSettings cut, out InputFingerprint fingerprint)
+    private JobCheckpoint? LoadCheckpoint(
+        FileInfo input, CutSettings cut, out InputFingerprint fingerprint, out string? discardedResultsQueue)
     {
         fingerprint = new InputFingerprint(input.FullName);
-        var checkpoint = CheckpointStore.TryLoad(files, input, cut, fingerprint, logger, out var inputChange);
+        var checkpoint = CheckpointStore.TryLoad(files, input, cut, fingerprint, logger, out var inputChange, out discardedResultsQueue);
         if (inputChange is not null)
         {
             if (!startOverOnChangedInput)

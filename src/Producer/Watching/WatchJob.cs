@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 using Streaming.Messaging.Publishing;
+using Streaming.Messaging.Resilience;
 using Streaming.Producer.Job;
 using Streaming.Producer.Job.FileSystem;
 
@@ -18,8 +18,6 @@ internal sealed class WatchJob(
     SharedWindow window, TimeProvider time, ILogger logger)
 {
     public const int MaxAttempts = 3;
-    private static readonly TimeSpan s_firstRetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_maxRetryDelay = TimeSpan.FromSeconds(30);
 
     private JobRunner? _runner;
 
@@ -56,7 +54,7 @@ internal sealed class WatchJob(
     private async Task RunWithRetriesAsync(JobFiles files, CancellationToken cancellationToken)
     {
         var failures = 0;
-        var delay = s_firstRetryDelay;
+        var retries = 0;
         while (true)
         {
             _runner = new JobRunner(files, options, connection, publisher, time, logger, window, startOverOnChangedInput: true);
@@ -78,15 +76,15 @@ internal sealed class WatchJob(
                     Fail(files, inputProblem);
                     return;
                 }
-                if (!IsBrokerFailure(ex) && ++failures >= MaxAttempts)
+                if (!IsBrokerFailure(ex, cancellationToken) && ++failures >= MaxAttempts)
                 {
                     Fail(files, $"{reason} ({failures} attempts)");
                     return;
                 }
             }
+            var delay = RetryDefaults.WatchedFile.DelayAfter(++retries);
             WatchLog.Retrying(logger, name, reason, delay.TotalSeconds);
             await Task.Delay(delay, time, cancellationToken);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, s_maxRetryDelay.Ticks));
         }
     }
 
@@ -113,9 +111,10 @@ internal sealed class WatchJob(
         }
     }
 
-    private static bool IsBrokerFailure(Exception ex) =>
-        ex is AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException or PublishException
-            or TimeoutException;
+    /// <summary>A broker fault is waited out; a full or failing disk (an <see cref="IOException"/> the classifier calls
+    /// transient too) counts as one of the attempts, as any other error.</summary>
+    private static bool IsBrokerFailure(Exception ex, CancellationToken cancellationToken) =>
+        ex is not IOException && FaultClassifier.Classify(ex, cancellationToken).Kind is FaultKind.Transient or FaultKind.Refused;
 
     private static bool IsComplete(JobFiles files) =>
         !File.Exists(files.Checkpoint) && File.Exists(files.Summary) && File.Exists(files.Output)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 
@@ -9,11 +10,15 @@ namespace Streaming.Producer.Job.Checkpoints;
 internal static class CheckpointStore
 {
     /// <summary>The checkpoint, or null. When there is one but its input is not this one (another path, length or
-    /// modification time, or first bytes that hash otherwise), <paramref name="inputChange"/> says how.</summary>
+    /// modification time, or first bytes that hash otherwise), <paramref name="inputChange"/> says how. A checkpoint that
+    /// is read but not used leaves its results queue behind: <paramref name="discardedResultsQueue"/> names it, for the
+    /// job that starts over to delete (else it would hold that run's results until it expires).</summary>
     public static JobCheckpoint? TryLoad(
-        JobFiles files, FileInfo input, CutSettings cut, InputFingerprint fingerprint, ILogger logger, out string? inputChange)
+        JobFiles files, FileInfo input, CutSettings cut, InputFingerprint fingerprint, ILogger logger, out string? inputChange,
+        out string? discardedResultsQueue)
     {
         inputChange = null;
+        discardedResultsQueue = null;
         if (!File.Exists(files.Checkpoint))
         {
             return null;
@@ -36,13 +41,22 @@ internal static class CheckpointStore
                    || checkpoint.MaxLineBytes != cut.MaxLineBytes => "the batch settings changed since",
             _ => null,
         };
+        if (checkpoint is not null)
+        {
+            discardedResultsQueue = checkpoint.ResultsQueue ?? QueueNames.ResultsFor(checkpoint.JobId);
+        }
         if (reason is not null)
         {
             CheckpointLog.CheckpointIgnored(logger, files.Name, reason);
             return null;
         }
         inputChange = DescribeInputChange(checkpoint!, files, input, fingerprint);
-        return inputChange is null ? checkpoint : null;
+        if (inputChange is not null)
+        {
+            return null;
+        }
+        discardedResultsQueue = null;
+        return checkpoint;
     }
 
     /// <summary>Writes <paramref name="checkpoint"/> in place of the last one, atomically. The outputs it vouches for

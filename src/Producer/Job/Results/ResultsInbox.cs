@@ -123,6 +123,10 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
         }
     }
 
+    /// <summary>Deletes a queue no run answers to any more (a checkpoint's that was not resumed); one that cannot be
+    /// deleted now is tried again with the lost ones when the job ends, and expires by itself otherwise.</summary>
+    public Task ForgetQueueAsync(string queue, CancellationToken cancellationToken) => ForgetAsync(queue, cancellationToken);
+
     public Task DeleteCurrentQueueAsync(CancellationToken cancellationToken) => _current.DeleteQueueAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => _current.DisposeAsync();
