@@ -1,5 +1,6 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using Streaming.Messaging.Contract;
 using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Telemetry;
@@ -8,10 +9,14 @@ using Streaming.Producer.Telemetry;
 
 namespace Streaming.Producer.Job.Results;
 
-/// <summary>One delivery from the results queue: a probe is acknowledged and nothing read; a result goes to the job,
-/// then is dead-lettered if the job says so, and acknowledged; if handling it fails it goes back to the queue.</summary>
+/// <summary>One delivery from the results queue: a probe is acknowledged and nothing read; a result goes to the job its
+/// header names, then is dead-lettered if the job says so, and acknowledged; if handling it fails it goes back to the
+/// queue. A result without a readable header is dead-lettered; one for a job not registered is acknowledged and
+/// dropped.</summary>
 internal sealed partial class ResultsInbox
 {
+    private const string UnclaimedReason = "job finished or unknown";
+
     private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
         if (delivery.BasicProperties.ContentType == MessageHeaders.ProbeContentType)
@@ -19,19 +24,32 @@ internal sealed partial class ResultsInbox
             await AckQuietlyAsync(channel, delivery);
             return;
         }
-        var queue = _handler.ResultsQueue;
+        var queue = _current.Queue;
         using var activity = ProducerTracing.StartCollect(delivery, queue);
         try
         {
-            var rejection = await _handler.AcceptAsync(delivery.Body, delivery.CancellationToken);
-            if (rejection is not null)
+            JobRegistry.ClaimedJob? job;
+            try
             {
-                await DeadLetterAsync(delivery, rejection);
+                var header = LineResult.ReadHeader(delivery.Body.Span);
+                job = _jobs.Claim(header.JobId);
+                if (job is null)
+                {
+                    CollectorLog.Unclaimed(_logger, header.JobId, header.Sequence);
+                    MessagingMetrics.Dropped(QueueNames.ResultsPrefix + "*", UnclaimedReason);
+                }
             }
-            FaultInjection.Reach(FaultInjection.CollectorAfterWrite);
-            if (await _handler.CheckpointIfDueAsync())
+            catch (MessageFormatException ex)
             {
-                FaultInjection.Reach(FaultInjection.CollectorAfterCheckpoint);
+                await DeadLetterAsync(delivery, queue, "malformed result: " + ex.Message);
+                job = null;
+            }
+            using (job)
+            {
+                if (job is not null)
+                {
+                    await HandOnAsync(job.Handler, delivery, queue);
+                }
             }
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
         }
@@ -50,6 +68,20 @@ internal sealed partial class ResultsInbox
         }
     }
 
+    private async Task HandOnAsync(IResultsHandler handler, BasicDeliverEventArgs delivery, string queue)
+    {
+        var rejection = await handler.AcceptAsync(delivery.Body, delivery.CancellationToken);
+        if (rejection is not null)
+        {
+            await DeadLetterAsync(delivery, queue, rejection);
+        }
+        FaultInjection.Reach(FaultInjection.CollectorAfterWrite);
+        if (await handler.CheckpointIfDueAsync())
+        {
+            FaultInjection.Reach(FaultInjection.CollectorAfterCheckpoint);
+        }
+    }
+
     private static async Task AckQuietlyAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
         try
@@ -62,9 +94,8 @@ internal sealed partial class ResultsInbox
         }
     }
 
-    private async Task DeadLetterAsync(BasicDeliverEventArgs delivery, string reason)
+    private async Task DeadLetterAsync(BasicDeliverEventArgs delivery, string queue, string reason)
     {
-        var queue = _handler.ResultsQueue;
         CollectorLog.DeadLettered(_logger, queue, reason);
         await DeadLetters.PublishAsync(_publisher, delivery.Body, delivery.BasicProperties.ContentType, queue, reason, CancellationToken.None);
     }
