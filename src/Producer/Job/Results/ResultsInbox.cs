@@ -112,8 +112,8 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     }
 
     /// <summary>Stops watching and consuming, and deletes this process's queue and the ones given up on: every job of
-    /// the process is over, so whatever still comes is a late duplicate. Never throws; a queue that cannot be deleted
-    /// expires by itself.</summary>
+    /// the process is over (or keeps its checkpoint, and its next run publishes from it again), so whatever still comes
+    /// is not needed. Never throws; a queue that cannot be deleted expires by itself.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
@@ -126,10 +126,14 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
         await Task.WhenAll(forgetting);
         await _current.DisposeAsync();
         var queue = _current.Queue;
-        await TryDeleteAsync(queue, CancellationToken.None);
-        foreach (var lost in _undeleted)
+        // A process that lost the broker does not wait for it here: its queues expire by themselves.
+        if (_connection.IsOpen)
         {
-            await TryDeleteAsync(lost, CancellationToken.None);
+            using var deadline = new CancellationTokenSource(s_deleteTimeout);
+            foreach (var left in _undeleted.Prepend(queue))
+            {
+                await TryDeleteAsync(left, deadline.Token);
+            }
         }
         if (_jobs.Unclaimed > 0)
         {
