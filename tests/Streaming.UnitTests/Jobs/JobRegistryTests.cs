@@ -1,3 +1,4 @@
+using Streaming.Messaging.Contract;
 using Streaming.Producer.Job.Results;
 
 namespace Streaming.UnitTests.Jobs;
@@ -11,7 +12,7 @@ public sealed class JobRegistryTests
     private const string Fresh = "streaming.results.fresh";
 
     [Fact]
-    public async Task Claim_ResultsOfTwoJobsInterleaved_EachGoesToItsOwnJob()
+    public async Task Claim_ResultsOfTwoJobsInterleaved_EachGoesToTheJobItsHeaderNames()
     {
         var registry = new JobRegistry(First);
         var (a, b) = (new RecordingHandler(), new RecordingHandler());
@@ -19,16 +20,18 @@ public sealed class JobRegistryTests
         registry.Register(idA, a);
         registry.Register(idB, b);
 
-        byte n = 0;
+        var sequence = 0;
         foreach (var id in new[] { idA, idB, idB, idA, idB })
         {
-            using var claim = registry.Claim(id);
+            var message = Result(id, sequence++);
+            using var claim = registry.Claim(message, out var malformed);
+            Assert.Null(malformed);
             Assert.NotNull(claim);
-            await claim.Handler.AcceptAsync(new[] { n++ }, CancellationToken.None);
+            await claim.Handler.AcceptAsync(message, CancellationToken.None);
         }
 
-        Assert.Equal([0, 3], a.Accepted);
-        Assert.Equal([1, 2, 4], b.Accepted);
+        Assert.Equal([0L, 3L], a.Accepted);
+        Assert.Equal([1L, 2L, 4L], b.Accepted);
         Assert.Equal(0, registry.Unclaimed);
     }
 
@@ -40,10 +43,28 @@ public sealed class JobRegistryTests
         var registration = registry.Register(finished, new RecordingHandler());
         await registration.EndAsync(CancellationToken.None);
 
-        Assert.Null(registry.Claim(finished));
-        Assert.Null(registry.Claim(Guid.NewGuid()));
+        Assert.Null(registry.Claim(Result(finished, 0), out var late));
+        Assert.Null(registry.Claim(Result(Guid.NewGuid(), 0), out var unknown));
+
+        Assert.Null(late);
+        Assert.Null(unknown);
         Assert.Equal(2, registry.Unclaimed);
         Assert.Equal(0, registry.Count);
+    }
+
+    [Fact]
+    public void Claim_AMalformedMessageOfNoRegisteredJob_IsNotRoutedNorCountedButSaysWhy()
+    {
+        var registry = new JobRegistry(First);
+        registry.Register(Guid.NewGuid(), new RecordingHandler());
+        byte[][] messages = [[], [1, 2, 3], Result(Guid.NewGuid(), 0)[..^2]];
+
+        foreach (var message in messages)
+        {
+            Assert.Null(registry.Claim(message, out var malformed));
+            Assert.StartsWith("malformed result: ", malformed, StringComparison.Ordinal);
+        }
+        Assert.Equal(0, registry.Unclaimed);
     }
 
     [Fact]
@@ -84,10 +105,10 @@ public sealed class JobRegistryTests
         var registry = new JobRegistry(First);
         var id = Guid.NewGuid();
         var registration = registry.Register(id, new RecordingHandler());
-        var claim = registry.Claim(id)!;
+        var claim = registry.Claim(Result(id, 0), out _)!;
 
         var ending = registration.EndAsync(CancellationToken.None);
-        Assert.Null(registry.Claim(id));
+        Assert.Null(registry.Claim(Result(id, 1), out _));
         Assert.False(ending.IsCompleted);
         claim.Dispose();
 
@@ -106,20 +127,27 @@ public sealed class JobRegistryTests
         var again = new RecordingHandler();
         registry.Register(id, again);
 
-        Assert.Same(again, registry.Claim(id)!.Handler);
+        Assert.Same(again, registry.Claim(Result(id, 0), out _)!.Handler);
+    }
+
+    private static byte[] Result(Guid jobId, long sequence)
+    {
+        using var writer = new MessageWriter();
+        writer.WriteEntry(LineStatus.Ok, "line"u8);
+        return writer.Complete(MessageKind.Result, new BatchHeader(jobId, sequence, sequence + 1, 1, 0, 1)).ToArray();
     }
 
     private sealed class RecordingHandler : IResultsHandler
     {
         public List<string> Queues { get; } = [];
 
-        public List<byte> Accepted { get; } = [];
+        public List<long> Accepted { get; } = [];
 
         public int LostCalls { get; private set; }
 
         public Task<string?> AcceptAsync(ReadOnlyMemory<byte> body, CancellationToken deliveryCancelled)
         {
-            Accepted.Add(body.Span[0]);
+            Accepted.Add(LineResult.ReadHeader(body.Span).Sequence);
             return Task.FromResult<string?>(null);
         }
 

@@ -11,7 +11,7 @@ internal static partial class CollectorLog
     public static partial void Dropped(ILogger logger, Guid jobId, long sequence, string reason);
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Warning,
-        Message = "The results queue {Lost} did not answer {Probes} times in a row; moved to {Fresh} and publishing the batches still out of its {Jobs} jobs again")]
+        Message = "{Probes} probes in a row: the results queue {Lost} did not answer; moved to {Fresh} and publishing the batches still out of its {Jobs} jobs again")]
     public static partial void MovedToFreshQueue(ILogger logger, string lost, string fresh, int probes, int jobs);
 
     [LoggerMessage(EventId = 304, Level = LogLevel.Warning,
@@ -42,8 +42,9 @@ internal static partial class CollectorLog
     [LoggerMessage(EventId = 309, Level = LogLevel.Information, Message = "Results of this process's jobs come back to {Queue}")]
     public static partial void Receiving(ILogger logger, string queue);
 
-    [LoggerMessage(EventId = 310, Level = LogLevel.Debug, Message = "Dropped a result for job {JobId}, sequence {Sequence}: the job is finished or not of this process")]
-    public static partial void Unclaimed(ILogger logger, Guid jobId, long sequence);
+    [LoggerMessage(EventId = 310, Level = LogLevel.Debug,
+        Message = "Dropped a result from {Queue} for a job finished or not of this process ({Count} so far)")]
+    public static partial void Unclaimed(ILogger logger, long count, string queue);
 
     [LoggerMessage(EventId = 311, Level = LogLevel.Information,
         Message = "Dropped {Count} results that came back to {Queue} for jobs finished or not of this process (late duplicates)")]

@@ -1,3 +1,5 @@
+using Streaming.Messaging.Contract;
+
 namespace Streaming.Producer.Job.Results;
 
 /// <summary>
@@ -56,17 +58,32 @@ internal sealed partial class JobRegistry(string queue)
         }
     }
 
-    /// <summary>The handler of the job a result is for, held until the claim is disposed (ending the registration waits
-    /// for it); null when the job is not registered, and then the result is counted as unclaimed.</summary>
-    public ClaimedJob? Claim(Guid jobId)
+    /// <summary>The handler of the job a result message is for, by the job id in its header, held until the claim is
+    /// disposed (ending the registration waits for it). Null when the message is malformed (<paramref name="malformed"/>
+    /// says why: it is dead-lettered) or its job is not registered (then it is counted as unclaimed: it is dropped). A
+    /// claimed result is decoded whole by its job; an unclaimed one is decoded here, so that a malformed message is
+    /// dead-lettered whoever it names.</summary>
+    public ClaimedJob? Claim(ReadOnlyMemory<byte> result, out string? malformed)
     {
-        lock (_lock)
+        malformed = null;
+        try
         {
-            if (_jobs.TryGetValue(jobId, out var registration))
+            var header = LineResult.ReadHeader(result.Span);
+            lock (_lock)
             {
-                registration.Enter();
-                return new ClaimedJob(registration);
+                if (_jobs.TryGetValue(header.JobId, out var registration))
+                {
+                    registration.Enter();
+                    return new ClaimedJob(registration);
+                }
             }
+            // A line cannot be longer than the message that holds it.
+            LineResult.Decode(result, result.Length);
+        }
+        catch (MessageFormatException ex)
+        {
+            malformed = "malformed result: " + ex.Message;
+            return null;
         }
         Interlocked.Increment(ref _unclaimed);
         return null;

@@ -1,6 +1,5 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using Streaming.Messaging.Contract;
 using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Telemetry;
@@ -28,21 +27,15 @@ internal sealed partial class ResultsInbox
         using var activity = ProducerTracing.StartCollect(delivery, queue);
         try
         {
-            JobRegistry.ClaimedJob? job;
-            try
+            var job = _jobs.Claim(delivery.Body, out var malformed);
+            if (malformed is not null)
             {
-                var header = LineResult.ReadHeader(delivery.Body.Span);
-                job = _jobs.Claim(header.JobId);
-                if (job is null)
-                {
-                    CollectorLog.Unclaimed(_logger, header.JobId, header.Sequence);
-                    MessagingMetrics.Dropped(QueueNames.ResultsPrefix + "*", UnclaimedReason);
-                }
+                await DeadLetterAsync(delivery, queue, malformed);
             }
-            catch (MessageFormatException ex)
+            else if (job is null)
             {
-                await DeadLetterAsync(delivery, queue, "malformed result: " + ex.Message);
-                job = null;
+                CollectorLog.Unclaimed(_logger, _jobs.Unclaimed, queue);
+                MessagingMetrics.Dropped(QueueNames.ResultsPrefix + "*", UnclaimedReason);
             }
             using (job)
             {
