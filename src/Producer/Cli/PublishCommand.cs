@@ -12,6 +12,7 @@ using Streaming.Messaging.Topology;
 using Streaming.Producer.Job;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Output;
+using Streaming.Producer.Job.Results;
 
 namespace Streaming.Producer.Cli;
 
@@ -109,31 +110,35 @@ internal sealed class PublishCommand(
             await using var publisher = await ConfirmingPublisher.CreateAsync(
                 connection, (_options.PublishesInFlight * _options.ParallelFiles) + 8,
                 TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), cancellationToken);
-            var jobs = files.Select(f => new JobRunner(f, _options, connection, publisher, time, _logger)).ToList();
-            return await RunJobsAsync(jobs, connection, cancellationToken);
+            await using var results = new ResultsInbox(connection, publisher, time, _logger);
+            var jobs = files.Select(f => new JobRunner(f, _options, connection, publisher, results, time, _logger)).ToList();
+            return await RunJobsAsync(jobs, results, connection, cancellationToken);
         }
     }
 
-    private async Task<int> RunJobsAsync(List<JobRunner> jobs, IConnection connection, CancellationToken cancellationToken)
+    private async Task<int> RunJobsAsync(
+        List<JobRunner> jobs, ResultsInbox results, IConnection connection, CancellationToken cancellationToken)
     {
         using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var display = new ProgressDisplay(jobs, connection, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time);
         var progress = display.RunAsync(stopProgress.Token);
         using var slots = new SemaphoreSlim(_options.ParallelFiles);
-        var runs = jobs.Select(async job =>
-        {
-            await slots.WaitAsync(cancellationToken);
-            try
-            {
-                return await job.RunAsync(cancellationToken);
-            }
-            finally
-            {
-                slots.Release();
-            }
-        }).ToList();
+        List<Task<JobResult>> runs = [];
         try
         {
+            await results.StartAsync(cancellationToken);
+            runs = jobs.Select(async job =>
+            {
+                await slots.WaitAsync(cancellationToken);
+                try
+                {
+                    return await job.RunAsync(cancellationToken);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }).ToList();
             await Task.WhenAll(runs);
         }
         catch (Exception ex) when (IsBrokerFailure(ex, cancellationToken))
@@ -172,12 +177,12 @@ internal sealed class PublishCommand(
             await stopProgress.CancelAsync();
             await progress;
         }
-        var results = runs.Select(r => r.Result).ToList();
-        foreach (var result in results)
+        var done = runs.Select(r => r.Result).ToList();
+        foreach (var result in done)
         {
             Report(result);
         }
-        return results.Any(r => r.Summary.FailedLines > 0) ? ExitLinesFailed : ExitOk;
+        return done.Any(r => r.Summary.FailedLines > 0) ? ExitLinesFailed : ExitOk;
     }
 
     /// <summary>The broker went away (or refused this user mid-run) and the job's retries ran out. A full or failing

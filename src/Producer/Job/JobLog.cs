@@ -36,8 +36,4 @@ internal static partial class JobLog
 
     [LoggerMessage(EventId = 406, Level = LogLevel.Debug, Message = "Publishing batch {Sequence}: lines {FirstLine}..{LastLine}")]
     public static partial void Publishing(ILogger logger, long sequence, long firstLine, long lastLine);
-
-    [LoggerMessage(EventId = 407, Level = LogLevel.Warning,
-        Message = "{File}: could not delete the finished job's results queue ({Reason}); it expires by itself within a day")]
-    public static partial void ResultsQueueLeft(ILogger logger, string file, string reason);
 }

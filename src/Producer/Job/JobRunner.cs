@@ -17,10 +17,10 @@ namespace Streaming.Producer.Job;
 /// One file, start to finish: resume from its checkpoint if it has one, cut and publish its batches no further than
 /// the window ahead of the collector, collect the results in order, and make the outputs final. With a
 /// <paramref name="sharedWindow"/>, every batch in flight also holds one batch of that window, shared with the other
-/// files of the service.
+/// files of the service. Its results come back through <paramref name="results"/>, the inbox of the whole process.
 /// </summary>
 internal sealed class JobRunner(
-    JobFiles files, ProducerOptions options, IConnection connection, ConfirmingPublisher publisher,
+    JobFiles files, ProducerOptions options, IConnection connection, ConfirmingPublisher publisher, ResultsInbox results,
     TimeProvider time, ILogger logger, SharedWindow? sharedWindow = null, bool startOverOnChangedInput = false)
 {
     private readonly ResiliencePipeline _publishRetry = new ResiliencePipelineBuilder()
@@ -70,7 +70,6 @@ internal sealed class JobRunner(
         var context = new JobContext(files, time, logger);
         await using var output = JobOutput.Open(files, checkpoint?.OutputLengths());
         using var watermark = PublishWatermark.Open(files.Published, resuming: checkpoint is not null);
-        LogStart(job, checkpoint, watermark);
         using var window = new JobWindow(options.Window, checkpoint?.NextSequence ?? 0, sharedWindow);
         var state = new JobState(job, window, output, checkpoint);
         using var collector = new ResultCollector(
@@ -87,18 +86,23 @@ internal sealed class JobRunner(
             job, state, collector, batches,
             new RetransmitPolicy(TimeSpan.FromSeconds(options.RetransmitSeconds), options.RetransmissionsBeforeFailing), context);
         collector.ResultsLost += retransmitter.RequestNow;
-        await using var results = new ResultsInbox(connection, collector, publisher, resuming: checkpoint is not null, files, time, logger);
-        // The checkpoint is written before the first publish, so that a producer killed at any moment is resumed under
-        // the same job id: its batches still in the queues then answer to the same results queue. Subscribing to that
-        // queue meanwhile takes the broker round trips off every file's latency.
-        await Task.WhenAll(collector.SaveCheckpointAsync(cancellationToken), results.StartAsync(cancellationToken));
-        if (discardedResultsQueue is not null && discardedResultsQueue != state.ResultsQueue)
+        // The queue the checkpoint names is another run's (a process now gone: this one publishes every batch from the
+        // checkpoint again, to its own queue), or this process's own when the watch service tries a job again.
+        var previousQueue = checkpoint is null ? null : state.ResultsQueue;
+        await using var registration = results.Register(jobId, collector);
+        LogStart(job, checkpoint, watermark);
+        foreach (var left in new[] { previousQueue, discardedResultsQueue })
         {
-            await results.ForgetQueueAsync(discardedResultsQueue, cancellationToken);
+            if (left is not null)
+            {
+                results.ForgetQueue(left);
+            }
         }
+        // The checkpoint is written before the first publish, so that a producer killed at any moment is resumed under
+        // the same job id.
+        await collector.SaveCheckpointAsync(cancellationToken);
         using var stopRetransmitting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
-        var watchingResults = results.WatchAsync(stopRetransmitting.Token);
         try
         {
             await using (var inputCursor = InputCursor.Open(
@@ -119,9 +123,9 @@ internal sealed class JobRunner(
             retransmitter.Stop();
             await retransmitting;
             await stopRetransmitting.CancelAsync();
-            await watchingResults;
         }
-        await results.StopAsync();
+        // Whatever comes for the job from now on is a late duplicate: the inbox drops it.
+        await registration.EndAsync(cancellationToken);
 
         var completedAt = time.GetUtcNow();
         var duration = completedAt - job.StartedAt;
@@ -138,23 +142,7 @@ internal sealed class JobRunner(
         ProducerTracing.FileCompleted(activity, summary);
         _done = true;
         JobLog.Completed(logger, job.JobId, files.Name, lines, collector.FailedLines, collector.Duplicates);
-        await DeleteResultsQueueAsync(results, cancellationToken);
         return new JobResult(files, summary);
-    }
-
-    /// <summary>The job is complete on disk; late duplicates in its results queue are not needed. Retried like a publish
-    /// (the broker may be restarting); if it still cannot be deleted, the queue expires by itself.</summary>
-    private async Task DeleteResultsQueueAsync(ResultsInbox results, CancellationToken cancellationToken)
-    {
-        await results.DeleteLostQueuesAsync(cancellationToken);
-        try
-        {
-            await _publishRetry.ExecuteAsync(async token => await results.DeleteCurrentQueueAsync(token), cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            JobLog.ResultsQueueLeft(logger, files.Name, ex.Message);
-        }
     }
 
     /// <summary>The output covers the input as it was read; say so when it has changed since it was taken.</summary>

@@ -45,7 +45,7 @@ internal sealed class JobState
         NextSequence = resumeFrom?.NextSequence ?? 0;
         NextLine = resumeFrom?.NextLine ?? 1;
         InputOffsetWritten = resumeFrom?.InputOffset ?? 0;
-        // A resumed run answers where the run before it did last: results of its batches still out are of use.
+        // Until the job registers with its process's results inbox: a resumed run then knows which queue to delete.
         _resultsQueue = resumeFrom?.ResultsQueue ?? QueueNames.ResultsFor(job.JobId);
     }
 
@@ -87,7 +87,8 @@ internal sealed class JobState
     /// <summary>Where batch <paramref name="sequence"/> sits in the input, while it is inside the window.</summary>
     public bool TryGetBatch(long sequence, out BatchLedger.Entry batch) => _ledger.TryGet(sequence, out batch);
 
-    /// <summary>From now on batches answer to <paramref name="queue"/> (the old one was lost); the next checkpoint says so.</summary>
+    /// <summary>From now on batches answer to <paramref name="queue"/> (the process's results queue, when the job registers
+    /// with it and when it moves to a fresh one); the next checkpoint says so.</summary>
     public void MoveResultsTo(string queue) => _resultsQueue = queue;
 
     /// <summary>The checkpoint of what is written now: everything before <see cref="NextSequence"/> is in the output

@@ -57,8 +57,6 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposab
         _lastCheckpoint = _time.GetTimestamp();
     }
 
-    public string ResultsQueue => _state.ResultsQueue;
-
     public long NextSequence
     {
         get
@@ -88,7 +86,19 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposab
     /// <summary>Raised when results of the batches still out may be lost: they are to be published again.</summary>
     public event Action? ResultsLost;
 
-    public void MovedTo(string queue) => _state.MoveResultsTo(queue);
+    /// <summary>The next checkpoint names <paramref name="queue"/>, even when no batch is written before it (a job resumed
+    /// from another process's checkpoint is saved before its first publish).</summary>
+    public void MovedTo(string queue)
+    {
+        lock (_lock)
+        {
+            if (_state.ResultsQueue != queue)
+            {
+                _state.MoveResultsTo(queue);
+                _checkpointedSequence = -1;
+            }
+        }
+    }
 
     public void ResultsMayBeLost() => ResultsLost?.Invoke();
 

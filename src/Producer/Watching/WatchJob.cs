@@ -4,6 +4,7 @@ using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Resilience;
 using Streaming.Producer.Job;
 using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Job.Results;
 
 namespace Streaming.Producer.Watching;
 
@@ -15,7 +16,7 @@ namespace Streaming.Producer.Watching;
 /// </summary>
 internal sealed class WatchJob(
     string name, WatchFolders folders, ProducerOptions options, IConnection connection, ConfirmingPublisher publisher,
-    SharedWindow window, TimeProvider time, ILogger logger)
+    ResultsInbox results, SharedWindow window, TimeProvider time, ILogger logger)
 {
     public const int MaxAttempts = 3;
 
@@ -57,7 +58,7 @@ internal sealed class WatchJob(
         var retries = 0;
         while (true)
         {
-            _runner = new JobRunner(files, options, connection, publisher, time, logger, window, startOverOnChangedInput: true);
+            _runner = new JobRunner(files, options, connection, publisher, results, time, logger, window, startOverOnChangedInput: true);
             string reason;
             try
             {

@@ -8,6 +8,7 @@ using Streaming.Messaging.Resilience;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job;
+using Streaming.Producer.Job.Results;
 
 namespace Streaming.Producer.Watching;
 
@@ -64,6 +65,8 @@ internal sealed class WatchService(
         await using var publisher = await ConfirmingPublisher.CreateAsync(
             connection, (jobOptions.PublishesInFlight * _options.FilesAtOnce) + 8,
             TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), stoppingToken);
+        await using var results = new ResultsInbox(connection, publisher, time, _logger);
+        await results.StartAsync(stoppingToken);
         var window = new SharedWindow(_options.Window);
         var quietPeriod = TimeSpan.FromMilliseconds(_options.QuietPeriodMilliseconds);
         var tracker = new StabilityTracker(quietPeriod, InboxScanner.MaxEntriesPerScan);
@@ -91,7 +94,7 @@ internal sealed class WatchService(
                 while (_running.Count < _options.FilesAtOnce && leftOver.TryDequeue(out var name))
                 {
                     WatchLog.Resuming(_logger, name);
-                    Start(name, jobOptions, connection, publisher, window, stoppingToken);
+                    Start(name, jobOptions, connection, publisher, results, window, stoppingToken);
                 }
                 inboxChanged |= events.TakeChanges(tracker);
                 var now = Now();
@@ -105,7 +108,7 @@ internal sealed class WatchService(
                 }
                 while (_running.Count < _options.FilesAtOnce && ready.TryDequeue(out var name))
                 {
-                    Take(scanner, name, jobOptions, connection, publisher, window, stoppingToken);
+                    Take(scanner, name, jobOptions, connection, publisher, results, window, stoppingToken);
                 }
                 if (Now() >= nextProgress)
                 {
@@ -166,7 +169,7 @@ internal sealed class WatchService(
     /// <summary>Moves one ready file into processing/ and starts it, or to failed/ with the reason.</summary>
     private void Take(
         InboxScanner scanner, string name, ProducerOptions jobOptions, IConnection connection, ConfirmingPublisher publisher,
-        SharedWindow window, CancellationToken stoppingToken)
+        ResultsInbox results, SharedWindow window, CancellationToken stoppingToken)
     {
         var inboxPath = Path.Combine(_folders.Inbox, name);
         if (!_options.FollowSymlinks && FileProbe.Probe(inboxPath).IsSymlink)
@@ -185,7 +188,7 @@ internal sealed class WatchService(
             _folders.Take(name, processingName);
             scanner.Forget(name);
             WatchLog.Taken(_logger, name, processingName);
-            Start(processingName, jobOptions, connection, publisher, window, stoppingToken);
+            Start(processingName, jobOptions, connection, publisher, results, window, stoppingToken);
         }
         catch (FileNotFoundException)
         {
@@ -199,10 +202,10 @@ internal sealed class WatchService(
     }
 
     private void Start(
-        string name, ProducerOptions jobOptions, IConnection connection, ConfirmingPublisher publisher, SharedWindow window,
-        CancellationToken stoppingToken)
+        string name, ProducerOptions jobOptions, IConnection connection, ConfirmingPublisher publisher, ResultsInbox results,
+        SharedWindow window, CancellationToken stoppingToken)
     {
-        var job = new WatchJob(name, _folders, jobOptions, connection, publisher, window, time, _logger);
+        var job = new WatchJob(name, _folders, jobOptions, connection, publisher, results, window, time, _logger);
         _running[name] = (job, RunAndWakeAsync(job, stoppingToken));
     }
 

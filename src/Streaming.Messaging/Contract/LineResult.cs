@@ -25,6 +25,9 @@ public sealed class LineResult
         return Body.Span.Slice(slice.Offset, slice.Length);
     }
 
+    /// <summary>Reads only the header of a result message (to route it); throws <see cref="MessageFormatException"/> only.</summary>
+    public static BatchHeader ReadHeader(ReadOnlySpan<byte> body) => WireFormat.ReadHeader(body, MessageKind.Result);
+
     /// <summary>Decodes <paramref name="body"/> without copying it; throws <see cref="MessageFormatException"/> only.</summary>
     public static LineResult Decode(ReadOnlyMemory<byte> body, int maxLineBytes)
     {

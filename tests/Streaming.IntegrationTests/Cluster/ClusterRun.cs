@@ -95,14 +95,9 @@ internal sealed partial class ClusterRun : IAsyncDisposable
         }
     }
 
-    /// <summary>The job's results queue, from the producer's log.</summary>
-    public string ResultsQueue()
-    {
-        var producer = Producer ?? throw new InvalidOperationException("the job is not started");
-        var match = JobStarted().Match(producer.StandardError);
-        Assert.True(match.Success, $"the producer did not log its job id.{Environment.NewLine}{producer.Describe()}");
-        return QueueNames.ResultsFor(Guid.Parse(match.Groups[1].Value));
-    }
+    /// <summary>The producer's results queue, from its log.</summary>
+    public string ResultsQueue() =>
+        ProducerLog.ResultsQueue(Producer ?? throw new InvalidOperationException("the job is not started"));
 
     /// <summary>Prints and returns the longest stall since <paramref name="from"/> on the meter's clock.</summary>
     public TimeSpan ReportStall(string fault, TimeSpan from, TimeSpan? to = null)
@@ -171,9 +166,6 @@ internal sealed partial class ClusterRun : IAsyncDisposable
 
     private static int[] Rotation(int first) =>
         Enumerable.Range(0, RabbitMqCluster.Size).Select(i => (first + i) % RabbitMqCluster.Size).ToArray();
-
-    [GeneratedRegex("Job ([0-9a-f-]{36}) for")]
-    private static partial Regex JobStarted();
 
     [GeneratedRegex(@"^streaming_batches_processed_total(?:\{[^}]*\})? (\d+)", RegexOptions.Multiline)]
     private static partial Regex BatchesProcessed();

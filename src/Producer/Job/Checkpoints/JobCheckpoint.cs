@@ -6,7 +6,8 @@ namespace Streaming.Producer.Job.Checkpoints;
 /// Written after the output is flushed: everything before <see cref="NextSequence"/> is on disk. A restarted producer
 /// truncates the outputs to these lengths and publishes again from <see cref="InputOffset"/>.
 /// <see cref="TraceId"/> and <see cref="RootSpanId"/> are the first run's: a resumed run's spans join that trace.
-/// <see cref="ResultsQueue"/> is the queue this run's batches answer to (null: the job id's own, as a first run has).
+/// <see cref="ResultsQueue"/> is the queue this run's batches answer to, its process's (null: the job id's own, as
+/// checkpoints written before the results queue was one per process have).
 /// <see cref="InputFingerprint"/> is the hash of the input's first <see cref="InputOffset"/> bytes
 /// (<see cref="Input.InputFingerprint"/>): a resumed run checks that its input still starts with them.
 /// </summary>

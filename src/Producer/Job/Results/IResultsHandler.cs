@@ -1,11 +1,9 @@
 namespace Streaming.Producer.Job.Results;
 
-/// <summary>What the results inbox hands on to its job: each result message, and what becomes of the queue.</summary>
+/// <summary>What the results inbox hands on to one registered job: each result message for it, and what becomes of
+/// the queue its batches answer to.</summary>
 internal interface IResultsHandler
 {
-    /// <summary>The queue the job's batches answer to now.</summary>
-    string ResultsQueue { get; }
-
     /// <summary>Writes or holds one result message; returns a reason when it must be dead-lettered.</summary>
     /// <exception cref="Exception">It cannot be handled now: it goes back to the queue and comes again.</exception>
     Task<string?> AcceptAsync(ReadOnlyMemory<byte> body, CancellationToken deliveryCancelled);

@@ -8,10 +8,14 @@ using Streaming.Producer.Telemetry;
 
 namespace Streaming.Producer.Job.Results;
 
-/// <summary>One delivery from the results queue: a probe is acknowledged and nothing read; a result goes to the job,
-/// then is dead-lettered if the job says so, and acknowledged; if handling it fails it goes back to the queue.</summary>
+/// <summary>One delivery from the results queue: a probe is acknowledged and nothing read; a result goes to the job its
+/// header names, then is dead-lettered if the job says so, and acknowledged; if handling it fails it goes back to the
+/// queue. A result without a readable header is dead-lettered; one for a job not registered is acknowledged and
+/// dropped.</summary>
 internal sealed partial class ResultsInbox
 {
+    private const string UnclaimedReason = "job finished or unknown";
+
     private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
         if (delivery.BasicProperties.ContentType == MessageHeaders.ProbeContentType)
@@ -19,19 +23,26 @@ internal sealed partial class ResultsInbox
             await AckQuietlyAsync(channel, delivery);
             return;
         }
-        var queue = _handler.ResultsQueue;
+        var queue = _current.Queue;
         using var activity = ProducerTracing.StartCollect(delivery, queue);
         try
         {
-            var rejection = await _handler.AcceptAsync(delivery.Body, delivery.CancellationToken);
-            if (rejection is not null)
+            var job = _jobs.Claim(delivery.Body, out var malformed);
+            if (malformed is not null)
             {
-                await DeadLetterAsync(delivery, rejection);
+                await DeadLetterAsync(delivery, queue, malformed);
             }
-            FaultInjection.Reach(FaultInjection.CollectorAfterWrite);
-            if (await _handler.CheckpointIfDueAsync())
+            else if (job is null)
             {
-                FaultInjection.Reach(FaultInjection.CollectorAfterCheckpoint);
+                CollectorLog.Unclaimed(_logger, _jobs.Unclaimed, queue);
+                MessagingMetrics.Dropped(QueueNames.ResultsPrefix + "*", UnclaimedReason);
+            }
+            using (job)
+            {
+                if (job is not null)
+                {
+                    await HandOnAsync(job.Handler, delivery, queue);
+                }
             }
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
         }
@@ -50,6 +61,20 @@ internal sealed partial class ResultsInbox
         }
     }
 
+    private async Task HandOnAsync(IResultsHandler handler, BasicDeliverEventArgs delivery, string queue)
+    {
+        var rejection = await handler.AcceptAsync(delivery.Body, delivery.CancellationToken);
+        if (rejection is not null)
+        {
+            await DeadLetterAsync(delivery, queue, rejection);
+        }
+        FaultInjection.Reach(FaultInjection.CollectorAfterWrite);
+        if (await handler.CheckpointIfDueAsync())
+        {
+            FaultInjection.Reach(FaultInjection.CollectorAfterCheckpoint);
+        }
+    }
+
     private static async Task AckQuietlyAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
         try
@@ -62,9 +87,8 @@ internal sealed partial class ResultsInbox
         }
     }
 
-    private async Task DeadLetterAsync(BasicDeliverEventArgs delivery, string reason)
+    private async Task DeadLetterAsync(BasicDeliverEventArgs delivery, string queue, string reason)
     {
-        var queue = _handler.ResultsQueue;
         CollectorLog.DeadLettered(_logger, queue, reason);
         await DeadLetters.PublishAsync(_publisher, delivery.Body, delivery.BasicProperties.ContentType, queue, reason, CancellationToken.None);
     }

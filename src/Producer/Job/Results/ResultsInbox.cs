@@ -2,20 +2,21 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Topology;
-using Streaming.Producer.Job.FileSystem;
 
 namespace Streaming.Producer.Job.Results;
 
 /// <summary>
-/// Where a job's results come back, and everything about them that touches the broker: the results queue and the
-/// subscription to it, acknowledgements, probes and dead letters, and moving to a fresh queue. Each result goes to the
-/// job's <see cref="IResultsHandler"/> and is acknowledged once it is written or held there (after a crash the producer
-/// publishes again from the last checkpoint, so nothing past it needs to survive in the queue). A quorum queue
-/// the broker lost while creating it (a kill -9 within a second of its declaration, seen on RabbitMQ 3.10) still exists
-/// but has no leader and never answers again: no result would ever arrive and the job would wait forever. So while the
-/// connection is open the inbox publishes an empty probe to the queue every few seconds; when it has not
-/// answered several times in a row, the inbox moves the job to a fresh queue, subscribes to it, and has the batches
-/// still out published again, since their results were going to the lost queue. Deduplication absorbs any copy.
+/// Where the results of every job of this process come back (the design's "results queue of that producer"), and
+/// everything about them that touches the broker: one quorum queue named for a guid of this process, one subscription,
+/// acknowledgements, probes and dead letters, and moving to a fresh queue. Each result goes to the job its header names
+/// (<see cref="JobRegistry"/>) and is acknowledged once it is written or held there (after a crash the producer
+/// publishes again from the last checkpoint, so nothing past it needs to survive in the queue); one for a job that is
+/// not registered (a late duplicate of a finished job) is acknowledged and dropped. A quorum queue the broker lost
+/// while creating it (a kill -9 within a second of its declaration, seen on RabbitMQ 3.10) still exists but has no
+/// leader and never answers again: no result would ever arrive and every job would wait forever. So while the
+/// connection is open the inbox publishes an empty probe to the queue every few seconds; when it has not answered
+/// several times in a row, the inbox moves to a fresh queue, subscribes to it, and has every registered job publish
+/// its batches still out again, since their results were going to the lost queue. Deduplication absorbs any copy.
 /// </summary>
 internal sealed partial class ResultsInbox : IAsyncDisposable
 {
@@ -24,37 +25,45 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     private static readonly TimeSpan s_recoveryWait = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_recoveryPoll = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>A job that loses this many queues has a broker problem no new queue solves; the rest expire by themselves.</summary>
+    /// <summary>A process that loses this many queues has a broker problem no new queue solves; the rest expire by themselves.</summary>
     private const int MaxUndeletedQueues = 8;
 
-    private readonly IConnection _connection;
-    private readonly IResultsHandler _handler;
-    private readonly ConfirmingPublisher _publisher;
-    private readonly JobFiles _files;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly List<string> _undeleted = [];
-    private ResultsSubscription _current;
-
-    /// <param name="resuming">The queue may have been declared by a run before this one (it is probed before it is consumed).</param>
-    public ResultsInbox(
-        IConnection connection, IResultsHandler handler, ConfirmingPublisher publisher, bool resuming, JobFiles files, TimeProvider time,
-        ILogger logger)
-    {
-        _connection = connection;
-        _handler = handler;
-        _publisher = publisher;
-        _files = files;
-        _time = time;
-        _logger = logger;
-        _current = Subscribe(handler.ResultsQueue, brandNew: !resuming);
-    }
-
-    /// <summary>Fresh queues tried when subscribing keeps failing, before the job gives up.</summary>
+    /// <summary>Fresh queues tried when subscribing keeps failing, before the process gives up.</summary>
     private const int QueuesTriedAtStart = 3;
 
-    /// <summary>Subscribes; a queue that still cannot be consumed after the subscription's own retries (one that the
-    /// broker lost while creating it) is left for a fresh one. Nothing is published yet, so nothing is out.</summary>
+    private readonly IConnection _connection;
+    private readonly ConfirmingPublisher _publisher;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly JobRegistry _jobs;
+    private readonly Lock _lock = new();
+    private readonly List<string> _undeleted = [];
+    private readonly HashSet<string> _forgotten = new(StringComparer.Ordinal);
+    private readonly List<Task> _forgetting = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private ResultsSubscription _current;
+    private Task _watching = Task.CompletedTask;
+
+    public ResultsInbox(IConnection connection, ConfirmingPublisher publisher, TimeProvider time, ILogger logger)
+    {
+        _connection = connection;
+        _publisher = publisher;
+        _time = time;
+        _logger = logger;
+        var queue = QueueNames.ResultsFor(Guid.NewGuid());
+        _jobs = new JobRegistry(queue);
+        _current = Subscribe(queue);
+    }
+
+    /// <summary>The queue the batches of this process answer to now.</summary>
+    public string Queue => _jobs.Queue;
+
+    /// <summary>Results dropped because their job was finished (or not of this process).</summary>
+    public long Unclaimed => _jobs.Unclaimed;
+
+    /// <summary>Declares the queue and subscribes to it, then watches it until disposed. A queue that still cannot be
+    /// consumed after the subscription's own retries (one that the broker lost while creating it) is left for a fresh
+    /// one.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         for (var tried = 1; ; tried++)
@@ -62,26 +71,78 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
             try
             {
                 await _current.StartAsync(cancellationToken);
-                return;
+                break;
             }
             catch (TimeoutException ex) when (tried < QueuesTriedAtStart && !cancellationToken.IsCancellationRequested)
             {
                 var lost = _current.Queue;
                 await _current.DisposeAsync();
                 var fresh = QueueNames.ResultsFor(Guid.NewGuid());
-                _current = Subscribe(fresh, brandNew: true);
-                _handler.MovedTo(fresh);
-                CollectorLog.StartedOnFreshQueue(_logger, _files.Name, lost, ex.Message, fresh);
+                _current = Subscribe(fresh);
+                _jobs.MoveTo(fresh);
+                CollectorLog.StartedOnFreshQueue(_logger, lost, ex.Message, fresh);
                 // Deleting the lost queue fails the broker's channels whose probes still wait on it, and with them the
                 // connection (541): the fresh queue is subscribed once the connection is back.
-                await ForgetAsync(lost, cancellationToken);
+                await ForgetLostAsync(lost, cancellationToken);
                 await WaitUntilOpenAsync(cancellationToken);
             }
         }
+        CollectorLog.Receiving(_logger, _current.Queue);
+        _watching = WatchAsync(_stopping.Token);
     }
 
-    /// <summary>Watches the queue until cancelled (the job is over).</summary>
-    public async Task WatchAsync(CancellationToken cancellationToken)
+    /// <summary>From now until the registration is ended, the results of <paramref name="jobId"/> go to
+    /// <paramref name="handler"/>, and it is told the queue its batches answer to (now, and at every move).</summary>
+    public JobRegistry.Registration Register(Guid jobId, IResultsHandler handler) => _jobs.Register(jobId, handler);
+
+    /// <summary>Deletes, in the background and at most once, a queue no run answers to any more: one named by a
+    /// checkpoint of a process that is gone (its batches are published again from the checkpoint, to this process's
+    /// queue), or by a checkpoint that was discarded. This process's own queue is never deleted here.</summary>
+    public void ForgetQueue(string queue)
+    {
+        lock (_lock)
+        {
+            if (queue == _jobs.Queue || !_forgotten.Add(queue))
+            {
+                return;
+            }
+            _forgetting.RemoveAll(t => t.IsCompleted);
+            _forgetting.Add(ForgetLostAsync(queue, _stopping.Token));
+        }
+    }
+
+    /// <summary>Stops watching and consuming, and deletes this process's queue and the ones given up on: every job of
+    /// the process is over (or keeps its checkpoint, and its next run publishes from it again), so whatever still comes
+    /// is not needed. Never throws; a queue that cannot be deleted expires by itself.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await _watching;
+        Task[] forgetting;
+        lock (_lock)
+        {
+            forgetting = [.. _forgetting];
+        }
+        await Task.WhenAll(forgetting);
+        await _current.DisposeAsync();
+        var queue = _current.Queue;
+        // A process that lost the broker does not wait for it here: its queues expire by themselves.
+        if (_connection.IsOpen)
+        {
+            using var deadline = new CancellationTokenSource(s_deleteTimeout);
+            foreach (var left in _undeleted.Prepend(queue))
+            {
+                await TryDeleteAsync(left, deadline.Token);
+            }
+        }
+        if (_jobs.Unclaimed > 0)
+        {
+            CollectorLog.UnclaimedResults(_logger, _jobs.Unclaimed, queue);
+        }
+        _stopping.Dispose();
+    }
+
+    private async Task WatchAsync(CancellationToken cancellationToken)
     {
         var unanswered = new UnansweredProbes();
         try
@@ -103,39 +164,15 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The job is over.
+            // The process is done with its jobs.
         }
     }
-
-    /// <summary>Stops consuming: every result is written.</summary>
-    public async Task StopAsync()
-    {
-        await _current.StopAsync();
-    }
-
-    /// <summary>Deletes the queues given up on that could not be deleted when they were left (the current one is
-    /// deleted by the caller, retried like a publish).</summary>
-    public async Task DeleteLostQueuesAsync(CancellationToken cancellationToken)
-    {
-        foreach (var lost in _undeleted)
-        {
-            await TryDeleteAsync(lost, cancellationToken);
-        }
-    }
-
-    /// <summary>Deletes a queue no run answers to any more (a checkpoint's that was not resumed); one that cannot be
-    /// deleted now is tried again with the lost ones when the job ends, and expires by itself otherwise.</summary>
-    public Task ForgetQueueAsync(string queue, CancellationToken cancellationToken) => ForgetAsync(queue, cancellationToken);
-
-    public Task DeleteCurrentQueueAsync(CancellationToken cancellationToken) => _current.DeleteQueueAsync(cancellationToken);
-
-    public ValueTask DisposeAsync() => _current.DisposeAsync();
 
     private async Task<bool> TryMoveAsync(CancellationToken cancellationToken)
     {
         var lost = _current.Queue;
         var fresh = QueueNames.ResultsFor(Guid.NewGuid());
-        var subscription = Subscribe(fresh, brandNew: true);
+        var subscription = Subscribe(fresh);
         try
         {
             await subscription.StartAsync(cancellationToken);
@@ -143,18 +180,18 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             await subscription.DisposeAsync();
-            CollectorLog.MoveFailed(_logger, _files.Name, lost, ex.Message);
+            CollectorLog.MoveFailed(_logger, lost, ex.Message);
             return false;
         }
-        _handler.MovedTo(fresh);
+        _jobs.MoveTo(fresh);
         var left = _current;
         _current = subscription;
-        CollectorLog.MovedToFreshQueue(_logger, _files.Name, lost, fresh, UnansweredProbes.BeforeMoving);
-        _handler.ResultsMayBeLost();
+        CollectorLog.MovedToFreshQueue(_logger, lost, fresh, UnansweredProbes.BeforeMoving, _jobs.Count);
+        _jobs.ResultsMayBeLost();
         // Stopped first, or it would declare the queue again once it is deleted. Deleting it matters to the consumers:
         // a result for a deleted queue comes back unroutable at once, one for a leaderless queue waits out a timeout.
         await left.DisposeAsync();
-        await ForgetAsync(lost, cancellationToken);
+        await ForgetLostAsync(lost, cancellationToken);
         return true;
     }
 
@@ -167,11 +204,18 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
         }
     }
 
-    private async Task ForgetAsync(string lost, CancellationToken cancellationToken)
+    /// <summary>Deletes a queue given up on; one that cannot be deleted now is tried again when the inbox is disposed.</summary>
+    private async Task ForgetLostAsync(string lost, CancellationToken cancellationToken)
     {
-        if (!await TryDeleteAsync(lost, cancellationToken) && _undeleted.Count < MaxUndeletedQueues)
+        if (!await TryDeleteAsync(lost, cancellationToken))
         {
-            _undeleted.Add(lost);
+            lock (_lock)
+            {
+                if (_undeleted.Count < MaxUndeletedQueues)
+                {
+                    _undeleted.Add(lost);
+                }
+            }
         }
     }
 
@@ -184,13 +228,13 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
             await ResultsSubscription.DeleteQueueAsync(_connection, queue, timeout.Token);
             return true;
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
-            CollectorLog.LostResultsQueueLeft(_logger, _files.Name, queue, ex.Message);
+            CollectorLog.LostResultsQueueLeft(_logger, queue, ex.Message);
             return false;
         }
     }
 
-    private ResultsSubscription Subscribe(string queue, bool brandNew) =>
-        new(_connection, queue, brandNew, HandleAsync, _logger, _handler.ResultsMayBeLost);
+    private ResultsSubscription Subscribe(string queue) =>
+        new(_connection, queue, brandNew: true, HandleAsync, _logger, _jobs.ResultsMayBeLost);
 }

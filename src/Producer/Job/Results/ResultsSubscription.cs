@@ -7,7 +7,7 @@ using Streaming.Messaging.Topology;
 namespace Streaming.Producer.Job.Results;
 
 /// <summary>
-/// The inbox's consumer on its job's results queue: one delivery at a time. If the broker cancels it (the queue
+/// The inbox's consumer on the results queue of this process: one delivery at a time. If the broker cancels it (the queue
 /// was deleted) or closes its channel, it declares the queue again, subscribes again and calls
 /// <c>resultsMayBeLost</c>: whatever the queue held is gone, so the producer publishes the missing batches again.
 /// </summary>
@@ -41,10 +41,6 @@ internal sealed class ResultsSubscription : IAsyncDisposable
 
     /// <summary>Stops consuming: every result is written, whatever comes later is a duplicate.</summary>
     public Task StopAsync() => _subscription.CancelAsync();
-
-    /// <summary>Deletes the queue once the job is complete (after its outputs are final: a file's latency does not
-    /// include it); late duplicates are not needed.</summary>
-    public Task DeleteQueueAsync(CancellationToken cancellationToken) => DeleteQueueAsync(_connection, _queue, cancellationToken);
 
     public static async Task DeleteQueueAsync(IConnection connection, string queue, CancellationToken cancellationToken)
     {

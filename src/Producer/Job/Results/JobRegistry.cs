@@ -1,0 +1,118 @@
+using Streaming.Messaging.Contract;
+
+namespace Streaming.Producer.Job.Results;
+
+/// <summary>
+/// The jobs the results queue of this process answers for, by job id: a result goes to the job its header names
+/// (<see cref="Claim"/>), a result for a job that is not registered (a late duplicate of a finished job) is only
+/// counted. It also holds the name of the queue of the moment: a job registered is told it at once, and every
+/// registered job is told when the inbox moves to a fresh queue, under one lock, so no job misses a move.
+/// </summary>
+internal sealed partial class JobRegistry(string queue)
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<Guid, Registration> _jobs = [];
+    private string _queue = queue;
+    private long _unclaimed;
+
+    /// <summary>The queue every registered job's batches answer to now.</summary>
+    public string Queue
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue;
+            }
+        }
+    }
+
+    /// <summary>Results dropped because their job was not registered (finished, or never of this process).</summary>
+    public long Unclaimed => Interlocked.Read(ref _unclaimed);
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _jobs.Count;
+            }
+        }
+    }
+
+    /// <summary>Routes the results of <paramref name="jobId"/> to <paramref name="handler"/> until the registration is
+    /// ended, and tells it the queue its batches answer to; before the job publishes its first batch.</summary>
+    /// <exception cref="InvalidOperationException">The job is registered already.</exception>
+    public Registration Register(Guid jobId, IResultsHandler handler)
+    {
+        lock (_lock)
+        {
+            var registration = new Registration(this, jobId, handler);
+            if (!_jobs.TryAdd(jobId, registration))
+            {
+                throw new InvalidOperationException($"job {jobId} is already running in this process");
+            }
+            handler.MovedTo(_queue);
+            return registration;
+        }
+    }
+
+    /// <summary>The handler of the job a result message is for, by the job id in its header, held until the claim is
+    /// disposed (ending the registration waits for it). Null when the message is malformed (<paramref name="malformed"/>
+    /// says why: it is dead-lettered) or its job is not registered (then it is counted as unclaimed: it is dropped). A
+    /// claimed result is decoded whole by its job; an unclaimed one is decoded here, so that a malformed message is
+    /// dead-lettered whoever it names.</summary>
+    public ClaimedJob? Claim(ReadOnlyMemory<byte> result, out string? malformed)
+    {
+        malformed = null;
+        try
+        {
+            var header = LineResult.ReadHeader(result.Span);
+            lock (_lock)
+            {
+                if (_jobs.TryGetValue(header.JobId, out var registration))
+                {
+                    registration.Enter();
+                    return new ClaimedJob(registration);
+                }
+            }
+            // A line cannot be longer than the message that holds it.
+            LineResult.Decode(result, result.Length);
+        }
+        catch (MessageFormatException ex)
+        {
+            malformed = "malformed result: " + ex.Message;
+            return null;
+        }
+        Interlocked.Increment(ref _unclaimed);
+        return null;
+    }
+
+    /// <summary>Every registered job (and every one registered from now on) answers to <paramref name="fresh"/>.</summary>
+    public void MoveTo(string fresh)
+    {
+        lock (_lock)
+        {
+            _queue = fresh;
+            foreach (var registration in _jobs.Values)
+            {
+                registration.Handler.MovedTo(fresh);
+            }
+        }
+    }
+
+    /// <summary>Tells every registered job that the results of its batches still out may be lost.</summary>
+    public void ResultsMayBeLost()
+    {
+        List<IResultsHandler> handlers;
+        lock (_lock)
+        {
+            handlers = [.. _jobs.Values.Select(r => r.Handler)];
+        }
+        foreach (var handler in handlers)
+        {
+            handler.ResultsMayBeLost();
+        }
+    }
+}
