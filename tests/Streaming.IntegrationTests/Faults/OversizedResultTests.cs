@@ -48,14 +48,18 @@ public sealed class OversizedResultTests(FaultBroker broker)
         var input = pipeline.WriteInput("small broker.txt", content);
 
         await using var limit = await BrokerLimit.SetAsync(broker, 1024 * 1024);
-        var consumer = await pipeline.StartConsumerAsync("sha256");
+        // One delivery at a time: with two results published at once on the channel the broker closes, the client
+        // sometimes sends the second one's frames after the close (RabbitMQ.Client 7.2), the broker closes the whole
+        // connection (504 CHANNEL_ERROR "expected 'channel.open'"), and the batches come back quarantined: a client race
+        // that this test is not about (1 run in 8 here; the output stays exact).
+        var consumer = await pipeline.StartConsumerAsync("sha256", extra: ["--prefetch", "1", "--concurrency", "1"]);
         var (code, producer) = await pipeline.PublishAsync(input, s_run, "--batch-lines", "40000");
 
         Assert.True(code == 0, producer.Describe());
         Assert.Contains("larger than configured max size 1048576", consumer.StandardError, StringComparison.Ordinal);
         Assert.Contains("Opened a new publishing channel", consumer.StandardError, StringComparison.Ordinal);
         Assert.Contains("passes the 1044480-byte message limit", consumer.StandardError, StringComparison.Ordinal);
-        Assert.DoesNotContain("quarantined", consumer.StandardError, StringComparison.Ordinal);
+        Assert.False(consumer.StandardError.Contains("quarantined", StringComparison.Ordinal), consumer.Describe());
         Assert.False(consumer.HasExited, consumer.Describe());
         Ledger.AssertOutput(input, content, "sha256");
         await Ledger.AssertQueuesDrainedAsync(pipeline);
