@@ -116,6 +116,21 @@ public sealed class BatchCutterTests
         Assert.Equal(whole.Select(b => b.Batch.Body.ToArray()), chunked.Select(b => b.Batch.Body.ToArray()));
     }
 
+    [Theory]
+    [InlineData(0)]         // a file that was empty when it was opened and grew
+    [InlineData(20_000)]    // a file longer than it was: the small buffer fills, then grows
+    public async Task CutAsync_FileLongerThanItsExpectedLength_CutsTheSameBatchesAsAFullBuffer(long expectedBytes)
+    {
+        var input = RandomText(seed: 4, lines: 3000);
+        var settings = new CutSettings(BatchLines: 200, BatchBytes: 40_000, MaxLineBytes: 250);
+        Assert.True(input.Length > BatchCutter.MinBufferBytes * 4);
+
+        var full = await CutterHarness.CutAllAsync(new MemoryStream(input), settings);
+        var small = await CutterHarness.CutAllAsync(new ChunkedStream(input, seed: 6), settings, expectedBytes: expectedBytes);
+
+        Assert.Equal(full.Select(b => b.Batch.Body.ToArray()), small.Select(b => b.Batch.Body.ToArray()));
+    }
+
     [Fact]
     public async Task CutAsync_LineNumbers_AreConsecutiveAcrossBatches()
     {

@@ -9,9 +9,9 @@ internal static class CutterHarness
     public static readonly Guid JobId = Guid.Parse("0b0e2f4c-9a51-4c0c-8d2b-1d7c3e1b9f00");
 
     public static async Task<List<(CutBatch Batch, LineBatch Decoded)>> CutAllAsync(
-        Stream input, CutSettings settings, long startOffset = 0, long nextSequence = 0, long nextLine = 1)
+        Stream input, CutSettings settings, long startOffset = 0, long nextSequence = 0, long nextLine = 1, long? expectedBytes = null)
     {
-        var cutter = new BatchCutter(input, settings, JobId, startOffset, nextSequence, nextLine);
+        var cutter = new BatchCutter(input, settings, JobId, startOffset, nextSequence, nextLine, expectedBytes);
         using var writer = new MessageWriter(1024);
         var batches = new List<(CutBatch, LineBatch)>();
         while (await cutter.CutAsync(writer, CancellationToken.None) is { } batch)

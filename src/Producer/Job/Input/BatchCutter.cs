@@ -17,19 +17,30 @@ internal sealed class BatchCutter
     private readonly Stream _input;
     private readonly CutSettings _settings;
     private readonly Guid _jobId;
-    private readonly byte[] _buffer;
+    private readonly int _fullBufferBytes;
+    private byte[] _buffer;
     private int _position;
     private int _end;
     private long _bufferOffset;
     private bool _endOfInput;
 
+    /// <summary>The smallest buffer a cutter starts with.</summary>
+    public const int MinBufferBytes = 16 * 1024;
+
     /// <param name="input">The file, positioned at <paramref name="startOffset"/> (the start of a batch).</param>
-    public BatchCutter(Stream input, CutSettings settings, Guid jobId, long startOffset, long nextSequence, long nextLine)
+    /// <param name="expectedBytes">How many bytes the input is expected to hold from there (null: unknown). A small
+    /// file gets a buffer its size, not a fresh megabyte on the large object heap (which only a full collection frees)
+    /// per file. The buffer grows to the full size when the file turns out longer.</param>
+    public BatchCutter(
+        Stream input, CutSettings settings, Guid jobId, long startOffset, long nextSequence, long nextLine, long? expectedBytes = null)
     {
         _input = input;
         _settings = settings;
         _jobId = jobId;
-        _buffer = new byte[Math.Max(1024 * 1024, settings.BatchBytes + 2)];
+        _fullBufferBytes = Math.Max(1024 * 1024, settings.BatchBytes + 2);
+        _buffer = new byte[expectedBytes is { } expected
+            ? (int)Math.Clamp(expected + 2, MinBufferBytes, _fullBufferBytes)
+            : _fullBufferBytes];
         _bufferOffset = startOffset;
         NextSequence = nextSequence;
         NextLine = nextLine;
@@ -207,6 +218,13 @@ internal sealed class BatchCutter
             _bufferOffset += _position;
             _end -= _position;
             _position = 0;
+        }
+        if (count > _buffer.Length - 1 && _buffer.Length < _fullBufferBytes)
+        {
+            // The file is longer than expected (it grew, or its length was not known): the full-size buffer.
+            var bigger = new byte[_fullBufferBytes];
+            Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
+            _buffer = bigger;
         }
         while (_end < count && !_endOfInput)
         {

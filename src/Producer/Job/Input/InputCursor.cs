@@ -29,7 +29,7 @@ internal sealed class InputCursor : IAsyncDisposable
         try
         {
             stream.Position = offset;
-            return new InputCursor(stream, new BatchCutter(stream, cut, jobId, offset, sequence, firstLine));
+            return new InputCursor(stream, new BatchCutter(stream, cut, jobId, offset, sequence, firstLine, stream.Length - offset));
         }
         catch
         {
