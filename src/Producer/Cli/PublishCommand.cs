@@ -72,7 +72,7 @@ internal sealed class PublishCommand(
         {
             message = $"cannot write to '{job.OutputDirectory}': {ex.Message}";
         }
-        await Console.Error.WriteLineAsync($"Producer: {message}");
+        await WriteErrorAsync($"{message}");
         return null;
     }
 
@@ -86,12 +86,12 @@ internal sealed class PublishCommand(
         }
         catch (BrokerUnreachableAfterRetriesException ex)
         {
-            await Console.Error.WriteLineAsync($"Producer: {ex.Message}");
+            await WriteErrorAsync($"{ex.Message}");
             return ExitBrokerUnreachable;
         }
         catch (BrokerRefusedException ex)
         {
-            await Console.Error.WriteLineAsync($"Producer: {ex.Message}");
+            await WriteErrorAsync($"{ex.Message}");
             return UsageErrors.ExitCode;
         }
         await using (connection)
@@ -103,7 +103,7 @@ internal sealed class PublishCommand(
             }
             catch (TopologyMismatchException ex)
             {
-                await Console.Error.WriteLineAsync($"Producer: {ex.Message}");
+                await WriteErrorAsync($"{ex.Message}");
                 return UsageErrors.ExitCode;
             }
             await using var backlog = QueueBacklogMonitor.Start(connection);
@@ -145,23 +145,23 @@ internal sealed class PublishCommand(
         {
             await stopProgress.CancelAsync();
             await progress;
-            await Console.Error.WriteLineAsync(
-                $"Producer: lost the broker and could not get it back ({UriMasking.Mask(ex.Message)}); run the same command again to resume");
+            await WriteErrorAsync(
+                $"lost the broker and could not get it back ({UriMasking.Mask(ex.Message)}); run the same command again to resume");
             return ExitBrokerUnreachable;
         }
         catch (InputChangedException ex)
         {
             await stopProgress.CancelAsync();
             await progress;
-            await Console.Error.WriteLineAsync($"Producer: {ex.Message}");
+            await WriteErrorAsync($"{ex.Message}");
             return UsageErrors.ExitCode;
         }
         catch (OutputMismatchException ex)
         {
             await stopProgress.CancelAsync();
             await progress;
-            await Console.Error.WriteLineAsync(
-                $"Producer: {ex.Message}; another process wrote to it, or the disk lost bytes: delete the output and its checkpoint, then run again");
+            await WriteErrorAsync(
+                $"{ex.Message}; another process wrote to it, or the disk lost bytes: delete the output and its checkpoint, then run again");
             return ExitLinesFailed;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -169,7 +169,7 @@ internal sealed class PublishCommand(
             // A job that cannot go on (an unwritable output folder, a vanished input) keeps its checkpoint.
             await stopProgress.CancelAsync();
             await progress;
-            await Console.Error.WriteLineAsync($"Producer: {UriMasking.Mask(ex.Message)}; run the same command again to resume");
+            await WriteErrorAsync($"{UriMasking.Mask(ex.Message)}; run the same command again to resume");
             return ExitLinesFailed;
         }
         finally
@@ -189,6 +189,9 @@ internal sealed class PublishCommand(
     /// disk is an <see cref="IOException"/> the classifier calls transient too: that is not the broker's.</summary>
     private static bool IsBrokerFailure(Exception ex, CancellationToken cancellationToken) =>
         ex is not IOException && FaultClassifier.Classify(ex, cancellationToken).Kind is FaultKind.Transient or FaultKind.Refused;
+
+    /// <summary>One line on stderr, whatever a path or a message brought in (a newline in an --out folder's name).</summary>
+    private static Task WriteErrorAsync(string message) => Console.Error.WriteLineAsync($"Producer: {UsageErrors.Printable(message)}");
 
     private static void Report(JobResult result)
     {

@@ -24,9 +24,10 @@ public sealed class WatchPromptnessTests(RabbitMqBroker broker)
         harness.Drop("ready.txt", "written whole, then renamed\n"u8.ToArray());
         await harness.WaitForDoneAsync("ready.txt", watcher, TimeSpan.FromSeconds(20));
 
+        // Done well inside the 30 s quiet period: the rename made it complete. (A listing that runs between the rename
+        // and its event may log "seen; waiting" first, 1 run in 6 in CI; the event still ends the wait.)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
         Assert.Equal("WRITTEN WHOLE, THEN RENAMED\n", await File.ReadAllTextAsync(harness.OutputOf("ready.txt")));
-        Assert.DoesNotContain("ready.txt seen; waiting", watcher.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
