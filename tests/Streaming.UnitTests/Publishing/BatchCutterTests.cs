@@ -132,6 +132,23 @@ public sealed class BatchCutterTests
     }
 
     [Fact]
+    public async Task CutAsync_SmallFileOfItsExpectedLength_NeverAllocatesTheFullBuffer()
+    {
+        // Default batch settings: the cutter asks for a whole batch's budget (about a megabyte) ahead of each line.
+        var input = RandomText(seed: 7, lines: 20);
+        var settings = new CutSettings(BatchLines: 1000, BatchBytes: 1024 * 1024, MaxLineBytes: 1024 * 1024);
+        await CutterHarness.CutAllAsync(new MemoryStream(input), settings, expectedBytes: input.Length); // JIT warm-up
+
+        // A MemoryStream completes every read at once, so the whole cut runs on this thread.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var batches = await CutterHarness.CutAllAsync(new MemoryStream(input), settings, expectedBytes: input.Length);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(20, batches.Sum(b => b.Decoded.Lines.Count));
+        Assert.True(allocated < 256 * 1024, $"cutting a {input.Length}-byte file allocated {allocated} bytes");
+    }
+
+    [Fact]
     public async Task CutAsync_LineNumbers_AreConsecutiveAcrossBatches()
     {
         var input = RandomText(seed: 9, lines: 500);

@@ -219,15 +219,17 @@ internal sealed class BatchCutter
             _end -= _position;
             _position = 0;
         }
-        if (count > _buffer.Length - 1 && _buffer.Length < _fullBufferBytes)
-        {
-            // The file is longer than expected (it grew, or its length was not known): the full-size buffer.
-            var bigger = new byte[_fullBufferBytes];
-            Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
-            _buffer = bigger;
-        }
         while (_end < count && !_endOfInput)
         {
+            if (_end == _buffer.Length)
+            {
+                // The file is longer than expected (it grew, or its length was not known): the full-size buffer, which
+                // always has room for count. Growing only when full matters: a small file asked for a whole batch's
+                // budget of bytes must reach its end in its own small buffer, not in a fresh megabyte.
+                var bigger = new byte[_fullBufferBytes];
+                Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
+                _buffer = bigger;
+            }
             var read = await _input.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
             if (read == 0)
             {
