@@ -16,6 +16,8 @@ internal sealed class HealthFilePublisher(IOptions<HealthOptions> options, TimeP
     private readonly string _path = options.Value.File;
     private HealthStatus? _last;
 
+    public static string TemporaryPath(string path) => path + ".tmp";
+
     public async Task PublishAsync(HealthReport report, CancellationToken cancellationToken)
     {
         if (_path.Length == 0)
@@ -32,7 +34,11 @@ internal sealed class HealthFilePublisher(IOptions<HealthOptions> options, TimeP
         {
             if (report.Status == HealthStatus.Healthy)
             {
-                await File.WriteAllTextAsync(_path, time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture) + "\n", cancellationToken);
+                // Renamed into place: a HEALTHCHECK never reads half a file, and whatever was at the path (a FIFO would
+                // block an open for writing) is replaced, not written through.
+                var temporary = TemporaryPath(_path);
+                await File.WriteAllTextAsync(temporary, time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture) + "\n", cancellationToken);
+                File.Move(temporary, _path, overwrite: true);
             }
             else
             {

@@ -119,7 +119,8 @@ public static class ServiceHost
     public static bool TryValidateBroker(HostApplicationBuilder builder, out string? error)
     {
         if (!TryValidate(builder, RabbitMqOptions.Section, out var options, out error)
-            || !TryValidate(builder, HealthOptions.Section, out _, out error)
+            || !TryValidate(builder, HealthOptions.Section, out var health, out error)
+            || !HealthFileCheck.TryCheck(health!.File, out error)
             || !TryValidateLogLevels(builder.Configuration.GetSection("Logging"), out error))
         {
             return false;

@@ -109,6 +109,9 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("RabbitMq__Uri", "nonsense")]
     [InlineData("RabbitMq__Uri", "amqp://guest:guest@localhost:5672/%zz/q")]
     [InlineData("Logging__LogLevel__Default", "Verbose")]
+    [InlineData("Health__File", "/no-such-folder/consumer.healthy")]
+    [InlineData("Health__File", "/proc")]                       // a folder
+    [InlineData("Health__File", "/proc/consumer.healthy")]      // a folder no one can write to
     public async Task Consumer_BadConfiguration_ExitsTwo(string variable, string value)
     {
         await using var consumer = ServiceProcess.StartConsumer([], new Dictionary<string, string?> { [variable] = value });
@@ -126,6 +129,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("Watch__Window", "0")]
     [InlineData("Producer__BatchLines", "0")]
     [InlineData("Health__IntervalSeconds", "0")]
+    [InlineData("Health__File", "/no-such-folder/watch.healthy")]
     public async Task ProducerWatch_BadConfiguration_ExitsTwo(string variable, string value)
     {
         var data = Path.Combine(_directory, "data");
