@@ -20,10 +20,6 @@ internal static partial class PosixFiles
     private const int SymbolicLinkLoop = 40;      // ELOOP: what O_NOFOLLOW answers for a symbolic link
     private const int ReadWriteForOwner = 0b110_100_100;
     private const int OpenNonBlocking = 0x800;
-    private const int AtEmptyPath = 0x1000;
-    private const uint StatxType = 0x1;
-    private const int TypeMask = 0xF000;
-    private const int TypeRegular = 0x8000;
 
     /// <summary>
     /// Opens an input to read. It never blocks (a FIFO put in the file's place opens at once, and is then refused) and
@@ -45,7 +41,7 @@ internal static partial class PosixFiles
                 : new IOException($"cannot open '{path}': {Marshal.GetPInvokeErrorMessage(error)}");
         }
         var handle = new SafeFileHandle(fd, ownsHandle: true);
-        if (Statx(fd, "", AtEmptyPath, StatxType, out var status) != 0 || (status.Mode & TypeMask) != TypeRegular)
+        if (Statx.Call(fd, "", Statx.AtEmptyPath, Statx.WantType, out var status) != 0 || status.Type != Statx.TypeRegular)
         {
             handle.Dispose();
             throw new IOException($"'{path}' is not a regular file");
@@ -110,15 +106,4 @@ internal static partial class PosixFiles
 
     [LibraryImport("libc.so.6", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
-
-    [LibraryImport("libc.so.6", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int directoryFd, string path, int flags, uint mask, out StatxMode buffer);
-
-    /// <summary><c>struct statx</c> (256 bytes, the same layout on every architecture): only its mode is read here.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 256)]
-    private struct StatxMode
-    {
-        [FieldOffset(28)]
-        public ushort Mode;
-    }
 }
