@@ -64,9 +64,7 @@ internal sealed class PublishCommand(
             {
                 return held;
             }
-            message = holder > 0
-                ? $"'{job.Output}' is being written by process {holder} (it holds '{job.Lock}'); wait for it or stop it"
-                : $"'{job.Output}' is being written by another process (it holds '{job.Lock}'); wait for it or stop it";
+            message = $"'{job.Output}' is being written by {OwnerLock.Holder(holder)} (it holds '{job.Lock}'); wait for it or stop it";
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

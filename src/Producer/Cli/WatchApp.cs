@@ -52,9 +52,7 @@ internal static class WatchApp
                 error = null;
                 return held;
             }
-            error = holder > 0
-                ? $"--data '{folders.Data}' is watched by process {holder} (it holds '{folders.Lock}'); one watch service per data folder"
-                : $"--data '{folders.Data}' is watched by another process (it holds '{folders.Lock}'); one watch service per data folder";
+            error = $"--data '{folders.Data}' is watched by {OwnerLock.Holder(holder)} (it holds '{folders.Lock}'); one watch service per data folder";
         }
         catch (IOException ex)
         {

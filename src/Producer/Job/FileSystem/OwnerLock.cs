@@ -39,6 +39,9 @@ internal sealed partial class OwnerLock : IDisposable
     /// <summary>The lock file.</summary>
     public string Path { get; }
 
+    /// <summary>Who holds a lock, for a message: "process 1234", or "another process" when its PID is unknown.</summary>
+    public static string Holder(int holderPid) => holderPid > 0 ? $"process {holderPid}" : "another process";
+
     /// <summary>Takes the lock on <paramref name="path"/>, or returns null with the holder's PID (0 when unknown).</summary>
     /// <exception cref="IOException">The lock file cannot be opened (a missing or unwritable folder, a symbolic link).</exception>
     public static OwnerLock? TryAcquire(string path, out int holderPid)
