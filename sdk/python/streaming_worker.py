@@ -17,8 +17,12 @@ as UTF-8); ``None`` is an empty line. An exception fails that line alone: its me
 
 Protocol (for workers in other languages): the worker first writes the line ``\\0streaming-worker framed 1`` (a NUL
 byte, then that text); then, for every input line, in order, ``+<output>\\n`` for a result or ``-<reason>\\n`` for a
-failure (UTF-8, one line). A program that does not write that first line is a plain worker: each output line is the
-answer, and it cannot fail a line. Nothing is written to stdout but answers; use stderr for logging.
+failure (UTF-8, one line). The hello counts only before the worker is sent any line. A program that does not write
+that first line is a plain worker: each output line is the answer, and it cannot fail a line. Nothing may be written to
+stdout but answers: the consumer replaces a worker that writes anything else and runs its lines again.
+
+What ``process`` prints cannot reach the protocol: ``run`` keeps the protocol on a private copy of stdout and points
+descriptor 1 (so ``print()``, C extensions and child processes) at stderr, which the consumer logs.
 """
 import os
 import sys
@@ -88,7 +92,7 @@ def run(process, stdin_fd: int = None, stdout_fd: int = None) -> None:
     while a slow chunk is still being worked on): a worker never holds an answer back waiting for more input, and
     pays one system call per chunk rather than per line."""
     fd_in = sys.stdin.fileno() if stdin_fd is None else stdin_fd
-    fd_out = sys.stdout.fileno() if stdout_fd is None else stdout_fd
+    fd_out, restore = _private_protocol(stdout_fd)
     try:
         _write_all(fd_out, HELLO)
         partial = []
@@ -115,3 +119,28 @@ def run(process, stdin_fd: int = None, stdout_fd: int = None) -> None:
         pass  # the consumer went away: nobody is left to answer
     except KeyboardInterrupt:
         pass
+    finally:
+        restore()
+
+
+def _private_protocol(stdout_fd):
+    """The descriptor answers go to, and how to undo what this did.
+
+    On the process's own stdout, the protocol moves to a private duplicate (not inherited by child processes) and
+    descriptor 1 becomes a copy of stderr: whatever else writes to "stdout" lands in the consumer's log. With a
+    descriptor given by the caller, ``sys.stdout`` alone is pointed at stderr."""
+    saved_stdout = sys.stdout
+    if stdout_fd is not None:
+        sys.stdout = sys.stderr
+        return stdout_fd, lambda: setattr(sys, "stdout", saved_stdout)
+    sys.stdout.flush()
+    protocol_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    def restore():
+        sys.stdout = saved_stdout
+        os.dup2(protocol_fd, 1)
+        os.close(protocol_fd)
+
+    return protocol_fd, restore

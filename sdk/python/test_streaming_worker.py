@@ -74,6 +74,35 @@ class FramingTests(unittest.TestCase):
         self.assertEqual(result.stdout, HELLO)
 
 
+class PrintingTests(unittest.TestCase):
+    def test_what_process_prints_goes_to_stderr_never_to_the_protocol(self):
+        """print(), a write to descriptor 1 and a child process's output all land on stderr; stdout holds only the
+        hello and one framed answer per line (issue 21: a print() every tenth line shifted 90 % of an output)."""
+        body = """
+            import os, subprocess, sys
+            def process(line):
+                print("debug: seen", line.decode())
+                sys.stdout.write("partial without newline")
+                os.write(1, b"+forged answer\\n")
+                subprocess.run(["echo", "child says hi"], check=True)
+                return line.upper()
+            run(process)
+        """
+        result = run_worker(body, b"a\nb\nc\n")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, HELLO + b"+A\n+B\n+C\n")
+        for text in (b"debug: seen a", b"debug: seen c", b"+forged answer", b"child says hi", b"partial without newline"):
+            self.assertIn(text, result.stderr)
+
+    def test_stdout_is_restored_when_run_returns(self):
+        body = """
+            run(lambda line: line)
+            print("after run")
+        """
+        result = run_worker(body, b"x\n")
+        self.assertEqual(result.stdout, HELLO + b"+x\nafter run\n")
+
+
 class PipeliningTests(unittest.TestCase):
     def test_answers_come_before_stdin_ends(self):
         """The consumer keeps the worker's stdin open: answers must not wait for more input (or the end of it)."""

@@ -100,6 +100,7 @@ internal sealed class BatchProcessor : IAsyncDisposable
         {
             await runs.ProcessRunAsync(work.Batch, start, Math.Min(size, work.Count - start), results, cancellationToken);
         }
+        await runs.FinishBatchAsync(work.Batch, results, cancellationToken);
     }
 
     private static async ValueTask<LineOutcome> ProcessLineAsync(

@@ -26,4 +26,10 @@ internal interface ILineRunProcessor : ILineProcessor
     /// the batch, and reports every one of them to <paramref name="results"/> exactly once before completing.</summary>
     /// <exception cref="OperationCanceledException">The service is stopping; the batch is handed back.</exception>
     Task ProcessRunAsync(LineBatch batch, int start, int count, ILineRunResults results, CancellationToken cancellationToken);
+
+    /// <summary>Called once this instance has had its last run of <paramref name="batch"/>, before the batch's result
+    /// is built: the answers reported so far may still be corrected through <paramref name="results"/> (an
+    /// <c>exec:</c> worker that turns out to have written more answers than lines has its lines run again).</summary>
+    /// <exception cref="OperationCanceledException">The service is stopping; the batch is handed back.</exception>
+    Task FinishBatchAsync(LineBatch batch, ILineRunResults results, CancellationToken cancellationToken);
 }

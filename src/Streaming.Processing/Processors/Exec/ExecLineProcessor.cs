@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.ComponentModel;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Streaming.Messaging.Contract;
 
@@ -7,22 +8,46 @@ namespace Streaming.Consumer.Processors.Exec;
 
 /// <summary>
 /// <c>exec:&lt;command line&gt;</c> for one concurrency slot: one worker process, started when first needed and reused
-/// across batches. A worker that dies (or is killed for the line timeout) with lines outstanding is replaced, and the
-/// lines it had been sent go again one at a time: a line that ends a fresh worker while alone fails with the reason
-/// ("command exited with code N"), and its neighbours succeed.
+/// across batches. Lines are pipelined through it; its answers stand only while it stays in step:
+/// <list type="bullet">
+/// <item>A worker that dies, is killed for the line timeout, or goes out of step (<see cref="ExecWorker"/>) is
+/// replaced, and the lines it may have answered wrongly go again one at a time: a line fails only when it ends (or
+/// puts out of step) a fresh worker while alone, and its neighbours succeed.</item>
+/// <item>A batch's answers are checked once more when the slot is done with it: output after a worker's last answer
+/// means it answered more than it was asked, so every line it answered in the batch goes again, alone.</item>
+/// <item>When <see cref="ExecProtocol.FailingStreak"/> lines in a row fail alone on fresh workers, the command fails
+/// whatever the line: the other suspects fail at once with that reason instead of each costing a worker and a
+/// timeout.</item>
+/// </list>
 /// </summary>
-internal sealed class ExecLineProcessor(ExecCommand command, ExecSettings settings, ILogger logger)
+internal sealed class ExecLineProcessor(ExecCommand command, ExecSettings settings, ExecProtocol protocol, ILogger logger)
     : ILineRunProcessor, IAsyncDisposable
 {
     public const string Name = "exec";
 
+    private static readonly TimeSpan s_minQuietWait = TimeSpan.FromMilliseconds(2);
+    private static readonly TimeSpan s_maxQuietWait = TimeSpan.FromMilliseconds(50);
+
+    private readonly List<int> _unchecked = [];   // lines of the batch answered by the current worker, not yet checked
     private ExecWorker? _worker;
+    private LineBatch? _batch;
+    private TimeSpan _answerTime = s_minQuietWait;
 
     public int MaxRunLines => settings.LinesInFlight;
 
     public async Task ProcessRunAsync(LineBatch batch, int start, int count, ILineRunResults results, CancellationToken cancellationToken)
     {
-        var lines = new List<ReadOnlyMemory<byte>>(count);
+        if (!ReferenceEquals(batch, _batch))
+        {
+            _batch = batch;
+            if (_unchecked.Count > 0)
+            {
+                // The last batch ended before it was checked (the service is stopping, or it failed): its worker's
+                // place in the answers is unknown, and those lines' numbers mean nothing in this batch.
+                _unchecked.Clear();
+                await DiscardWorkerAsync();
+            }
+        }
         var indexes = new List<int>(count);
         for (var i = start; i < start + count; i++)
         {
@@ -31,95 +56,183 @@ internal sealed class ExecLineProcessor(ExecCommand command, ExecSettings settin
                 results.Failed(i, "line is longer than the line limit");
                 continue;
             }
-            lines.Add(batch.LineBytes(i));
             indexes.Add(i);
         }
-        await RunAsync(new WorkerRun(lines, indexes, results), cancellationToken);
+        await PipelineAsync(batch, indexes, results, cancellationToken);
     }
+
+    public async Task FinishBatchAsync(LineBatch batch, ILineRunResults results, CancellationToken cancellationToken)
+    {
+        if (_unchecked.Count == 0)
+        {
+            return;
+        }
+        var worker = _worker!;
+        if (await worker.CheckQuietAsync(QuietWait(_answerTime), cancellationToken) != WorkerQuiet.MoreOutput)
+        {
+            _unchecked.Clear();
+            return;
+        }
+        var suspects = TakeUnchecked();
+        ExecLog.OutOfStep(logger, worker.Id, "the command wrote output after its last answer", suspects.Count);
+        await DiscardWorkerAsync();
+        await AloneAsync(batch, suspects, results, cancellationToken);
+    }
+
+    /// <summary>How long to wait for output after a worker's last answer: long enough for it to have written one
+    /// more answer, at the pace it answered.</summary>
+    private static TimeSpan QuietWait(TimeSpan answerTime) =>
+        TimeSpan.FromTicks(Math.Clamp(4 * answerTime.Ticks, s_minQuietWait.Ticks, s_maxQuietWait.Ticks));
 
     /// <summary>One line on its own (the run path is the one the batch processor takes).</summary>
     public async ValueTask ProcessAsync(ReadOnlyMemory<byte> line, IBufferWriter<byte> output, CancellationToken cancellationToken)
     {
-        var single = new SingleLineResult(output);
-        await RunAsync(new WorkerRun([line], [0], single), cancellationToken);
+        var single = new SingleLineResult();
+        await AloneAsync([line], [0], single, cancellationToken);
         if (single.Error is not null)
         {
             throw new InvalidOperationException(single.Error);
         }
+        output.Write(single.Output);
     }
 
-    /// <summary>
-    /// Pipelines the run through the worker. When a worker ends with lines outstanding, nobody knows which of the
-    /// lines it had been sent killed it: those suspects go one at a time, the first on a fresh worker, so the one that
-    /// ends a worker while alone fails with the reason and every other line succeeds; then pipelining resumes.
-    /// </summary>
-    private async Task RunAsync(WorkerRun run, CancellationToken cancellationToken)
+    /// <summary>Pipelines the lines through the worker, falling back to one at a time for the lines a failed worker
+    /// may have answered wrongly.</summary>
+    private async Task PipelineAsync(LineBatch batch, List<int> indexes, ILineRunResults results, CancellationToken cancellationToken)
     {
+        var lines = indexes.Select(batch.LineBytes).ToList();
+        var run = new WorkerRun(lines, indexes, results);
         var next = 0;
-        var suspectsEnd = 0;
-        while (next < run.Lines.Count)
+        while (next < indexes.Count)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (_worker is { IsUsable: false } stale)
+            var (worker, startError) = await EnsureWorkerAsync();
+            if (worker is null)
             {
-                _worker = null;
-                await stale.DisposeAsync();
-            }
-            if (!TryEnsureWorker(out var worker, out var startError))
-            {
-                for (; next < run.Lines.Count; next++)
-                {
-                    run.Results.Failed(run.Indexes[next], startError!);
-                }
+                FailAll(run, next, startError!);
                 return;
             }
-            var alone = next < suspectsEnd;
-            var outcome = await worker.RunAsync(run, next, alone ? 1 : run.Lines.Count - next, cancellationToken);
-            if (outcome.Failure is null)
+            var clock = Stopwatch.StartNew();
+            var outcome = await worker.RunAsync(run, next, indexes.Count - next, cancellationToken);
+            if (outcome.Answered > 0)
             {
-                next += outcome.Answered;
+                _answerTime = clock.Elapsed / outcome.Answered;
+                protocol.Answered();
+            }
+            _unchecked.AddRange(indexes.Skip(next).Take(outcome.Answered));
+            next += outcome.Answered;
+            if (outcome.Fault == WorkerFault.None)
+            {
                 continue;
             }
-            _worker = null;
-            await worker.DisposeAsync();
-            if (alone)
+            await DiscardWorkerAsync();
+            var suspects = outcome.AnswersSuspect ? TakeUnchecked() : [];
+            _unchecked.Clear();     // it is gone without a word too many: what it answered stands
+            var unanswered = Math.Max(1, outcome.Sent - outcome.Answered);
+            suspects.AddRange(indexes.Skip(next).Take(unanswered));
+            next += unanswered;
+            ExecLog.OutOfStep(logger, worker.Id, outcome.Reason!, suspects.Count);
+            if (protocol.IsFailing && outcome.Answered == 0)
             {
-                ExecLog.LineFailed(logger, outcome.Failure);
-                run.Results.Failed(run.Indexes[next++], outcome.Failure);
+                // It fails whatever the line: the rest of the run would only cost a worker each.
+                suspects.AddRange(indexes.Skip(next));
+                next = indexes.Count;
             }
-            else
+            await AloneAsync(batch, suspects, results, cancellationToken);
+        }
+    }
+
+    private Task AloneAsync(LineBatch batch, List<int> indexes, ILineRunResults results, CancellationToken cancellationToken) =>
+        AloneAsync(indexes.Select(batch.LineBytes).ToList(), indexes, results, cancellationToken);
+
+    /// <summary>Each line alone, checked for output after its answer: the worker is kept while it stays in step, and a
+    /// line is failed only when it ends or puts out of step a worker that was fresh for it.</summary>
+    private async Task AloneAsync(List<ReadOnlyMemory<byte>> lines, List<int> indexes, ILineRunResults results, CancellationToken cancellationToken)
+    {
+        var run = new WorkerRun(lines, indexes, results);
+        for (var i = 0; i < indexes.Count; i++)
+        {
+            while (true)
             {
-                next += outcome.Answered;
-                ExecLog.Died(logger, worker.Id, run.Lines.Count - next, outcome.Failure);
-                suspectsEnd = next + Math.Max(1, outcome.Sent - outcome.Answered);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (protocol.IsFailing)
+                {
+                    results.Failed(indexes[i], protocol.FailingReason);
+                    break;
+                }
+                var (worker, startError) = await EnsureWorkerAsync();
+                if (worker is null)
+                {
+                    FailAll(run, i, startError!);
+                    return;
+                }
+                var fresh = !worker.HasAnswered;
+                var clock = Stopwatch.StartNew();
+                var outcome = await worker.RunAsync(run, i, 1, cancellationToken);
+                if (outcome.Fault == WorkerFault.None)
+                {
+                    if (await worker.CheckQuietAsync(QuietWait(clock.Elapsed), cancellationToken) != WorkerQuiet.MoreOutput)
+                    {
+                        protocol.Answered();
+                        break;
+                    }
+                    outcome = outcome with { Fault = WorkerFault.OutOfStep, Reason = ExecWorker.MoreAnswers };
+                }
+                await DiscardWorkerAsync();
+                if (!fresh)
+                {
+                    continue;   // a worker that had answered other lines may have been out of step before this one
+                }
+                ExecLog.LineFailed(logger, outcome.Reason!);
+                results.Failed(indexes[i], outcome.Reason!);
+                protocol.LoneLineFailed(outcome.Reason!);
+                break;
             }
         }
     }
 
-    private bool TryEnsureWorker(out ExecWorker worker, out string? error)
+    private static void FailAll(WorkerRun run, int from, string reason)
+    {
+        for (var i = from; i < run.Indexes.Count; i++)
+        {
+            run.Results.Failed(run.Indexes[i], reason);
+        }
+    }
+
+    private List<int> TakeUnchecked()
+    {
+        var taken = _unchecked.ToList();
+        _unchecked.Clear();
+        return taken;
+    }
+
+    /// <summary>The slot's worker, started when there is none or the last one is gone; null with the reason when
+    /// the command cannot be started.</summary>
+    private async Task<(ExecWorker? Worker, string? Error)> EnsureWorkerAsync()
     {
         if (_worker is { IsUsable: true })
         {
-            worker = _worker;
-            error = null;
-            return true;
+            return (_worker, null);
+        }
+        if (_worker is not null)
+        {
+            // A worker that exited after its last answer: nothing it said is in doubt, it is only replaced.
+            _unchecked.Clear();
+            await DiscardWorkerAsync();
         }
         try
         {
-            worker = _worker = ExecWorker.Start(command, settings, logger);
-            error = null;
-            return true;
+            return (_worker = ExecWorker.Start(command, settings, protocol, logger), null);
         }
         catch (Exception ex) when (ex is Win32Exception or InvalidOperationException)
         {
-            error = $"cannot start the command: {ex.Message}";
+            var error = $"cannot start the command: {ex.Message}";
             ExecLog.CannotStart(logger, error);
-            worker = null!;
-            return false;
+            return (null, error);
         }
     }
 
-    public async ValueTask DisposeAsync()
+    private async Task DiscardWorkerAsync()
     {
         if (_worker is { } worker)
         {
@@ -128,11 +241,19 @@ internal sealed class ExecLineProcessor(ExecCommand command, ExecSettings settin
         }
     }
 
-    private sealed class SingleLineResult(IBufferWriter<byte> output) : ILineRunResults
+    public async ValueTask DisposeAsync() => await DiscardWorkerAsync();
+
+    private sealed class SingleLineResult : ILineRunResults
     {
         public string? Error { get; private set; }
 
-        public void Succeeded(int index, ReadOnlySpan<byte> line) => output.Write(line);
+        public byte[] Output { get; private set; } = [];
+
+        public void Succeeded(int index, ReadOnlySpan<byte> line)
+        {
+            Output = line.ToArray();
+            Error = null;
+        }
 
         public void Failed(int index, string reason) => Error = reason;
     }

@@ -8,8 +8,8 @@ internal static partial class ExecLog
     public static partial void Started(ILogger logger, int pid, string command);
 
     [LoggerMessage(EventId = 261, Level = LogLevel.Warning,
-        Message = "Exec worker {Pid} ended with {Outstanding} lines outstanding ({Reason}); the lines it had been sent go again one at a time on a fresh worker")]
-    public static partial void Died(ILogger logger, int pid, int outstanding, string reason);
+        Message = "Exec worker {Pid} replaced with {Outstanding} lines outstanding ({Reason}); they go again one at a time, each checked on its own")]
+    public static partial void OutOfStep(ILogger logger, int pid, string reason, int outstanding);
 
     [LoggerMessage(EventId = 262, Level = LogLevel.Warning, Message = "A line failed alone on a fresh exec worker too: {Reason}")]
     public static partial void LineFailed(ILogger logger, string reason);

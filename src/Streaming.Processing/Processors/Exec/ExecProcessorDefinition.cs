@@ -25,6 +25,7 @@ internal sealed class ExecProcessorDefinition(ExecSettings settings, Func<ILogge
             return null;
         }
         error = null;
-        return () => new ExecLineProcessor(command, settings, logger?.Invoke() ?? NullLogger.Instance);
+        var protocol = new ExecProtocol();     // one per command: its slots learn together how its workers answer
+        return () => new ExecLineProcessor(command, settings, protocol, logger?.Invoke() ?? NullLogger.Instance);
     }
 }

@@ -5,8 +5,9 @@ namespace Streaming.Consumer.Processors.Exec;
 
 /// <summary>
 /// At consumer start-up, before the broker is touched: starts the command once and fails when it cannot start or
-/// exits at once (a missing script, a syntax error, an import that fails). A framed worker passes as soon as it writes
-/// its hello; a plain one once it has lived for <see cref="Patience"/> without ending its output.
+/// exits at once (a missing script, a syntax error, an import that fails), or writes anything but the framed hello
+/// before it is sent a line (that output would be taken as the first line's answer). A framed worker passes as soon as
+/// it writes its hello; a plain one once it has lived for <see cref="Patience"/> without writing or ending its output.
 /// </summary>
 internal static class ExecStartupCheck
 {
@@ -23,7 +24,7 @@ internal static class ExecStartupCheck
         ExecWorker worker;
         try
         {
-            worker = ExecWorker.Start(command, settings, NullLogger.Instance);
+            worker = ExecWorker.Start(command, settings, new ExecProtocol(), NullLogger.Instance);
         }
         catch (Exception ex) when (ex is Win32Exception or InvalidOperationException)
         {
@@ -36,7 +37,12 @@ internal static class ExecStartupCheck
         {
             if (await Task.WhenAny(reading, Task.Delay(Patience)) == reading)
             {
-                ended = await reading == 0;
+                var read = await reading;
+                ended = read == 0;
+                if (!ended && !IsHelloSoFar(firstOutput.AsSpan(0, read)))
+                {
+                    return $"exec: '{command.Text}' wrote output before it was sent a line (a plain worker writes only its answers, one line per input line; log to stderr)";
+                }
             }
             if (!ended)
             {
@@ -52,5 +58,13 @@ internal static class ExecStartupCheck
             await worker.DisposeAsync();
             await reading;
         }
+    }
+
+    /// <summary>True when <paramref name="output"/> is the framed hello's line, or its start.</summary>
+    private static bool IsHelloSoFar(ReadOnlySpan<byte> output)
+    {
+        ReadOnlySpan<byte> hello = [.. ExecWorker.FramedHello, (byte)'\n'];
+        var length = Math.Min(output.Length, hello.Length);
+        return output[..length].SequenceEqual(hello[..length]);
     }
 }

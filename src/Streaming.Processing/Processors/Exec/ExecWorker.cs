@@ -8,24 +8,61 @@ namespace Streaming.Consumer.Processors.Exec;
 /// <summary>Lines for a worker, and where their answers go: <c>Lines[i]</c> is line <c>Indexes[i]</c> of the batch.</summary>
 internal sealed record WorkerRun(IReadOnlyList<ReadOnlyMemory<byte>> Lines, IReadOnlyList<int> Indexes, ILineRunResults Results);
 
-/// <summary>How a run on one worker ended: <paramref name="Answered"/> lines from the first were answered, and
-/// <paramref name="Sent"/> written to the worker; when fewer were answered than asked, the worker is gone and
-/// <paramref name="Failure"/> says why ("command exited with code N").</summary>
-internal readonly record struct WorkerRunOutcome(int Answered, int Sent, string? Failure);
+/// <summary>Why a run on a worker ended early.</summary>
+internal enum WorkerFault
+{
+    None,
+
+    /// <summary>The worker closed its output: it exited, or was killed by someone else.</summary>
+    Exited,
+
+    /// <summary>No answer within the line timeout: the worker was killed.</summary>
+    TimedOut,
+
+    /// <summary>The worker wrote something the protocol does not allow: it was killed.</summary>
+    OutOfStep,
+}
+
+/// <summary>How a run on one worker ended: the first <paramref name="Answered"/> lines were answered and
+/// <paramref name="Sent"/> written to the worker. Unless <paramref name="Fault"/> is <see cref="WorkerFault.None"/>,
+/// the worker is gone and <paramref name="Reason"/> says why; <paramref name="AnswersSuspect"/> says that answers it
+/// gave before may belong to other lines (it wrote more answers than it was sent lines).</summary>
+internal readonly record struct WorkerRunOutcome(int Answered, int Sent, WorkerFault Fault, string? Reason, bool AnswersSuspect = false)
+{
+    public static WorkerRunOutcome Complete(int count) => new(count, count, WorkerFault.None, null);
+}
+
+/// <summary>What followed a worker's last answer.</summary>
+internal enum WorkerQuiet
+{
+    /// <summary>Nothing: its answers stand.</summary>
+    Quiet,
+
+    /// <summary>More output: it answered more than it was asked, so its answers may belong to other lines.</summary>
+    MoreOutput,
+
+    /// <summary>It closed its output (it exited): its answers stand, and it is not used again.</summary>
+    Closed,
+}
 
 /// <summary>
-/// One long-lived worker process of an <c>exec:</c> command: lines go to its stdin, one answer per line comes back on
-/// its stdout, in order, with up to a run of lines in flight (pipelined). A worker that starts by writing
-/// <see cref="FramedHello"/> answers in the framed form (<c>+output</c> or <c>-reason</c>); any other is plain (each
-/// output line is the answer). Its stderr goes to the log (<see cref="WorkerStderr"/>).
+/// One long-lived worker process of an <c>exec:</c> command, in a process group of its own: lines go to its stdin, one
+/// answer per line comes back on its stdout, in order, with up to a run of lines in flight (pipelined). A framed
+/// worker writes <see cref="FramedHello"/> before it is sent any line, then answers <c>+output</c> or <c>-reason</c>;
+/// a plain one writes nothing but its answers, one line each. Anything else puts the worker out of step: it is
+/// killed at once, and its answers are never paired on (<see cref="WorkerRunOutcome"/>). Its stderr goes to the log
+/// (<see cref="WorkerStderr"/>).
 /// </summary>
 internal sealed class ExecWorker : IAsyncDisposable
 {
-    /// <summary>The first line a framed worker writes, before any answer; a NUL byte first, so that a plain program
-    /// never writes it by accident.</summary>
+    /// <summary>The first line a framed worker writes, before any line is sent to it; a NUL byte first, so that a
+    /// plain program never writes it by accident.</summary>
     public static ReadOnlySpan<byte> FramedHello => "\0streaming-worker framed 1"u8;
 
     private const int ReadChunk = 64 * 1024;
+    private const string NotFramed = "the command wrote an answer that is not framed ('+' or '-' first); a framed worker writes nothing else on stdout";
+    private const string HelloAsAnswer = "the command wrote the framed hello as an answer, after it had been sent a line";
+    public const string MoreAnswers = "the command wrote more answers than it was sent lines (a plain worker writes exactly one line per input line)";
     private static readonly TimeSpan s_exitWait = TimeSpan.FromSeconds(5);
 
     private readonly Process _process;
@@ -33,20 +70,26 @@ internal sealed class ExecWorker : IAsyncDisposable
     private readonly Stream _stdout;
     private readonly WorkerStderr _stderr;
     private readonly ExecSettings _settings;
+    private readonly ExecProtocol _protocol;
     private readonly ILogger _logger;
     private byte[] _read = ArrayPool<byte>.Shared.Rent(2 * ReadChunk);
     private int _readStart;
     private int _readEnd;
-    private bool? _framed;
+    private bool _greeted;
+    private bool _framed;
+    private bool _firstLineIsHello;
     private bool _discarding;
+    private int _lineStart;
+    private int _lineLength;
     private int _sent;
     private volatile bool _broken;
 
-    private ExecWorker(Process process, ExecSettings settings, ILogger logger)
+    private ExecWorker(Process process, ExecSettings settings, ExecProtocol protocol, ILogger logger)
     {
         _process = process;
         Id = process.Id;
         _settings = settings;
+        _protocol = protocol;
         _logger = logger;
         _stdin = process.StandardInput.BaseStream;
         _stdout = process.StandardOutput.BaseStream;
@@ -58,29 +101,43 @@ internal sealed class ExecWorker : IAsyncDisposable
     /// <summary>False once the worker died, was killed, or lost its place in the answers.</summary>
     public bool IsUsable => !_broken && !_process.HasExited;
 
-    /// <summary>True once the worker wrote <see cref="FramedHello"/>; null until its first line.</summary>
-    public bool? Framed => _framed;
+    /// <summary>True once the worker answered a line: it is no longer fresh.</summary>
+    public bool HasAnswered { get; private set; }
+
+    /// <summary>True once the worker said hello; false for a plain worker, and before its first run.</summary>
+    public bool Framed => _framed;
 
     public string? LastStderrLine => _stderr.LastLine;
 
-    /// <summary>Starts a worker. Throws <see cref="System.ComponentModel.Win32Exception"/> when the program cannot
-    /// be started.</summary>
-    public static ExecWorker Start(ExecCommand command, ExecSettings settings, ILogger logger)
+    /// <summary>Starts a worker in a session of its own (so that its whole process group can be signalled), with an
+    /// environment that cannot reach the broker. Throws <see cref="System.ComponentModel.Win32Exception"/> when the
+    /// program cannot be started.</summary>
+    public static ExecWorker Start(ExecCommand command, ExecSettings settings, ExecProtocol protocol, ILogger logger)
     {
-        var info = new ProcessStartInfo(command.Program)
+        var reaper = WorkerReaper.Shared;
+        var setsid = reaper is null ? null : WorkerReaper.SetsidPath;
+        var info = new ProcessStartInfo(setsid ?? command.Program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (setsid is not null)
+        {
+            // setsid execs the program in place (the consumer's child is never a group leader): same pid, own group.
+            info.ArgumentList.Add("--");
+            info.ArgumentList.Add(command.Program);
+        }
         foreach (var argument in command.Arguments)
         {
             info.ArgumentList.Add(argument);
         }
+        ExecEnvironment.Scrub(info.Environment);
         var process = Process.Start(info) ?? throw new InvalidOperationException("the command did not start");
+        reaper?.Watch(process.Id);
         ExecLog.Started(logger, process.Id, command.Text);
-        return new ExecWorker(process, settings, logger);
+        return new ExecWorker(process, settings, protocol, logger);
     }
 
     /// <summary>Sends lines <paramref name="from"/> to <paramref name="from"/> + <paramref name="count"/> − 1 of the
@@ -91,16 +148,20 @@ internal sealed class ExecWorker : IAsyncDisposable
     {
         _sent = 0;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_settings.LineTimeout);
-        int answered;
+        WorkerRunOutcome outcome;
         try
         {
-            using (timeout.Token.UnsafeRegister(static state => ((ExecWorker)state!).Kill(), this))
+            if (!_greeted && await GreetAsync(run.Lines[from], cancellationToken) is { } greetingFault)
             {
-                // Its own task: a pipe write that blocks must not keep the answers from being read (or both sides wait).
-                var writing = Task.Run(() => WriteLinesAsync(run.Lines, from, count, timeout.Token), CancellationToken.None);
-                answered = await ReadAnswersAsync(run, from, count, timeout);
-                await writing;
+                outcome = greetingFault;
+            }
+            else
+            {
+                timeout.CancelAfter(_settings.LineTimeout);
+                using (timeout.Token.UnsafeRegister(static state => ((ExecWorker)state!).Kill(), this))
+                {
+                    outcome = await RunOnWorkerAsync(run, from, count, timeout);
+                }
             }
             cancellationToken.ThrowIfCancellationRequested();
         }
@@ -109,18 +170,80 @@ internal sealed class ExecWorker : IAsyncDisposable
             Kill();     // whichever way the cancellation came out, the worker does not outlive it
             throw;
         }
-        if (answered == count)
+        if (outcome.Fault == WorkerFault.None)
         {
-            return new WorkerRunOutcome(answered, count, null);
+            return outcome;
         }
-        _broken = true;
-        if (timeout.IsCancellationRequested)
+        if (timeout.IsCancellationRequested && outcome.Fault == WorkerFault.Exited)
         {
-            Kill();     // the callback may not have run yet: the read's own cancellation can come first
-            return new WorkerRunOutcome(answered, Volatile.Read(ref _sent),
-                $"command took longer than {_settings.LineTimeout.TotalSeconds:0.###} s on this line (worker killed)");
+            outcome = outcome with { Fault = WorkerFault.TimedOut, Reason = TimedOut("on this line") };
         }
-        return new WorkerRunOutcome(answered, Volatile.Read(ref _sent), $"command exited with code {await ExitCodeAsync()}");
+        Kill();     // the callback may not have run yet: the read's own cancellation can come first
+        return outcome;
+    }
+
+    private string TimedOut(string what)
+    {
+        var hint = HasAnswered ? "" : "; it had answered no line at all: a program that buffers its output when it is a pipe must flush after each line (python3 -u, stdbuf -oL)";
+        return $"command took longer than {_settings.LineTimeout.TotalSeconds:0.###} s {what} (worker killed){hint}";
+    }
+
+    private async Task<WorkerRunOutcome> RunOnWorkerAsync(WorkerRun run, int from, int count, CancellationTokenSource timeout)
+    {
+        if (_readEnd > _readStart || _discarding)
+        {
+            return new WorkerRunOutcome(0, 0, WorkerFault.OutOfStep, "the command wrote output that answers no line", AnswersSuspect: true);
+        }
+        // Its own task: a pipe write that blocks must not keep the answers from being read (or both sides wait).
+        var writing = Task.Run(() => WriteLinesAsync(run.Lines, from, count, timeout.Token), CancellationToken.None);
+        var outcome = await ReadAnswersAsync(run, from, count, timeout);
+        if (outcome.Fault == WorkerFault.Exited && !timeout.IsCancellationRequested)
+        {
+            outcome = outcome with { Reason = await ExitReasonAsync() };     // kills it if it lives on
+        }
+        else if (outcome.Fault != WorkerFault.None)
+        {
+            Kill();     // a writer blocked on a worker that stopped reading ends with it
+        }
+        await writing;
+        return outcome with { Sent = outcome.Fault == WorkerFault.None ? count : Volatile.Read(ref _sent) };
+    }
+
+    /// <summary>Before the first line: a framed worker's hello, which counts only now (a command not known yet gets
+    /// <see cref="ExecProtocol.HelloPatience"/>, one known framed the line timeout). Null when the worker may be sent
+    /// lines.</summary>
+    private async Task<WorkerRunOutcome?> GreetAsync(ReadOnlyMemory<byte> firstLine, CancellationToken cancellationToken)
+    {
+        _greeted = true;
+        _firstLineIsHello = firstLine.Span.SequenceEqual(FramedHello);
+        var mode = _protocol.Mode;
+        if (mode == WorkerProtocol.Plain)
+        {
+            return null;
+        }
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(mode == WorkerProtocol.Unknown ? ExecProtocol.HelloPatience : _settings.LineTimeout);
+        var first = await ReadLineAsync(deadline.Token);
+        cancellationToken.ThrowIfCancellationRequested();
+        switch (first)
+        {
+            case LineRead.Line when _read.AsSpan(_lineStart, _lineLength).SequenceEqual(FramedHello):
+                _framed = true;
+                _protocol.Learn(WorkerProtocol.Framed);
+                return null;
+            case LineRead.Line:
+                return new WorkerRunOutcome(0, 0, WorkerFault.OutOfStep, mode == WorkerProtocol.Framed
+                    ? "the command did not write the framed hello first, as its other workers did"
+                    : "the command wrote output before it was sent a line");
+            case LineRead.Waited when mode == WorkerProtocol.Unknown:
+                _protocol.Learn(WorkerProtocol.Plain);
+                _greeted = _protocol.Mode == WorkerProtocol.Plain;
+                return _greeted ? null : await GreetAsync(firstLine, cancellationToken);
+            case LineRead.Waited:
+                return new WorkerRunOutcome(0, 0, WorkerFault.TimedOut, TimedOut("to write the framed hello"));
+            default:
+                return new WorkerRunOutcome(0, 0, WorkerFault.Exited, await ExitReasonAsync());
+        }
     }
 
     private async Task WriteLinesAsync(IReadOnlyList<ReadOnlyMemory<byte>> lines, int from, int count, CancellationToken cancellationToken)
@@ -165,66 +288,148 @@ internal sealed class ExecWorker : IAsyncDisposable
         }
     }
 
-    private async Task<int> ReadAnswersAsync(WorkerRun run, int from, int count, CancellationTokenSource timeout)
+    private async Task<WorkerRunOutcome> ReadAnswersAsync(WorkerRun run, int from, int count, CancellationTokenSource timeout)
     {
         var answered = 0;
         while (true)
         {
             var before = answered;
-            while (answered < count && TryTakeLine(out var start, out var length))
+            while (answered < count && TryTakeLine())
             {
-                var line = _read.AsSpan(start, length);
                 if (_discarding)
                 {
                     _discarding = false;
                     Fail(run, from + answered++, $"the command's output line is longer than {_settings.MaxOutputLineBytes} bytes");
                     continue;
                 }
-                if (_framed is null)
+                var line = _read.AsSpan(_lineStart, _lineLength);
+                if (line.SequenceEqual(FramedHello))
                 {
-                    _framed = line.SequenceEqual(FramedHello);
-                    if (_framed.Value)
+                    if (!HasAnswered && !_framed && !_firstLineIsHello)
                     {
-                        continue;
+                        _protocol.Learn(WorkerProtocol.Framed);     // a framed worker slower to start than the patience
                     }
+                    return new WorkerRunOutcome(answered, 0, WorkerFault.OutOfStep, HelloAsAnswer, AnswersSuspect: true);
+                }
+                if (_framed && !IsFramed(line))
+                {
+                    return new WorkerRunOutcome(answered, 0, WorkerFault.OutOfStep, NotFramed);
                 }
                 Answer(run, from + answered++, line);
             }
             if (answered == count)
             {
-                return answered;
+                return _readEnd > _readStart || _discarding
+                    ? new WorkerRunOutcome(answered, 0, WorkerFault.OutOfStep, MoreAnswers, AnswersSuspect: true)
+                    : WorkerRunOutcome.Complete(count);
             }
             if (answered > before)
             {
                 timeout.CancelAfter(_settings.LineTimeout);
             }
-            MakeRoomToRead();
-            int read;
+            bool more;
             try
             {
-                read = await _stdout.ReadAsync(_read.AsMemory(_readEnd), timeout.Token);
+                more = await ReadMoreAsync(timeout.Token);
             }
-            catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+            catch (OperationCanceledException)
             {
-                read = 0;
+                more = false;   // the line timeout, or the service stopping: the caller tells which
             }
-            if (read == 0)
+            if (!more)
             {
-                return answered;    // the worker closed its output: it died or was killed
+                return new WorkerRunOutcome(answered, 0, WorkerFault.Exited, null);    // it died or was killed
             }
-            _readEnd += read;
         }
     }
 
-    private bool TryTakeLine(out int start, out int length)
+    /// <summary>After a worker's last answer: waits up to <paramref name="wait"/> for anything more from it.</summary>
+    /// <exception cref="OperationCanceledException">The service is stopping.</exception>
+    public async Task<WorkerQuiet> CheckQuietAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
-        start = _readStart;
-        length = _read.AsSpan(_readStart, _readEnd - _readStart).IndexOf((byte)'\n');
-        if (length < 0)
+        if (_readEnd > _readStart || _discarding)
+        {
+            return WorkerQuiet.MoreOutput;
+        }
+        if (!IsUsable)
+        {
+            return WorkerQuiet.Closed;
+        }
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(wait);
+        bool more;
+        try
+        {
+            more = await ReadMoreAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return WorkerQuiet.Quiet;
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!more)
+        {
+            _broken = true;
+            return WorkerQuiet.Closed;
+        }
+        return WorkerQuiet.MoreOutput;
+    }
+
+    private enum LineRead
+    {
+        Line,
+        Waited,
+        Closed,
+    }
+
+    private async Task<LineRead> ReadLineAsync(CancellationToken cancellationToken)
+    {
+        while (!TryTakeLine())
+        {
+            try
+            {
+                if (!await ReadMoreAsync(cancellationToken))
+                {
+                    return LineRead.Closed;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return LineRead.Waited;
+            }
+        }
+        return LineRead.Line;
+    }
+
+    /// <summary>Reads what the worker wrote next into the buffer; false when it closed its output.</summary>
+    /// <exception cref="OperationCanceledException">Nothing came before <paramref name="cancellationToken"/>.</exception>
+    private async Task<bool> ReadMoreAsync(CancellationToken cancellationToken)
+    {
+        MakeRoomToRead();
+        int read;
+        try
+        {
+            read = await _stdout.ReadAsync(_read.AsMemory(_readEnd), cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            read = 0;
+        }
+        _readEnd += read;
+        return read > 0;
+    }
+
+    private static bool IsFramed(ReadOnlySpan<byte> line) => line.Length > 0 && line[0] is (byte)'+' or (byte)'-';
+
+    private bool TryTakeLine()
+    {
+        _lineStart = _readStart;
+        _lineLength = _read.AsSpan(_readStart, _readEnd - _readStart).IndexOf((byte)'\n');
+        if (_lineLength < 0)
         {
             return false;
         }
-        _readStart += length + 1;
+        _readStart += _lineLength + 1;
         return true;
     }
 
@@ -260,42 +465,46 @@ internal sealed class ExecWorker : IAsyncDisposable
 
     private void Answer(WorkerRun run, int position, ReadOnlySpan<byte> line)
     {
-        if (_framed != true)
+        HasAnswered = true;
+        if (!_framed)
         {
             run.Results.Succeeded(run.Indexes[position], line);
         }
-        else if (line.Length > 0 && line[0] == (byte)'+')
+        else if (line[0] == (byte)'+')
         {
             run.Results.Succeeded(run.Indexes[position], line[1..]);
         }
-        else if (line.Length > 0 && line[0] == (byte)'-')
+        else
         {
             var reason = Encoding.UTF8.GetString(line[1..]).Trim();
             Fail(run, position, reason.Length == 0 ? "the command failed the line" : reason);
-        }
-        else
-        {
-            Fail(run, position, "the command wrote an answer that is not framed ('+' or '-' first)");
         }
     }
 
     private static void Fail(WorkerRun run, int position, string reason) => run.Results.Failed(run.Indexes[position], reason);
 
+    /// <summary>Why a worker that closed its output is gone: its exit code, or, when it lived on and was killed
+    /// here, that it closed its output.</summary>
+    private async Task<string> ExitReasonAsync()
+    {
+        if (await WaitForExitAsync(s_exitWait))
+        {
+            return $"command exited with code {_process.ExitCode}";
+        }
+        Kill();
+        await WaitForExitAsync(s_exitWait);
+        return "command closed its output but did not exit (worker killed)";
+    }
+
     /// <summary>The worker's exit code once it has exited; killed first when it closed its output but lives on.</summary>
     public async Task<int> ExitCodeAsync()
     {
-        using var wait = new CancellationTokenSource(s_exitWait);
-        try
-        {
-            await _process.WaitForExitAsync(wait.Token);
-        }
-        catch (OperationCanceledException)
+        if (!await WaitForExitAsync(s_exitWait))
         {
             Kill();
-            using var killed = new CancellationTokenSource(s_exitWait);
-            await _process.WaitForExitAsync(killed.Token);
+            await WaitForExitAsync(s_exitWait);
         }
-        return _process.ExitCode;
+        return _process.HasExited ? _process.ExitCode : -1;
     }
 
     /// <summary>For the start-up check: the worker's first output bytes (0 when it closed its output).</summary>
@@ -342,6 +551,7 @@ internal sealed class ExecWorker : IAsyncDisposable
     private void Kill()
     {
         _broken = true;
+        PosixSignals.KillGroup(Id);     // its children too: a timeout of 'sh -c …' must not leave the real work running
         try
         {
             _process.Kill();
@@ -352,7 +562,8 @@ internal sealed class ExecWorker : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the worker: end of input and SIGTERM, SIGKILL after <see cref="ExecSettings.StopGrace"/>.</summary>
+    /// <summary>Stops the worker: end of input and SIGTERM to its group, SIGKILL after
+    /// <see cref="ExecSettings.StopGrace"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         try
@@ -365,7 +576,7 @@ internal sealed class ExecWorker : IAsyncDisposable
         }
         if (!_process.HasExited)
         {
-            PosixSignals.Terminate(Id);
+            PosixSignals.TerminateGroup(Id);
             if (!await WaitForExitAsync(_settings.StopGrace))
             {
                 ExecLog.KilledAfterGrace(_logger, Id, _settings.StopGrace.TotalSeconds);
@@ -373,6 +584,8 @@ internal sealed class ExecWorker : IAsyncDisposable
                 await WaitForExitAsync(s_exitWait);
             }
         }
+        PosixSignals.KillGroup(Id);     // what the worker left behind in its group
+        WorkerReaper.Shared?.Forget(Id);
         await StderrDrainedAsync();
         _process.Dispose();
         ArrayPool<byte>.Shared.Return(_read);

@@ -14,17 +14,41 @@ public sealed class ExecWorkerTests
     [Fact]
     public async Task RunAsync_FramedWorker_SuccessesAndFailuresByTheirFirstByte()
     {
-        await using var worker = Start($"sh -c \"{Hello}; printf '+one\\n-it broke\\n+\\nplain\\n-\\n++two\\n'; cat >/dev/null\"");
+        await using var worker = Start($"sh -c \"{Hello}; read a; printf '+one\\n-it broke\\n+\\n-\\n++two\\n'; cat >/dev/null\"");
         var results = new Results();
 
-        var outcome = await worker.RunAsync(Run(results, 6), 0, 6, CancellationToken.None);
+        var outcome = await worker.RunAsync(Run(results, 5), 0, 5, CancellationToken.None);
 
-        Assert.Equal(new WorkerRunOutcome(6, 6, null), outcome);
+        Assert.Equal(WorkerRunOutcome.Complete(5), outcome);
         Assert.True(worker.Framed);
-        Assert.Equal(
-            ["0 ok one", "1 failed it broke", "2 ok ", "3 failed the command wrote an answer that is not framed ('+' or '-' first)",
-             "4 failed the command failed the line", "5 ok +two"],
-            results.Entries);
+        Assert.Equal(["0 ok one", "1 failed it broke", "2 ok ", "3 failed the command failed the line", "4 ok +two"], results.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_FramedWorkerWritesAnUnframedLine_OutOfStepAtThatLineAndKilled()
+    {
+        await using var worker = Start($"sh -c \"{Hello}; read a; printf '+one\\ndebug: print\\n+two\\n'; cat >/dev/null\"");
+        var results = new Results();
+
+        var outcome = await worker.RunAsync(Run(results, 3), 0, 3, CancellationToken.None);
+
+        Assert.Equal((1, WorkerFault.OutOfStep, false), (outcome.Answered, outcome.Fault, outcome.AnswersSuspect));
+        Assert.Equal(["0 ok one"], results.Entries);
+        Assert.False(worker.IsUsable);
+    }
+
+    [Fact]
+    public async Task RunAsync_PlainWorkerEchoesTheHello_NotFramedAndTheEchoIsNotAnAnswer()
+    {
+        await using var worker = Start("cat");
+        var results = new Results();
+        string[] lines = ["+plus", "\0streaming-worker framed 1", "-minus"];
+
+        var outcome = await worker.RunAsync(Run(results, lines), 0, lines.Length, CancellationToken.None);
+
+        Assert.Equal((1, WorkerFault.OutOfStep, true), (outcome.Answered, outcome.Fault, outcome.AnswersSuspect));
+        Assert.False(worker.Framed);
+        Assert.Equal(["0 ok +plus"], results.Entries);
     }
 
     [Fact]
@@ -39,6 +63,48 @@ public sealed class ExecWorkerTests
         Assert.Equal(lines.Length, outcome.Answered);
         Assert.False(worker.Framed);
         Assert.Equal(lines.Select((l, i) => $"{i} ok {l}"), results.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_PlainWorkerAnswersTwiceForOneLine_SurplusMakesItOutOfStep()
+    {
+        await using var worker = Start("sh -c \"read a; printf 'x\\ny\\n'; cat >/dev/null\"");
+        var results = new Results();
+
+        var outcome = await worker.RunAsync(Run(results, 1), 0, 1, CancellationToken.None);
+        if (outcome.Fault == WorkerFault.None)
+        {
+            Assert.Equal(WorkerQuiet.MoreOutput, await worker.CheckQuietAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
+        }
+        else
+        {
+            Assert.Equal((WorkerFault.OutOfStep, true), (outcome.Fault, outcome.AnswersSuspect));
+        }
+    }
+
+    [Fact]
+    public async Task CheckQuietAsync_WorkerInStep_QuietAndStillUsable()
+    {
+        await using var worker = Start("cat");
+        var results = new Results();
+        await worker.RunAsync(Run(results, 3), 0, 3, CancellationToken.None);
+
+        Assert.Equal(WorkerQuiet.Quiet, await worker.CheckQuietAsync(TimeSpan.FromMilliseconds(50), CancellationToken.None));
+        await worker.RunAsync(Run(results, 6), 3, 3, CancellationToken.None);
+
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => $"{i} ok line {i}"), results.Entries);
+        Assert.True(worker.IsUsable);
+    }
+
+    [Fact]
+    public async Task RunAsync_WorkerWritesBeforeItIsSentALine_OutOfStep()
+    {
+        await using var worker = Start("sh -c \"echo banner; cat\"");
+
+        var outcome = await worker.RunAsync(Run(new Results(), 2), 0, 2, CancellationToken.None);
+
+        Assert.Equal((0, WorkerFault.OutOfStep), (outcome.Answered, outcome.Fault));
+        Assert.Equal("the command wrote output before it was sent a line", outcome.Reason);
     }
 
     [Fact]
@@ -66,7 +132,7 @@ public sealed class ExecWorkerTests
         var outcome = await worker.RunAsync(Run(results, ["a", "b", "c", "d"]), 0, 4, CancellationToken.None);
 
         Assert.Equal(2, outcome.Answered);
-        Assert.Equal("command exited with code 3", outcome.Failure);
+        Assert.Equal("command exited with code 3", outcome.Reason);
         Assert.False(worker.IsUsable);
         Assert.Equal(["0 ok a", "1 ok b"], results.Entries);
     }
@@ -74,19 +140,20 @@ public sealed class ExecWorkerTests
     [Fact]
     public async Task RunAsync_NoAnswerWithinTheLineTimeout_WorkerKilledAndTimeoutReported()
     {
-        await using var worker = ExecWorker.Start(Command("sleep 600"), s_settings with { LineTimeout = TimeSpan.FromMilliseconds(300) }, NullLogger.Instance);
+        await using var worker = ExecWorker.Start(
+            Command("sleep 600"), s_settings with { LineTimeout = TimeSpan.FromMilliseconds(1300) }, new ExecProtocol(), NullLogger.Instance);
 
         var outcome = await worker.RunAsync(Run(new Results(), ["a"]), 0, 1, CancellationToken.None);
 
         Assert.Equal(0, outcome.Answered);
-        Assert.Equal("command took longer than 0.3 s on this line (worker killed)", outcome.Failure);
+        Assert.StartsWith("command took longer than 1.3 s on this line (worker killed); it had answered no line at all", outcome.Reason);
         Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
     public async Task RunAsync_OutputLineOverTheLimit_FailsThatLineOnlyAndStaysInStep()
     {
-        await using var worker = Start("sh -c \"printf 'short\\n'; head -c 1000000 /dev/zero | tr '\\\\000' x; printf '\\nnext\\n'; cat >/dev/null\"");
+        await using var worker = Start("sh -c \"read a; printf 'short\\n'; head -c 1000000 /dev/zero | tr '\\\\000' x; printf '\\nnext\\n'; cat >/dev/null\"");
         var results = new Results();
 
         var outcome = await worker.RunAsync(Run(results, ["1", "2", "3"]), 0, 3, CancellationToken.None);
@@ -124,7 +191,7 @@ public sealed class ExecWorkerTests
     private static ExecCommand Command(string commandLine) =>
         ExecCommand.TryCreate(commandLine, out var error) ?? throw new InvalidOperationException(error);
 
-    private static ExecWorker Start(string commandLine) => ExecWorker.Start(Command(commandLine), s_settings, NullLogger.Instance);
+    private static ExecWorker Start(string commandLine) => ExecWorker.Start(Command(commandLine), s_settings, new ExecProtocol(), NullLogger.Instance);
 
     private static WorkerRun Run(Results results, int count) => Run(results, Enumerable.Range(0, count).Select(i => $"line {i}").ToArray());
 

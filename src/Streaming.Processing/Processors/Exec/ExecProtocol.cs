@@ -1,0 +1,71 @@
+namespace Streaming.Consumer.Processors.Exec;
+
+/// <summary>How a command's workers answer: learned once per command and shared by all its slots.</summary>
+internal enum WorkerProtocol
+{
+    /// <summary>Not known yet: a fresh worker is given <see cref="ExecProtocol.HelloPatience"/> to say hello before
+    /// any line is sent.</summary>
+    Unknown,
+
+    /// <summary>Each output line is the answer; nothing is waited for before the first line.</summary>
+    Plain,
+
+    /// <summary>Every worker writes <see cref="ExecWorker.FramedHello"/> before it is sent a line.</summary>
+    Framed,
+}
+
+/// <summary>
+/// What one <c>exec:</c> command's workers have shown so far, shared by the processor's slots: which protocol they
+/// speak (<see cref="WorkerProtocol"/>), and how many lines in a row failed alone on fresh workers. A command that
+/// fails <see cref="FailingStreak"/> lines in a row that way is failing whatever the line (it buffers its output, it
+/// dies soon after start): its other suspect lines fail at once instead of each costing a worker and a timeout.
+/// </summary>
+internal sealed class ExecProtocol
+{
+    /// <summary>How long a fresh worker of a command whose protocol is not known yet may take to say hello.</summary>
+    public static readonly TimeSpan HelloPatience = TimeSpan.FromSeconds(1);
+
+    public const int FailingStreak = 3;
+
+    private int _mode = (int)WorkerProtocol.Unknown;
+    private int _loneFailures;
+    private string? _lastLoneFailure;
+
+    public WorkerProtocol Mode => (WorkerProtocol)Volatile.Read(ref _mode);
+
+    /// <summary>Set once from <see cref="WorkerProtocol.Unknown"/>, except that a plain command whose fresh worker
+    /// said hello after all (it was slow to start) becomes framed.</summary>
+    public void Learn(WorkerProtocol mode)
+    {
+        if (mode == WorkerProtocol.Framed)
+        {
+            Volatile.Write(ref _mode, (int)WorkerProtocol.Framed);
+        }
+        else
+        {
+            Interlocked.CompareExchange(ref _mode, (int)mode, (int)WorkerProtocol.Unknown);
+        }
+    }
+
+    /// <summary>True while the last <see cref="FailingStreak"/> lines run alone on fresh workers all failed.</summary>
+    public bool IsFailing => Volatile.Read(ref _loneFailures) >= FailingStreak;
+
+    /// <summary>Why the last line alone on a fresh worker failed, for the lines failed without a try.</summary>
+    public string FailingReason =>
+        $"{Volatile.Read(ref _lastLoneFailure)} (not run alone: the command failed {FailingStreak} lines in a row, each alone on a fresh worker)";
+
+    public void LoneLineFailed(string reason)
+    {
+        Volatile.Write(ref _lastLoneFailure, reason);
+        Interlocked.Increment(ref _loneFailures);
+    }
+
+    /// <summary>A worker answered a line: the command works.</summary>
+    public void Answered()
+    {
+        if (Volatile.Read(ref _loneFailures) != 0)
+        {
+            Volatile.Write(ref _loneFailures, 0);
+        }
+    }
+}
