@@ -1,6 +1,6 @@
 """Workers for the exec: integration tests, through sdk/python/streaming_worker.py.
 
-    exec_test_worker.py identity | sha256 | fail-on MARK | exit-on MARK | hang-on MARK | slow MILLISECONDS
+    exec_test_worker.py identity | sha256 | sha256-print | fail-on MARK | exit-on MARK | hang-on MARK | slow MILLISECONDS
     exec_test_worker.py stall-once MARK FILE   # the first worker to meet MARK writes its pid to FILE and waits there
 """
 import hashlib
@@ -21,6 +21,18 @@ def identity(line: bytes) -> bytes:
 
 
 def sha256(line: bytes) -> str:
+    return hashlib.sha256(line).hexdigest()
+
+
+seen = 0
+
+
+def sha256_print(line: bytes) -> str:
+    """sha256, and a debugging print() every tenth line, as code under development does."""
+    global seen
+    seen += 1
+    if seen % 10 == 0:
+        print("debug: seen", seen)
     return hashlib.sha256(line).hexdigest()
 
 
@@ -58,5 +70,5 @@ def slow(line: bytes) -> bytes:
     return line
 
 
-run({"identity": identity, "sha256": sha256, "fail-on": fail_on, "exit-on": exit_on, "hang-on": hang_on,
+run({"identity": identity, "sha256": sha256, "sha256-print": sha256_print, "fail-on": fail_on, "exit-on": exit_on, "hang-on": hang_on,
      "stall-once": stall_once, "slow": slow}[mode])

@@ -126,8 +126,7 @@ internal sealed class ExecLineProcessor(ExecCommand command, ExecSettings settin
                 continue;
             }
             await DiscardWorkerAsync();
-            var suspects = outcome.AnswersSuspect ? TakeUnchecked() : [];
-            _unchecked.Clear();     // it is gone without a word too many: what it answered stands
+            var suspects = TakeUnchecked();
             var unanswered = Math.Max(1, outcome.Sent - outcome.Answered);
             suspects.AddRange(indexes.Skip(next).Take(unanswered));
             next += unanswered;

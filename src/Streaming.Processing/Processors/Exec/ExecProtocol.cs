@@ -30,20 +30,29 @@ internal sealed class ExecProtocol
     private int _mode = (int)WorkerProtocol.Unknown;
     private int _loneFailures;
     private string? _lastLoneFailure;
+    private bool _plainAnswered;
 
     public WorkerProtocol Mode => (WorkerProtocol)Volatile.Read(ref _mode);
 
-    /// <summary>Set once from <see cref="WorkerProtocol.Unknown"/>, except that a plain command whose fresh worker
-    /// said hello after all (it was slow to start) becomes framed.</summary>
-    public void Learn(WorkerProtocol mode)
+    /// <summary>Set once, from <see cref="WorkerProtocol.Unknown"/>.</summary>
+    public void Learn(WorkerProtocol mode) => Interlocked.CompareExchange(ref _mode, (int)mode, (int)WorkerProtocol.Unknown);
+
+    /// <summary>A fresh worker of a command taken as plain (none said hello within the patience) wrote the hello as
+    /// its first output: the command is framed and slow to start, unless a plain answer was ever taken from it (then
+    /// it is plain, and the hello was only an answer that the worker was out of step to write).</summary>
+    public void HelloAfterPatience()
     {
-        if (mode == WorkerProtocol.Framed)
+        if (!Volatile.Read(ref _plainAnswered))
         {
-            Volatile.Write(ref _mode, (int)WorkerProtocol.Framed);
+            Interlocked.CompareExchange(ref _mode, (int)WorkerProtocol.Framed, (int)WorkerProtocol.Plain);
         }
-        else
+    }
+
+    public void PlainAnswered()
+    {
+        if (!_plainAnswered)
         {
-            Interlocked.CompareExchange(ref _mode, (int)mode, (int)WorkerProtocol.Unknown);
+            Volatile.Write(ref _plainAnswered, true);
         }
     }
 

@@ -25,9 +25,9 @@ internal enum WorkerFault
 
 /// <summary>How a run on one worker ended: the first <paramref name="Answered"/> lines were answered and
 /// <paramref name="Sent"/> written to the worker. Unless <paramref name="Fault"/> is <see cref="WorkerFault.None"/>,
-/// the worker is gone and <paramref name="Reason"/> says why; <paramref name="AnswersSuspect"/> says that answers it
-/// gave before may belong to other lines (it wrote more answers than it was sent lines).</summary>
-internal readonly record struct WorkerRunOutcome(int Answered, int Sent, WorkerFault Fault, string? Reason, bool AnswersSuspect = false)
+/// the worker is gone and <paramref name="Reason"/> says why; its answers may then belong to other lines (one answer
+/// too few or too many shifts every answer after it, and neither protocol numbers its answers).</summary>
+internal readonly record struct WorkerRunOutcome(int Answered, int Sent, WorkerFault Fault, string? Reason)
 {
     public static WorkerRunOutcome Complete(int count) => new(count, count, WorkerFault.None, null);
 }
@@ -184,7 +184,7 @@ internal sealed class ExecWorker : IAsyncDisposable
 
     private string TimedOut(string what)
     {
-        var hint = HasAnswered ? "" : "; it had answered no line at all: a program that buffers its output when it is a pipe must flush after each line (python3 -u, stdbuf -oL)";
+        var hint = HasAnswered ? "" : "; it had answered no line at all: if it buffers its output when that is a pipe, make it flush after each line (python3 -u, stdbuf -oL)";
         return $"command took longer than {_settings.LineTimeout.TotalSeconds:0.###} s {what} (worker killed){hint}";
     }
 
@@ -192,7 +192,7 @@ internal sealed class ExecWorker : IAsyncDisposable
     {
         if (_readEnd > _readStart || _discarding)
         {
-            return new WorkerRunOutcome(0, 0, WorkerFault.OutOfStep, "the command wrote output that answers no line", AnswersSuspect: true);
+            return new WorkerRunOutcome(0, 0, WorkerFault.OutOfStep, "the command wrote output that answers no line");
         }
         // Its own task: a pipe write that blocks must not keep the answers from being read (or both sides wait).
         var writing = Task.Run(() => WriteLinesAsync(run.Lines, from, count, timeout.Token), CancellationToken.None);
@@ -307,9 +307,9 @@ internal sealed class ExecWorker : IAsyncDisposable
                 {
                     if (!HasAnswered && !_framed && !_firstLineIsHello)
                     {
-                        _protocol.Learn(WorkerProtocol.Framed);     // a framed worker slower to start than the patience
+                        _protocol.HelloAfterPatience();     // a framed worker slower to start than the patience
                     }
-                    return new WorkerRunOutcome(answered, 0, WorkerFault.OutOfStep, HelloAsAnswer, AnswersSuspect: true);
+                    return new WorkerRunOutcome(answered, 0, WorkerFault.OutOfStep, HelloAsAnswer);
                 }
                 if (_framed && !IsFramed(line))
                 {
@@ -320,7 +320,7 @@ internal sealed class ExecWorker : IAsyncDisposable
             if (answered == count)
             {
                 return _readEnd > _readStart || _discarding
-                    ? new WorkerRunOutcome(answered, 0, WorkerFault.OutOfStep, MoreAnswers, AnswersSuspect: true)
+                    ? new WorkerRunOutcome(answered, 0, WorkerFault.OutOfStep, MoreAnswers)
                     : WorkerRunOutcome.Complete(count);
             }
             if (answered > before)
@@ -468,6 +468,7 @@ internal sealed class ExecWorker : IAsyncDisposable
         HasAnswered = true;
         if (!_framed)
         {
+            _protocol.PlainAnswered();
             run.Results.Succeeded(run.Indexes[position], line);
         }
         else if (line[0] == (byte)'+')

@@ -40,6 +40,46 @@ public sealed class ExecLineProcessorTests : IDisposable
     }
 
     [Fact]
+    public async Task PlainWorkerSkipsOneLinesAnswer_ThatLineFailsAndNoAnswerIsShifted()
+    {
+        var script = Script("""
+            while IFS= read -r line; do
+              [ "$line" = "line SKIP" ] || printf 'got %s\n' "$line"
+            done
+            """);
+        var lines = Lines(120, 40, "line SKIP");
+
+        var results = await ProcessAsync($"sh {script}", lines, concurrency: 1, s_settings with { LineTimeout = TimeSpan.FromSeconds(1) });
+
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (i == 39)
+            {
+                Assert.StartsWith("failed: command took longer than 1 s on this line (worker killed)", results[i]);
+            }
+            else
+            {
+                Assert.Equal($"ok: got {Text(lines[i])}", results[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task FramedWorkerSlowerToStartThanThePatience_ItsHelloIsHeardAndEveryLineSucceeds()
+    {
+        var script = Script("""
+            sleep 1.6
+            printf '\000streaming-worker framed 1\n'
+            while IFS= read -r line; do printf '+%s\n' "$line"; done
+            """);
+        var lines = Lines(200, 0, "");
+
+        var results = await ProcessAsync($"sh {script}", lines, concurrency: 2);
+
+        Assert.Equal(lines.Select(l => $"ok: {Text(l)}"), results);
+    }
+
+    [Fact]
     public async Task PlainWorkerEchoesTheFramedHelloAsInput_ItDoesNotSwitchTheProtocol()
     {
         var lines = Lines(50, 1, "\0streaming-worker framed 1");

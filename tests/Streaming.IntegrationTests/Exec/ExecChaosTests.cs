@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+using Streaming.IntegrationTests.Infrastructure;
+using Streaming.IntegrationTests.Pipeline;
+using Xunit.Abstractions;
+
+namespace Streaming.IntegrationTests.Exec;
+
+/// <summary>
+/// The class of issue 21's defects, not its instances: three files at once through three consumers whose workers
+/// misbehave on lines chosen from a seed (<c>chaos_worker.py</c>: extra lines, no answer, partial lines, the hello as
+/// an answer, prints, deaths and stalls, in the plain protocol, the framed one by hand, and the Python SDK). The ledger
+/// must hold: every output line is its own input line's result, or empty with the line in errors.jsonl; a line without
+/// a directive fails only when the command was failing whatever the line; a line that kills or stalls every worker
+/// fails. A fresh seed each run; <c>STREAMING_TEST_SEED</c> replays one.
+/// </summary>
+[Collection(ExecCollection.Name)]
+public sealed class ExecChaosTests(RabbitMqBroker broker, ITestOutputHelper output)
+{
+    private static readonly string s_script = Path.Combine(Path.GetDirectoryName(ExecWorkers.Script)!, "chaos_worker.py");
+    private static readonly string[] s_directives = ["#EXTRA", "#SKIP", "#DIE", "#STALL", "#PARTIAL", "#HELLO", "#PRINT"];
+
+    [Fact]
+    public async Task PublishWait_MisbehavingWorkersOfEveryKind_EveryLineIsItsOwnResultOrAReportedFailure()
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("STREAMING_TEST_SEED"), out var given) ? given : Random.Shared.Next();
+        output.WriteLine($"seed {seed} (STREAMING_TEST_SEED={seed} replays it)");
+        var random = new Random(seed);
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var files = Enumerable.Range(1, 3).Select(f => pipeline.WriteInput($"chaos-{f}.txt", Content(random, f, 700))).ToList();
+        var timeout = new Dictionary<string, string?> { ["Consumer__ExecLineTimeoutSeconds"] = "2" };
+        var consumers = new List<ServiceProcess>();
+        foreach (var kind in (string[])["plain", "framed", "sdk"])
+        {
+            consumers.Add(await pipeline.StartConsumerAsync($"exec:python3 {s_script} {kind}", environment: timeout, extra: ["--concurrency", "2", "--prefetch", "2"]));
+        }
+
+        var producer = pipeline.StartPublish(files, "--batch-lines", random.Next(40, 200).ToString(CultureInfo.InvariantCulture));
+        var code = await producer.WaitForExitAsync(TimeSpan.FromMinutes(6));
+
+        var context = $"seed {seed}{Environment.NewLine}{producer.Describe()}{string.Concat(consumers.Select(c => c.Describe()))}";
+        Assert.True(code is 0 or 1, context);
+        var failed = 0;
+        foreach (var file in files)
+        {
+            failed += AssertLedger(file, context);
+        }
+        output.WriteLine($"{failed} lines failed, each with its reason");
+        await Ledger.AssertQueuesDrainedAsync(pipeline);
+    }
+
+    /// <summary>Lines "f{file} l{n} …", about 2 % of them with a directive.</summary>
+    private static byte[] Content(Random random, int file, int lines)
+    {
+        var text = new StringBuilder();
+        for (var n = 1; n <= lines; n++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"f{file} l{n} {new string('x', random.Next(0, 40))}");
+            if (random.Next(50) == 0)
+            {
+                text.Append(' ').Append(s_directives[random.Next(s_directives.Length)]);
+            }
+            text.Append('\n');
+        }
+        return Encoding.ASCII.GetBytes(text.ToString());
+    }
+
+    /// <summary>Checks one file's output line by line; returns how many lines failed.</summary>
+    private static int AssertLedger(string input, string context)
+    {
+        var lines = File.ReadAllLines(input);
+        var outputs = File.ReadAllLines(input + ".out");
+        var errors = File.Exists(input + ".errors.jsonl") ? TestPipeline.ReadErrors(input).ToDictionary(e => e.Line, e => e.Error) : [];
+        Assert.True(lines.Length == outputs.Length, $"{input}: {outputs.Length} output lines for {lines.Length} input lines{Environment.NewLine}{context}");
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var number = i + 1L;
+            var where = $"{Path.GetFileName(input)} line {number} '{lines[i]}'";
+            if (errors.TryGetValue(number, out var reason))
+            {
+                Assert.True(outputs[i].Length == 0, $"{where} failed ({reason}) but its output is '{outputs[i]}'{Environment.NewLine}{context}");
+                Assert.True(
+                    lines[i].Contains('#', StringComparison.Ordinal) || reason.Contains("not run alone", StringComparison.Ordinal),
+                    $"{where} has no directive, yet failed alone on a fresh worker: {reason}{Environment.NewLine}{context}");
+                continue;
+            }
+            Assert.True(outputs[i] == "ok:" + lines[i], $"{where} has the output '{outputs[i]}'{Environment.NewLine}{context}");
+            Assert.False(
+                lines[i].Contains("#DIE", StringComparison.Ordinal) || lines[i].Contains("#STALL", StringComparison.Ordinal),
+                $"{where} kills or stalls every worker, yet succeeded{Environment.NewLine}{context}");
+        }
+        return errors.Count;
+    }
+}
