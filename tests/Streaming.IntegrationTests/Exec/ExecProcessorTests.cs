@@ -136,6 +136,7 @@ public sealed class ExecProcessorTests(RabbitMqBroker broker, ITestOutputHelper 
     [InlineData("exec:{not-executable}", "' is not executable")]
     [InlineData("exec:cat | tr a-z A-Z", "'|' needs a shell")]
     [InlineData("exec:false", "exited at once with code 1")]
+    [InlineData("exec:sh -c 'echo banner; cat'", "wrote output before it was sent a line")]
     public async Task Consumer_CommandCannotRun_ExitsTwoWithOneLineBeforeTouchingTheBroker(string spec, params string[] expected)
     {
         var notExecutable = Path.GetTempFileName();     // created with mode 0600
