@@ -6,7 +6,7 @@ namespace Streaming.Producer.Watching;
 /// changed for the quiet period, so a file still being written is never taken and a folder still being filled is
 /// never moved away.
 /// </summary>
-internal sealed class InboxScanner(string inbox, StabilityTracker tracker)
+internal sealed class InboxScanner(string inbox, StabilityTracker tracker, int maxEntriesPerScan = InboxScanner.MaxEntriesPerScan) : IDisposable
 {
     public const int MaxEntriesPerScan = 10_000;
 
@@ -19,7 +19,7 @@ internal sealed class InboxScanner(string inbox, StabilityTracker tracker)
         var unprocessable = new List<(string, string)>();
         var goneAtOnce = new List<string>();
         var newlySeen = new List<string>();
-        foreach (var path in Directory.EnumerateFileSystemEntries(inbox).Take(MaxEntriesPerScan))
+        foreach (var path in Directory.EnumerateFileSystemEntries(inbox).Take(maxEntriesPerScan))
         {
             var name = Path.GetFileName(path);
             if (InboxNames.IsIgnored(name))
@@ -67,5 +67,9 @@ internal sealed class InboxScanner(string inbox, StabilityTracker tracker)
         return new InboxScan(
             ready.OrderBy(r => r.Modified).ThenBy(r => r.Name, StringComparer.Ordinal).Select(r => r.Name).ToList(),
             unprocessable, vanished, newlySeen);
+    }
+
+    public void Dispose()
+    {
     }
 }
