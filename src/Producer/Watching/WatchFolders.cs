@@ -73,6 +73,16 @@ internal sealed class WatchFolders(string data)
         && !Path.Exists(Path.Combine(Done, candidate))
         && !s_outputSuffixes.Any(suffix => Path.Exists(Path.Combine(Outbox, candidate + suffix))));
 
+    /// <summary>Deletes whatever the job of <paramref name="processingName"/> left in outbox/, complete or not.</summary>
+    public void RemoveOutputs(string processingName)
+    {
+        foreach (var suffix in s_outputSuffixes.Append(".checkpoint.json.tmp"))
+        {
+            File.Delete(Path.Combine(Outbox, processingName + suffix));
+        }
+        PosixFiles.SyncDirectory(Outbox);
+    }
+
     /// <summary>Moves a file from the inbox into processing/ under <paramref name="processingName"/>.</summary>
     public string Take(string inboxName, string processingName)
     {
