@@ -1,3 +1,5 @@
+using Streaming.Producer.Job.FileSystem;
+
 namespace Streaming.Producer.Watching;
 
 /// <summary>
@@ -25,6 +27,7 @@ internal sealed class InboxScanner(string inbox, StabilityTracker tracker, int m
         var unprocessable = new List<(string, string)>();
         var goneAtOnce = new List<string>();
         var newlySeen = new List<string>();
+        var notUtf8 = new List<string>();
         var passEnded = false;
         try
         {
@@ -36,7 +39,7 @@ internal sealed class InboxScanner(string inbox, StabilityTracker tracker, int m
                     passEnded = true;
                     break;
                 }
-                Look(_listing.Current, now, ready, unprocessable, goneAtOnce, newlySeen);
+                Look(_listing.Current, now, ready, unprocessable, goneAtOnce, newlySeen, notUtf8);
             }
         }
         catch
@@ -53,14 +56,14 @@ internal sealed class InboxScanner(string inbox, StabilityTracker tracker, int m
         }
         return new InboxScan(
             ready.OrderBy(r => r.Modified).ThenBy(r => r.Name, StringComparer.Ordinal).Select(r => r.Name).ToList(),
-            unprocessable, vanished, newlySeen, passEnded);
+            unprocessable, vanished, newlySeen, notUtf8, passEnded);
     }
 
     public void Dispose() => EndListing();
 
     private void Look(
         string path, TimeSpan now, List<(string Name, long Modified)> ready, List<(string, string)> unprocessable,
-        List<string> goneAtOnce, List<string> newlySeen)
+        List<string> goneAtOnce, List<string> newlySeen, List<string> notUtf8)
     {
         var name = Path.GetFileName(path);
         if (InboxNames.IsIgnored(name))
@@ -80,7 +83,11 @@ internal sealed class InboxScanner(string inbox, StabilityTracker tracker, int m
         }
         if (status.Kind == EntryKind.Missing)
         {
-            if (!tracker.IsTracked(name))
+            if (RawNames.MayBeNotUtf8(name))
+            {
+                notUtf8.Add(name);      // listed, yet not there: .NET read its name's bytes as U+FFFD
+            }
+            else if (!tracker.IsTracked(name))
             {
                 goneAtOnce.Add(name);
             }

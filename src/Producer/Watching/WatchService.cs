@@ -71,6 +71,7 @@ internal sealed class WatchService(
         var quietPeriod = TimeSpan.FromMilliseconds(_options.QuietPeriodMilliseconds);
         var tracker = new StabilityTracker(quietPeriod, InboxScanner.MaxEntriesPerScan);
         using var scanner = new InboxScanner(_folders.Inbox, tracker);
+        var renamer = new NotUtf8Renamer(_folders.Inbox, _logger);
         var leftOver = new Queue<string>(ListProcessing());
         using var events = InboxEvents.Start(_folders.Inbox, _wake, out var eventsUnavailable);
         if (eventsUnavailable is not null)
@@ -101,7 +102,7 @@ internal sealed class WatchService(
                 if (now >= scanDue || (inboxChanged && now >= eventScanAllowed))
                 {
                     // A pass over a large inbox goes on at the pace of event-driven listings: a bounded share of a core.
-                    ready = Scan(scanner, out var passEnded);
+                    ready = Scan(scanner, renamer, out var passEnded);
                     inboxChanged = !passEnded;
                     var scanned = Now();
                     eventScanAllowed = scanned + Max(s_minEventScanGap, (scanned - now) * EventScanCostFactor);
@@ -139,7 +140,7 @@ internal sealed class WatchService(
 
     /// <summary>Lists the inbox (or the next part of it), moves what cannot be processed to failed/, and returns the
     /// files ready to be taken, oldest first (empty when the inbox cannot be listed).</summary>
-    private Queue<string> Scan(InboxScanner scanner, out bool passEnded)
+    private Queue<string> Scan(InboxScanner scanner, NotUtf8Renamer renamer, out bool passEnded)
     {
         InboxScan scan;
         try
@@ -166,6 +167,7 @@ internal sealed class WatchService(
         {
             Fail(scanner, name, "it disappeared from the inbox before it could be taken (deleted or renamed after it was listed)");
         }
+        renamer.Rename(scan.NotUtf8);
         return new Queue<string>(scan.Ready);
     }
 
