@@ -12,7 +12,8 @@ namespace Streaming.Producer.Watching;
 /// <summary>
 /// One file of the watch service, from processing/ to done/ (or failed/): runs its job into outbox/ (resuming from
 /// its checkpoint), and when the job stops early decides what that means. An input removed from processing/ is
-/// cancelled (<see cref="RemovalWatch"/>); one that can no longer be read goes to failed/ with the reason; a lost broker is waited out however long it takes; any other error is tried
+/// cancelled (<see cref="RemovalWatch"/>); one that can no longer be read, or that shrank below what was published,
+/// goes to failed/ with the reason; a lost broker is waited out however long it takes; any other error is tried
 /// <see cref="MaxAttempts"/> times, each from the checkpoint, before the file fails with that error.
 /// </summary>
 internal sealed class WatchJob(
