@@ -124,7 +124,9 @@ internal static class ProducerCommandLine
             }
             if (!File.Exists(file))
             {
-                error = $"input file '{file}' does not exist";
+                error = RawNames.DescribeUnreachable(file) is { } unreachable
+                    ? $"input file '{file}' cannot be opened: {unreachable}"
+                    : $"input file '{file}' does not exist";
                 return null;
             }
             // A FIFO would block the open below until a writer came; a device or socket is no file to cut into lines.

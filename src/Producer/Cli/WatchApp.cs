@@ -79,7 +79,7 @@ internal static class WatchApp
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            error = $"cannot create the folders of --data '{data}': {ex.Message}";
+            error = $"cannot set up the folders of --data '{data}': {ex.Message}";
             return false;
         }
         error = null;

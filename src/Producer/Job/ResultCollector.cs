@@ -232,12 +232,17 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposab
         }
     }
 
-    /// <summary>A checkpoint that cannot be written now (a full disk) is only late: the next result tries again.</summary>
+    /// <summary>A checkpoint that cannot be written now (a full disk) is only late: the next result tries again. One
+    /// that can never be taken (the input shrank) fails the job through <see cref="AllWritten"/>, not the result.</summary>
     private async Task<bool> TrySaveCheckpointAsync()
     {
         try
         {
             return await SaveCheckpointAsync(CancellationToken.None);
+        }
+        catch (InputShrankException)
+        {
+            return false;
         }
         catch (IOException ex)
         {
@@ -261,7 +266,7 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposab
             lock (_lock)
             {
                 _lastCheckpoint = _time.GetTimestamp();
-                if (_finalCheckpointTaken)
+                if (_finalCheckpointTaken || _allWritten.Task.IsFaulted)
                 {
                     return false;
                 }
@@ -273,7 +278,16 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposab
                 _checkpointedSequence = _state.NextSequence;
                 checkpoint = _state.Snapshot();
             }
-            checkpoint = checkpoint with { InputFingerprint = _fingerprint.Through(checkpoint.InputOffset) };
+            try
+            {
+                checkpoint = checkpoint with { InputFingerprint = _fingerprint.Through(checkpoint.InputOffset) };
+            }
+            catch (InputShrankException ex)
+            {
+                // No checkpoint can vouch for this output any more: the job fails, once, with the reason.
+                _allWritten.TrySetException(ex);
+                throw;
+            }
             _output.Flush();
             await CheckpointStore.SaveAsync(_files, checkpoint, cancellationToken);
             return true;

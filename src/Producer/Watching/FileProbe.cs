@@ -31,6 +31,29 @@ internal static class FileProbe
         return ProbeManaged(path);
     }
 
+    /// <summary>What <paramref name="path"/> is on disk (links followed): two paths with the same identity are one
+    /// entry. Elsewhere than Linux, its full path with links resolved.</summary>
+    /// <exception cref="IOException">It cannot be looked at.</exception>
+    public static string Identity(string path)
+    {
+        if (!s_statxMissing)
+        {
+            try
+            {
+                var result = Statx.Call(Statx.AtCurrentDirectory, path, 0, Statx.WantType | Statx.WantInode, out var status);
+                return result == 0
+                    ? $"{status.DeviceMajor}:{status.DeviceMinor}:{status.Inode}"
+                    : throw StatFailed(path, Marshal.GetLastPInvokeError());
+            }
+            catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+            {
+                s_statxMissing = true;
+            }
+        }
+        var info = new DirectoryInfo(path);
+        return Path.GetFullPath(info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName);
+    }
+
     private static EntryStatus ProbeWithStatx(string path)
     {
         if (!TryStatx(path, follow: false, out var own, out var error))

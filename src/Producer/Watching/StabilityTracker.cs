@@ -4,25 +4,28 @@ namespace Streaming.Producer.Watching;
 /// Decides when an inbox entry has stopped changing: its kind, size and modification time must stay the same for
 /// the whole quiet period, unless its writer said it is complete by renaming it from an ignored name
 /// (<see cref="MarkComplete"/>): then it is ready as it is first seen, and goes back to the quiet period if it
-/// changes after all. Fed one scan at a time (<see cref="Observe"/> for every entry listed, then
-/// <see cref="EndScan"/>); tracks at most <c>capacity</c> entries, so a flood of files costs bounded memory (the
-/// rest are looked at in later scans). Pure: time is passed in.
+/// changes after all. Fed one pass over the inbox at a time (<see cref="Observe"/> for every entry listed, over one
+/// scan or several, then <see cref="EndPass"/>); tracks at most <c>capacity</c> entries, so a flood of files costs
+/// bounded memory (the rest are looked at in later passes). Pure: time is passed in.
 /// </summary>
 internal sealed class StabilityTracker(TimeSpan quietPeriod, int capacity)
 {
     private readonly Dictionary<string, Tracked> _entries = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _seenThisScan = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _renamedComplete = new(StringComparer.Ordinal);
+
+    /// <summary>Names renamed complete, with the pass they were marked in.</summary>
+    private readonly Dictionary<string, long> _renamedComplete = new(StringComparer.Ordinal);
+
+    private long _pass;
 
     public int Count => _entries.Count;
 
     /// <summary>Records that <paramref name="name"/> was just renamed into place from an ignored name: its writer
-    /// is done with it. Holds until the next <see cref="EndScan"/>.</summary>
+    /// is done with it. Holds until the end of the pass after this one (this pass may have listed it already).</summary>
     public void MarkComplete(string name)
     {
         if (_renamedComplete.Count < capacity)
         {
-            _renamedComplete.Add(name);
+            _renamedComplete[name] = _pass;
         }
     }
 
@@ -33,24 +36,23 @@ internal sealed class StabilityTracker(TimeSpan quietPeriod, int capacity)
         var complete = _renamedComplete.Remove(name);
         if (_entries.TryGetValue(name, out var tracked))
         {
-            _seenThisScan.Add(name);
             if (complete || tracked.Status != status)
             {
-                _entries[name] = new Tracked(status, now, complete);
+                _entries[name] = new Tracked(status, now, complete, _pass);
                 return complete || quietPeriod <= TimeSpan.Zero;
             }
+            _entries[name] = tracked with { SeenInPass = _pass };
             return tracked.Complete || now - tracked.UnchangedSince >= quietPeriod;
         }
         if (_entries.Count >= capacity)
         {
             return false;
         }
-        _entries.Add(name, new Tracked(status, now, complete));
-        _seenThisScan.Add(name);
+        _entries.Add(name, new Tracked(status, now, complete, _pass));
         return complete || quietPeriod <= TimeSpan.Zero;
     }
 
-    /// <summary>True when <paramref name="name"/> was observed before (in this scan or an earlier one).</summary>
+    /// <summary>True when <paramref name="name"/> was observed before (in this pass or an earlier one).</summary>
     public bool IsTracked(string name) => _entries.ContainsKey(name);
 
     /// <summary>Stops tracking an entry that was taken or moved away.</summary>
@@ -72,18 +74,25 @@ internal sealed class StabilityTracker(TimeSpan quietPeriod, int capacity)
         return next;
     }
 
-    /// <summary>Ends a scan: returns the tracked entries that were not listed in it (they disappeared), and forgets them.</summary>
-    public IReadOnlyList<string> EndScan()
+    /// <summary>
+    /// Ends a whole pass over the inbox: returns the tracked entries it did not list, and forgets them. Only a pass
+    /// that listed the whole folder may say so (a listing lists every entry that stays in place while it runs): an entry
+    /// not listed was removed or renamed at some point during the pass.
+    /// </summary>
+    public IReadOnlyList<string> EndPass()
     {
-        var vanished = _entries.Keys.Where(name => !_seenThisScan.Contains(name)).ToList();
-        foreach (var name in vanished)
+        var unlisted = _entries.Where(e => e.Value.SeenInPass != _pass).Select(e => e.Key).ToList();
+        foreach (var name in unlisted)
         {
             _entries.Remove(name);
         }
-        _seenThisScan.Clear();
-        _renamedComplete.Clear();
-        return vanished;
+        foreach (var name in _renamedComplete.Where(m => m.Value < _pass).Select(m => m.Key).ToList())
+        {
+            _renamedComplete.Remove(name);
+        }
+        _pass++;
+        return unlisted;
     }
 
-    private readonly record struct Tracked(EntryStatus Status, TimeSpan UnchangedSince, bool Complete);
+    private readonly record struct Tracked(EntryStatus Status, TimeSpan UnchangedSince, bool Complete, long SeenInPass);
 }

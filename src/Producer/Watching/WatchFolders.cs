@@ -34,11 +34,35 @@ internal sealed class WatchFolders(string data)
 
     public static string ReasonFile(string failedPath) => failedPath + ".reason";
 
+    /// <summary>Creates the five folders, and checks that they are five, none of them the data folder.</summary>
+    /// <exception cref="IOException">A folder cannot be created, or two are one (<see cref="CheckDistinct"/>).</exception>
     public void Create()
     {
         foreach (var folder in new[] { Inbox, Processing, Outbox, Done, Failed })
         {
             Directory.CreateDirectory(folder);
+        }
+        CheckDistinct();
+    }
+
+    /// <summary>
+    /// Two of the folders that are one (a symbolic link, a bind mount: the same device and inode) would feed the service
+    /// its own files: an outbox that is the inbox takes every output as a new input, without end.
+    /// </summary>
+    /// <exception cref="IOException">Two of them are the same folder.</exception>
+    private void CheckDistinct()
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var folder in new[] { Data, Inbox, Processing, Outbox, Done, Failed })
+        {
+            var identity = FileProbe.Identity(folder);
+            if (seen.TryGetValue(identity, out var same))
+            {
+                throw new IOException(
+                    $"'{folder}' and '{same}' are the same folder (a symbolic link or a mount); inbox/, processing/, outbox/, "
+                    + "done/ and failed/ must be five distinct folders, none of them the data folder itself");
+            }
+            seen.Add(identity, folder);
         }
     }
 
@@ -48,6 +72,16 @@ internal sealed class WatchFolders(string data)
         !Path.Exists(Path.Combine(Processing, candidate))
         && !Path.Exists(Path.Combine(Done, candidate))
         && !s_outputSuffixes.Any(suffix => Path.Exists(Path.Combine(Outbox, candidate + suffix))));
+
+    /// <summary>Deletes whatever the job of <paramref name="processingName"/> left in outbox/, complete or not.</summary>
+    public void RemoveOutputs(string processingName)
+    {
+        foreach (var suffix in s_outputSuffixes.Append(".checkpoint.json.tmp"))
+        {
+            File.Delete(Path.Combine(Outbox, processingName + suffix));
+        }
+        PosixFiles.SyncDirectory(Outbox);
+    }
 
     /// <summary>Moves a file from the inbox into processing/ under <paramref name="processingName"/>.</summary>
     public string Take(string inboxName, string processingName)

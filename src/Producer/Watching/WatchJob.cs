@@ -4,14 +4,16 @@ using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Resilience;
 using Streaming.Producer.Job;
 using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Results;
 
 namespace Streaming.Producer.Watching;
 
 /// <summary>
 /// One file of the watch service, from processing/ to done/ (or failed/): runs its job into outbox/ (resuming from
-/// its checkpoint), and when the job stops early decides what that means. An input that can no longer be read goes
-/// to failed/ with the reason; a lost broker is waited out however long it takes; any other error is tried
+/// its checkpoint), and when the job stops early decides what that means. An input removed from processing/ is
+/// cancelled (<see cref="RemovalWatch"/>); one that can no longer be read, or that shrank below what was published,
+/// goes to failed/ with the reason; a lost broker is waited out however long it takes; any other error is tried
 /// <see cref="MaxAttempts"/> times, each from the checkpoint, before the file fails with that error.
 /// </summary>
 internal sealed class WatchJob(
@@ -27,11 +29,13 @@ internal sealed class WatchJob(
 
     public JobProgress? Progress => _runner?.Progress();
 
-    /// <summary>Runs until the file is in done/ or failed/, or until <paramref name="cancellationToken"/> (then it
-    /// stays in processing/ with its checkpoint). Never throws.</summary>
+    /// <summary>Runs until the file is in done/ or failed/, until it is removed from processing/ (then it is
+    /// cancelled: nothing of it stays in outbox/), or until <paramref name="cancellationToken"/> (then it stays in
+    /// processing/ with its checkpoint). Never throws.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var files = new JobFiles(Path.Combine(folders.Processing, name), folders.Outbox);
+        await using var removal = new RemovalWatch(files.InputPath, time, cancellationToken);
         try
         {
             if (IsComplete(files))
@@ -40,11 +44,15 @@ internal sealed class WatchJob(
                 folders.MoveToDone(name);
                 return;
             }
-            await RunWithRetriesAsync(files, cancellationToken);
+            await RunWithRetriesAsync(files, removal.Removed);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             WatchLog.Interrupted(logger, name);
+        }
+        catch (Exception) when (removal.WasRemoved || RemovalWatch.IsGone(files.InputPath))
+        {
+            Cancel(files);
         }
         catch (Exception ex)
         {
@@ -72,9 +80,19 @@ internal sealed class WatchJob(
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 reason = ex.Message;
+                if (RemovalWatch.IsGone(files.InputPath))
+                {
+                    Cancel(files);      // removed from processing/ (at the end, the move to done/ found it gone)
+                    return;
+                }
                 if (InputProblem(files.InputPath) is { } inputProblem)
                 {
                     Fail(files, inputProblem);
+                    return;
+                }
+                if (ex is InputShrankException)
+                {
+                    Fail(files, $"it shrank while it was being processed ({reason}): no output can match it");
                     return;
                 }
                 if (!IsBrokerFailure(ex, cancellationToken) && ++failures >= MaxAttempts)
@@ -120,6 +138,21 @@ internal sealed class WatchJob(
     private static bool IsComplete(JobFiles files) =>
         !File.Exists(files.Checkpoint) && File.Exists(files.Summary) && File.Exists(files.Output)
         && !File.Exists(JobFiles.Partial(files.Output));
+
+    /// <summary>The input was removed from processing/: whatever the job wrote goes too, and no reason is left in
+    /// failed/ (nothing failed).</summary>
+    private void Cancel(JobFiles files)
+    {
+        try
+        {
+            folders.RemoveOutputs(name);
+            WatchLog.Cancelled(logger, name);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            WatchLog.CancelCleanupFailed(logger, name, files.OutputDirectory, ex.Message);
+        }
+    }
 
     private void Fail(JobFiles files, string reason)
     {

@@ -51,6 +51,22 @@ internal static partial class WatchLog
     [LoggerMessage(EventId = 513, Level = LogLevel.Warning, Message = "Cannot list {Folder} ({Reason}); trying again")]
     public static partial void ListFailed(ILogger logger, string folder, string reason);
 
+    [LoggerMessage(EventId = 517, Level = LogLevel.Information,
+        Message = "Cancelled: {Name} was removed from processing/; nothing more is published for it, and its outputs and checkpoint are removed")]
+    public static partial void Cancelled(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 518, Level = LogLevel.Warning,
+        Message = "Cancelled: {Name} was removed from processing/, but its outputs could not all be removed from {Outbox} ({Reason})")]
+    public static partial void CancelCleanupFailed(ILogger logger, string name, string outbox, string reason);
+
+    [LoggerMessage(EventId = 519, Level = LogLevel.Information,
+        Message = "Inbox: {Shown}, whose name is not valid UTF-8, renamed to {Name} (each invalid byte written %XX), so that it can be processed")]
+    public static partial void RenamedNotUtf8(ILogger logger, string shown, string name);
+
+    [LoggerMessage(EventId = 520, Level = LogLevel.Warning,
+        Message = "Inbox: {Shown}, whose name is not valid UTF-8, cannot be renamed ({Reason}); it is left in the inbox untouched")]
+    public static partial void NotUtf8RenameFailed(ILogger logger, string shown, string reason);
+
     [LoggerMessage(EventId = 516, Level = LogLevel.Warning,
         Message = "Inbox events unavailable ({Reason}); new files are found by listing the inbox every {PollMs} ms")]
     public static partial void EventsUnavailable(ILogger logger, string reason, int pollMs);

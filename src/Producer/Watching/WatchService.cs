@@ -70,7 +70,8 @@ internal sealed class WatchService(
         var window = new SharedWindow(_options.Window);
         var quietPeriod = TimeSpan.FromMilliseconds(_options.QuietPeriodMilliseconds);
         var tracker = new StabilityTracker(quietPeriod, InboxScanner.MaxEntriesPerScan);
-        var scanner = new InboxScanner(_folders.Inbox, tracker);
+        using var scanner = new InboxScanner(_folders.Inbox, tracker);
+        var renamer = new NotUtf8Renamer(_folders.Inbox, _logger);
         var leftOver = new Queue<string>(ListProcessing());
         using var events = InboxEvents.Start(_folders.Inbox, _wake, out var eventsUnavailable);
         if (eventsUnavailable is not null)
@@ -100,8 +101,9 @@ internal sealed class WatchService(
                 var now = Now();
                 if (now >= scanDue || (inboxChanged && now >= eventScanAllowed))
                 {
-                    inboxChanged = false;
-                    ready = Scan(scanner);
+                    // A pass over a large inbox goes on at the pace of event-driven listings: a bounded share of a core.
+                    ready = Scan(scanner, renamer, out var passEnded);
+                    inboxChanged = !passEnded;
                     var scanned = Now();
                     eventScanAllowed = scanned + Max(s_minEventScanGap, (scanned - now) * EventScanCostFactor);
                     scanDue = Min(now + pollInterval, tracker.NextQuietEnd(now) ?? TimeSpan.MaxValue);
@@ -136,9 +138,9 @@ internal sealed class WatchService(
     /// <summary>The jobs' settings; their window is the shared one (<see cref="SharedWindow"/>), whatever these say.</summary>
     private ProducerOptions JobOptions() => producerOptions.Value;
 
-    /// <summary>Lists the inbox, moves what cannot be processed to failed/, and returns the files ready to be taken,
-    /// oldest first (empty when the inbox cannot be listed).</summary>
-    private Queue<string> Scan(InboxScanner scanner)
+    /// <summary>Lists the inbox (or the next part of it), moves what cannot be processed to failed/, and returns the
+    /// files ready to be taken, oldest first (empty when the inbox cannot be listed).</summary>
+    private Queue<string> Scan(InboxScanner scanner, NotUtf8Renamer renamer, out bool passEnded)
     {
         InboxScan scan;
         try
@@ -149,8 +151,10 @@ internal sealed class WatchService(
         {
             WatchLog.ListFailed(_logger, _folders.Inbox, ex.Message);
             TryCreateFolders();
+            passEnded = true;
             return new Queue<string>();
         }
+        passEnded = scan.PassEnded;
         foreach (var name in scan.NewlySeen)
         {
             WatchLog.Seen(_logger, name);
@@ -163,6 +167,7 @@ internal sealed class WatchService(
         {
             Fail(scanner, name, "it disappeared from the inbox before it could be taken (deleted or renamed after it was listed)");
         }
+        renamer.Rename(scan.NotUtf8);
         return new Queue<string>(scan.Ready);
     }
 

@@ -212,6 +212,31 @@ public sealed class WatchRulesTests(RabbitMqBroker broker)
         Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(harness.OutputOf("interrupted.txt")));
     }
 
+    [Fact]
+    public async Task Watch_OutboxIsALinkToTheInbox_RefusedAtStartWithOneLineAndExitTwo()
+    {
+        var directory = Directory.CreateTempSubdirectory("streaming-watch-linked-").FullName;
+        try
+        {
+            var data = Path.Combine(directory, "data");
+            Directory.CreateDirectory(Path.Combine(data, "inbox"));
+            Directory.CreateSymbolicLink(Path.Combine(data, "outbox"), Path.Combine(data, "inbox"));
+            await using var watcher = ServiceProcess.StartProducer(["watch", "--data", data, "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+
+            var code = await watcher.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.True(code == 2, watcher.Describe());
+            var lines = watcher.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(lines.Length == 1, watcher.Describe());
+            Assert.Contains("are the same folder", lines[0], StringComparison.Ordinal);
+            Assert.Empty(WatchHarness.List(Path.Combine(data, "inbox")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static void AssertReason(WatchHarness harness, string name, string expected)
     {
         var reason = File.ReadAllText(Path.Combine(harness.Failed, name + ".reason"));

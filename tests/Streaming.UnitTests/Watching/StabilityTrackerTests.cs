@@ -24,10 +24,10 @@ public sealed class StabilityTrackerTests
     {
         var tracker = new StabilityTracker(s_quiet, 10);
         tracker.Observe("a", File(10, 1), At(0));
-        tracker.EndScan();
+        tracker.EndPass();
 
         Assert.False(tracker.Observe("a", File(10, 1), At(1.9)));
-        tracker.EndScan();
+        tracker.EndPass();
         Assert.True(tracker.Observe("a", File(10, 1), At(2)));
     }
 
@@ -38,12 +38,12 @@ public sealed class StabilityTrackerTests
     {
         var tracker = new StabilityTracker(s_quiet, 10);
         tracker.Observe("a", File(10, 1), At(0));
-        tracker.EndScan();
+        tracker.EndPass();
 
         Assert.False(tracker.Observe("a", File(size, modified), At(1.5)));
-        tracker.EndScan();
+        tracker.EndPass();
         Assert.False(tracker.Observe("a", File(size, modified), At(3)));
-        tracker.EndScan();
+        tracker.EndPass();
         Assert.True(tracker.Observe("a", File(size, modified), At(3.5)));
     }
 
@@ -52,7 +52,7 @@ public sealed class StabilityTrackerTests
     {
         var tracker = new StabilityTracker(s_quiet, 10);
         tracker.Observe("a", new EntryStatus(EntryKind.DanglingSymlink, true, 5, 1), At(0));
-        tracker.EndScan();
+        tracker.EndPass();
 
         Assert.False(tracker.Observe("a", new EntryStatus(EntryKind.RegularFile, true, 5, 1), At(5)));
     }
@@ -66,18 +66,18 @@ public sealed class StabilityTrackerTests
     }
 
     [Fact]
-    public void EndScan_TrackedEntryNotListed_ReportedOnceAsVanishedAndForgotten()
+    public void EndPass_TrackedEntryNotListed_ReportedOnceAsVanishedAndForgotten()
     {
         var tracker = new StabilityTracker(s_quiet, 10);
         tracker.Observe("a", File(1, 1), At(0));
         tracker.Observe("b", File(1, 1), At(0));
-        tracker.EndScan();
+        tracker.EndPass();
 
         tracker.Observe("b", File(1, 1), At(1));
-        Assert.Equal(["a"], tracker.EndScan());
+        Assert.Equal(["a"], tracker.EndPass());
         Assert.False(tracker.IsTracked("a"));
         tracker.Observe("b", File(1, 1), At(2));
-        Assert.Empty(tracker.EndScan());
+        Assert.Empty(tracker.EndPass());
     }
 
     [Fact]
@@ -85,11 +85,11 @@ public sealed class StabilityTrackerTests
     {
         var tracker = new StabilityTracker(s_quiet, 10);
         tracker.Observe("a", File(1, 1), At(0));
-        tracker.EndScan();
+        tracker.EndPass();
 
         tracker.Forget("a");
 
-        Assert.Empty(tracker.EndScan());
+        Assert.Empty(tracker.EndPass());
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class StabilityTrackerTests
         tracker.MarkComplete("a");
 
         Assert.True(tracker.Observe("a", File(10, 1), At(0)));
-        tracker.EndScan();
+        tracker.EndPass();
         Assert.True(tracker.Observe("a", File(10, 1), At(0.5)));
     }
 
@@ -125,23 +125,34 @@ public sealed class StabilityTrackerTests
         var tracker = new StabilityTracker(s_quiet, 10);
         tracker.MarkComplete("a");
         tracker.Observe("a", File(10, 1), At(0));
-        tracker.EndScan();
+        tracker.EndPass();
 
         Assert.False(tracker.Observe("a", File(11, 2), At(1)));
-        tracker.EndScan();
+        tracker.EndPass();
         Assert.False(tracker.Observe("a", File(11, 2), At(2.9)));
-        tracker.EndScan();
+        tracker.EndPass();
         Assert.True(tracker.Observe("a", File(11, 2), At(3)));
     }
 
     [Fact]
-    public void EndScan_CompleteMarkOfAnEntryNotListed_Forgotten()
+    public void EndPass_CompleteMarkOfAnEntryNotListedInTwoPasses_Forgotten()
     {
         var tracker = new StabilityTracker(s_quiet, 10);
         tracker.MarkComplete("a");
-        tracker.EndScan();
+        tracker.EndPass();
+        tracker.EndPass();
 
         Assert.False(tracker.Observe("a", File(10, 1), At(1)));
+    }
+
+    [Fact]
+    public void EndPass_CompleteMarkMadeDuringAPass_HoldsForTheNextPass()
+    {
+        var tracker = new StabilityTracker(s_quiet, 10);
+        tracker.MarkComplete("a");      // the pass under way may have listed "a" before it was renamed into place
+        tracker.EndPass();
+
+        Assert.True(tracker.Observe("a", File(10, 1), At(1)));
     }
 
     [Fact]
@@ -153,7 +164,7 @@ public sealed class StabilityTrackerTests
         tracker.Observe("b", File(1, 1), At(0.5));
         tracker.MarkComplete("c");
         tracker.Observe("c", File(1, 1), At(0.7));
-        tracker.EndScan();
+        tracker.EndPass();
 
         Assert.Equal(At(2), tracker.NextQuietEnd(At(1)));
         Assert.Equal(At(2.5), tracker.NextQuietEnd(At(2)));      // a's is over: it is ready, not waiting

@@ -139,5 +139,35 @@ public sealed class WatchFoldersTests : IDisposable
         Assert.Contains("first reason", File.ReadAllText(Path.Combine(_folders.Failed, "bad.txt.reason")), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("outbox", "inbox")]
+    [InlineData("done", "processing")]
+    [InlineData("failed", "outbox")]
+    [InlineData("inbox", ".")]
+    public void Create_TwoFoldersThatAreOne_RefusedNamingBoth(string link, string target)
+    {
+        // The finding: an outbox linked to the inbox took every output as a new input, without end.
+        var data = Directory.CreateDirectory(Path.Combine(_directory, "linked")).FullName;
+        Directory.CreateDirectory(Path.Combine(data, target));
+        Directory.CreateSymbolicLink(Path.Combine(data, link), target == "." ? data : Path.Combine(data, target));
+
+        var refusal = Assert.Throws<IOException>(new WatchFolders(data).Create);
+
+        Assert.Contains($"'{Path.Combine(data, link)}'", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("are the same folder", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_FolderLinkedToAFolderOfItsOwn_Accepted()
+    {
+        var data = Directory.CreateDirectory(Path.Combine(_directory, "elsewhere")).FullName;
+        var outbox = Directory.CreateDirectory(Path.Combine(_directory, "shared-outbox")).FullName;
+        Directory.CreateSymbolicLink(Path.Combine(data, "outbox"), outbox);
+
+        new WatchFolders(data).Create();
+
+        Assert.True(Directory.Exists(Path.Combine(data, "inbox")));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

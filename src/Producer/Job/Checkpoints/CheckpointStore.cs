@@ -87,7 +87,7 @@ internal static class CheckpointStore
         {
             return fingerprint.Through(offset);
         }
-        catch (InvalidDataException)
+        catch (InputShrankException)
         {
             return null;
         }

@@ -16,6 +16,7 @@ internal static partial class Statx
     public const uint WantType = 0x1;
     public const uint WantMode = 0x2;
     public const uint WantModifiedTime = 0x40;
+    public const uint WantInode = 0x100;
     public const uint WantSize = 0x200;
 
     public const int TypeMask = 0xF000;
@@ -38,6 +39,9 @@ internal struct StatxBuffer
     [FieldOffset(28)]
     public ushort Mode;
 
+    [FieldOffset(32)]
+    public ulong Inode;
+
     [FieldOffset(40)]
     public ulong Size;
 
@@ -46,6 +50,12 @@ internal struct StatxBuffer
 
     [FieldOffset(120)]
     public uint ModifiedNanosecondPart;
+
+    [FieldOffset(136)]
+    public uint DeviceMajor;
+
+    [FieldOffset(140)]
+    public uint DeviceMinor;
 
     public readonly int Type => Mode & Statx.TypeMask;
 

@@ -26,7 +26,7 @@ internal sealed class InputFingerprint : IDisposable
     }
 
     /// <summary>The fingerprint of the input's first <paramref name="offset"/> bytes (offsets only grow).</summary>
-    /// <exception cref="InvalidDataException">The input is shorter than that now.</exception>
+    /// <exception cref="InputShrankException">The input is shorter than that now.</exception>
     public string Through(long offset)
     {
         lock (_lock)
@@ -44,7 +44,7 @@ internal sealed class InputFingerprint : IDisposable
                     var read = RandomAccess.Read(_input, buffer.AsSpan(0, wanted), _hashedThrough);
                     if (read == 0)
                     {
-                        throw new InvalidDataException($"the input ends at {_hashedThrough:N0} bytes, before {offset:N0}");
+                        throw new InputShrankException($"the input ends at {_hashedThrough:N0} bytes now, before the {offset:N0} already published");
                     }
                     _hash.Append(buffer.AsSpan(0, read));
                     _hashedThrough += read;
