@@ -123,7 +123,8 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
     }
 
     /// <summary>Writes the batch gathered since the last commit; on failure the files are as before and the batch is gone.</summary>
-    /// <exception cref="IOException">The batch could not be written (the disk is full, say); nothing of it stays.</exception>
+    /// <exception cref="IOException">The batch could not be written (the disk is full, say); nothing of it stays. Likewise
+    /// anything else <see cref="StorageFault.Is"/> names (an immutable file: <see cref="UnauthorizedAccessException"/>).</exception>
     public void Commit()
     {
         try
@@ -136,7 +137,7 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
             RandomAccess.Write(_output, _pendingOutput.WrittenSpan, OutputLength);
             RandomAccess.Write(_errors, _pendingErrors.WrittenSpan, ErrorsLength);
         }
-        catch (IOException)
+        catch (Exception ex) when (StorageFault.Is(ex))
         {
             CutBack();
             Discard();
@@ -210,7 +211,7 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
             RandomAccess.SetLength(_output, OutputLength);
             RandomAccess.SetLength(_errors, ErrorsLength);
         }
-        catch (IOException)
+        catch (Exception ex) when (StorageFault.Is(ex))
         {
             // Every write goes at the committed length, so what stays past it is overwritten or cut off at the end.
             _remainsPastLength = true;
