@@ -262,10 +262,12 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     }
 
     /// <summary>Writes what is held again with backoff until the output takes it, then ends the pause; past the longest
-    /// pause the job fails (and keeps its checkpoint).</summary>
+    /// pause without a batch written the job fails (and keeps its checkpoint).</summary>
     private async Task ResumeAsync(CancellationToken cancellationToken)
     {
         var pausedAt = _time.GetTimestamp();
+        var progressAt = pausedAt;
+        var writtenThrough = _state.NextSequence;       // under the lock: called by Pause
         for (var attempt = 0; ; attempt++)
         {
             var delay = TimeSpan.FromTicks(Math.Min(s_longestWriteRetry.Ticks, s_firstWriteRetry.Ticks << Math.Min(attempt, 8)));
@@ -289,7 +291,14 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
             }
             catch (Exception ex) when (StorageFault.Is(ex))
             {
-                if (_time.GetElapsedTime(pausedAt) < _longestWritePause)
+                lock (_lock)
+                {
+                    if (_state.NextSequence != writtenThrough)
+                    {
+                        (writtenThrough, progressAt) = (_state.NextSequence, _time.GetTimestamp());    // some room: not stuck
+                    }
+                }
+                if (_time.GetElapsedTime(progressAt) < _longestWritePause)
                 {
                     continue;
                 }
