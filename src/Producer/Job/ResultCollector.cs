@@ -128,22 +128,27 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
 
     /// <summary>
     /// Gives up on batch <paramref name="sequence"/> when it is the next one to write (<see cref="JobState.FailBatch"/>).
-    /// False when it could not be written now (a full disk): nothing changed, and it may be tried again.
+    /// False when it could not be written now (a full disk): nothing changed, the job pauses like for any write the output
+    /// refuses, and it may be tried again.
     /// </summary>
     public bool TryFailBatch(long sequence, string reason)
     {
-        try
+        lock (_lock)
         {
-            lock (_lock)
+            var next = _state.NextSequence;
+            try
             {
                 _state.FailBatch(sequence, System.Text.Encoding.UTF8.GetBytes(reason));
+                return true;
             }
-            return true;
-        }
-        catch (Exception ex) when (StorageFault.Is(ex))
-        {
-            CollectorLog.CheckpointDeferred(_logger, _files.Name, ex.Message);
-            return false;
+            catch (Exception ex) when (StorageFault.Is(ex))
+            {
+                if (!_paused)
+                {
+                    Pause(ex);      // the batches held after it wait for the output like any others
+                }
+                return _state.NextSequence != next;
+            }
         }
     }
 

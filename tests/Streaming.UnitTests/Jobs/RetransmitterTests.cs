@@ -194,6 +194,32 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
         Assert.All(warnings, w => Assert.Null(w.Exception));
     }
 
+    /// <summary>Giving up on a batch writes its failed lines; an output that refuses that write pauses the job like any
+    /// other refused write (it was logged as a deferred checkpoint at every attempt), and the batch fails once it can.</summary>
+    [Fact]
+    public async Task RunAsync_GivingUpOnABatchWhileTheOutputIsImmutable_PausesAndFailsTheBatchOnceItCan()
+    {
+        _sender.ConsumersAttached = true;
+        await StartAsync(giveUpAfter: 1);
+        await NextPublishesAsync(3);
+        var output = JobFiles.Partial(Job.Files.Output);
+        await ChattrAsync("+i", output);
+        try
+        {
+            await AdvanceUntilAsync(() => _log.Entries.Any(e => e.Message.Contains("paused until it can", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await ChattrAsync("-i", output);
+        }
+
+        await AdvanceUntilAsync(() => Job.Collector.NextSequence == 1);
+
+        Assert.Equal(2, Job.Output.FailedLines);
+        Assert.DoesNotContain(_log.Entries, e => e.Message.Contains("checkpoint could not be written", StringComparison.Ordinal));
+        Assert.All(_log.Entries, e => Assert.Null(e.Exception));
+    }
+
     /// <summary>Issue 21, item 6, with a full disk (ENOSPC, a 64 KiB tmpfs): the result is held and the handler returns at
     /// once (it waited out the pause before, holding up every other job of the process), and the job goes on by itself once
     /// there is room. Needs root (CI runs as root) to mount the tmpfs.</summary>
