@@ -56,6 +56,11 @@ public sealed class ProducerOptions
     [Range(1, 86_400)]
     public int WritePauseSeconds { get; set; } = 600;
 
+    /// <summary>Bytes (in MiB) of results held for reordering by all the files of the process together: results that
+    /// arrive ahead of their turn past it are not held and come again later; the one a file needs next is always held.</summary>
+    [Range(1, 1024 * 1024)]
+    public int ReorderBudgetMiB { get; set; } = 256;
+
     /// <summary>Seconds between progress lines when stderr is not a terminal.</summary>
     [Range(1, 3600)]
     public int ProgressIntervalSeconds { get; set; } = 5;

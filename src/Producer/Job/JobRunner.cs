@@ -71,8 +71,8 @@ internal sealed class JobRunner(
         await using var output = JobOutput.Open(files, checkpoint?.OutputLengths());
         using var watermark = PublishWatermark.Open(files.Published, resuming: checkpoint is not null);
         using var window = new JobWindow(options.Window, checkpoint?.NextSequence ?? 0, sharedWindow);
-        var state = new JobState(job, window, output, checkpoint);
-        using var collector = new ResultCollector(
+        var state = new JobState(job, window, output, checkpoint, results.HeldResults((long)options.ReorderBudgetMiB * 1024 * 1024));
+        await using var collector = new ResultCollector(
             state, output, fingerprint, checkpoint?.NextSequence, TimeSpan.FromSeconds(options.WritePauseSeconds), context,
             cancellationToken);
         _inputLength = input.Length;

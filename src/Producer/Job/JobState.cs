@@ -3,6 +3,7 @@ using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.Checkpoints;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
+using Streaming.Producer.Job.Results;
 
 namespace Streaming.Producer.Job;
 
@@ -27,20 +28,22 @@ internal sealed class JobState
     private readonly JobDescriptor _job;
     private readonly JobWindow _window;
     private readonly IOutputSink _output;
-    private readonly long _heldByteBudget;
+    private readonly ReorderBudget _budget;
     private readonly BatchLedger _ledger;
     private readonly ReorderBuffer _reorder = new();
+    private long _charged;
+    private long? _refusedFrom;
     private long? _totalBatches;
     private volatile string _resultsQueue;
 
-    /// <param name="heldByteBudget">Bytes of results held for reordering at most; by default a window of results, each
-    /// at most one broker message.</param>
-    public JobState(JobDescriptor job, JobWindow window, IOutputSink output, JobCheckpoint? resumeFrom = null, long? heldByteBudget = null)
+    /// <param name="heldBytes">The budget of the bytes of results held for reordering, shared by every job of the process;
+    /// by default one of this job's own, a window of results, each at most one broker message.</param>
+    public JobState(JobDescriptor job, JobWindow window, IOutputSink output, JobCheckpoint? resumeFrom = null, ReorderBudget? heldBytes = null)
     {
         _job = job;
         _window = window;
         _output = output;
-        _heldByteBudget = heldByteBudget ?? (long)window.Size * MaxResultLineBytes;
+        _budget = heldBytes ?? new ReorderBudget((long)window.Size * MaxResultLineBytes);
         _ledger = new BatchLedger(window.Size);
         NextSequence = resumeFrom?.NextSequence ?? 0;
         NextLine = resumeFrom?.NextLine ?? 1;
@@ -109,13 +112,19 @@ internal sealed class JobState
     public void SetTotal(long batches) => _totalBatches = batches;
 
     /// <summary>Writes, holds or drops one result, then writes whatever held batches it made complete.</summary>
-    /// <exception cref="IOException">A batch could not be written: what advanced before it stays, the rest is as it was.</exception>
+    /// <exception cref="IOException">A batch could not be written (or anything else <see cref="StorageFault.Is"/> names):
+    /// what advanced before it stays, the result is held (unless it was dropped or a duplicate), and so is every batch whose
+    /// turn has come: <see cref="WriteHeldInTurn"/> tries again.</exception>
     public AcceptOutcome Accept(LineResult result)
     {
-        var outcome = Admit(result);
+        var outcome = Admit(result, writeInTurn: true);
         WriteHeldInTurn();
         return outcome;
     }
+
+    /// <summary>Holds or drops one result without writing anything, even when its turn has come: while the output cannot
+    /// be written, <see cref="WriteHeldInTurn"/> writes it once it can.</summary>
+    public AcceptOutcome Hold(LineResult result) => Admit(result, writeInTurn: false);
 
     /// <summary>Writes the held batches whose turn has come (again after a failed write).</summary>
     /// <exception cref="IOException">A batch could not be written; it stays held.</exception>
@@ -130,9 +139,34 @@ internal sealed class JobState
             Commit();
             _reorder.Remove(NextSequence);
             pending.Release();
+            Recharge();
             _ledger.TryGet(NextSequence, out var completed);
             Advance(completed);
         }
+    }
+
+    /// <summary>True once, when the next batch to write is one whose result was not held for the budget's sake (or one
+    /// after it): the batches out are to be published again now, rather than after the retransmission timeout.</summary>
+    public bool TakeResendNeeded()
+    {
+        if (_refusedFrom is { } refused && refused <= NextSequence && !_reorder.Contains(NextSequence))
+        {
+            _refusedFrom = null;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Lets go of every result held (the job is over, whatever became of it) and gives its bytes back to the budget.</summary>
+    public void ReleaseHeld()
+    {
+        foreach (var sequence in _reorder.Sequences.ToList())
+        {
+            _reorder.TryGet(sequence, out var pending);
+            _reorder.Remove(sequence);
+            pending.Release();
+        }
+        Recharge();
     }
 
     /// <summary>
@@ -166,13 +200,14 @@ internal sealed class JobState
         {
             _reorder.Remove(sequence);
             held.Release();
+            Recharge();
         }
         Advance(batch);
         WriteHeldInTurn();
         return true;
     }
 
-    private AcceptOutcome Admit(LineResult result)
+    private AcceptOutcome Admit(LineResult result, bool writeInTurn)
     {
         var header = result.Header;
         if (header.JobId != _job.JobId)
@@ -192,33 +227,84 @@ internal sealed class JobState
         {
             return Drop("it does not match the batch this run published under that sequence");
         }
+        var inTurn = header.Sequence == NextSequence;
         try
         {
-            if (header.Sequence == NextSequence && header.IsWholeBatch)
+            if (inTurn && header.IsWholeBatch && writeInTurn)
             {
                 _output.Append(result);
-                Commit();
+                try
+                {
+                    Commit();
+                }
+                catch (Exception ex) when (StorageFault.Is(ex))
+                {
+                    HoldInTurn(result);
+                    throw;
+                }
                 if (_reorder.TryGet(header.Sequence, out var parts))
                 {
                     _reorder.Remove(header.Sequence);     // the whole result holds every part held of it
                     parts.Release();
+                    Recharge();
                 }
                 Advance(batch);
                 return AcceptOutcome.Written;
             }
-            if (_reorder.HeldBytes + result.Body.Length > _heldByteBudget)
+            if (inTurn)
             {
-                // Only forged or duplicated parts get here: the results of a window of batches fit. A real one dropped
-                // comes again with the batch's retransmission.
+                return HoldInTurn(result) ? AcceptOutcome.Held : Duplicate();
+            }
+            if (!_budget.TryTake(result.Body.Length))
+            {
+                // It comes again: the batches out are published again once the job gets to it (TakeResendNeeded), or
+                // at the retransmission timeout. The result the job needs next is always held, so every job advances.
+                _refusedFrom = Math.Min(_refusedFrom ?? long.MaxValue, header.Sequence);
                 return Drop("holding it would pass the reorder buffer's byte budget");
             }
-            return _reorder.Add(result, MaxResultLineBytes) ? AcceptOutcome.Held : Duplicate();
+            _charged += result.Body.Length;
+            try
+            {
+                return _reorder.Add(result, MaxResultLineBytes) ? AcceptOutcome.Held : Duplicate();
+            }
+            finally
+            {
+                Recharge();
+            }
         }
         catch (MessageFormatException ex)
         {
             _output.Discard();
             return AcceptOutcome.Malformed("malformed result: " + ex.Message);
         }
+    }
+
+    /// <summary>Holds (part of) the batch whose turn it is, whatever the budget says; false when it adds nothing.</summary>
+    private bool HoldInTurn(LineResult result)
+    {
+        try
+        {
+            return _reorder.Add(result, MaxResultLineBytes);
+        }
+        finally
+        {
+            Recharge();
+        }
+    }
+
+    /// <summary>Brings what this job has taken of the budget to what it holds now.</summary>
+    private void Recharge()
+    {
+        var held = _reorder.HeldBytes;
+        if (held > _charged)
+        {
+            _budget.Take(held - _charged);
+        }
+        else if (held < _charged)
+        {
+            _budget.Return(_charged - held);
+        }
+        _charged = held;
     }
 
     private void Commit()

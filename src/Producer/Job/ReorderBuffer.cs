@@ -3,7 +3,8 @@ using Streaming.Messaging.Contract;
 
 namespace Streaming.Producer.Job;
 
-/// <summary>Results that arrived before their turn, by sequence; the window keeps it to a few batches.</summary>
+/// <summary>Results that arrived before their turn (or whose write failed), by sequence; the window keeps it to a few
+/// batches, and the process's <see cref="Results.ReorderBudget"/> to a number of bytes.</summary>
 internal sealed class ReorderBuffer
 {
     private readonly Dictionary<long, PendingBatch> _pending = [];
@@ -14,6 +15,9 @@ internal sealed class ReorderBuffer
     public long HeldBytes => _pending.Values.Sum(p => p.HeldBytes);
 
     public bool Contains(long sequence) => _pending.ContainsKey(sequence);
+
+    /// <summary>The sequences of which something is held.</summary>
+    public IEnumerable<long> Sequences => _pending.Keys;
 
     /// <summary>Keeps a pooled copy of <paramref name="result"/> (released with the batch); false when it duplicates what is held.</summary>
     public bool Add(LineResult result, int maxLineBytes)

@@ -16,7 +16,13 @@ namespace Streaming.Producer.Job;
 /// inbox, one at a time under a lock, and does what the core leaves out: pausing while the output cannot be written,
 /// saving checkpoints (the output flushed first), telemetry, and telling the job when every batch is written.
 /// </summary>
-internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposable
+/// <remarks>
+/// The inbox serves every job of the process one result at a time, so a result is never waited on here: while this
+/// job's output cannot be written (a full disk, an immutable file: <see cref="StorageFault"/>), its results are held
+/// (within the process's <see cref="ReorderBudget"/>, the one it needs next always) and acknowledged, and one task of
+/// its own writes them again with backoff until the output takes them, so the other jobs' results go on meanwhile.
+/// </remarks>
+internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDisposable
 {
     private static readonly TimeSpan s_checkpointInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_firstWriteRetry = TimeSpan.FromMilliseconds(100);
@@ -33,6 +39,10 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposab
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _checkpointing = new(1, 1);
     private readonly TaskCompletionSource _allWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _ending;
+    private Task _resuming = Task.CompletedTask;
+    private bool _paused;
+    private bool _checkpointDeferred;
     private bool _finalCheckpointTaken;
     private long _checkpointedSequence;
     private long _lastCheckpoint;
@@ -52,6 +62,7 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposab
         _time = context.Time;
         _logger = context.Logger;
         _stopping = stopping;
+        _ending = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         _state.BatchWritten += OnBatchWritten;
         _checkpointedSequence = resumedAt ?? -1;
         _lastCheckpoint = _time.GetTimestamp();
@@ -80,6 +91,19 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposab
 
     public int Buffered => _state.Held;
 
+    /// <summary>True while the output refuses writes and the job's results are held until it takes them: no result is
+    /// missing then, so the batches out are not to be published again (<see cref="Retransmitter"/>).</summary>
+    public bool WritePaused
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _paused;
+            }
+        }
+    }
+
     /// <summary>Completes when every batch up to the total is on disk.</summary>
     public Task AllWritten => _allWritten.Task;
 
@@ -104,26 +128,42 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposab
 
     /// <summary>
     /// Gives up on batch <paramref name="sequence"/> when it is the next one to write (<see cref="JobState.FailBatch"/>).
-    /// False when it could not be written now (a full disk): nothing changed, and it may be tried again.
+    /// False when it could not be written now (a full disk): nothing changed, the job pauses like for any write the output
+    /// refuses, and it may be tried again.
     /// </summary>
     public bool TryFailBatch(long sequence, string reason)
     {
-        try
+        lock (_lock)
         {
-            lock (_lock)
+            var next = _state.NextSequence;
+            try
             {
                 _state.FailBatch(sequence, System.Text.Encoding.UTF8.GetBytes(reason));
+                return true;
             }
-            return true;
-        }
-        catch (IOException ex)
-        {
-            CollectorLog.CheckpointDeferred(_logger, _files.Name, ex.Message);
-            return false;
+            catch (Exception ex) when (StorageFault.Is(ex))
+            {
+                if (!_paused)
+                {
+                    Pause(ex);      // the batches held after it wait for the output like any others
+                }
+                return _state.NextSequence != next;
+            }
         }
     }
 
-    public void Dispose() => _checkpointing.Dispose();
+    /// <summary>Ends a pause (the job is over, whatever became of it) and gives what it holds back to the budget.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _ending.CancelAsync();
+        await _resuming;
+        lock (_lock)
+        {
+            _state.ReleaseHeld();
+        }
+        _ending.Dispose();
+        _checkpointing.Dispose();
+    }
 
     /// <summary>Called by the publisher once the whole file is cut.</summary>
     public void SetTotal(long batches)
@@ -136,12 +176,12 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposab
     }
 
     /// <summary>
-    /// Writes or holds one result; returns a reason when it must be dead-lettered. A write that fails (a full disk)
-    /// leaves the output as it was; the result is held here, unacknowledged, and written again with backoff until it goes
-    /// through, so the job pauses while the disk is full and goes on by itself when there is room. Past the longest pause
-    /// the job fails and keeps its checkpoint.
+    /// Writes or holds one result; returns a reason when it must be dead-lettered. Never waits for the output: a write that
+    /// fails (a full disk) leaves the output as it was and the result held, and starts a pause (<see cref="ResumeAsync"/>)
+    /// in which the job's results are only held, until the output takes them again. Past the longest pause the job fails
+    /// and keeps its checkpoint.
     /// </summary>
-    public async Task<string?> AcceptAsync(ReadOnlyMemory<byte> body, CancellationToken deliveryCancelled)
+    public Task<string?> AcceptAsync(ReadOnlyMemory<byte> body, CancellationToken deliveryCancelled)
     {
         LineResult result;
         try
@@ -150,51 +190,36 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposab
         }
         catch (MessageFormatException ex)
         {
-            return "malformed result: " + ex.Message;
+            return Task.FromResult<string?>("malformed result: " + ex.Message);
         }
         ProducerTracing.Result(result.Header);
-        AcceptOutcome? outcome = null;
-        long pausedAt = 0;
-        for (var attempt = 0; ; attempt++)
+        AcceptOutcome outcome;
+        bool resend;
+        lock (_lock)
         {
-            try
+            if (_paused)
             {
-                lock (_lock)
-                {
-                    if (outcome is null)
-                    {
-                        outcome = _state.Accept(result);
-                    }
-                    else
-                    {
-                        _state.WriteHeldInTurn();
-                    }
-                }
-                if (attempt > 0)
-                {
-                    CollectorLog.WritingResumed(_logger, _files.Name, _time.GetElapsedTime(pausedAt).TotalSeconds);
-                }
-                return Report(result.Header, outcome.Value);
+                outcome = _state.Hold(result);
             }
-            catch (IOException ex)
+            else
             {
-                if (attempt == 0)
+                try
                 {
-                    pausedAt = _time.GetTimestamp();
-                    CollectorLog.WritingPaused(_logger, _files.Name, ex.Message, _longestWritePause.TotalSeconds);
+                    outcome = _state.Accept(result);
                 }
-                else if (_time.GetElapsedTime(pausedAt) >= _longestWritePause)
+                catch (Exception ex) when (StorageFault.Is(ex))
                 {
-                    var failure = new IOException(
-                        $"'{_files.Output}' could not be written for {_longestWritePause.TotalSeconds:0} s: {ex.Message}", ex);
-                    _allWritten.TrySetException(failure);
-                    throw failure;
+                    outcome = AcceptOutcome.Held;
+                    Pause(ex);
                 }
-                var delay = TimeSpan.FromTicks(Math.Min(s_longestWriteRetry.Ticks, s_firstWriteRetry.Ticks << Math.Min(attempt, 8)));
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(_stopping, deliveryCancelled);
-                await Task.Delay(delay, _time, wait.Token);
             }
+            resend = _state.TakeResendNeeded();
         }
+        if (resend)
+        {
+            ResultsMayBeLost();
+        }
+        return Task.FromResult(Report(result.Header, outcome));
     }
 
     public async Task<bool> CheckpointIfDueAsync() =>
@@ -232,25 +257,100 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IDisposab
         }
     }
 
-    /// <summary>A checkpoint that cannot be written now (a full disk) is only late: the next result tries again. One
-    /// that can never be taken (the input shrank) fails the job through <see cref="AllWritten"/>, not the result.</summary>
+    /// <summary>Under the lock: the output refused a write; holds the job's results from now on, and starts the one task
+    /// that writes them again.</summary>
+    private void Pause(Exception fault)
+    {
+        _paused = true;
+        CollectorLog.WritingPaused(_logger, _files.Name, fault.Message, _longestWritePause.TotalSeconds);
+        _resuming = Task.WhenAll(_resuming, ResumeAsync(_ending.Token));     // the last pause's task may still be returning
+    }
+
+    /// <summary>Writes what is held again with backoff until the output takes it, then ends the pause; past the longest
+    /// pause without a batch written the job fails (and keeps its checkpoint).</summary>
+    private async Task ResumeAsync(CancellationToken cancellationToken)
+    {
+        var pausedAt = _time.GetTimestamp();
+        var progressAt = pausedAt;
+        var writtenThrough = _state.NextSequence;       // under the lock: called by Pause
+        for (var attempt = 0; ; attempt++)
+        {
+            var delay = TimeSpan.FromTicks(Math.Min(s_longestWriteRetry.Ticks, s_firstWriteRetry.Ticks << Math.Min(attempt, 8)));
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;     // the job is over
+            }
+            bool resend;
+            try
+            {
+                lock (_lock)
+                {
+                    _state.WriteHeldInTurn();
+                    _paused = false;
+                    resend = _state.TakeResendNeeded();
+                }
+            }
+            catch (Exception ex) when (StorageFault.Is(ex))
+            {
+                lock (_lock)
+                {
+                    if (_state.NextSequence != writtenThrough)
+                    {
+                        (writtenThrough, progressAt) = (_state.NextSequence, _time.GetTimestamp());    // some room: not stuck
+                    }
+                }
+                if (_time.GetElapsedTime(progressAt) < _longestWritePause)
+                {
+                    continue;
+                }
+                _allWritten.TrySetException(new IOException(
+                    $"'{_files.Output}' could not be written for {_longestWritePause.TotalSeconds:0} s: {ex.Message}", ex));
+                return;
+            }
+            catch (Exception ex)
+            {
+                _allWritten.TrySetException(ex);
+                return;
+            }
+            CollectorLog.WritingResumed(_logger, _files.Name, _time.GetElapsedTime(pausedAt).TotalSeconds);
+            if (resend)
+            {
+                ResultsMayBeLost();
+            }
+            return;
+        }
+    }
+
+    /// <summary>A checkpoint that cannot be written now (a full disk) is only late: the next result tries again, and the
+    /// log says so once until one is written. One that can never be taken (the input shrank) fails the job through
+    /// <see cref="AllWritten"/>, not the result.</summary>
     private async Task<bool> TrySaveCheckpointAsync()
     {
         try
         {
-            return await SaveCheckpointAsync(CancellationToken.None);
+            var saved = await SaveCheckpointAsync(CancellationToken.None);
+            _checkpointDeferred = false;
+            return saved;
         }
         catch (InputShrankException)
         {
             return false;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (StorageFault.Is(ex))
         {
             lock (_lock)
             {
                 _checkpointedSequence = -1;
             }
-            CollectorLog.CheckpointDeferred(_logger, _files.Name, ex.Message);
+            if (!_checkpointDeferred)
+            {
+                _checkpointDeferred = true;
+                CollectorLog.CheckpointDeferred(_logger, _files.Name, ex.Message);
+            }
             return false;
         }
     }

@@ -12,7 +12,8 @@ namespace Streaming.Producer.Job;
 /// (<see cref="RequestNow"/>, when the results queue had to be subscribed again) retransmits at the next tick.
 /// A batch that stays unanswered through <see cref="RetransmitPolicy.GiveUpAfter"/> retransmissions while consumers were attached is one no
 /// consumer accepts (they dead-letter it, say for a line over their own limit): its lines fail with that reason and the
-/// file goes on. Waits without a consumer attached do not count: the fleet may simply not be there yet.
+/// file goes on. Waits without a consumer attached do not count: the fleet may simply not be there yet, and neither does a
+/// pause of the output (<see cref="ResultCollector.WritePaused"/>): the results are held then, nothing is missing.
 /// </summary>
 internal sealed class Retransmitter(
     JobDescriptor job, JobState state, ResultCollector collector, IBatchSender sender, RetransmitPolicy policy, JobContext context)
@@ -49,7 +50,9 @@ internal sealed class Retransmitter(
             {
                 var next = collector.NextSequence;
                 var end = Volatile.Read(ref _cutThrough);
-                if (next != watched || next >= end)
+                // While the output refuses writes the job stands still with its results held, not lost: the wait starts
+                // when the pause ends, and a request made meanwhile is kept for then.
+                if (next != watched || next >= end || collector.WritePaused)
                 {
                     (watched, since, wait, unanswered) = (next, _time.GetTimestamp(), policy.After, 0);
                     continue;

@@ -16,6 +16,9 @@ internal sealed class BatchProcessor : IAsyncDisposable
     private const int MaxReasonLength = 1000;
     private const int MaxPooledBufferBytes = 1024 * 1024;
 
+    /// <summary>Why an output holding a line break fails: the output file has one line per input line.</summary>
+    internal const string LineBreakInOutput = "the processor's output for this line contains a line break (\\n); an output line must be one line";
+
     private readonly int _concurrency;
     private readonly SemaphoreSlim _permits;
     private readonly ConcurrentStack<ILineProcessor> _instances = new();
@@ -114,6 +117,11 @@ internal sealed class BatchProcessor : IAsyncDisposable
         try
         {
             await processor.ProcessAsync(batch.LineBytes(index), buffer, cancellationToken);
+            if (buffer.Slice(start, buffer.WrittenCount - start).Contains((byte)'\n'))
+            {
+                buffer.Truncate(start);
+                return LineOutcome.Failed(LineBreakInOutput);
+            }
             return new LineOutcome(buffer, start, buffer.WrittenCount - start, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -244,6 +252,11 @@ internal sealed class BatchProcessor : IAsyncDisposable
     {
         public void Succeeded(int index, ReadOnlySpan<byte> output)
         {
+            if (output.Contains((byte)'\n'))
+            {
+                Failed(index, LineBreakInOutput);
+                return;
+            }
             var start = buffer.WrittenCount;
             buffer.Write(output);
             work.Outcomes[index] = new LineOutcome(buffer, start, output.Length, null);

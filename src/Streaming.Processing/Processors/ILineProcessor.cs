@@ -16,7 +16,7 @@ public interface ILineProcessor
     /// <summary>Processes one line.</summary>
     /// <param name="line">The line's raw bytes without its terminator (<c>\n</c> and one trailing <c>\r</c> are
     /// already removed); only valid until the returned task completes.</param>
-    /// <param name="output">Where the output line goes, without a terminator. To fail the line, throw: the
+    /// <param name="output">Where the output line goes, without a terminator (an output holding <c>\n</c> fails the line). To fail the line, throw: the
     /// exception's message becomes the line's entry in <c>&lt;name&gt;.errors.jsonl</c>, its output line is empty,
     /// and the rest of the batch goes on. Anything written before the throw is discarded.</param>
     /// <param name="cancellationToken">Fires when the service shuts down; the line is then handed back to the

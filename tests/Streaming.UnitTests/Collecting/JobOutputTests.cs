@@ -1,4 +1,5 @@
 using System.Text;
+using Streaming.Messaging.Contract;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Output;
 
@@ -103,5 +104,29 @@ public sealed class JobOutputTests : IDisposable
 
         Assert.Contains("symbolic link", ex.Message, StringComparison.Ordinal);
         Assert.Equal("precious", File.ReadAllText(elsewhere));
+    }
+
+    /// <summary>A rogue or old consumer's result line holding a line break would make the output one line too long, and
+    /// the job fail at its end on every rerun: that line fails when it arrives, and the output completes.</summary>
+    [Fact]
+    public async Task Append_ResultLineHoldingALineBreak_FailsThatLineAndTheOutputCompletes()
+    {
+        var files = Files();
+        await using var output = JobOutput.Open(files, checkpoint: null);
+        using var writer = new MessageWriter();
+        writer.WriteEntry(LineStatus.Ok, "a"u8);
+        writer.WriteEntry(LineStatus.Ok, "b1\nb2"u8);
+        writer.WriteEntry(LineStatus.Ok, "c"u8);
+        var result = LineResult.Decode(
+            writer.Complete(MessageKind.Result, new BatchHeader(Guid.NewGuid(), 0, 1, 3, 0, 3)).ToArray(), 1024);
+
+        output.Append(result);
+        output.Commit();
+        await output.CompleteAsync(Summary(3), lines: 3, CancellationToken.None);
+
+        Assert.Equal("a\n\nc\n", File.ReadAllText(files.Output));
+        var error = Assert.Single(File.ReadAllLines(files.Errors));
+        Assert.Contains("\"line\":2", error, StringComparison.Ordinal);
+        Assert.Contains("line break", error, StringComparison.Ordinal);
     }
 }

@@ -6,6 +6,7 @@ using Streaming.Producer.Job.Checkpoints;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
+using Streaming.Producer.Job.Results;
 
 namespace Streaming.UnitTests.Jobs;
 
@@ -100,7 +101,7 @@ public sealed class JobStateTests
     }
 
     [Fact]
-    public void Accept_CommitFails_NothingAdvancesAndTheSameCallWorksLater()
+    public void Accept_CommitFails_NothingAdvancesTheResultIsHeldAndWrittenOnTheNextTry()
     {
         var job = new Job(lines: 4, batchLines: 2, window: 2);
         job.PublishWhatTheWindowAllows();
@@ -110,10 +111,11 @@ public sealed class JobStateTests
         Assert.Throws<IOException>(() => job.State.Accept(job.Whole(0)));
         Assert.Empty(job.Sink.Committed);
         Assert.Equal(0, job.State.NextSequence);
-        Assert.Equal(1, job.State.Held);
+        Assert.Equal(2, job.State.Held);        // the result whose write failed is held: it can be acknowledged
 
-        Assert.Equal(AcceptOutcomeKind.Written, job.State.Accept(job.Whole(0)).Kind);
+        job.State.WriteHeldInTurn();
         Assert.Equal(["l1", "l2", "l3", "l4"], job.Sink.Committed);
+        Assert.Equal(AcceptOutcomeKind.Duplicate, job.State.Accept(job.Whole(0)).Kind);
     }
 
     [Fact]
@@ -157,7 +159,7 @@ public sealed class JobStateTests
         // batch, each within the window and the ledger's shape, held for reordering until the budget says no.
         var sink = new FakeSink();
         var budget = 2_000;
-        var state = new JobState(Descriptor(1000), new JobWindow(2, 0), sink, heldByteBudget: budget);
+        var state = new JobState(Descriptor(1000), new JobWindow(2, 0), sink, heldBytes: new ReorderBudget(budget));
         state.Record(new CutBatch(0, 1, 1000, 0, 10_000, ReadOnlyMemory<byte>.Empty), 0);
         state.Record(new CutBatch(1, 1001, 1000, 10_000, 20_000, ReadOnlyMemory<byte>.Empty), 0);
 
@@ -169,6 +171,73 @@ public sealed class JobStateTests
         Assert.Contains(outcomes, o => o.Kind == AcceptOutcomeKind.Dropped && o.Reason!.Contains("byte budget", StringComparison.Ordinal));
         Assert.InRange(state.HeldBytes, 1, budget);
         Assert.Empty(sink.Committed);
+    }
+
+    /// <summary>Issue 21, item 15: the bytes held for reordering were bounded per job (a window of 16 MiB results: 512 MiB
+    /// a file, 4 GiB in watch), so consumers answering the batches ahead with large results could fill the producer. Now one
+    /// budget serves the whole process: past it a result ahead is not held (and the batches out are published again once
+    /// the job gets to it), while the result a job needs next is always held, so no job waits on another's.</summary>
+    [Fact]
+    public void Accept_ProcessBudgetFullOfAnotherJobsResults_ResultAheadIsRefusedAndTheNextOneStillWritten()
+    {
+        var probe = new Job(lines: 40, batchLines: 10, window: 4);
+        probe.PublishWhatTheWindowAllows();
+        var budget = new ReorderBudget(probe.Whole(1).Body.Length + probe.Whole(2).Body.Length);
+        var first = new Job(lines: 40, batchLines: 10, window: 4, budget: budget);
+        var second = new Job(lines: 40, batchLines: 10, window: 4, budget: budget);
+        first.PublishWhatTheWindowAllows();
+        second.PublishWhatTheWindowAllows();
+
+        Assert.Equal(AcceptOutcomeKind.Held, first.State.Accept(first.Whole(1)).Kind);
+        Assert.Equal(AcceptOutcomeKind.Held, first.State.Accept(first.Whole(2)).Kind);
+        Assert.Equal(budget.Capacity, budget.Held);
+
+        var refused = second.State.Accept(second.Whole(2));
+        Assert.Equal(AcceptOutcomeKind.Dropped, refused.Kind);
+        Assert.Contains("byte budget", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(AcceptOutcomeKind.Held, second.State.Accept(second.Part(0, 0, 5)).Kind);     // next in turn: always held
+        Assert.Equal(AcceptOutcomeKind.Held, second.State.Accept(second.Part(0, 5, 5)).Kind);
+        Assert.Equal(10, second.Sink.Committed.Count);
+        Assert.False(second.State.TakeResendNeeded());
+        Assert.Equal(AcceptOutcomeKind.Written, second.State.Accept(second.Whole(1)).Kind);
+        Assert.True(second.State.TakeResendNeeded());       // batch 2 is next and was refused: publish it again now
+        Assert.False(second.State.TakeResendNeeded());
+        Assert.Equal(budget.Capacity, budget.Held);
+
+        first.State.Accept(first.Whole(0));
+
+        Assert.Equal(30, first.Sink.Committed.Count);
+        Assert.Equal(0, budget.Held);
+    }
+
+    [Fact]
+    public void Accept_PartsOfTheNextBatchPastTheBudget_AreHeldSoTheJobAdvances()
+    {
+        var budget = new ReorderBudget(1);
+        var job = new Job(lines: 20, batchLines: 10, window: 2, budget: budget);
+        job.PublishWhatTheWindowAllows();
+
+        Assert.Equal(AcceptOutcomeKind.Held, job.State.Accept(job.Part(0, 5, 5)).Kind);
+        Assert.Equal(AcceptOutcomeKind.Held, job.State.Accept(job.Part(0, 0, 5)).Kind);
+
+        Assert.Equal(job.Expected.Take(10), job.Sink.Committed);
+        Assert.Equal(0, budget.Held);
+    }
+
+    [Fact]
+    public void ReleaseHeld_JobOverWithResultsHeld_GivesTheirBytesBackToTheProcessBudget()
+    {
+        var budget = new ReorderBudget(1024 * 1024);
+        var job = new Job(lines: 40, batchLines: 10, window: 4, budget: budget);
+        job.PublishWhatTheWindowAllows();
+        job.State.Accept(job.Whole(2));
+        job.State.Accept(job.Part(3, 0, 5));
+        Assert.True(budget.Held > 0);
+
+        job.State.ReleaseHeld();
+
+        Assert.Equal(0, budget.Held);
+        Assert.Equal(0, job.State.Held);
     }
 
     /// <summary>
@@ -284,7 +353,9 @@ public sealed class JobStateTests
         private long _published;
 
         /// <param name="sizes">Each batch's lines; by default every batch has <paramref name="batchLines"/> but the last.</param>
-        public Job(int lines, int batchLines, int window, int[]? sizes = null, JobCheckpoint? resumeFrom = null, FakeSink? sink = null)
+        public Job(
+            int lines, int batchLines, int window, int[]? sizes = null, JobCheckpoint? resumeFrom = null, FakeSink? sink = null,
+            ReorderBudget? budget = null)
         {
             _lines = lines;
             _batchLines = batchLines;
@@ -301,7 +372,8 @@ public sealed class JobStateTests
                 _firstLines[b]++;
             }
             Sink = sink ?? new FakeSink();
-            State = new JobState(Descriptor(batchLines), new JobWindow(window, resumeFrom?.NextSequence ?? 0), Sink, resumeFrom, long.MaxValue);
+            State = new JobState(Descriptor(batchLines), new JobWindow(window, resumeFrom?.NextSequence ?? 0), Sink, resumeFrom,
+                budget ?? new ReorderBudget(long.MaxValue));
             State.SetTotal(Batches);
             _published = State.NextSequence;
         }

@@ -28,7 +28,7 @@ public sealed class ResultCollectorQueueTests : IDisposable
         await using var output = JobOutput.Open(files, checkpoint: null);
         var state = new JobState(job, window, output);
         using var fingerprint = new InputFingerprint(input);
-        using var collector = new ResultCollector(
+        await using var collector = new ResultCollector(
             state, output, fingerprint, resumedAt: 0, TimeSpan.FromMinutes(1), new JobContext(files, time, NullLogger.Instance),
             CancellationToken.None);
         Assert.False(await collector.SaveCheckpointAsync(CancellationToken.None));

@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Streaming.Messaging.Contract;
 using Streaming.Producer.Job;
@@ -34,6 +36,7 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly FakeSender _sender;
     private readonly CancellationTokenSource _stop = new();
+    private readonly RecordingLogger _log = new();
     private Harness? _harness;
     private Task? _running;
 
@@ -148,10 +151,114 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
         Assert.Equal(0, Job.Output.FailedLines);
     }
 
+    /// <summary>Issue 21, item 7: an output that refuses writes with anything but an I/O error (here EPERM: an immutable
+    /// file) was not paused but sent back to the queue, and came again at once, for ever (28,504 warnings with stack traces
+    /// in 25 s). Item 6: a pause waited inside the inbox's one handler, so every other job of the process waited with it,
+    /// and the retransmission timeout fired meanwhile. Now the results are held and acknowledged at once, the log says so
+    /// once, nothing is published again while the pause lasts, and the results are written once the output takes them.</summary>
+    [Fact]
+    public async Task AcceptAsync_OutputMadeImmutable_HoldsTheResultsAtOnceWithOneWarningAndWritesThemOnceItCan()
+    {
+        _sender.ConsumersAttached = true;
+        await StartAsync(giveUpAfter: 1);
+        var output = JobFiles.Partial(Job.Files.Output);
+        await ChattrAsync("+i", output);
+        try
+        {
+            for (var sequence = 0; sequence < 3; sequence++)
+            {
+                Assert.Null(await Job.Collector.AcceptAsync(Job.Result(sequence), CancellationToken.None).WaitAsync(s_realLimit));
+            }
+            Assert.True(Job.Collector.WritePaused);
+
+            await AdvanceForAsync(5 * s_after);
+
+            Assert.False(_sender.Published.Reader.TryRead(out var published), $"batch {published.Sequence} published again during the pause");
+            Assert.True(Job.Collector.WritePaused);
+            Assert.False(Job.Collector.AllWritten.IsCompleted);
+        }
+        finally
+        {
+            await ChattrAsync("-i", output);
+        }
+
+        await AdvanceUntilAsync(() => Job.Collector.AllWritten.IsCompleted);
+
+        await Job.Collector.AllWritten;
+        Assert.Equal("R1\nR2\nR3\nR4\nR5\nR6\n", await File.ReadAllTextAsync(output));
+        Assert.Equal(0, Job.Output.FailedLines);
+        var warnings = _log.Entries.Where(e => e.Level >= LogLevel.Warning).ToList();
+        Assert.Equal(2, warnings.Count);        // paused, then written again
+        Assert.Contains("paused until it can", warnings[0].Message, StringComparison.Ordinal);
+        Assert.Contains("written again after a pause", warnings[1].Message, StringComparison.Ordinal);
+        Assert.All(warnings, w => Assert.Null(w.Exception));
+    }
+
+    /// <summary>Giving up on a batch writes its failed lines; an output that refuses that write pauses the job like any
+    /// other refused write (it was logged as a deferred checkpoint at every attempt), and the batch fails once it can.</summary>
+    [Fact]
+    public async Task RunAsync_GivingUpOnABatchWhileTheOutputIsImmutable_PausesAndFailsTheBatchOnceItCan()
+    {
+        _sender.ConsumersAttached = true;
+        await StartAsync(giveUpAfter: 1);
+        await NextPublishesAsync(3);
+        var output = JobFiles.Partial(Job.Files.Output);
+        await ChattrAsync("+i", output);
+        try
+        {
+            await AdvanceUntilAsync(() => _log.Entries.Any(e => e.Message.Contains("paused until it can", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await ChattrAsync("-i", output);
+        }
+
+        await AdvanceUntilAsync(() => Job.Collector.NextSequence == 1);
+
+        Assert.Equal(2, Job.Output.FailedLines);
+        Assert.DoesNotContain(_log.Entries, e => e.Message.Contains("checkpoint could not be written", StringComparison.Ordinal));
+        Assert.All(_log.Entries, e => Assert.Null(e.Exception));
+    }
+
+    /// <summary>Issue 21, item 6, with a full disk (ENOSPC, a 64 KiB tmpfs): the result is held and the handler returns at
+    /// once (it waited out the pause before, holding up every other job of the process), and the job goes on by itself once
+    /// there is room. Needs root (CI runs as root) to mount the tmpfs.</summary>
+    [Fact]
+    public async Task AcceptAsync_DiskFull_ReturnsAtOnceAndTheJobGoesOnWhenThereIsRoom()
+    {
+        var disk = Path.Combine(_directory, "out");
+        Directory.CreateDirectory(disk);
+        await RunAsync("mount", "-t", "tmpfs", "-o", "size=64k", "none", disk);
+        try
+        {
+            await StartAsync(giveUpAfter: 5);
+            var filler = Path.Combine(disk, "filler");
+            await FillAsync(filler);
+
+            var accepted = Job.Collector.AcceptAsync(Job.Result(0), CancellationToken.None);
+
+            Assert.Null(await accepted.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.True(Job.Collector.WritePaused);
+            Assert.Null(await Job.Collector.AcceptAsync(Job.Result(2), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+            await AdvanceForAsync(3 * s_after);
+            Assert.False(_sender.Published.Reader.TryRead(out var published), $"batch {published.Sequence} published again during the pause");
+
+            File.Delete(filler);
+            Assert.Null(await Job.Collector.AcceptAsync(Job.Result(1), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+            await AdvanceUntilAsync(() => Job.Collector.AllWritten.IsCompleted);
+
+            Assert.Equal("R1\nR2\nR3\nR4\nR5\nR6\n", await File.ReadAllTextAsync(JobFiles.Partial(Job.Files.Output)));
+        }
+        finally
+        {
+            await RunAsync("umount", "--lazy", disk);
+        }
+    }
+
     /// <summary>A job of six lines in three batches of two, all published, none answered; the retransmitter running.</summary>
     private async Task<DateTimeOffset> StartAsync(int giveUpAfter)
     {
-        _harness = await Harness.CreateAsync(_directory, _time, _sender, new RetransmitPolicy(s_after, giveUpAfter));
+        _harness = await Harness.CreateAsync(_directory, _time, _sender, new RetransmitPolicy(s_after, giveUpAfter), _log);
         _running = _harness.Retransmitter.RunAsync(_stop.Token);
         return _time.GetUtcNow();
     }
@@ -212,6 +319,61 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
         }
     }
 
+    /// <summary>Moves the fake clock on by <paramref name="span"/> a second at a time, a moment for each tick.</summary>
+    private async Task AdvanceForAsync(TimeSpan span)
+    {
+        for (var moved = TimeSpan.Zero; moved < span; moved += s_step)
+        {
+            _time.Advance(s_step);
+            await Task.Delay(s_moment);
+        }
+    }
+
+    private static Task ChattrAsync(string change, string path) => RunAsync("chattr", change, path);
+
+    /// <summary>Writes to <paramref name="path"/> until the file system says it is full.</summary>
+    private static async Task FillAsync(string path)
+    {
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1);
+        var block = new byte[4096];
+        try
+        {
+            for (var i = 0; i < 1024; i++)
+            {
+                await file.WriteAsync(block);
+            }
+        }
+        catch (IOException)
+        {
+            return;     // full
+        }
+        Assert.Fail("the file system did not fill up");
+    }
+
+    private static async Task RunAsync(string command, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(command, arguments) { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', arguments)}: exit {process.ExitCode}: {await error}");
+    }
+
+    /// <summary>Keeps what is logged, to count the warnings and see that none carries a stack trace.</summary>
+    private sealed class RecordingLogger : ILogger
+    {
+        public ConcurrentQueue<(LogLevel Level, string Message, Exception? Exception)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(
+            LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, formatter(state, exception), exception));
+    }
+
     private sealed class FakeSender(TimeProvider time) : IBatchSender
     {
         public Channel<(long Sequence, DateTimeOffset At)> Published { get; } = Channel.CreateUnbounded<(long, DateTimeOffset)>();
@@ -261,14 +423,15 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
 
         public Retransmitter Retransmitter { get; }
 
-        public static async Task<Harness> CreateAsync(string directory, TimeProvider time, IBatchSender sender, RetransmitPolicy policy)
+        public static async Task<Harness> CreateAsync(
+            string directory, TimeProvider time, IBatchSender sender, RetransmitPolicy policy, ILogger logger)
         {
             var input = Path.Combine(directory, "input.txt");
             await File.WriteAllTextAsync(input, "a\nb\nc\nd\ne\nf\n");
             var files = new JobFiles(input, Path.Combine(directory, "out"));
             var cut = new CutSettings(BatchLines: 2, BatchBytes: 1024, MaxLineBytes: 1024);
             var job = new JobDescriptor(Guid.NewGuid(), files, 12, File.GetLastWriteTimeUtc(input), cut, time.GetUtcNow(), "trace", null);
-            var context = new JobContext(files, time, NullLogger.Instance);
+            var context = new JobContext(files, time, logger);
             var window = new JobWindow(size: 4, nextToWrite: 0);
             var output = JobOutput.Open(files, checkpoint: null);
             var state = new JobState(job, window, output);
@@ -308,7 +471,7 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
         public async ValueTask DisposeAsync()
         {
             Retransmitter.Dispose();
-            Collector.Dispose();
+            await Collector.DisposeAsync();
             _fingerprint.Dispose();
             _window.Dispose();
             await Output.DisposeAsync();

@@ -23,6 +23,10 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
     private const int CountBufferBytes = 1024 * 1024;
     private const byte NewLine = (byte)'\n';
 
+    /// <summary>Why an output line that holds a line break fails: written as it is, it would be two lines of the output.</summary>
+    public const string LineBreakInResult =
+        "the consumer's output for this line contains a line break (\\n), which would split it into two output lines";
+
     private readonly JobFiles _files;
     private readonly SafeFileHandle _output;
     private readonly SafeFileHandle _errors;
@@ -78,13 +82,18 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
         var firstLine = result.Header.PartFirstLine;
         for (var i = 0; i < result.Lines.Count; i++)
         {
-            if (result.Lines[i].Flag == LineStatus.Ok)
+            if (result.Lines[i].Flag != LineStatus.Ok)
             {
-                WriteLine(result.LineBytes(i));
+                WriteFailure(firstLine + i, result.LineBytes(i));
+            }
+            else if (result.LineBytes(i).Contains(NewLine))
+            {
+                // A rogue or old consumer: one line each, or the output no longer matches its line count.
+                WriteFailure(firstLine + i, LineBreakInResult);
             }
             else
             {
-                WriteFailure(firstLine + i, result.LineBytes(i));
+                WriteLine(result.LineBytes(i));
             }
         }
     }
@@ -100,11 +109,13 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
     }
 
     /// <summary>Adds a failed line to the batch being written: an empty output line and an errors.jsonl entry.</summary>
-    public void WriteFailure(long lineNumber, ReadOnlySpan<byte> reason)
+    public void WriteFailure(long lineNumber, ReadOnlySpan<byte> reason) => WriteFailure(lineNumber, Encoding.UTF8.GetString(reason));
+
+    private void WriteFailure(long lineNumber, string reason)
     {
         _pendingOutput.GetSpan(1)[0] = NewLine;
         _pendingOutput.Advance(1);
-        var entry = new LineError(lineNumber, Encoding.UTF8.GetString(reason));
+        var entry = new LineError(lineNumber, reason);
         _pendingErrors.Write(JsonSerializer.SerializeToUtf8Bytes(entry, ProducerJsonContext.Default.LineError));
         _pendingErrors.GetSpan(1)[0] = NewLine;
         _pendingErrors.Advance(1);
@@ -112,7 +123,8 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
     }
 
     /// <summary>Writes the batch gathered since the last commit; on failure the files are as before and the batch is gone.</summary>
-    /// <exception cref="IOException">The batch could not be written (the disk is full, say); nothing of it stays.</exception>
+    /// <exception cref="IOException">The batch could not be written (the disk is full, say); nothing of it stays. Likewise
+    /// anything else <see cref="StorageFault.Is"/> names (an immutable file: <see cref="UnauthorizedAccessException"/>).</exception>
     public void Commit()
     {
         try
@@ -125,7 +137,7 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
             RandomAccess.Write(_output, _pendingOutput.WrittenSpan, OutputLength);
             RandomAccess.Write(_errors, _pendingErrors.WrittenSpan, ErrorsLength);
         }
-        catch (IOException)
+        catch (Exception ex) when (StorageFault.Is(ex))
         {
             CutBack();
             Discard();
@@ -199,7 +211,7 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
             RandomAccess.SetLength(_output, OutputLength);
             RandomAccess.SetLength(_errors, ErrorsLength);
         }
-        catch (IOException)
+        catch (Exception ex) when (StorageFault.Is(ex))
         {
             // Every write goes at the committed length, so what stays past it is overwritten or cut off at the end.
             _remainsPastLength = true;

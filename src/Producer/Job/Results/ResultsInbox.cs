@@ -42,6 +42,7 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     private readonly List<Task> _forgetting = [];
     private readonly CancellationTokenSource _stopping = new();
     private ResultsSubscription _current;
+    private ReorderBudget? _heldResults;
     private Task _watching = Task.CompletedTask;
 
     public ResultsInbox(IConnection connection, ConfirmingPublisher publisher, TimeProvider time, ILogger logger)
@@ -89,6 +90,16 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
         }
         CollectorLog.Receiving(_logger, _current.Queue);
         _watching = WatchAsync(_stopping.Token);
+    }
+
+    /// <summary>The one budget of the bytes held for reordering by every job of this process, made with the first job's
+    /// <paramref name="capacity"/> (the jobs of a process share their options).</summary>
+    public ReorderBudget HeldResults(long capacity)
+    {
+        lock (_lock)
+        {
+            return _heldResults ??= new ReorderBudget(capacity);
+        }
     }
 
     /// <summary>From now until the registration is ended, the results of <paramref name="jobId"/> go to
