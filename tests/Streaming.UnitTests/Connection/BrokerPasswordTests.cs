@@ -69,6 +69,18 @@ public sealed class BrokerPasswordTests : IDisposable
         Assert.Null(error);
     }
 
+    [Fact]
+    public void TryParseAddress_PasswordFileBehindASymbolicLink_IsReadThroughIt()
+    {
+        // How a Kubernetes secret volume presents its files.
+        var link = Path.Combine(_directory, "link");
+        File.CreateSymbolicLink(link, WritePasswordFile("linked\n", OwnerOnly));
+        var options = new RabbitMqOptions { Uri = "amqp://app@localhost/", PasswordFile = link };
+
+        Assert.Equal("linked", options.TryParseAddress(out var error)?.Password);
+        Assert.Null(error);
+    }
+
     [Theory]
     [InlineData(UnixFileMode.UserRead | UnixFileMode.GroupRead, "can be read by others than its owner (mode 0440): chmod 600 it")]
     [InlineData(OwnerOnly | UnixFileMode.OtherRead, "can be read by others than its owner (mode 0604): chmod 600 it")]
