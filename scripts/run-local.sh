@@ -324,8 +324,9 @@ RabbitMq__PasswordFile="$run/producer.password" \
   setsid "${producer[@]}" watch --data "$data" --rabbitmq "$producer_uri" >> "$logs/watch.log" 2>&1 < /dev/null &
 watch_pid=$!
 started+=("$watch_pid")
-# The watch service's own lines (taken, progress, done, failed) on this terminal as well.
-tail -n 0 -F "$logs/watch.log" 2>/dev/null &
+# The watch service's own lines (taken, progress, done, failed) on this terminal as well, with control characters
+# (the escape sequences a dropped file's name may carry) shown as '?'; tabs and UTF-8 text stay.
+tail -n 0 -F "$logs/watch.log" 2>/dev/null > >(LC_ALL=C stdbuf -oL tr '\000-\010\013-\037\177' '?') &
 started+=($!)
 reconcile
 

@@ -15,14 +15,17 @@ public sealed class RunLocalScriptTests : IAsyncLifetime
     private static readonly TimeSpan s_stop = TimeSpan.FromSeconds(120);
     private const string StandInDotnet = """
         #!/usr/bin/env bash
-        # Stands in for dotnet: the build succeeds; a service records its command line and password file, then waits.
+        # Stands in for dotnet: the build succeeds; a service records its command line and password file, logs a line
+        # with an escape sequence (as a file's name may bring in), then waits.
         [ "${1:-}" = build ] && exit 0
+        printf 'stand-in \033[2Jcleared the screen\n'
         { printf '%s\n' "$*"; printf '%s\n' "${RabbitMq__PasswordFile:-}"; } > "$STAND_IN_RECORDS/$$.tmp"
         mv "$STAND_IN_RECORDS/$$.tmp" "$STAND_IN_RECORDS/$$.record"
         exec sleep 600
         """;
 
     private readonly string _root = Directory.CreateTempSubdirectory("streaming-run-local-").FullName;
+    private readonly int _port = LocalNodeTests.PickPortPair();
     private ServiceProcess? _script;
 
     private string Records => Path.Combine(_root, "records");
@@ -30,15 +33,7 @@ public sealed class RunLocalScriptTests : IAsyncLifetime
     [Fact]
     public async Task Start_ServicesCommandLines_NameTheUserAndReadThePasswordFromAnOwnerOnlyFile()
     {
-        var port = LocalNodeTests.PickPortPair();
-        _script = ServiceProcess.Start(
-            "bash", [Path.Combine(_root, "scripts", "run-local.sh"), "--no-dashboard", "--consumers", "2", "--port", port.ToString(CultureInfo.InvariantCulture)],
-            new Dictionary<string, string?>
-            {
-                ["PATH"] = Path.Combine(_root, "bin") + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
-                ["STAND_IN_RECORDS"] = Records,
-            },
-            name: "run-local.sh");
+        _script = StartScript();
 
         await _script.WaitForOutputAsync("Streaming is running", s_start);
         var records = await WaitForRecordsAsync(count: 3);
@@ -50,12 +45,31 @@ public sealed class RunLocalScriptTests : IAsyncLifetime
         {
             Assert.All(passwords.Values, password => Assert.DoesNotContain(password, commandLine, StringComparison.Ordinal));
             var role = commandLine.Contains(" watch ", StringComparison.Ordinal) ? "producer" : "consumer";
-            Assert.Contains($"--rabbitmq amqp://streaming-{role}@127.0.0.1:{port}/", commandLine, StringComparison.Ordinal);
+            Assert.Contains($"--rabbitmq amqp://streaming-{role}@127.0.0.1:{_port}/", commandLine, StringComparison.Ordinal);
             Assert.Equal(passwords[role] + "\n", await File.ReadAllTextAsync(passwordFile));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, ModeOf(passwordFile));
         }
         Assert.Equal(2, records.Count(r => !r.CommandLine.Contains(" watch ", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task Start_WatchLogOnTheTerminal_ShowsControlCharactersAsQuestionMarks()
+    {
+        _script = StartScript();
+
+        await _script.WaitForOutputAsync("stand-in ?[2Jcleared the screen", s_start);
+
+        Assert.DoesNotContain("\u001b", _script.StandardOutput, StringComparison.Ordinal);
+    }
+
+    private ServiceProcess StartScript() => ServiceProcess.Start(
+        "bash", [Path.Combine(_root, "scripts", "run-local.sh"), "--no-dashboard", "--consumers", "2", "--port", _port.ToString(CultureInfo.InvariantCulture)],
+        new Dictionary<string, string?>
+        {
+            ["PATH"] = Path.Combine(_root, "bin") + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
+            ["STAND_IN_RECORDS"] = Records,
+        },
+        name: "run-local.sh");
 
     /// <summary>The stand-in's records once <paramref name="count"/> services have started: each command line and the
     /// password file it was given.</summary>
