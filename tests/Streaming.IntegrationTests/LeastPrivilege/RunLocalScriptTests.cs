@@ -11,7 +11,7 @@ namespace Streaming.IntegrationTests.LeastPrivilege;
 /// </summary>
 public sealed class RunLocalScriptTests : IAsyncLifetime
 {
-    private static readonly TimeSpan s_start = TimeSpan.FromSeconds(240);
+    private static readonly TimeSpan s_start = TimeSpan.FromSeconds(360);
     private static readonly TimeSpan s_stop = TimeSpan.FromSeconds(120);
     private const string StandInDotnet = """
         #!/usr/bin/env bash
@@ -30,12 +30,22 @@ public sealed class RunLocalScriptTests : IAsyncLifetime
 
     private string Records => Path.Combine(_root, "records");
 
+    /// <summary>One run of the script (a node start is slow on a busy machine) for both of its promises.</summary>
     [Fact]
-    public async Task Start_ServicesCommandLines_NameTheUserAndReadThePasswordFromAnOwnerOnlyFile()
+    public async Task Start_PasswordsInOwnerOnlyFilesNotOnCommandLines_WatchLogOnTheTerminalWithoutEscapes()
     {
         _script = StartScript();
 
         await _script.WaitForOutputAsync("Streaming is running", s_start);
+        await AssertNoPasswordOnTheCommandLinesAsync();
+
+        // The stand-in watch service logged an escape sequence: the terminal gets it as text.
+        await _script.WaitForOutputAsync("stand-in ?[2Jcleared the screen", TimeSpan.FromSeconds(60));
+        Assert.DoesNotContain("\u001b", _script.StandardOutput, StringComparison.Ordinal);
+    }
+
+    private async Task AssertNoPasswordOnTheCommandLinesAsync()
+    {
         var records = await WaitForRecordsAsync(count: 3);
 
         var passwords = File.ReadAllLines(Path.Combine(_root, ".local", "rabbitmq", "credentials"))
@@ -50,16 +60,6 @@ public sealed class RunLocalScriptTests : IAsyncLifetime
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, ModeOf(passwordFile));
         }
         Assert.Equal(2, records.Count(r => !r.CommandLine.Contains(" watch ", StringComparison.Ordinal)));
-    }
-
-    [Fact]
-    public async Task Start_WatchLogOnTheTerminal_ShowsControlCharactersAsQuestionMarks()
-    {
-        _script = StartScript();
-
-        await _script.WaitForOutputAsync("stand-in ?[2Jcleared the screen", s_start);
-
-        Assert.DoesNotContain("\u001b", _script.StandardOutput, StringComparison.Ordinal);
     }
 
     private ServiceProcess StartScript() => ServiceProcess.Start(
