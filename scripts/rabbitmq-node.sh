@@ -3,6 +3,9 @@
 #   scripts/rabbitmq-node.sh start DIR [PORT] [SECRETS]  start a node whose files all live in DIR (default port 5672)
 #   scripts/rabbitmq-node.sh join DIR SEED_DIR           make the node in DIR join the cluster of the node in SEED_DIR
 #   scripts/rabbitmq-node.sh uri DIR producer|consumer|admin   print the AMQP URI of that user on this node
+#   scripts/rabbitmq-node.sh login DIR producer|consumer|admin FILE   write that user's password into FILE (mode 600)
+#                                                        and print its URI without the password, for --rabbitmq with
+#                                                        RabbitMq__PasswordFile=FILE: no command line shows the password
 #   scripts/rabbitmq-node.sh stop DIR                    stop it by the PID in DIR/pid (never by process name)
 #   scripts/rabbitmq-node.sh ctl DIR ARGS...             run rabbitmqctl against it
 # Secure by default: the node listens on 127.0.0.1 only (AMQP and Erlang distribution; epmd too when this node
@@ -170,6 +173,17 @@ uri() {
   echo "amqp://streaming-$role:$(password_of "$(cat "$dir/secrets")" "$role")@127.0.0.1:$(cat "$dir/port")/"
 }
 
+login() {
+  local dir=$1 role=${2:-} file=${3:-}
+  case "$role" in producer|consumer|admin) ;; *) echo "usage: $0 login DIR producer|consumer|admin FILE" >&2; return 2 ;; esac
+  [ -n "$file" ] || { echo "usage: $0 login DIR producer|consumer|admin FILE" >&2; return 2; }
+  [ -f "$dir/secrets" ] || { echo "no node was started in $dir" >&2; return 1; }
+  (umask 077; password_of "$(cat "$dir/secrets")" "$role" > "$file.tmp")
+  chmod 600 "$file.tmp"
+  mv -f "$file.tmp" "$file"
+  echo "amqp://streaming-$role@127.0.0.1:$(cat "$dir/port")/"
+}
+
 stop() {
   local dir=$1
   [ -f "$dir/pid" ] || { echo "no node in $dir" >&2; return 0; }
@@ -196,7 +210,8 @@ case "${1:-}" in
   start) shift; start "$@" ;;
   join) shift; [ $# -eq 2 ] || { echo "usage: $0 join DIR SEED_DIR" >&2; exit 2; }; join "$@" ;;
   uri) shift; uri "$@" ;;
+  login) shift; login "$@" ;;
   stop) shift; stop "$@" ;;
   ctl) shift; ctl "$@" ;;
-  *) echo "usage: $0 start DIR [PORT] [SECRETS] | join DIR SEED_DIR | uri DIR producer|consumer|admin | stop DIR | ctl DIR ARGS..." >&2; exit 2 ;;
+  *) echo "usage: $0 start DIR [PORT] [SECRETS] | join DIR SEED_DIR | uri DIR producer|consumer|admin | login DIR producer|consumer|admin FILE | stop DIR | ctl DIR ARGS..." >&2; exit 2 ;;
 esac

@@ -8,7 +8,9 @@
 #       until Ctrl-C (or SIGTERM), which stops everything it started, by PID. Defaults: 2 consumers, identity,
 #       ./data, AMQP port 5672 or the next free one (the node's distribution port is 20000 above it). The broker
 #       listens on 127.0.0.1 only and has no guest user: the watch service and the consumers log in as users of their
-#       own, with least privilege, whose generated passwords are kept in .local/ (scripts/rabbitmq-node.sh).
+#       own, with least privilege, whose generated passwords are kept in .local/ (scripts/rabbitmq-node.sh). No command
+#       line holds a password (any local user reads those with ps): --rabbitmq names the user, and each service reads
+#       its password from a file of mode 600 in .local/run (RabbitMq__PasswordFile).
 #       --cluster N starts N nodes (on N consecutive ports) joined as one cluster, created afresh on each start (its
 #       queues start empty; files in processing/ resume from their checkpoints), and gives every service the list of
 #       their URIs, so each fails over to another node when its own goes. The services export traces, metrics and
@@ -116,7 +118,7 @@ while [ $# -gt 0 ]; do
     --cluster) [ $# -ge 2 ] || die "--cluster needs a value"; [[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge 2 ] && [ "$2" -le 9 ] || die "--cluster takes a number of nodes from 2 to 9, got '$2'"; cluster=$2; shift 2 ;;
     --no-dashboard) dashboard=false; shift ;;
     --native) native=true; shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) [ -f "$1" ] || die "'$1' is not a file"; files+=("$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"); shift ;;
   esac
@@ -207,7 +209,8 @@ trap '' PIPE
 start_consumer() {
   local id=$next_consumer
   next_consumer=$((next_consumer + 1))
-  setsid "${consumer[@]}" --processor "$processor" --rabbitmq "$consumer_uri" >> "$logs/consumer-$id.log" 2>&1 < /dev/null &
+  RabbitMq__PasswordFile="$run/consumer.password" \
+    setsid "${consumer[@]}" --processor "$processor" --rabbitmq "$consumer_uri" >> "$logs/consumer-$id.log" 2>&1 < /dev/null &
   started+=($!)
   echo $! > "$run/consumers/$id.pid"
   log "consumer $id started (pid $!, log $logs/consumer-$id.log)"
@@ -303,10 +306,11 @@ start_broker() {
   done
 }
 
-# Every service gets its own user on every node: one URI, or the comma-separated list of the cluster's nodes.
+# Every service gets its own user on every node: one URI, or the comma-separated list of the cluster's nodes, without
+# the password, which goes into $run/<role>.password (mode 600; the nodes of a cluster share their passwords).
 service_uri() {
   local dir list=()
-  for dir in "${node_dirs[@]}"; do list+=("$("$root/scripts/rabbitmq-node.sh" uri "$dir" "$1")"); done
+  for dir in "${node_dirs[@]}"; do list+=("$("$root/scripts/rabbitmq-node.sh" login "$dir" "$1" "$run/$1.password")"); done
   (IFS=,; echo "${list[*]}")
 }
 
@@ -316,11 +320,13 @@ consumer_uri=$(service_uri consumer)
 dashboard_url=
 if [ "$dashboard" = true ]; then start_dashboard; fi
 
-setsid "${producer[@]}" watch --data "$data" --rabbitmq "$producer_uri" >> "$logs/watch.log" 2>&1 < /dev/null &
+RabbitMq__PasswordFile="$run/producer.password" \
+  setsid "${producer[@]}" watch --data "$data" --rabbitmq "$producer_uri" >> "$logs/watch.log" 2>&1 < /dev/null &
 watch_pid=$!
 started+=("$watch_pid")
-# The watch service's own lines (taken, progress, done, failed) on this terminal as well.
-tail -n 0 -F "$logs/watch.log" 2>/dev/null &
+# The watch service's own lines (taken, progress, done, failed) on this terminal as well, with control characters
+# (the escape sequences a dropped file's name may carry) shown as '?'; tabs and UTF-8 text stay.
+tail -n 0 -F "$logs/watch.log" 2>/dev/null > >(LC_ALL=C stdbuf -oL tr '\000-\010\013-\037\177' '?') &
 started+=($!)
 reconcile
 

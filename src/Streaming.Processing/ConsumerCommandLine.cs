@@ -27,7 +27,7 @@ internal static class ConsumerCommandLine
 
     private static readonly Option<string> s_rabbitmq = new("--rabbitmq")
     {
-        Description = $"broker URI, or a comma-separated list of the nodes of one cluster (default {RabbitMqOptions.DefaultUri})",
+        Description = RabbitMqOptions.UriHelp,
     };
 
     public static RootCommand Create() => new("Streaming consumer: processes lines from the streaming.lines queue.")

@@ -40,7 +40,7 @@ internal static class ProducerCommandLine
 
     public static readonly Option<string> RabbitMq = new("--rabbitmq")
     {
-        Description = $"broker URI, or a comma-separated list of the nodes of one cluster (default {RabbitMqOptions.DefaultUri})",
+        Description = RabbitMqOptions.UriHelp,
     };
 
     public static readonly Command Publish = new("publish", "Process files and, with --wait, write their results.")
@@ -55,7 +55,7 @@ internal static class ProducerCommandLine
 
     public static readonly Option<string> WatchRabbitMq = new("--rabbitmq")
     {
-        Description = $"broker URI, or a comma-separated list of the nodes of one cluster (default {RabbitMqOptions.DefaultUri})",
+        Description = RabbitMqOptions.UriHelp,
     };
 
     public static readonly Command Watch = new("watch", "Run as a service: process every file dropped into <data>/inbox.")

@@ -191,24 +191,28 @@ internal sealed class PublishCommand(
     /// <summary>One line on stderr, whatever a path or a message brought in (a newline in an --out folder's name).</summary>
     private static Task WriteErrorAsync(string message) => Console.Error.WriteLineAsync($"Producer: {UsageErrors.Printable(message)}");
 
-    private static void Report(JobResult result)
+    private static void Report(JobResult result) => Report(result, Console.Out);
+
+    /// <summary>The summary of one file; its names and the reasons (a worker's or the broker's words) printable.</summary>
+    internal static void Report(JobResult result, TextWriter output)
     {
         var s = result.Summary;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{s.File}: {s.Lines:N0} lines in {s.DurationMs / 1000.0:0.0} s ({s.LinesPerSecond:N0} lines/s), {s.FailedLines:N0} failed -> {result.Files.Output}"));
+        var file = UsageErrors.Printable(s.File);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{file}: {s.Lines:N0} lines in {s.DurationMs / 1000.0:0.0} s ({s.LinesPerSecond:N0} lines/s), {s.FailedLines:N0} failed -> {UsageErrors.Printable(result.Files.Output)}"));
         if (s.FailedLines == 0)
         {
             return;
         }
-        Console.WriteLine($"{s.File}: failed lines are listed in {result.Files.Errors}:");
+        output.WriteLine($"{file}: failed lines are listed in {UsageErrors.Printable(result.Files.Errors)}:");
         foreach (var line in File.ReadLines(result.Files.Errors).Take(ErrorsShown))
         {
             var error = JsonSerializer.Deserialize(line, ProducerJsonContext.Default.LineError);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  line {error!.Line}: {error.Error}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  line {error!.Line}: {UsageErrors.Printable(error.Error)}"));
         }
         if (s.FailedLines > ErrorsShown)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  … and {s.FailedLines - ErrorsShown:N0} more"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  … and {s.FailedLines - ErrorsShown:N0} more"));
         }
     }
 }

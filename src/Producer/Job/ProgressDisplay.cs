@@ -1,6 +1,7 @@
 using System.Globalization;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Topology;
 
 namespace Streaming.Producer.Job;
@@ -39,7 +40,7 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
 
     private Task OnBlockedAsync(object sender, ConnectionBlockedEventArgs e)
     {
-        _blockedReason = string.IsNullOrWhiteSpace(e.Reason) ? "no reason given" : e.Reason;
+        _blockedReason = string.IsNullOrWhiteSpace(e.Reason) ? "no reason given" : UsageErrors.Printable(e.Reason);
         return Task.CompletedTask;
     }
 
@@ -112,7 +113,7 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
         var rate = job.Elapsed.TotalSeconds > 0 ? (done - job.LinesAtStart) / job.Elapsed.TotalSeconds : 0;
         var remaining = rate > 0 && estimatedTotal > done ? TimeSpan.FromSeconds((estimatedTotal - done) / rate) : (TimeSpan?)null;
         var text = string.Create(CultureInfo.InvariantCulture,
-            $"{job.Name}: {done:N0} of ~{estimatedTotal:N0} lines ({fraction:P0}), {rate:N0} lines/s");
+            $"{UsageErrors.Printable(job.Name)}: {done:N0} of ~{estimatedTotal:N0} lines ({fraction:P0}), {rate:N0} lines/s");
         if (remaining is { } eta)
         {
             text += string.Create(CultureInfo.InvariantCulture, $", ETA {(int)eta.TotalMinutes}:{eta.Seconds:00}");

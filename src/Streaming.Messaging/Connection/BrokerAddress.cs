@@ -33,7 +33,7 @@ public sealed class BrokerAddress
     public string Masked { get; }
 
     /// <summary>Parses the option; null with a one-line reason (passwords masked) when it is not a valid list.</summary>
-    public static BrokerAddress? TryParse(string? text, out string? error) => BrokerAddressParser.TryParse(text, out error);
+    public static BrokerAddress? TryParse(string? text, out string? error) => BrokerAddressParser.TryParse(text, null, out error);
 
     public override string ToString() => Masked;
 }

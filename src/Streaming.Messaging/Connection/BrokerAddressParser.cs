@@ -5,7 +5,8 @@ namespace Streaming.Messaging.Connection;
 /// <summary>
 /// Reads <c>RabbitMq:Uri</c> the way RabbitMQ.Client's URI setter does (user info, one path segment as the vhost,
 /// defaults guest/guest and <c>/</c>), but reports every mistake as a reason instead of an exception, and checks
-/// that the URIs of a list belong to one cluster.
+/// that the URIs of a list belong to one cluster. A URI that names a user and no password takes the configured one
+/// (<see cref="BrokerPassword"/>), so the command line need not carry it.
 /// </summary>
 internal static partial class BrokerAddressParser
 {
@@ -13,7 +14,8 @@ internal static partial class BrokerAddressParser
     private const string DefaultPassword = "guest";
     private const string DefaultVirtualHost = "/";
 
-    public static BrokerAddress? TryParse(string? text, out string? error)
+    /// <param name="password">The configured password, for the URIs that name a user and no password.</param>
+    public static BrokerAddress? TryParse(string? text, string? password, out string? error)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -25,7 +27,7 @@ internal static partial class BrokerAddressParser
         var uris = new List<ParsedUri>(pieces.Length);
         for (var i = 0; i < pieces.Length; i++)
         {
-            if (TryParseOne(pieces[i], out var reason) is not { } uri)
+            if (TryParseOne(pieces[i], password, out var reason) is not { } uri)
             {
                 var which = pieces.Length == 1 ? "the broker URI" : $"broker URI {i + 1} of {pieces.Length}";
                 error = $"{which} '{UriMasking.MaskOne(pieces[i])}' {reason}";
@@ -47,7 +49,7 @@ internal static partial class BrokerAddressParser
             uris.Select(u => new BrokerNode(u.Host, u.Port)).ToArray(), first.UseTls, first.UserName, first.Password, first.VirtualHost, masked);
     }
 
-    private static ParsedUri? TryParseOne(string text, out string? reason)
+    private static ParsedUri? TryParseOne(string text, string? password, out string? reason)
     {
         reason = null;
         if (text.Length == 0)
@@ -102,13 +104,18 @@ internal static partial class BrokerAddressParser
             reason = "has more than one path segment: the vhost is one segment (write a '/' inside it as %2F)";
             return null;
         }
+        if (password is not null && uri.UserInfo.Length == 0)
+        {
+            reason = "names no user for the password of RabbitMq:Password or RabbitMq:PasswordFile (amqp://user@host/vhost)";
+            return null;
+        }
         reason = null;
         return new ParsedUri(
             host,
             uri.Port,
             uri.Scheme == "amqps",
             uri.UserInfo.Length == 0 ? DefaultUser : Uri.UnescapeDataString(userInfo[0]),
-            userInfo.Length == 2 ? Uri.UnescapeDataString(userInfo[1]) : DefaultPassword,
+            userInfo.Length == 2 ? Uri.UnescapeDataString(userInfo[1]) : password ?? DefaultPassword,
             path.Length == 0 ? DefaultVirtualHost : Uri.UnescapeDataString(path));
     }
 

@@ -16,10 +16,21 @@ public sealed class RabbitMqOptions
 
     public const string DefaultUri = "amqp://guest:guest@localhost:5672/";
 
+    /// <summary>What <c>--rabbitmq</c> takes, for every command's help.</summary>
+    public const string UriHelp =
+        $"broker URI, or a comma-separated list of the nodes of one cluster (default {DefaultUri}); a URI with a user and no password (amqp://user@host/vhost) takes the password of RabbitMq__PasswordFile or RabbitMq__Password, so that no command line shows it";
+
     /// <summary>amqp:// or amqps:// URI, credentials and vhost included, or a comma-separated list of the nodes of one
     /// cluster (<see cref="BrokerAddress"/>).</summary>
     [Required]
     public string Uri { get; set; } = DefaultUri;
+
+    /// <summary>The password of a <see cref="Uri"/> that names a user and no password (<c>amqp://user@host/</c>), so
+    /// that no command line shows it.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>A file whose one line is that password instead; readable by its owner only.</summary>
+    public string? PasswordFile { get; set; }
 
     /// <summary>How long a one-shot command keeps retrying an unreachable broker before it exits with code 3.</summary>
     [Range(1, 3600)]
@@ -37,11 +48,12 @@ public sealed class RabbitMqOptions
     /// in addition to the system's (a private CA). The broker's certificate is still validated, name included.</summary>
     public string? CaCertificateFile { get; set; }
 
-    /// <summary>Parses <see cref="Uri"/> and loads <see cref="CaCertificateFile"/>; null with a one-line reason when
-    /// either is wrong.</summary>
+    /// <summary>Parses <see cref="Uri"/> with the password of <see cref="Password"/> or <see cref="PasswordFile"/>,
+    /// and loads <see cref="CaCertificateFile"/>; null with a one-line reason when any is wrong.</summary>
     public BrokerAddress? TryParseAddress(out string? error)
     {
-        if (BrokerAddress.TryParse(Uri, out error) is not { } address)
+        if (!BrokerPassword.TryRead(Password, PasswordFile, out var password, out error)
+            || BrokerAddressParser.TryParse(Uri, password, out error) is not { } address)
         {
             return null;
         }

@@ -37,6 +37,7 @@ internal sealed class CliFuzzValues(Random random, CliSandbox sandbox)
     [
         (UriVariable, 'u', "pwc"), ("RabbitMq__ConnectTimeoutSeconds", 'n', "pwc"), ("RabbitMq__HeartbeatSeconds", 'n', "pwc"),
         ("RabbitMq__PublishTimeoutSeconds", 'n', "pwc"), ("RabbitMq__CaCertificateFile", 'f', "pwc"),
+        ("RabbitMq__PasswordFile", 'f', "pwc"), ("RabbitMq__Password", 'g', "pwc"),
         ("Producer__BatchLines", 'n', "pw"), ("Producer__BatchBytes", 'n', "pw"), ("Producer__MaxLineBytes", 'n', "pw"),
         ("Producer__Window", 'n', "pw"), ("Producer__PublishesInFlight", 'n', "pw"), ("Producer__ParallelFiles", 'n', "pw"),
         ("Producer__ProgressIntervalSeconds", 'n', "pw"), ("Producer__RetransmitSeconds", 'n', "pw"),
@@ -118,6 +119,7 @@ internal sealed class CliFuzzValues(Random random, CliSandbox sandbox)
                 'f' => Path(),
                 'd' => random.Next(2) == 0 ? Path() : sandbox.NewFolder() + "/" + Garbage(),
                 's' => Processor(),
+                'g' => Garbage(),
                 'l' => Pick(s_logLevels),
                 _ => Number(),
             };

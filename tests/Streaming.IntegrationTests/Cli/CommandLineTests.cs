@@ -56,6 +56,7 @@ public sealed class CommandLineTests : IDisposable
         new[] { "--processor", "delay" },
         new[] { "--processor", "delay:60001" },
         new[] { "--processor", "identity:1" },
+        new[] { "--processor", "exec:cat\nrm -rf /tmp/streaming-never-this" },
         new[] { "--prefetch", "0" },
         new[] { "--prefetch", "65536" },
         new[] { "--prefetch", "two" },
@@ -112,6 +113,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("Health__File", "/no-such-folder/consumer.healthy")]
     [InlineData("Health__File", "/proc")]                       // a folder
     [InlineData("Health__File", "/proc/consumer.healthy")]      // a folder no one can write to
+    [InlineData("RabbitMq__PasswordFile", "/no-such-folder/password")]
+    [InlineData("RabbitMq__PasswordFile", "/dev/null")]         // readable by everyone
     public async Task Consumer_BadConfiguration_ExitsTwo(string variable, string value)
     {
         await using var consumer = ServiceProcess.StartConsumer([], new Dictionary<string, string?> { [variable] = value });

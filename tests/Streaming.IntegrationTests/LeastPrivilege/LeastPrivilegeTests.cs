@@ -41,6 +41,44 @@ public sealed class LeastPrivilegeTests(RabbitMqBroker broker)
     }
 
     [Fact]
+    public async Task PublishWait_UrisWithoutPasswordsAndPasswordsFromFileAndEnvironment_Connect()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var (producerUri, consumerUri) = await CreateUsersAsync(pipeline);
+        var content = EdgeCaseInput.Create(fillerLines: 200);
+        var input = pipeline.WriteInput("no password on the command line.txt", content);
+        var (consumerLogin, consumerPassword) = SplitPassword(consumerUri);
+        var passwordFile = Path.Combine(pipeline.Directory, "consumer.password");
+        await File.WriteAllTextAsync(passwordFile, consumerPassword + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        pipeline.ServiceUri = consumerLogin;
+        var consumer = pipeline.StartConsumer("identity", environment: new Dictionary<string, string?> { ["RabbitMq__PasswordFile"] = passwordFile });
+        var (producerLogin, producerPassword) = SplitPassword(producerUri);
+        pipeline.ServiceUri = producerLogin;
+        pipeline.ServiceEnvironment["RabbitMq__Password"] = producerPassword;
+        var (code, producer) = await pipeline.PublishAsync(input, s_run);
+
+        Assert.True(code == 0, producer.Describe() + consumer.Describe());
+        Ledger.AssertOutput(input, content, "identity");
+        Assert.DoesNotContain(consumerPassword, consumer.StandardError + consumer.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(producerPassword, producer.StandardError + producer.StandardOutput, StringComparison.Ordinal);
+        consumer.Terminate();
+        Assert.True(0 == await consumer.WaitForExitAsync(TimeSpan.FromSeconds(60)), consumer.Describe());
+    }
+
+    /// <summary>The URI without its password (<c>amqp://user@host/vhost</c>), and the password.</summary>
+    private static (string Login, string Password) SplitPassword(string uri)
+    {
+        var parsed = new Uri(uri);
+        var userInfo = parsed.UserInfo.Split(':');
+        return ($"amqp://{userInfo[0]}@{parsed.Authority}{parsed.AbsolutePath}", Uri.UnescapeDataString(userInfo[1]));
+    }
+
+    [Fact]
     public async Task ConsumerUser_DeletesOrDeclaresAQueueOrReadsResults_BrokerRefuses()
     {
         await using var pipeline = await TestPipeline.CreateAsync(broker);

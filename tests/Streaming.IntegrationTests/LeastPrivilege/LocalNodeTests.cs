@@ -42,6 +42,16 @@ public sealed class LocalNodeTests : IAsyncLifetime
             Assert.True(connection.IsOpen);
         }
 
+        var passwordFile = Path.Combine(_directory, "consumer.password");
+        var login = (await RunScriptAsync("login", NodeDirectory, "consumer", passwordFile)).Trim();
+        Assert.Equal($"amqp://streaming-consumer@127.0.0.1:{_port}/", login);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, ModeOf(passwordFile));
+        var password = (await File.ReadAllTextAsync(passwordFile)).TrimEnd('\n');
+        await using (var withFile = await ConnectAsync(login.Replace("@", $":{password}@", StringComparison.Ordinal)))
+        {
+            Assert.True(withFile.IsOpen);
+        }
+
         var before = await File.ReadAllTextAsync(credentials);
         await RunScriptAsync("stop", NodeDirectory);
         await RunScriptAsync("start", NodeDirectory, _port.ToString(CultureInfo.InvariantCulture));
@@ -106,7 +116,7 @@ public sealed class LocalNodeTests : IAsyncLifetime
     }
 
     /// <summary>A free AMQP port whose distribution port (20000 above it, as the script takes it) is free too.</summary>
-    private static int PickPortPair()
+    internal static int PickPortPair()
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {

@@ -6,7 +6,8 @@ namespace Streaming.Consumer.Processors.Exec;
 /// Splits an <c>exec:</c> command line into words the way a POSIX shell splits a simple command — blanks separate
 /// words; <c>'…'</c> keeps everything literally; <c>"…"</c> keeps everything but <c>\"</c>, <c>\\</c>, <c>\$</c>,
 /// <c>\`</c> and backslash-newline; a backslash outside quotes keeps the next character — and refuses what only a
-/// shell could do (pipes, redirections, lists, substitutions, variables, <c>~</c>), since no shell is run.
+/// shell could do (pipes, redirections, lists — <c>;</c> or a line break —, substitutions, variables, <c>~</c>), since
+/// no shell is run.
 /// Globs (<c>*</c>, <c>?</c>, <c>[</c>) are passed on literally.
 /// </summary>
 internal static class CommandWords
@@ -22,7 +23,10 @@ internal static class CommandWords
             var c = commandLine[i];
             switch (c)
             {
-                case ' ' or '\t' or '\n':
+                case '\n' or '\r' when !IsBlankToTheEnd(commandLine, i + 1):
+                    error = $"a line break ('{(c == '\n' ? "\\n" : "\\r")}') outside quotes would start a second command, and no shell is run: write one command on one line, quote it to pass it on, or run the shell yourself (exec:sh -c '…')";
+                    return null;
+                case ' ' or '\t' or '\n' or '\r':
                     if (inWord)
                     {
                         words.Add(word.ToString());
@@ -88,6 +92,11 @@ internal static class CommandWords
         error = null;
         return words;
     }
+
+    /// <summary>A line break that only blanks follow ends the command line (a value from a file or a YAML block keeps
+    /// its last newline); any other would start a second command.</summary>
+    private static bool IsBlankToTheEnd(string text, int from) =>
+        text.AsSpan(from).IndexOfAnyExcept(" \t\r\n") < 0;
 
     private static bool TryReadDoubleQuoted(string text, ref int i, StringBuilder word, out string? error)
     {

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Streaming.Messaging.Hosting;
 
 namespace Streaming.Consumer.Processors.Exec;
 
 /// <summary>
-/// Reads a worker's stderr to its end (so the worker never blocks on a full pipe) and logs it line by line: lines cut at
-/// <see cref="MaxLineChars"/>, at most <see cref="Burst"/> lines at once and <see cref="LinesPerSecond"/> after that;
+/// Reads a worker's stderr to its end (so the worker never blocks on a full pipe) and logs it line by line, printable
+/// (control characters escaped, UTF-8 text kept): lines cut at <see cref="MaxLineChars"/>, at most <see cref="Burst"/> lines at once and <see cref="LinesPerSecond"/> after that;
 /// what goes over is counted and the count logged.
 /// </summary>
 internal sealed class WorkerStderr
@@ -95,6 +96,8 @@ internal sealed class WorkerStderr
         {
             return;
         }
+        // Escape sequences a worker writes (colours, cursor moves, a terminal title) must not act on whoever reads the log.
+        text = UsageErrors.Printable(text);
         LastLine = text;
         var now = Stopwatch.GetTimestamp();
         _tokens = Math.Min(Burst, _tokens + (Stopwatch.GetElapsedTime(_refilledAt, now).TotalSeconds * LinesPerSecond));

@@ -21,6 +21,10 @@ public sealed class CommandWordsTests
         { "echo a#b x~y", ["echo", "a#b", "x~y"] },
         { "grep -E '^[a-z]+$' *.txt ?", ["grep", "-E", "^[a-z]+$", "*.txt", "?"] },
         { "python3 'my worker.py'", ["python3", "my worker.py"] },
+        { "echo 'a\nb' \"c\nd\"", ["echo", "a\nb", "c\nd"] },
+        { "echo a\\\r", ["echo", "a\r"] },
+        { "cat\n", ["cat"] },
+        { "cat \r\n \n", ["cat"] },
     };
 
     [Theory]
@@ -50,6 +54,10 @@ public sealed class CommandWordsTests
     [InlineData("echo \"$HOME\"", "'$' inside double quotes needs a shell")]
     [InlineData("python3 ~/w.py", "'~' is not expanded")]
     [InlineData("cat # comment", "'#' would start a comment")]
+    [InlineData("cat\nrm -rf /tmp/x", "a line break ('\\n') outside quotes would start a second command")]
+    [InlineData("cat\r\nrm -rf /tmp/x", "a line break ('\\r') outside quotes would start a second command")]
+    [InlineData("cat\rrm", "a line break ('\\r') outside quotes would start a second command")]
+    [InlineData("cat \n\n  x", "a line break ('\\n') outside quotes would start a second command")]
     public void TrySplit_WhatOnlyAShellDoes_RefusedWithAReason(string commandLine, string expected)
     {
         var words = CommandWords.TrySplit(commandLine, out var error);
