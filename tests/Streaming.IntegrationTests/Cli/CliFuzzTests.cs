@@ -27,6 +27,7 @@ public sealed class CliFuzzTests(ITestOutputHelper output) : IDisposable
     private const int ProcessesAtOnce = 4;
     private static readonly TimeSpan s_inProcessTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_serviceRuns = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan s_serviceStarts = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_publishEnds = TimeSpan.FromSeconds(20);
 
     private readonly CliSandbox _sandbox = new();
@@ -95,9 +96,13 @@ public sealed class CliFuzzTests(ITestOutputHelper output) : IDisposable
             }
             else
             {
-                // A service that passes its checks keeps running (retrying the dead port): it gets SIGTERM.
+                // A service that passes its checks keeps running (retrying the dead port): it gets SIGTERM, once it
+                // has logged (its host, and so its SIGTERM handler, is up: on a loaded machine that took over 3 s, and
+                // a SIGTERM before it ended the process with 143).
                 var running = Stopwatch.StartNew();
-                while (!process.HasExited && running.Elapsed < s_serviceRuns)
+                while (!process.HasExited
+                    && (running.Elapsed < s_serviceRuns || process.StandardOutput.Length + process.StandardError.Length == 0)
+                    && running.Elapsed < s_serviceStarts)
                 {
                     await Task.Delay(50);
                 }
