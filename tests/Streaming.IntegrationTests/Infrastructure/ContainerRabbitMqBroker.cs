@@ -52,8 +52,18 @@ internal sealed class ContainerRabbitMqBroker : IBrokerBackend
 
     public bool CanControl => true;
 
+    /// <summary>The Docker API version Testcontainers asks for by default (its Docker.DotNet client's).</summary>
+    private static readonly Version s_clientApiVersion = new(1, 44);
+
     public static async Task<ContainerRabbitMqBroker> StartNewAsync(CancellationToken cancellationToken)
     {
+        // An older engine (Debian 12's docker.io 20.10 speaks API 1.41) refuses every request at 1.44: "Docker is either
+        // not running or misconfigured". Testcontainers reads DOCKER_API_VERSION when it first loads its settings.
+        if (DockerEngineProbe.ApiVersion is { } engineApi && engineApi < s_clientApiVersion
+            && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("DOCKER_API_VERSION")))
+        {
+            Environment.SetEnvironmentVariable("DOCKER_API_VERSION", engineApi.ToString(2));
+        }
         var configured = Environment.GetEnvironmentVariable(ImageVariable);
         var image = string.IsNullOrWhiteSpace(configured) ? DefaultImage : configured.Trim();
         if (!string.IsNullOrWhiteSpace(configured))
