@@ -62,6 +62,12 @@ internal sealed class DeliveryHandler(
         {
             await HandBackAsync(channel, delivery, source);
         }
+        catch (Exception) when (!IsOpen(channel))
+        {
+            // The channel closed under the delivery (a broker restart, a lost connection: the service's connection
+            // loop disposes it, so an ack throws ObjectDisposedException): the broker took the delivery back with it,
+            // and there is nothing to hand back or to report beyond the connection's own log lines.
+        }
         catch (Exception ex)
         {
             // Whatever a processor throws fails its line alone, and a malformed message is dead-lettered, so what
@@ -286,7 +292,7 @@ internal sealed class DeliveryHandler(
         var retry = TimeSpan.Zero;
         while (true)
         {
-            if (!channel.IsOpen)
+            if (!IsOpen(channel))
             {
                 return;     // the broker took the delivery back with its channel
             }
@@ -296,7 +302,7 @@ internal sealed class DeliveryHandler(
                 await AckAsync(channel, delivery);
                 return;
             }
-            catch (Exception ex) when (!_abort.IsCancellationRequested && channel.IsOpen && failures + 1 < RetryDefaults.HandBack.MaxAttempts)
+            catch (Exception ex) when (!_abort.IsCancellationRequested && IsOpen(channel) && failures + 1 < RetryDefaults.HandBack.MaxAttempts)
             {
                 retry = RetryDefaults.HandBack.DelayAfter(++failures);
                 ConsumerLog.HandBackRetry(logger, queue, ex.Message, retry.TotalSeconds);
@@ -348,6 +354,19 @@ internal sealed class DeliveryHandler(
             delivery.Redelivered);
 
     public void Dispose() => _abort.Dispose();
+
+    /// <summary>Whether the channel is open; a channel disposed with its connection is not (and its IsOpen may throw).</summary>
+    private static bool IsOpen(IChannel channel)
+    {
+        try
+        {
+            return channel.IsOpen;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
 
     private static Task AckAsync(IChannel channel, BasicDeliverEventArgs delivery) =>
         channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None).AsTask();

@@ -11,6 +11,11 @@ namespace Streaming.IntegrationTests.Cluster;
 /// nodes and to every client stops without a reset, as a pulled cable would. Needs root (CI runs as root).
 /// </summary>
 /// <remarks>
+/// A running Docker engine sets the FORWARD chain's policy to DROP and turns on
+/// <c>net.bridge.bridge-nf-call-iptables</c>, so frames crossing the bridge from one node to another pass through
+/// iptables and are dropped: the nodes never join. The bridge therefore gets an ACCEPT rule of its own at the top of
+/// FORWARD (marked with its name, removed with it), when iptables is installed; without iptables there is no engine's
+/// policy to get past.
 /// Disposing kills every process left in the namespaces (epmd, which each node starts in its own), then deletes the
 /// namespaces and the bridge (the veths go with them). A watchdog shell does the same if the test process dies first.
 /// </remarks>
@@ -18,12 +23,14 @@ internal sealed class ClusterNetwork : IAsyncDisposable
 {
     public const string NodeInterface = "eth0";
     private const string Ip = "/usr/sbin/ip";
+    private const string Iptables = "/usr/sbin/iptables";
     private static readonly TimeSpan s_commandTimeout = TimeSpan.FromSeconds(30);
 
     // $1 = pid to watch, $2 = bridge, $3... = namespaces. Writes nothing (its pipes die with us).
     private const string WatchdogScript = """
         exec >/dev/null 2>&1 </dev/null
         watched=$1; bridge=$2; shift 2
+        forward_rule() { /usr/sbin/iptables "$1" FORWARD -i "$bridge" -o "$bridge" -m comment --comment "streamtest $bridge" -j ACCEPT; }
         while kill -0 "$watched" 2>/dev/null; do sleep 1; done
         for ns in "$@"; do
           for pid in $(/usr/sbin/ip netns pids "$ns"); do kill -KILL "$pid"; done
@@ -31,12 +38,14 @@ internal sealed class ClusterNetwork : IAsyncDisposable
         sleep 1
         for ns in "$@"; do /usr/sbin/ip netns delete "$ns"; done
         /usr/sbin/ip link delete "$bridge"
+        [ -x /usr/sbin/iptables ] && while forward_rule -C; do forward_rule -D || break; done
         """;
 
     private readonly string _tag;
     private readonly string _subnet;
     private readonly List<string> _created = [];
     private ServiceProcess? _watchdog;
+    private bool _forwardRuleAdded;
 
     private ClusterNetwork(int nodes, string tag, string subnet)
     {
@@ -95,6 +104,11 @@ internal sealed class ClusterNetwork : IAsyncDisposable
             await TryRunAsync(deleteNamespace ? ["netns", "delete", name] : ["link", "delete", name]);
         }
         _created.Clear();
+        if (_forwardRuleAdded)
+        {
+            await TryRunAsync(Iptables, ForwardRule("-D"));
+            _forwardRuleAdded = false;
+        }
         if (_watchdog is not null)
         {
             await _watchdog.DisposeAsync();
@@ -107,6 +121,11 @@ internal sealed class ClusterNetwork : IAsyncDisposable
         _created.Add(Bridge);
         await RunAsync(["address", "add", $"{_subnet}.1/24", "dev", Bridge], cancellationToken);
         await RunAsync(["link", "set", Bridge, "up"], cancellationToken);
+        if (File.Exists(Iptables))
+        {
+            await RunAsync(Iptables, ForwardRule("-I"), cancellationToken);
+            _forwardRuleAdded = true;
+        }
         for (var node = 0; node < Namespaces.Count; node++)
         {
             var ns = Namespaces[node];
@@ -119,6 +138,10 @@ internal sealed class ClusterNetwork : IAsyncDisposable
             await RunAsync(["netns", "exec", ns, Ip, "link", "set", "lo", "up"], cancellationToken);
         }
     }
+
+    /// <summary>The iptables arguments that insert (<c>-I</c>), check (<c>-C</c>) or delete (<c>-D</c>) the bridge's ACCEPT rule.</summary>
+    private string[] ForwardRule(string operation) =>
+        [operation, "FORWARD", "-i", Bridge, "-o", Bridge, "-m", "comment", "--comment", $"streamtest {Bridge}", "-j", "ACCEPT"];
 
     /// <summary>A 10.x.y.0/24 that no route or address of this machine uses yet.</summary>
     private static async Task<string> PickSubnetAsync(CancellationToken cancellationToken)
@@ -149,20 +172,25 @@ internal sealed class ClusterNetwork : IAsyncDisposable
         }
     }
 
-    private static async Task<string> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    private static Task<string> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        RunAsync(Ip, arguments, cancellationToken);
+
+    private static async Task<string> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        await using var ip = ServiceProcess.Start(Ip, arguments, name: "ip");
-        var exitCode = await ip.WaitForExitAsync(s_commandTimeout).WaitAsync(cancellationToken);
+        await using var process = ServiceProcess.Start(program, arguments, name: Path.GetFileName(program));
+        var exitCode = await process.WaitForExitAsync(s_commandTimeout).WaitAsync(cancellationToken);
         return exitCode == 0
-            ? ip.StandardOutput
-            : throw new InvalidOperationException($"ip {string.Join(' ', arguments)} failed.{Environment.NewLine}{ip.Describe()}");
+            ? process.StandardOutput
+            : throw new InvalidOperationException($"{Path.GetFileName(program)} {string.Join(' ', arguments)} failed.{Environment.NewLine}{process.Describe()}");
     }
 
-    private static async Task<string> TryRunAsync(IReadOnlyList<string> arguments)
+    private static Task<string> TryRunAsync(IReadOnlyList<string> arguments) => TryRunAsync(Ip, arguments);
+
+    private static async Task<string> TryRunAsync(string program, IReadOnlyList<string> arguments)
     {
         try
         {
-            return await RunAsync(arguments, CancellationToken.None);
+            return await RunAsync(program, arguments, CancellationToken.None);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {

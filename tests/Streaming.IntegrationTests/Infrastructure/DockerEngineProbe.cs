@@ -10,6 +10,12 @@ internal static class DockerEngineProbe
 {
     private const string DefaultSocket = "/var/run/docker.sock";
 
+    /// <summary>
+    /// The newest API version the engine speaks, from <c>GET /_ping</c>'s <c>Api-Version</c> header (unix sockets only);
+    /// null until a ping answered. Debian 12's docker.io (20.10) speaks 1.41, older than Testcontainers' default.
+    /// </summary>
+    public static Version? ApiVersion { get; private set; }
+
     public static async Task<bool> AnswersAsync(TimeSpan timeout)
     {
         var dockerHost = Environment.GetEnvironmentVariable("DOCKER_HOST");
@@ -58,6 +64,11 @@ internal static class DockerEngineProbe
         };
         using var client = new HttpClient(handler);
         using var response = await client.GetAsync(new Uri("http://docker/_ping"), cancellationToken);
+        if (response.Headers.TryGetValues("Api-Version", out var values)
+            && Version.TryParse(values.FirstOrDefault(), out var version))
+        {
+            ApiVersion = version;
+        }
         return response.IsSuccessStatusCode;
     }
 

@@ -9,7 +9,8 @@ namespace Streaming.IntegrationTests.Infrastructure;
 /// fixture (see <see cref="BrokerCollection"/>), chosen in this order:
 /// <list type="number">
 /// <item><c>RABBITMQ_URI</c>, when set: that broker (see <see cref="ExternalRabbitMqBroker"/> for vhosts);</item>
-/// <item>a Testcontainers RabbitMQ container, when a Docker engine answers within 2 s;</item>
+/// <item>a Testcontainers RabbitMQ container, when a Docker engine answers within 2 s (image:
+/// <see cref="ContainerRabbitMqBroker.ImageVariable"/>) and <c>STREAMING_TEST_BROKER</c> is not <c>private-node</c>;</item>
 /// <item>a private node started from the installed rabbitmq-server package (<see cref="PrivateRabbitMqNode"/>).</item>
 /// </list>
 /// The broker lives until the last test of the assembly has run (<see cref="IntegrationTestFramework"/> stops it).
@@ -19,6 +20,10 @@ namespace Streaming.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class RabbitMqBroker(IMessageSink diagnostics) : IAsyncLifetime, ITestBroker
 {
+    /// <summary><c>private-node</c> skips the container even when an engine answers (CI: the same tests on both brokers).</summary>
+    public const string BrokerChoiceVariable = "STREAMING_TEST_BROKER";
+
+    private const string PrivateNodeChoice = "private-node";
     private static readonly TimeSpan s_dockerProbeTimeout = TimeSpan.FromSeconds(2);
     private static readonly Lock s_gate = new();
     private static Task<IBrokerBackend>? s_shared;
@@ -113,7 +118,12 @@ public sealed class RabbitMqBroker(IMessageSink diagnostics) : IAsyncLifetime, I
         {
             return await ExternalRabbitMqBroker.ConnectAsync(uri, CancellationToken.None);
         }
-        if (await DockerEngineProbe.AnswersAsync(s_dockerProbeTimeout))
+        var choice = Environment.GetEnvironmentVariable(BrokerChoiceVariable);
+        if (!string.IsNullOrWhiteSpace(choice) && choice != PrivateNodeChoice)
+        {
+            throw new InvalidOperationException($"{BrokerChoiceVariable} may only be '{PrivateNodeChoice}' (or unset), not '{choice}'");
+        }
+        if (choice != PrivateNodeChoice && await DockerEngineProbe.AnswersAsync(s_dockerProbeTimeout))
         {
             try
             {

@@ -59,6 +59,8 @@ public sealed class ServiceProcessTests
     public async Task WaitForOutputAsync_TextNeverWritten_ThrowsTimeoutWithOutput()
     {
         await using var process = ServiceProcess.Start("/bin/sh", ["-c", "echo something else; exec sleep 30"]);
+        // The shell's line first: on a loaded machine (a Docker build beside the tests) it took longer than the 500 ms.
+        await process.WaitForOutputAsync("something else", s_timeout);
 
         var timeout = await Assert.ThrowsAsync<TimeoutException>(() => process.WaitForOutputAsync("never", TimeSpan.FromMilliseconds(500)));
 
