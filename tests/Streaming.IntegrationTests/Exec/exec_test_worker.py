@@ -1,6 +1,7 @@
 """Workers for the exec: integration tests, through sdk/python/streaming_worker.py.
 
     exec_test_worker.py identity | sha256 | sha256-print | fail-on MARK | exit-on MARK | hang-on MARK | slow MILLISECONDS
+    exec_test_worker.py slow-on MARK MILLISECONDS   # only the lines with MARK take that long
     exec_test_worker.py stall-once MARK FILE   # the first worker to meet MARK writes its pid to FILE and waits there
 """
 import hashlib
@@ -65,10 +66,16 @@ def stall_once(line: bytes) -> bytes:
     return line
 
 
+def slow_on(line: bytes) -> bytes:
+    if marker in line:
+        time.sleep(float(sys.argv[3]) / 1000)
+    return line
+
+
 def slow(line: bytes) -> bytes:
     time.sleep(float(argument) / 1000)
     return line
 
 
 run({"identity": identity, "sha256": sha256, "sha256-print": sha256_print, "fail-on": fail_on, "exit-on": exit_on, "hang-on": hang_on,
-     "stall-once": stall_once, "slow": slow}[mode])
+     "stall-once": stall_once, "slow": slow, "slow-on": slow_on}[mode])

@@ -15,13 +15,13 @@ public sealed class RunLocalScriptTests : IAsyncLifetime
     private static readonly TimeSpan s_stop = TimeSpan.FromSeconds(120);
     private const string StandInDotnet = """
         #!/usr/bin/env bash
-        # Stands in for dotnet: the build succeeds; a service records its command line and password file, logs a line
-        # with an escape sequence (as a file's name may bring in), then waits.
+        # Stands in for dotnet: the build succeeds; a service records its command line and password file, then logs a
+        # line with an escape sequence (as a file's name may bring in) every second: the script follows its log from
+        # the end, so a line written once, before it looked, would never be seen.
         [ "${1:-}" = build ] && exit 0
-        printf 'stand-in \033[2Jcleared the screen\n'
         { printf '%s\n' "$*"; printf '%s\n' "${RabbitMq__PasswordFile:-}"; } > "$STAND_IN_RECORDS/$$.tmp"
         mv "$STAND_IN_RECORDS/$$.tmp" "$STAND_IN_RECORDS/$$.record"
-        exec sleep 600
+        for _ in $(seq 600); do printf 'stand-in \033[2Jcleared the screen\n'; sleep 1; done
         """;
 
     private readonly string _root = Directory.CreateTempSubdirectory("streaming-run-local-").FullName;
