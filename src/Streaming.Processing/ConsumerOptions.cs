@@ -56,6 +56,12 @@ internal sealed class ConsumerOptions
     /// <summary><c>exec:</c> only: lines sent to one worker ahead of its answers, at most.</summary>
     [Range(1, 100_000)]
     public int ExecLinesInFlight { get; set; } = 1000;
+
+    /// <summary><c>exec:</c> only: after a worker's last answer of a batch, how long at least to wait for output that
+    /// would show it answered more than it was asked (the wait is otherwise four times its pace per answer, at most
+    /// 50 ms, or this when larger).</summary>
+    [Range(0, 10_000)]
+    public int ExecQuietMilliseconds { get; set; } = 1;
 }
 
 /// <summary>The attributes of <see cref="ConsumerOptions"/>, checked by generated code.</summary>

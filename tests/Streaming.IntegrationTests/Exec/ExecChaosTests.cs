@@ -28,7 +28,7 @@ public sealed class ExecChaosTests(RabbitMqBroker broker, ITestOutputHelper outp
         var random = new Random(seed);
         await using var pipeline = await TestPipeline.CreateAsync(broker);
         var files = Enumerable.Range(1, 3).Select(f => pipeline.WriteInput($"chaos-{f}.txt", Content(random, f, 700))).ToList();
-        var timeout = new Dictionary<string, string?> { ["Consumer__ExecLineTimeoutSeconds"] = "2" };
+        var timeout = new Dictionary<string, string?> { ["Consumer__ExecLineTimeoutSeconds"] = "2", ["Consumer__ExecQuietMilliseconds"] = "20" };
         var consumers = new List<ServiceProcess>();
         foreach (var kind in (string[])["plain", "framed", "sdk"])
         {

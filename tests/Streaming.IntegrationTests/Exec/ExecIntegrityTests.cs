@@ -45,7 +45,10 @@ public sealed class ExecIntegrityTests(RabbitMqBroker broker)
         var b = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(1, 2000).Select(i => $"b {i}\n")));
         var inputA = pipeline.WriteInput("a.txt", a);
         var inputB = pipeline.WriteInput("b.txt", b);
-        await pipeline.StartConsumerAsync($"exec:sh {script}", extra: ["--concurrency", "1"]);
+        // The extra line and the answer are two writes: a generous wait after a batch's last answer keeps a loaded
+        // machine from running the consumer between them (the default, 1 ms, is the plain protocol's documented limit).
+        var quiet = new Dictionary<string, string?> { ["Consumer__ExecQuietMilliseconds"] = "20" };
+        await pipeline.StartConsumerAsync($"exec:sh {script}", environment: quiet, extra: ["--concurrency", "1"]);
 
         var producer = pipeline.StartPublish([inputA, inputB], "--batch-lines", "500");
         var code = await producer.WaitForExitAsync(s_run);

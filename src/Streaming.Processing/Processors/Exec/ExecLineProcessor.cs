@@ -25,13 +25,12 @@ internal sealed class ExecLineProcessor(ExecCommand command, ExecSettings settin
 {
     public const string Name = "exec";
 
-    private static readonly TimeSpan s_minQuietWait = TimeSpan.FromMilliseconds(2);
     private static readonly TimeSpan s_maxQuietWait = TimeSpan.FromMilliseconds(50);
 
     private readonly List<int> _unchecked = [];   // lines of the batch answered by the current worker, not yet checked
     private ExecWorker? _worker;
     private LineBatch? _batch;
-    private TimeSpan _answerTime = s_minQuietWait;
+    private TimeSpan _answerTime;
 
     public int MaxRunLines => settings.LinesInFlight;
 
@@ -81,8 +80,8 @@ internal sealed class ExecLineProcessor(ExecCommand command, ExecSettings settin
 
     /// <summary>How long to wait for output after a worker's last answer: long enough for it to have written one
     /// more answer, at the pace it answered.</summary>
-    private static TimeSpan QuietWait(TimeSpan answerTime) =>
-        TimeSpan.FromTicks(Math.Clamp(4 * answerTime.Ticks, s_minQuietWait.Ticks, s_maxQuietWait.Ticks));
+    private TimeSpan QuietWait(TimeSpan answerTime) =>
+        TimeSpan.FromTicks(Math.Max(settings.QuietFloor.Ticks, Math.Min(4 * answerTime.Ticks, s_maxQuietWait.Ticks)));
 
     /// <summary>One line on its own (the run path is the one the batch processor takes).</summary>
     public async ValueTask ProcessAsync(ReadOnlyMemory<byte> line, IBufferWriter<byte> output, CancellationToken cancellationToken)

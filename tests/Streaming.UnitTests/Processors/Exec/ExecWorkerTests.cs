@@ -8,7 +8,7 @@ namespace Streaming.UnitTests.Processors.Exec;
 /// <summary>The worker protocol against real processes (<c>sh</c>, <c>cat</c>): framing, plain answers, deaths.</summary>
 public sealed class ExecWorkerTests
 {
-    private static readonly ExecSettings s_settings = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2), 1000, 100);
+    private static readonly ExecSettings s_settings = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2), 1000, 100, TimeSpan.FromMilliseconds(20));
     private const string Hello = "printf '\\000streaming-worker framed 1\\n'";
 
     [Fact]
