@@ -94,10 +94,17 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
         }
         catch (Exception ex)
         {
+            // RabbitMQ 4.0 may close the connection for a missing vhost while the channel opens: the client then
+            // throws a bare ChannelClosedException, and only the connection's close reason says why.
+            var closed = connection.CloseReason;
             await connection.DisposeAsync();
-            if (BrokerRefusal.Describe(ex, address) is { } refusal)
+            if ((BrokerRefusal.Describe(ex, address) ?? (closed is null ? null : BrokerRefusal.Describe(closed, address))) is { } refusal)
             {
                 throw new BrokerRefusedException(refusal, ex);
+            }
+            if (closed is not null && ex is System.Threading.Channels.ChannelClosedException)
+            {
+                throw new IOException($"the broker closed the connection: {closed.ReplyText}", ex);
             }
             if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {

@@ -26,7 +26,8 @@ internal static class BrokerRefusal
     /// <summary>True when this close is the broker refusing the user or the vhost, for good.</summary>
     public static bool Refuses(ShutdownEventArgs reason) => KindOf(reason) is not null;
 
-    private static string? Describe(ShutdownEventArgs reason, BrokerAddress address) => KindOf(reason) switch
+    /// <summary>A one-line description of the refusal in the broker's close of a connection; null when it is not one.</summary>
+    public static string? Describe(ShutdownEventArgs reason, BrokerAddress address) => KindOf(reason) switch
     {
         Refusal.User => $"the broker refused user '{UsageErrors.Printable(address.UserName)}' on vhost '{UsageErrors.Printable(address.VirtualHost)}': {UsageErrors.Printable(reason.ReplyText)}",
         Refusal.MissingVhost => $"the broker has no vhost '{UsageErrors.Printable(address.VirtualHost)}' ({UsageErrors.Printable(reason.ReplyText)})",
