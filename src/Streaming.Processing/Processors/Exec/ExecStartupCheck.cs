@@ -7,11 +7,15 @@ namespace Streaming.Consumer.Processors.Exec;
 /// At consumer start-up, before the broker is touched: starts the command once and fails when it cannot start or
 /// exits at once (a missing script, a syntax error, an import that fails), or writes anything but the framed hello
 /// before it is sent a line (that output would be taken as the first line's answer). A framed worker passes as soon as
-/// it writes its hello; a plain one once it has lived for <see cref="Patience"/> without writing or ending its output.
+/// it writes its hello; a plain one once it has lived for <see cref="Patience"/> without writing or ending its output
+/// and is waiting (<see cref="ProcessGroupActivity"/>): a worker still starting on a loaded machine is not taken for a
+/// running one, up to <see cref="MaxPatience"/>.
 /// </summary>
 internal static class ExecStartupCheck
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxPatience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_look = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Null when the command runs; else a one-line reason.</summary>
     public static async Task<string?> RunAsync(string commandLine, ExecSettings settings)
@@ -35,7 +39,7 @@ internal static class ExecStartupCheck
         var ended = false;
         try
         {
-            if (await Task.WhenAny(reading, Task.Delay(Patience)) == reading)
+            if (await Task.WhenAny(reading, WaitingAsync(worker.Id)) == reading)
             {
                 var read = await reading;
                 ended = read == 0;
@@ -57,6 +61,27 @@ internal static class ExecStartupCheck
         {
             await worker.DisposeAsync();
             await reading;
+        }
+    }
+
+    /// <summary>Completes after <see cref="Patience"/> once two looks <see cref="s_look"/> apart find the worker's group
+    /// asleep with no CPU used between them (at once where <c>/proc</c> cannot tell), or at <see cref="MaxPatience"/>:
+    /// a worker busy starting for longer than that is taken for a running one.</summary>
+    private static async Task WaitingAsync(int workerId)
+    {
+        await Task.Delay(Patience);
+        var waited = Patience;
+        var last = ProcessGroupActivity.Sample(workerId);
+        while (last is { } before && waited < MaxPatience)
+        {
+            await Task.Delay(s_look);
+            waited += s_look;
+            var now = ProcessGroupActivity.Sample(workerId);
+            if (now is null || (before.AllAsleep && now.Value.AllAsleep && before.CpuTicks == now.Value.CpuTicks))
+            {
+                return;
+            }
+            last = now;
         }
     }
 
