@@ -11,6 +11,7 @@ using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job;
 using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
 using Streaming.Producer.Job.Results;
 
@@ -153,6 +154,14 @@ internal sealed class PublishCommand(
             await progress;
             await WriteErrorAsync($"{ex.Message}");
             return UsageErrors.ExitCode;
+        }
+        catch (InputDamagedException ex)
+        {
+            // Running it again meets the same damage: the output stays partial, never presented as complete.
+            await stopProgress.CancelAsync();
+            await progress;
+            await WriteErrorAsync($"{ex.Message}: no output can be complete; repair or replace the input, then run again");
+            return ExitLinesFailed;
         }
         catch (OutputMismatchException ex)
         {

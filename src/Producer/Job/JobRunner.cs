@@ -33,7 +33,7 @@ internal sealed class JobRunner(
         .Build();
 
     private ResultCollector? _collector;
-    private long _inputLength;
+    private InputExtent? _extent;
     private long _linesAtStart;
     private long _startedAt;
     private bool _done;
@@ -46,7 +46,7 @@ internal sealed class JobRunner(
         return collector is null
             ? new JobProgress(files.Name, false, false, 0, 0, 0, 0, 0, TimeSpan.Zero)
             : new JobProgress(files.Name, true, _done, collector.LinesWritten, _linesAtStart, collector.InputOffsetWritten,
-                _inputLength, collector.FailedLines, time.GetElapsedTime(_startedAt));
+                _extent?.Bytes ?? 0, collector.FailedLines, time.GetElapsedTime(_startedAt));
     }
 
     public async Task<JobResult> RunAsync(CancellationToken cancellationToken)
@@ -75,11 +75,11 @@ internal sealed class JobRunner(
         await using var collector = new ResultCollector(
             state, output, fingerprint, checkpoint?.NextSequence, TimeSpan.FromSeconds(options.WritePauseSeconds), context,
             cancellationToken);
-        _inputLength = input.Length;
+        var extent = _extent = new InputExtent(input.Length, fingerprint.Compressed);
         _linesAtStart = checkpoint is null ? 0 : checkpoint.NextLine - 1;
         _startedAt = time.GetTimestamp();
         _collector = collector;
-        using var tracked = ProducerMetrics.Track(files.Name, collector, input.Length);
+        using var tracked = ProducerMetrics.Track(files.Name, collector, () => extent.Bytes);
 
         var batches = new BatchPublisher(state, window, watermark, publisher, connection, _publishRetry, context);
         using var retransmitter = new Retransmitter(
@@ -105,8 +105,9 @@ internal sealed class JobRunner(
         var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
         try
         {
-            await using (var inputCursor = InputCursor.Open(
-                files.InputPath, cut, jobId, checkpoint?.InputOffset ?? 0, checkpoint?.NextSequence ?? 0, checkpoint?.NextLine ?? 1))
+            await using (var inputCursor = await InputCursor.OpenAsync(
+                files.InputPath, cut, jobId, checkpoint?.InputOffset ?? 0, checkpoint?.NextSequence ?? 0, checkpoint?.NextLine ?? 1,
+                extent, cancellationToken))
             {
                 var total = await batches.PublishAllAsync(inputCursor, options.PublishesInFlight, retransmitter.CutThrough, cancellationToken);
                 collector.SetTotal(total);

@@ -92,7 +92,8 @@ internal sealed class Retransmitter(
         {
             return;
         }
-        await using var input = InputCursor.Open(job.Files.InputPath, job.Cut, job.JobId, start.StartOffset, start.Sequence, start.FirstLine);
+        await using var input = await InputCursor.OpenAsync(
+            job.Files.InputPath, job.Cut, job.JobId, start.StartOffset, start.Sequence, start.FirstLine, extent: null, cancellationToken);
         using var writer = new MessageWriter();
         for (var sequence = first; sequence < end; sequence++)
         {

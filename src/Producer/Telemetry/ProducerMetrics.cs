@@ -48,9 +48,10 @@ internal static class ProducerMetrics
     public static void DuplicateDropped() => s_duplicates.Add(1);
 
     /// <summary>Reports the file's progress and reorder buffer until disposed.</summary>
-    public static IDisposable Track(string fileName, ITrackedFile collector, long inputLength)
+    /// <param name="inputBytes">How many bytes the input has to cut (an estimate while a compressed one is read).</param>
+    public static IDisposable Track(string fileName, ITrackedFile collector, Func<long> inputBytes)
     {
-        var file = new TrackedFile(fileName, collector, inputLength);
+        var file = new TrackedFile(fileName, collector, inputBytes);
         lock (s_lock)
         {
             s_files.Add(file);
@@ -71,7 +72,7 @@ internal static class ProducerMetrics
         }
     }
 
-    private sealed class TrackedFile(string name, ITrackedFile collector, long inputLength) : IDisposable
+    private sealed class TrackedFile(string name, ITrackedFile collector, Func<long> inputBytes) : IDisposable
     {
         public string Name => name;
 
@@ -81,6 +82,7 @@ internal static class ProducerMetrics
         {
             var done = collector.LinesWritten;
             var bytesDone = collector.InputOffsetWritten;
+            var inputLength = inputBytes();
             return bytesDone >= inputLength || bytesDone == 0 ? done : (long)(done * ((double)inputLength / bytesDone));
         }
 

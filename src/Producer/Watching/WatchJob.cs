@@ -90,6 +90,11 @@ internal sealed class WatchJob(
                     Fail(files, inputProblem);
                     return;
                 }
+                if (ex is InputDamagedException)
+                {
+                    Fail(files, $"{reason}: no output can be complete");
+                    return;
+                }
                 if (ex is InputShrankException)
                 {
                     Fail(files, $"it shrank while it was being processed ({reason}): no output can match it");

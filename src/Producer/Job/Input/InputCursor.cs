@@ -5,42 +5,66 @@ namespace Streaming.Producer.Job.Input;
 
 /// <summary>
 /// A job's input read from a batch boundary on, cut into the same batches whichever boundary it starts from: the first
-/// publish reads it from the checkpoint (or the start), the retransmission from the first batch still out.
+/// publish reads it from the checkpoint (or the start), the retransmission from the first batch still out. Offsets are
+/// in the bytes the lines are cut from: a compressed input's decompressed bytes, which it decompresses again from the
+/// start to reach one.
 /// </summary>
 internal sealed class InputCursor : IAsyncDisposable
 {
-    private readonly FileStream _stream;
+    private readonly Stream _stream;
     private readonly BatchCutter _cutter;
+    private readonly InputExtent? _extent;
 
-    private InputCursor(FileStream stream, BatchCutter cutter)
+    private InputCursor(Stream stream, BatchCutter cutter, InputExtent? extent)
     {
         _stream = stream;
         _cutter = cutter;
+        _extent = extent;
     }
 
     /// <summary>The sequence the next batch cut will have.</summary>
     public long NextSequence => _cutter.NextSequence;
 
     /// <summary>Opens <paramref name="path"/> at byte <paramref name="offset"/>, where batch <paramref name="sequence"/>
-    /// starts with line <paramref name="firstLine"/>.</summary>
-    public static InputCursor Open(string path, CutSettings cut, Guid jobId, long offset, long sequence, long firstLine)
+    /// starts with line <paramref name="firstLine"/>; the primary cursor tells <paramref name="extent"/> how far it got.</summary>
+    /// <exception cref="InputShrankException">A compressed input decompresses to fewer bytes than the offset.</exception>
+    public static async Task<InputCursor> OpenAsync(
+        string path, CutSettings cut, Guid jobId, long offset, long sequence, long firstLine, InputExtent? extent,
+        CancellationToken cancellationToken)
     {
-        var stream = new FileStream(PosixFiles.OpenInput(path), FileAccess.Read, bufferSize: 0);
+        var handle = PosixFiles.OpenInput(path);
+        var compression = InputCompressionDetector.Detect(handle);
+        var file = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        Stream stream = file;
         try
         {
-            stream.Position = offset;
-            return new InputCursor(stream, new BatchCutter(stream, cut, jobId, offset, sequence, firstLine, stream.Length - offset));
+            if (compression == InputCompression.None)
+            {
+                file.Position = offset;
+                return new InputCursor(file, new BatchCutter(file, cut, jobId, offset, sequence, firstLine, file.Length - offset), null);
+            }
+            var decompressed = DecompressedInput.Open(file, compression);
+            stream = decompressed;
+            await decompressed.SkipAsync(offset, cancellationToken);
+            return new InputCursor(decompressed, new BatchCutter(decompressed, cut, jobId, offset, sequence, firstLine), extent);
         }
         catch
         {
-            stream.Dispose();
+            await stream.DisposeAsync();
             throw;
         }
     }
 
     /// <summary>The next batch, encoded into <paramref name="writer"/>; null at the end of the input.</summary>
-    public ValueTask<CutBatch?> CutAsync(MessageWriter writer, CancellationToken cancellationToken) =>
-        _cutter.CutAsync(writer, cancellationToken);
+    public async ValueTask<CutBatch?> CutAsync(MessageWriter writer, CancellationToken cancellationToken)
+    {
+        var batch = await _cutter.CutAsync(writer, cancellationToken);
+        if (_extent is not null && _stream is DecompressedInput decompressed)
+        {
+            _extent.Observe(decompressed.Position, decompressed.CompressedPosition, ended: batch is null);
+        }
+        return batch;
+    }
 
     public ValueTask DisposeAsync() => _stream.DisposeAsync();
 }
