@@ -20,6 +20,8 @@ set -euo pipefail
 
 RABBIT_BIN=/usr/lib/rabbitmq/bin
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/ports.sh
+. "$root/scripts/lib/ports.sh"
 
 ensure_installed() {
   if [ ! -x "$RABBIT_BIN/rabbitmq-server" ]; then
@@ -31,8 +33,6 @@ ensure_installed() {
     (service rabbitmq-server stop || /usr/sbin/rabbitmqctl stop) >/dev/null 2>&1 || true
   fi
 }
-
-dist_port() { if [ "$1" -le 45535 ]; then echo $(($1 + 20000)); else echo $(($1 - 20000)); fi; }
 
 node_env() {
   local dir=$1 port=$2
@@ -100,8 +100,6 @@ JSON
   )
   mv "$file.tmp" "$file"
 }
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 start() {
   local dir=$1 port=${2:-5672} secrets=${3:-$1}

@@ -28,6 +28,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/ports.sh
+. "$root/scripts/lib/ports.sh"
 state="$root/.local"
 run="$state/run"
 logs="$state/logs"
@@ -125,9 +127,7 @@ while [ $# -gt 0 ]; do
 done
 instance_running && die "an instance is already running (pid $(cat "$instance_pid_file")); stop it first, or use scale/status"
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port_from() { local p; for p in $(seq "$1" $(($1 + 49))); do port_in_use "$p" || { echo "$p"; return 0; }; done; return 1; }
-dist_port() { if [ "$1" -le 45535 ]; then echo $(($1 + 20000)); else echo $(($1 - 20000)); fi; }
 nodes=$((cluster > 0 ? cluster : 1))
 ports_free() {   # the AMQP and distribution ports of $nodes nodes from $1 on
   local p
