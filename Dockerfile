@@ -5,7 +5,7 @@
 # and mirror-only builds. Where those images cannot be pulled, scripts/build-standin-images.sh builds local stand-ins
 # and docker-compose.standins.yml passes them here (README: With Docker Compose).
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0.401-noble
-# The services are Native AOT executables (bench/README.md: start-up and CPU), so the runtime image needs no .NET.
+# The services are Native AOT executables (bench/NOTEBOOK.md: start-up and CPU), so the runtime image needs no .NET.
 ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0.12-noble
 
 FROM ${SDK_IMAGE} AS build

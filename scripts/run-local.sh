@@ -17,7 +17,7 @@
 #       logs over OTLP to the Aspire dashboard (from NuGet, restored by the build) on http://127.0.0.1:18888 or the
 #       next free port; --no-dashboard runs without it. --native runs the services as
 #       the Native AOT executables the Docker images ship (scripts/publish-native.sh: about a minute more to build,
-#       clang installed with apt when missing; faster start-up and less CPU, bench/README.md).
+#       clang installed with apt when missing; faster start-up and less CPU, bench/NOTEBOOK.md).
 #   scripts/run-local.sh scale N|+K|-K
 #       From another terminal: sets how many consumers the running instance keeps. New ones start at once; the
 #       ones removed get SIGTERM, finish or hand back their work (up to 20 s) and exit.
