@@ -10,7 +10,7 @@
 #   scripts/rabbitmq-node.sh ctl DIR ARGS...             run rabbitmqctl against it
 # Secure by default: the node listens on 127.0.0.1 only (AMQP and Erlang distribution; epmd too when this node
 # starts it), and has no guest user. Its users are streaming-producer and streaming-consumer, with the least
-# privilege of deploy/kubernetes/broker/permissions.env (README "Trust model"), and streaming-admin (administrator,
+# privilege of deploy/kubernetes/broker/permissions.env (docs/trust-model.md), and streaming-admin (administrator,
 # every permission: tools, benchmarks). With MANAGEMENT_PORT set in the environment, the management plugin (UI and
 # HTTP API) is on too, on 127.0.0.1:MANAGEMENT_PORT. Their passwords are generated once into SECRETS/credentials (mode 600;
 # SECRETS defaults to DIR, and nodes of one cluster share it with the Erlang cookie) and reused on later starts.
