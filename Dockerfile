@@ -1,11 +1,11 @@
 # One Dockerfile, three images: `--target producer` and `--target consumer` (docker-compose.yml builds both), and
-# `--target consumer-python`: the consumer with Python and a worker script for `exec:` (README: Python on the fleet).
+# `--target consumer-python`: the consumer with Python and a worker script for `exec:` (docs/exec-workers.md: Python on the fleet).
 # The tags are the SDK and runtime this repository is built and tested with; bump them together with global.json.
 # No `# syntax=` line: the builder's own Dockerfile frontend is enough, and fetching one from a registry breaks offline
 # and mirror-only builds. Where those images cannot be pulled, scripts/build-standin-images.sh builds local stand-ins
-# and docker-compose.standins.yml passes them here (README: With Docker Compose).
+# and docker-compose.standins.yml passes them here (docs/deployment.md: With Docker Compose).
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0.401-noble
-# The services are Native AOT executables (bench/README.md: start-up and CPU), so the runtime image needs no .NET.
+# The services are Native AOT executables (bench/NOTEBOOK.md: start-up and CPU), so the runtime image needs no .NET.
 ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0.12-noble
 
 FROM ${SDK_IMAGE} AS build

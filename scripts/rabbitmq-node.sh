@@ -10,7 +10,7 @@
 #   scripts/rabbitmq-node.sh ctl DIR ARGS...             run rabbitmqctl against it
 # Secure by default: the node listens on 127.0.0.1 only (AMQP and Erlang distribution; epmd too when this node
 # starts it), and has no guest user. Its users are streaming-producer and streaming-consumer, with the least
-# privilege of deploy/kubernetes/broker/permissions.env (README "Trust model"), and streaming-admin (administrator,
+# privilege of deploy/kubernetes/broker/permissions.env (docs/trust-model.md), and streaming-admin (administrator,
 # every permission: tools, benchmarks). With MANAGEMENT_PORT set in the environment, the management plugin (UI and
 # HTTP API) is on too, on 127.0.0.1:MANAGEMENT_PORT. Their passwords are generated once into SECRETS/credentials (mode 600;
 # SECRETS defaults to DIR, and nodes of one cluster share it with the Erlang cookie) and reused on later starts.
@@ -20,6 +20,8 @@ set -euo pipefail
 
 RABBIT_BIN=/usr/lib/rabbitmq/bin
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/ports.sh
+. "$root/scripts/lib/ports.sh"
 
 ensure_installed() {
   if [ ! -x "$RABBIT_BIN/rabbitmq-server" ]; then
@@ -31,8 +33,6 @@ ensure_installed() {
     (service rabbitmq-server stop || /usr/sbin/rabbitmqctl stop) >/dev/null 2>&1 || true
   fi
 }
-
-dist_port() { if [ "$1" -le 45535 ]; then echo $(($1 + 20000)); else echo $(($1 - 20000)); fi; }
 
 node_env() {
   local dir=$1 port=$2
@@ -100,8 +100,6 @@ JSON
   )
   mv "$file.tmp" "$file"
 }
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 start() {
   local dir=$1 port=${2:-5672} secrets=${3:-$1}

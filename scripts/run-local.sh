@@ -17,7 +17,7 @@
 #       logs over OTLP to the Aspire dashboard (from NuGet, restored by the build) on http://127.0.0.1:18888 or the
 #       next free port; --no-dashboard runs without it. --native runs the services as
 #       the Native AOT executables the Docker images ship (scripts/publish-native.sh: about a minute more to build,
-#       clang installed with apt when missing; faster start-up and less CPU, bench/README.md).
+#       clang installed with apt when missing; faster start-up and less CPU, bench/NOTEBOOK.md).
 #   scripts/run-local.sh scale N|+K|-K
 #       From another terminal: sets how many consumers the running instance keeps. New ones start at once; the
 #       ones removed get SIGTERM, finish or hand back their work (up to 20 s) and exit.
@@ -28,6 +28,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/ports.sh
+. "$root/scripts/lib/ports.sh"
 state="$root/.local"
 run="$state/run"
 logs="$state/logs"
@@ -125,9 +127,7 @@ while [ $# -gt 0 ]; do
 done
 instance_running && die "an instance is already running (pid $(cat "$instance_pid_file")); stop it first, or use scale/status"
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port_from() { local p; for p in $(seq "$1" $(($1 + 49))); do port_in_use "$p" || { echo "$p"; return 0; }; done; return 1; }
-dist_port() { if [ "$1" -le 45535 ]; then echo $(($1 + 20000)); else echo $(($1 - 20000)); fi; }
 nodes=$((cluster > 0 ? cluster : 1))
 ports_free() {   # the AMQP and distribution ports of $nodes nodes from $1 on
   local p

@@ -14,7 +14,7 @@ public static class ConsumerApp
 {
     /// <summary>Parses <paramref name="args"/>, runs until SIGTERM/SIGINT, and returns the process exit code:
     /// 0 after a clean stop, 2 for bad usage or configuration (one line on stderr, before touching the broker).</summary>
-    /// <param name="args">The command line (see README).</param>
+    /// <param name="args">The command line (docs/command-line.md).</param>
     /// <param name="registerProcessors">Adds user processors to the built-in ones.</param>
     /// <param name="stop">Stops the service as SIGTERM would (already cancelled: right after the start-up checks).</param>
     public static async Task<int> RunAsync(

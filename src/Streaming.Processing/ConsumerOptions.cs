@@ -21,7 +21,7 @@ internal sealed class ConsumerOptions
     /// <summary>Batches the broker may have delivered to this consumer and not yet acknowledged. A batch stays
     /// unacknowledged until its result is confirmed, so this also covers the results waiting for their confirms.
     /// 8 was ~15 % faster on 1M lines on a busy machine but took a consumer to 160–200 MB over a 1 GB file (each
-    /// batch in work holds about 8 MB of buffers); 4 stays under 150 MB (bench/README.md).</summary>
+    /// batch in work holds about 8 MB of buffers); 4 stays under 150 MB (bench/NOTEBOOK.md).</summary>
     [Range(1, ushort.MaxValue)]
     public int Prefetch { get; set; } = 4;
 

@@ -7,7 +7,7 @@
 #
 # 1. The preflight refuses an unedited .env.example, a producer running as root, and a data folder its user cannot write.
 # 2. `up --build` with 3 consumers on a data folder owned by a non-root user (uid 2000) with STREAMING_UID/GID set to it,
-#    as the README says; every container turns healthy by its HEALTHCHECK.
+#    as docs/deployment.md says; every container turns healthy by its HEALTHCHECK.
 # 3. One large file (300,000 lines) and 50 small ones dropped into the inbox; while the large one is in flight: scale to
 #    1 then 5, `docker kill` a consumer, restart the broker container, stop and start the producer container.
 # 4. Every output byte-exact (the processor is delay:2, so output = input), every input in done/, nothing in failed/;

@@ -44,7 +44,7 @@ public sealed class ExecProcessorTests(RabbitMqBroker broker, ITestOutputHelper 
         await using (var pipeline = await TestPipeline.CreateAsync(broker))
         {
             var input = pipeline.WriteInput("tr.txt", content);
-            // tr buffers its output when it is a pipe; stdbuf makes it write every line (README: plain programs).
+            // tr buffers its output when it is a pipe; stdbuf makes it write every line (docs/exec-workers.md: output buffering).
             await pipeline.StartConsumerAsync("exec:stdbuf -oL tr a-z 'A-Z'", extra: ["--concurrency", "2"]);
             var (code, producer) = await pipeline.PublishAsync(input, s_run, "--batch-lines", "700");
             Assert.True(code == 0, producer.Describe());

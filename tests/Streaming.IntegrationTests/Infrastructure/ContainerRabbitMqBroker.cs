@@ -18,7 +18,7 @@ namespace Streaming.IntegrationTests.Infrastructure;
 /// </remarks>
 internal sealed class ContainerRabbitMqBroker : IBrokerBackend
 {
-    /// <summary>Pinned: a 4.x release in community support, as docker-compose.yml (README "Versions").</summary>
+    /// <summary>Pinned: a 4.x release in community support, as docker-compose.yml (docs/deployment.md "Versions").</summary>
     public const string DefaultImage = "rabbitmq:4.4.0-management";
 
     /// <summary>The variable that names a local image instead of <see cref="DefaultImage"/>.</summary>

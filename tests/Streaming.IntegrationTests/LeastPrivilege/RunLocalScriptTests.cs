@@ -92,7 +92,7 @@ public sealed class RunLocalScriptTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         var repository = ServiceBinaries.FindRepositoryRoot() ?? throw new InvalidOperationException("no repository above the test assembly");
-        foreach (var file in new[] { "scripts/run-local.sh", "scripts/rabbitmq-node.sh", "deploy/kubernetes/broker/permissions.env" })
+        foreach (var file in new[] { "scripts/run-local.sh", "scripts/rabbitmq-node.sh", "scripts/lib/ports.sh", "deploy/kubernetes/broker/permissions.env" })
         {
             var copy = Path.Combine(_root, file);
             Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
