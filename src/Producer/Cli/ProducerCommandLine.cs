@@ -43,9 +43,14 @@ internal static class ProducerCommandLine
         Description = RabbitMqOptions.UriHelp,
     };
 
+    public static readonly Option<string> Compress = new("--compress")
+    {
+        Description = "write <name>.out.gz (gzip) or <name>.out.zst (zstd) instead of <name>.out (default none)",
+    };
+
     public static readonly Command Publish = new("publish", "Process files and, with --wait, write their results.")
     {
-        Files, Wait, Out, BatchLines, BatchBytes, RabbitMq,
+        Files, Wait, Out, BatchLines, BatchBytes, Compress, RabbitMq,
     };
 
     public static readonly Option<string> Data = new("--data")
@@ -104,6 +109,11 @@ internal static class ProducerCommandLine
     public static List<JobFiles>? ToJobs(ParseResult result, out string? error)
     {
         var outDirectory = result.GetValue(Out);
+        if (!OutputCompressions.TryParse(result.GetValue(Compress), out var compression))
+        {
+            error = $"--compress '{result.GetValue(Compress)}' is not {OutputCompressions.Choices}";
+            return null;
+        }
         if (outDirectory is not null && !IsPath(outDirectory))
         {
             error = $"--out '{outDirectory}' is not a folder path";
@@ -144,7 +154,7 @@ internal static class ProducerCommandLine
                 error = $"input file '{file}' cannot be read: {ex.Message}";
                 return null;
             }
-            jobs.Add(new JobFiles(file, outDirectory ?? Path.GetDirectoryName(Path.GetFullPath(file))!));
+            jobs.Add(new JobFiles(file, outDirectory ?? Path.GetDirectoryName(Path.GetFullPath(file))!, compression));
         }
         var clash = jobs.GroupBy(j => j.Output, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (clash is not null)

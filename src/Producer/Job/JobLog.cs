@@ -34,6 +34,10 @@ internal static partial class JobLog
         Message = "{File}: batch {Sequence} was published {Times} times and no consumer answered; its lines fail and the file goes on")]
     public static partial void GaveUpOnBatch(ILogger logger, string file, long sequence, int times);
 
+    [LoggerMessage(EventId = 440, Level = LogLevel.Information,
+        Message = "{File}: decompressed the input again up to its checkpoint ({Bytes} bytes) in {Seconds:F1} s")]
+    public static partial void DecompressedToCheckpoint(ILogger logger, string file, long bytes, double seconds);
+
     [LoggerMessage(EventId = 406, Level = LogLevel.Debug, Message = "Publishing batch {Sequence}: lines {FirstLine}..{LastLine}")]
     public static partial void Publishing(ILogger logger, long sequence, long firstLine, long lastLine);
 }

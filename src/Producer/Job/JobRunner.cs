@@ -75,7 +75,7 @@ internal sealed class JobRunner(
         await using var collector = new ResultCollector(
             state, output, fingerprint, checkpoint?.NextSequence, TimeSpan.FromSeconds(options.WritePauseSeconds), context,
             cancellationToken);
-        var extent = _extent = new InputExtent(input.Length, fingerprint.Compressed);
+        var extent = _extent = new InputExtent(input.Length, fingerprint.Compression != InputCompression.None);
         _linesAtStart = checkpoint is null ? 0 : checkpoint.NextLine - 1;
         _startedAt = time.GetTimestamp();
         _collector = collector;
@@ -105,10 +105,21 @@ internal sealed class JobRunner(
         var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
         try
         {
+            var opening = time.GetTimestamp();
             await using (var inputCursor = await InputCursor.OpenAsync(
                 files.InputPath, cut, jobId, checkpoint?.InputOffset ?? 0, checkpoint?.NextSequence ?? 0, checkpoint?.NextLine ?? 1,
-                extent, cancellationToken))
+                (end, compressedRead, ended) =>
+                {
+                    extent.Observe(end, compressedRead, ended);
+                    fingerprint.RecordCut(end, compressedRead);
+                },
+                cancellationToken))
             {
+                if (checkpoint is not null && extent.Compressed)
+                {
+                    var seconds = time.GetElapsedTime(opening).TotalSeconds;
+                    JobLog.DecompressedToCheckpoint(logger, files.Name, checkpoint.InputOffset, seconds);
+                }
                 var total = await batches.PublishAllAsync(inputCursor, options.PublishesInFlight, retransmitter.CutThrough, cancellationToken);
                 collector.SetTotal(total);
             }

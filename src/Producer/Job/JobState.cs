@@ -1,6 +1,7 @@
 using Streaming.Messaging.Contract;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.Checkpoints;
+using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
 using Streaming.Producer.Job.Results;
@@ -105,7 +106,8 @@ internal sealed class JobState
             _job.Cut.BatchLines, _job.Cut.BatchBytes, _job.Cut.MaxLineBytes,
             NextSequence, NextLine, InputOffsetWritten,
             written.Output, written.Errors, written.FailedLines,
-            _job.StartedAt, _job.TraceId, _job.RootSpanId, _resultsQueue);
+            _job.StartedAt, _job.TraceId, _job.RootSpanId, _resultsQueue,
+            OutputCompression: _job.Files.Compression.CheckpointName());
     }
 
     /// <summary>The file has <paramref name="batches"/> batches in all.</summary>

@@ -380,7 +380,11 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
             }
             try
             {
-                checkpoint = checkpoint with { InputFingerprint = _fingerprint.Through(checkpoint.InputOffset) };
+                checkpoint = checkpoint with
+                {
+                    InputFingerprint = _fingerprint.Through(checkpoint.InputOffset),
+                    InputCompressedOffset = _fingerprint.CompressedThrough,
+                };
             }
             catch (InputShrankException ex)
             {

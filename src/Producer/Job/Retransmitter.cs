@@ -93,7 +93,7 @@ internal sealed class Retransmitter(
             return;
         }
         await using var input = await InputCursor.OpenAsync(
-            job.Files.InputPath, job.Cut, job.JobId, start.StartOffset, start.Sequence, start.FirstLine, extent: null, cancellationToken);
+            job.Files.InputPath, job.Cut, job.JobId, start.StartOffset, start.Sequence, start.FirstLine, onCut: null, cancellationToken);
         using var writer = new MessageWriter();
         for (var sequence = first; sequence < end; sequence++)
         {

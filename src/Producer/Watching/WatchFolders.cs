@@ -8,16 +8,20 @@ namespace Streaming.Producer.Watching;
 /// name chosen so that it replaces nothing: the same name dropped twice gets a counter (<c>data.2.txt</c>) instead
 /// of overwriting an earlier file or result.
 /// </summary>
-internal sealed class WatchFolders(string data)
+internal sealed class WatchFolders(string data, OutputCompression compression = OutputCompression.None)
 {
     /// <summary>Names tried before giving up on a name (a counter that high means something is wrong).</summary>
     private const int MaxVariants = 10_000;
 
     /// <summary>What a job leaves in outbox/ while it runs (and, for the first three, when it is complete).</summary>
     private static readonly string[] s_outputSuffixes =
-        [".out", ".summary.json", ".errors.jsonl", ".out.partial", ".errors.jsonl.partial", ".checkpoint.json", ".published"];
+        [".out", ".summary.json", ".errors.jsonl", ".out.partial", ".errors.jsonl.partial", ".checkpoint.json", ".published",
+         ".out.gz", ".out.gz.partial", ".out.zst", ".out.zst.partial"];
 
     public string Data { get; } = Path.GetFullPath(data);
+
+    /// <summary>How the outputs in outbox/ are written (<see cref="WatchOptions.Compress"/>).</summary>
+    public OutputCompression Compression => compression;
 
     public string Inbox => Path.Combine(Data, "inbox");
 

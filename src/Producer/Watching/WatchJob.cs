@@ -34,7 +34,7 @@ internal sealed class WatchJob(
     /// processing/ with its checkpoint). Never throws.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var files = new JobFiles(Path.Combine(folders.Processing, name), folders.Outbox);
+        var files = new JobFiles(Path.Combine(folders.Processing, name), folders.Outbox, folders.Compression);
         await using var removal = new RemovalWatch(files.InputPath, time, cancellationToken);
         try
         {

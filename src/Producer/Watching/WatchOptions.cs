@@ -46,6 +46,11 @@ public sealed class WatchOptions
     /// whoever may write the inbox could otherwise have the service read any file it can, and publish it.
     /// </summary>
     public bool FollowSymlinks { get; set; }
+
+    /// <summary>Writes the outputs compressed: <c>gzip</c> (<c>&lt;name&gt;.out.gz</c>) or <c>zstd</c>
+    /// (<c>&lt;name&gt;.out.zst</c>); <c>none</c> by default.</summary>
+    [AllowedValues("none", "gzip", "zstd", ErrorMessage = "must be none, gzip or zstd")]
+    public string Compress { get; set; } = "none";
 }
 
 /// <summary>The attributes of <see cref="WatchOptions"/>, checked by generated code.</summary>

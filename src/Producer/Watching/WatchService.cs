@@ -8,6 +8,7 @@ using Streaming.Messaging.Resilience;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job;
+using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Results;
 
 namespace Streaming.Producer.Watching;
@@ -33,7 +34,8 @@ internal sealed class WatchService(
 
     private readonly WatchOptions _options = watchOptions.Value;
     private readonly ILogger _logger = loggers.CreateLogger(LoggerCategory);
-    private readonly WatchFolders _folders = new(watchOptions.Value.Data);
+    private readonly WatchFolders _folders = new(
+        watchOptions.Value.Data, OutputCompressions.TryParse(watchOptions.Value.Compress, out var compression) ? compression : OutputCompression.None);
 
     /// <summary>Listings prompted by events are at least this far apart, and at least <see cref="EventScanCostFactor"/>
     /// times as far apart as the last one took: a flood of events costs a bounded share of a core.</summary>

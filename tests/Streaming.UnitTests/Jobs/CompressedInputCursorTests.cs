@@ -57,7 +57,7 @@ public sealed class CompressedInputCursorTests : IDisposable
     private static async Task<List<CutBatch>> CutFileAsync(string path, long offset, long sequence, long firstLine)
     {
         await using var cursor = await InputCursor.OpenAsync(
-            path, s_settings, Guid.Empty, offset, sequence, firstLine, extent: null, CancellationToken.None);
+            path, s_settings, Guid.Empty, offset, sequence, firstLine, onCut: null, CancellationToken.None);
         return await DrainAsync(cursor.CutAsync);
     }
 

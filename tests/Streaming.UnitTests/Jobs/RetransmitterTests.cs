@@ -440,7 +440,7 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
             var retransmitter = new Retransmitter(job, state, collector, sender, policy, context);
             collector.ResultsLost += retransmitter.RequestNow;
             var batches = new List<CutBatch>();
-            await using (var cursor = await InputCursor.OpenAsync(input, cut, job.JobId, 0, 0, 1, extent: null, CancellationToken.None))
+            await using (var cursor = await InputCursor.OpenAsync(input, cut, job.JobId, 0, 0, 1, onCut: null, CancellationToken.None))
             {
                 using var writer = new MessageWriter();
                 while (await cursor.CutAsync(writer, CancellationToken.None) is { } batch)

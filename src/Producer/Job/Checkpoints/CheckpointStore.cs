@@ -39,6 +39,10 @@ internal static class CheckpointStore
             { SchemaVersion: not JobCheckpoint.CurrentSchema } => "another schema version",
             _ when checkpoint.BatchLines != cut.BatchLines || checkpoint.BatchBytes != cut.BatchBytes
                    || checkpoint.MaxLineBytes != cut.MaxLineBytes => "the batch settings changed since",
+            _ when fingerprint.Compression != InputCompression.None && checkpoint.InputCompressedOffset is null =>
+                "it was made by a version that read compressed inputs as they are",
+            _ when checkpoint.OutputCompression != files.Compression.CheckpointName() =>
+                $"its output was compressed with {checkpoint.OutputCompression ?? "none"}, this run's with {files.Compression.CheckpointName() ?? "none"}",
             _ => null,
         };
         if (checkpoint is not null)
@@ -73,6 +77,10 @@ internal static class CheckpointStore
         if (checkpoint.InputLength != input.Length || checkpoint.InputLastWriteUtc != input.LastWriteTimeUtc)
         {
             return "its length or modification time changed since the checkpoint";
+        }
+        if (checkpoint.InputCompressedOffset is { } compressed)
+        {
+            fingerprint.RecordCut(checkpoint.InputOffset, compressed);
         }
         if (checkpoint.InputFingerprint != FingerprintOrNull(fingerprint, checkpoint.InputOffset))
         {

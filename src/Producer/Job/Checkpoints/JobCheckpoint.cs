@@ -10,6 +10,8 @@ namespace Streaming.Producer.Job.Checkpoints;
 /// checkpoints written before the results queue was one per process have).
 /// <see cref="InputFingerprint"/> is the hash of the input's first <see cref="InputOffset"/> bytes
 /// (<see cref="Input.InputFingerprint"/>): a resumed run checks that its input still starts with them.
+/// <see cref="OutputCompression"/> is the output's (null: uncompressed): a run in another one starts over.
+/// <see cref="InputCompressedOffset"/> (a compressed input's only) is how many of its file's bytes the fingerprint covers.
 /// </summary>
 internal sealed record JobCheckpoint(
     int SchemaVersion,
@@ -30,7 +32,9 @@ internal sealed record JobCheckpoint(
     string TraceId,
     string? RootSpanId = null,
     string? ResultsQueue = null,
-    string? InputFingerprint = null)
+    string? InputFingerprint = null,
+    string? OutputCompression = null,
+    long? InputCompressedOffset = null)
 {
     public const int CurrentSchema = 2;
 

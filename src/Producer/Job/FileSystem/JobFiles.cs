@@ -1,7 +1,8 @@
+
 namespace Streaming.Producer.Job.FileSystem;
 
 /// <summary>Where one input file's outputs go. Outputs are written under *.partial names and renamed when complete.</summary>
-internal sealed class JobFiles(string inputPath, string outputDirectory)
+internal sealed class JobFiles(string inputPath, string outputDirectory, OutputCompression compression = OutputCompression.None)
 {
     public string InputPath { get; } = Path.GetFullPath(inputPath);
 
@@ -10,7 +11,15 @@ internal sealed class JobFiles(string inputPath, string outputDirectory)
 
     public string OutputDirectory { get; } = Path.GetFullPath(outputDirectory);
 
-    public string Output => Combine(".out");
+    /// <summary><c>data.txt.out</c>, or <c>data.txt.out.gz</c> / <c>.zst</c> when it is compressed.</summary>
+    public string Output => Combine(".out" + compression.Suffix());
+
+    public OutputCompression Compression => compression;
+
+    /// <summary>The output's names in the other compressions: a run that starts over in another one removes their
+    /// partial files.</summary>
+    public IEnumerable<string> OtherOutputs =>
+        Enum.GetValues<OutputCompression>().Where(c => c != compression).Select(c => Combine(".out" + c.Suffix()));
 
     public string Errors => Combine(".errors.jsonl");
 

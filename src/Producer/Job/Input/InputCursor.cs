@@ -13,23 +13,25 @@ internal sealed class InputCursor : IAsyncDisposable
 {
     private readonly Stream _stream;
     private readonly BatchCutter _cutter;
-    private readonly InputExtent? _extent;
+    private readonly Action<long, long, bool>? _onCut;
 
-    private InputCursor(Stream stream, BatchCutter cutter, InputExtent? extent)
+    private InputCursor(Stream stream, BatchCutter cutter, Action<long, long, bool>? onCut)
     {
         _stream = stream;
         _cutter = cutter;
-        _extent = extent;
+        _onCut = onCut;
     }
 
     /// <summary>The sequence the next batch cut will have.</summary>
     public long NextSequence => _cutter.NextSequence;
 
     /// <summary>Opens <paramref name="path"/> at byte <paramref name="offset"/>, where batch <paramref name="sequence"/>
-    /// starts with line <paramref name="firstLine"/>; the primary cursor tells <paramref name="extent"/> how far it got.</summary>
+    /// starts with line <paramref name="firstLine"/>. For a compressed input, <paramref name="onCut"/> hears after each
+    /// cut where it ended (decompressed), how many of the file's bytes the decompressor had taken, and whether the input
+    /// ended.</summary>
     /// <exception cref="InputShrankException">A compressed input decompresses to fewer bytes than the offset.</exception>
     public static async Task<InputCursor> OpenAsync(
-        string path, CutSettings cut, Guid jobId, long offset, long sequence, long firstLine, InputExtent? extent,
+        string path, CutSettings cut, Guid jobId, long offset, long sequence, long firstLine, Action<long, long, bool>? onCut,
         CancellationToken cancellationToken)
     {
         var handle = PosixFiles.OpenInput(path);
@@ -46,7 +48,7 @@ internal sealed class InputCursor : IAsyncDisposable
             var decompressed = DecompressedInput.Open(file, compression);
             stream = decompressed;
             await decompressed.SkipAsync(offset, cancellationToken);
-            return new InputCursor(decompressed, new BatchCutter(decompressed, cut, jobId, offset, sequence, firstLine), extent);
+            return new InputCursor(decompressed, new BatchCutter(decompressed, cut, jobId, offset, sequence, firstLine), onCut);
         }
         catch
         {
@@ -59,9 +61,9 @@ internal sealed class InputCursor : IAsyncDisposable
     public async ValueTask<CutBatch?> CutAsync(MessageWriter writer, CancellationToken cancellationToken)
     {
         var batch = await _cutter.CutAsync(writer, cancellationToken);
-        if (_extent is not null && _stream is DecompressedInput decompressed)
+        if (_onCut is not null && _stream is DecompressedInput decompressed)
         {
-            _extent.Observe(decompressed.Position, decompressed.CompressedPosition, ended: batch is null);
+            _onCut(batch?.EndOffset ?? decompressed.Position, decompressed.CompressedPosition, batch is null);
         }
         return batch;
     }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Hashing;
 using Microsoft.Win32.SafeHandles;
 using Streaming.Producer.Job.FileSystem;
@@ -9,8 +10,10 @@ namespace Streaming.Producer.Job.Input;
 /// A hash (XXH128) of an input's first bytes, kept in the checkpoint: a resumed run checks that its input starts with
 /// the same bytes the first run published, not only that its path, length and modification time are the same (an input
 /// rewritten by <c>cp -p</c> or <c>rsync -t</c> keeps those). It reads the input a second time, behind the publisher, as
-/// far as each checkpoint reaches; the bytes are in the page cache by then. A compressed input's fingerprint is of its
-/// decompressed bytes (the offsets are), decompressed a second time.
+/// far as each checkpoint reaches; the bytes are in the page cache by then.
+/// <para>A compressed input's checkpoint offsets are in decompressed bytes; its fingerprint covers the compressed bytes
+/// the decompressor had taken when the batch ending there was cut (<see cref="RecordCut"/>): the same compressed
+/// bytes decompress to the same bytes, and they are hashed without decompressing them a second time.</para>
 /// </summary>
 internal sealed class InputFingerprint : IDisposable
 {
@@ -19,21 +22,23 @@ internal sealed class InputFingerprint : IDisposable
     private readonly Lock _lock = new();
     private readonly XxHash128 _hash = new();
     private readonly SafeFileHandle _input;
-    private readonly DecompressedInput? _decompressed;
+    private readonly ConcurrentDictionary<long, long> _compressedEnds = new();
     private long _hashedThrough;
 
     public InputFingerprint(string inputPath)
     {
         _input = PosixFiles.OpenInput(inputPath);
-        var compression = InputCompressionDetector.Detect(_input);
-        if (compression != InputCompression.None)
-        {
-            _decompressed = DecompressedInput.Open(new FileStream(PosixFiles.OpenInput(inputPath), FileAccess.Read, bufferSize: 0), compression);
-        }
+        Compression = InputCompressionDetector.Detect(_input);
     }
 
-    /// <summary>True when the input is compressed: its offsets are in decompressed bytes.</summary>
-    public bool Compressed => _decompressed is not null;
+    public InputCompression Compression { get; }
+
+    /// <summary>How many of the file's own bytes the last fingerprint covers (for a compressed input's checkpoint).</summary>
+    public long? CompressedThrough => Compression == InputCompression.None ? null : Volatile.Read(ref _hashedThrough);
+
+    /// <summary>The primary cursor cut a batch ending at decompressed byte <paramref name="offset"/> with
+    /// <paramref name="compressedRead"/> bytes of the file taken; a checkpoint's record of the same (on resume).</summary>
+    public void RecordCut(long offset, long compressedRead) => _compressedEnds[offset] = compressedRead;
 
     /// <summary>The fingerprint of the input's first <paramref name="offset"/> bytes (offsets only grow).</summary>
     /// <exception cref="InputShrankException">The input is shorter than that now.</exception>
@@ -41,25 +46,24 @@ internal sealed class InputFingerprint : IDisposable
     {
         lock (_lock)
         {
-            if (offset < _hashedThrough)
+            var through = RawOffset(offset);
+            if (through < _hashedThrough)
             {
-                throw new InvalidOperationException($"the fingerprint is past {offset:N0} already");
+                throw new InvalidOperationException($"the fingerprint is past {through:N0} already");
             }
             var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
             try
             {
-                while (_hashedThrough < offset)
+                while (_hashedThrough < through)
                 {
-                    var wanted = (int)Math.Min(ChunkBytes, offset - _hashedThrough);
-                    var read = _decompressed is null
-                        ? RandomAccess.Read(_input, buffer.AsSpan(0, wanted), _hashedThrough)
-                        : _decompressed.Read(buffer.AsSpan(0, wanted));
+                    var wanted = (int)Math.Min(ChunkBytes, through - _hashedThrough);
+                    var read = RandomAccess.Read(_input, buffer.AsSpan(0, wanted), _hashedThrough);
                     if (read == 0)
                     {
-                        throw new InputShrankException($"the input ends at {_hashedThrough:N0} bytes now, before the {offset:N0} already published");
+                        throw new InputShrankException($"the input ends at {_hashedThrough:N0} bytes now, before the {through:N0} already published");
                     }
                     _hash.Append(buffer.AsSpan(0, read));
-                    _hashedThrough += read;
+                    Volatile.Write(ref _hashedThrough, _hashedThrough + read);
                 }
             }
             finally
@@ -70,9 +74,23 @@ internal sealed class InputFingerprint : IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>The file's own offset for <paramref name="offset"/>, forgetting the batches before it.</summary>
+    private long RawOffset(long offset)
     {
-        _decompressed?.Dispose();
-        _input.Dispose();
+        if (Compression == InputCompression.None || offset == 0)
+        {
+            return offset;
+        }
+        if (!_compressedEnds.TryGetValue(offset, out var compressed))
+        {
+            throw new InvalidOperationException($"no batch of the compressed input was cut to end at byte {offset:N0}");
+        }
+        foreach (var earlier in _compressedEnds.Keys.Where(k => k < offset))
+        {
+            _compressedEnds.TryRemove(earlier, out _);
+        }
+        return compressed;
     }
+
+    public void Dispose() => _input.Dispose();
 }

@@ -5,12 +5,15 @@ using Microsoft.Win32.SafeHandles;
 using Streaming.Messaging.Contract;
 using Streaming.Messaging.Diagnostics;
 using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Job.Input;
 
 namespace Streaming.Producer.Job.Output;
 
 /// <summary>
 /// A job's output files while it runs: <c>.out.partial</c> (one line per input line) and
-/// <c>.errors.jsonl.partial</c>, truncated to the checkpoint on resume, renamed when complete.
+/// <c>.errors.jsonl.partial</c>, truncated to the checkpoint on resume, renamed when complete. A compressed output
+/// (<c>.out.gz</c>, <c>.out.zst</c>) holds one member or frame per batch written (<see cref="MemberCompressor"/>), so
+/// its committed length is always the end of one.
 /// </summary>
 /// <remarks>
 /// A batch is written whole or not at all: its lines gather in memory and go to the files in one write each at the
@@ -30,6 +33,7 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
     private readonly JobFiles _files;
     private readonly SafeFileHandle _output;
     private readonly SafeFileHandle _errors;
+    private readonly MemberCompressor? _compressor;
     private ArrayBufferWriter<byte> _pendingOutput = new();
     private ArrayBufferWriter<byte> _pendingErrors = new();
     private long _pendingFailed;
@@ -40,6 +44,7 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
         _files = files;
         _output = output;
         _errors = errors;
+        _compressor = files.Compression == OutputCompression.None ? null : new MemberCompressor(files.Compression);
         OutputLength = checkpoint?.Output ?? 0;
         ErrorsLength = checkpoint?.Errors ?? 0;
         FailedLines = checkpoint?.FailedLines ?? 0;
@@ -63,6 +68,14 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
         {
             ReclaimCompleted(files.Output);
             ReclaimCompleted(files.Errors);
+        }
+        else
+        {
+            // A run that starts over in another compression leaves nothing of the earlier one's partial output.
+            foreach (var other in files.OtherOutputs)
+            {
+                File.Delete(JobFiles.Partial(other));
+            }
         }
         var output = OpenAt(JobFiles.Partial(files.Output), checkpoint?.Output ?? 0);
         try
@@ -127,14 +140,17 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
     /// anything else <see cref="StorageFault.Is"/> names (an immutable file: <see cref="UnauthorizedAccessException"/>).</exception>
     public void Commit()
     {
+        int written;
         try
         {
+            var output = _compressor is null ? _pendingOutput.WrittenSpan : _compressor.Compress(_pendingOutput.WrittenSpan);
+            written = output.Length;
             if (FaultInjection.FailThisWrite())
             {
-                RandomAccess.Write(_output, _pendingOutput.WrittenSpan[..(_pendingOutput.WrittenCount / 2)], OutputLength);
+                RandomAccess.Write(_output, output[..(output.Length / 2)], OutputLength);
                 throw new IOException("No space left on device (injected by " + FaultInjection.FailWritesVariable + ")");
             }
-            RandomAccess.Write(_output, _pendingOutput.WrittenSpan, OutputLength);
+            RandomAccess.Write(_output, output, OutputLength);
             RandomAccess.Write(_errors, _pendingErrors.WrittenSpan, ErrorsLength);
         }
         catch (Exception ex) when (StorageFault.Is(ex))
@@ -143,7 +159,7 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
             Discard();
             throw;
         }
-        OutputLength += _pendingOutput.WrittenCount;
+        OutputLength += written;
         ErrorsLength += _pendingErrors.WrittenCount;
         FailedLines += _pendingFailed;
         Discard();
@@ -178,8 +194,8 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
             RandomAccess.SetLength(_errors, ErrorsLength);
         }
         Flush();
-        Verify(_output, JobFiles.Partial(_files.Output), OutputLength, lines);
-        Verify(_errors, JobFiles.Partial(_files.Errors), ErrorsLength, FailedLines);
+        Verify(_output, JobFiles.Partial(_files.Output), OutputLength, lines, _files.Compression);
+        Verify(_errors, JobFiles.Partial(_files.Errors), ErrorsLength, FailedLines, OutputCompression.None);
         _output.Dispose();
         _errors.Dispose();
         File.Move(JobFiles.Partial(_files.Output), _files.Output, overwrite: true);
@@ -199,6 +215,7 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        _compressor?.Dispose();
         _output.Dispose();
         _errors.Dispose();
         return ValueTask.CompletedTask;
@@ -228,14 +245,25 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
         return pending;
     }
 
-    /// <summary>Reads the file back through this job's own handle: its length and line count must be what was written.</summary>
-    private static void Verify(SafeFileHandle file, string path, long expectedLength, long expectedLines)
+    /// <summary>Reads the file back through this job's own handle: its length and line count must be what was written
+    /// (a compressed output's line count is its decompressed bytes').</summary>
+    private static void Verify(SafeFileHandle file, string path, long expectedLength, long expectedLines, OutputCompression compression)
     {
         var length = RandomAccess.GetLength(file);
         if (length != expectedLength)
         {
             throw new OutputMismatchException($"'{path}' has {length:N0} bytes, but this job wrote {expectedLength:N0}");
         }
+        var (lines, whole) = compression == OutputCompression.None ? CountLines(file, length) : CountDecompressedLines(file, path, compression);
+        if (lines != expectedLines || !whole)
+        {
+            throw new OutputMismatchException($"'{path}' has {lines:N0} lines, but this job wrote {expectedLines:N0}");
+        }
+    }
+
+    /// <summary>The lines of the file, and whether it ends with a line break (or is empty).</summary>
+    private static (long Lines, bool Whole) CountLines(SafeFileHandle file, long length)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(CountBufferBytes);
         try
         {
@@ -250,10 +278,35 @@ internal sealed class JobOutput : IOutputSink, IAsyncDisposable
                 lines += buffer.AsSpan(0, read).Count(NewLine);
                 offset += read;
             }
-            if (lines != expectedLines || (length > 0 && !EndsWithNewLine(file, length)))
+            return (lines, length == 0 || EndsWithNewLine(file, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static (long Lines, bool Whole) CountDecompressedLines(SafeFileHandle file, string path, OutputCompression compression)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(CountBufferBytes);
+        try
+        {
+            using var decompressed = DecompressedInput.Open(
+                new FileStream(new SafeFileHandle(file.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, bufferSize: 0),
+                compression == OutputCompression.Gzip ? InputCompression.Gzip : InputCompression.Zstd);
+            long lines = 0;
+            var whole = true;
+            int read;
+            while ((read = decompressed.Read(buffer.AsSpan(0, CountBufferBytes))) > 0)
             {
-                throw new OutputMismatchException($"'{path}' has {lines:N0} lines, but this job wrote {expectedLines:N0}");
+                lines += buffer.AsSpan(0, read).Count(NewLine);
+                whole = buffer[read - 1] == NewLine;
             }
+            return (lines, whole);
+        }
+        catch (InputDamagedException ex)
+        {
+            throw new OutputMismatchException($"'{path}' does not decompress: {ex.InnerException?.Message}");
         }
         finally
         {
