@@ -4,8 +4,9 @@ namespace Streaming.IntegrationTests.Cluster;
 
 /// <summary>
 /// A three-node RabbitMQ cluster the scenarios (<see cref="NodeLossScenarios"/>, <see cref="RollingRestartScenarios"/>,
-/// <see cref="ReplicationScenarios"/>) run on: private 3.10.8 nodes in network namespaces (<see cref="RabbitMqCluster"/>).
-/// The queries every kind answers the same way are in <see cref="ClusterQueries"/>.
+/// <see cref="ReplicationScenarios"/>) run on: private 3.10.8 nodes in network namespaces (<see cref="RabbitMqCluster"/>)
+/// or RabbitMQ 4 containers with Khepri (<see cref="Khepri.KhepriCluster"/>). The queries every kind answers the
+/// same way are in <see cref="ClusterQueries"/>.
 /// </summary>
 /// <remarks>Every test must leave the cluster whole: three running nodes (<see cref="HealAllAsync"/>).</remarks>
 public interface ITestCluster : ITestBroker
