@@ -6,13 +6,19 @@ namespace Streaming.TestConsumer;
 
 /// <summary>
 /// Test-only processors: identity, except that a line containing the marker kills the process
-/// (<c>failfast:MARKER</c>), throws (<c>throw:MARKER</c>), or takes <c>slow:MS</c> (or up to <c>jitter:MS</c>) per line.
+/// (<c>failfast:MARKER</c>), throws (<c>throw:MARKER</c>) or is written three times over in its one output line
+/// (<c>triple:MARKER</c>: an output larger than its input), or takes <c>slow:MS</c> (or up to <c>jitter:MS</c>) per line.
 /// </summary>
 internal static class MarkerProcessors
 {
     public static ProcessorCatalog Register(ProcessorCatalog catalog) => catalog
         .Register("failfast", Marker(static () => Environment.FailFast("test processor hit its poison marker")))
         .Register("throw", Marker(static () => throw new InvalidOperationException("test processor refused this line")))
+        .Register("triple", (string? argument, out string? error) =>
+        {
+            error = string.IsNullOrEmpty(argument) ? "a marker is required" : null;
+            return error is null ? () => new Triple(Encoding.UTF8.GetBytes(argument!)) : null;
+        })
         .Register("slow", (string? argument, out string? error) =>
         {
             error = int.TryParse(argument, out var ms) && ms >= 0 ? null : "slow takes milliseconds";
@@ -45,6 +51,19 @@ internal static class MarkerProcessors
                 onMarker();
             }
             output.Write(line.Span);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class Triple(byte[] marker) : ILineProcessor
+    {
+        public ValueTask ProcessAsync(ReadOnlyMemory<byte> line, IBufferWriter<byte> output, CancellationToken cancellationToken)
+        {
+            var times = line.Span.IndexOf(marker) >= 0 ? 3 : 1;
+            for (var i = 0; i < times; i++)
+            {
+                output.Write(line.Span);
+            }
             return ValueTask.CompletedTask;
         }
     }

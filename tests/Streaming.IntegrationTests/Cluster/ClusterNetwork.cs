@@ -143,8 +143,8 @@ internal sealed class ClusterNetwork : IAsyncDisposable
     private string[] ForwardRule(string operation) =>
         [operation, "FORWARD", "-i", Bridge, "-o", Bridge, "-m", "comment", "--comment", $"streamtest {Bridge}", "-j", "ACCEPT"];
 
-    /// <summary>A 10.x.y.0/24 that no route or address of this machine uses yet.</summary>
-    private static async Task<string> PickSubnetAsync(CancellationToken cancellationToken)
+    /// <summary>A 10.x.y.0/24 that no route or address of this machine uses yet (also the Khepri cluster's Docker network).</summary>
+    internal static async Task<string> PickSubnetAsync(CancellationToken cancellationToken)
     {
         var routes = await RunAsync(["-4", "route", "show", "table", "all"], cancellationToken);
         var addresses = await RunAsync(["-4", "-o", "address", "show"], cancellationToken);

@@ -1,36 +1,7 @@
-using Streaming.Messaging.Topology;
 using Xunit.Abstractions;
 
 namespace Streaming.IntegrationTests.Cluster;
 
-/// <summary>The queues live on every node, and consumers given the nodes in different orders all take part.</summary>
+/// <summary>The replication scenario on three private RabbitMQ 3.10.8 nodes.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class ClusterReplicationTests(RabbitMqCluster cluster, ITestOutputHelper output)
-{
-    [Fact]
-    public async Task PublishWait_ConsumersGivenTheNodesInDifferentOrders_AllGetWorkAndEveryQueueHasAReplicaOnEachNode()
-    {
-        await using var run = await ClusterRun.CreateAsync(cluster, output, "spread.txt", lines: 20_000);
-        await run.StartPacedConsumersAsync();
-        run.StartProducer();
-        await run.WaitForProgressAsync(0.2);
-
-        foreach (var queue in new[] { QueueNames.Work, QueueNames.Quarantine, run.ResultsQueue() })
-        {
-            var status = await cluster.QuorumStatusAsync(run.Pipeline.Vhost, queue);
-            Assert.True(status.Members.SequenceEqual([0, 1, 2]), $"{queue} has replicas on nodes {string.Join(", ", status.Members)}, not on all three");
-        }
-        var nodes = new List<int>();
-        foreach (var consumer in run.Consumers)
-        {
-            nodes.Add(await cluster.WaitForConnectionNodeAsync(consumer.Id, TimeSpan.FromSeconds(30)));
-        }
-        output.WriteLine($"the consumers are connected to nodes {string.Join(", ", nodes)}");
-        Assert.True(nodes.SequenceEqual([0, 1, 2]), "consumer i, given the nodes from node i on, should be connected to node i");
-        var processed = await run.BatchesProcessedAsync();
-        await run.FinishAsync();
-
-        Assert.True(processed.All(p => p > 0), $"batches processed by each consumer: {string.Join(", ", processed)}");
-        output.WriteLine($"batches processed by the paced consumers at a fifth of the output: {string.Join(", ", processed)}");
-    }
-}
+public sealed class ClusterReplicationTests(RabbitMqCluster cluster, ITestOutputHelper output) : ReplicationScenarios(cluster, output);

@@ -22,13 +22,14 @@ internal sealed partial class ClusterRun : IAsyncDisposable
     private static readonly TimeSpan s_run = TimeSpan.FromSeconds(240);
     private static readonly TimeSpan s_scrapeTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_consumerReady = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan s_progressPoll = TimeSpan.FromMilliseconds(250);
 
-    private readonly RabbitMqCluster _cluster;
+    private readonly ITestCluster _cluster;
     private readonly ITestOutputHelper _output;
     private readonly List<(ServiceProcess Consumer, int MetricsPort)> _consumers = [];
     private StallMeter? _meter;
 
-    private ClusterRun(RabbitMqCluster cluster, ITestOutputHelper output, TestPipeline pipeline, string input, byte[] content)
+    private ClusterRun(ITestCluster cluster, ITestOutputHelper output, TestPipeline pipeline, string input, byte[] content)
     {
         _cluster = cluster;
         _output = output;
@@ -49,7 +50,7 @@ internal sealed partial class ClusterRun : IAsyncDisposable
 
     public StallMeter Meter => _meter ?? throw new InvalidOperationException("the job is not started");
 
-    public static async Task<ClusterRun> CreateAsync(RabbitMqCluster cluster, ITestOutputHelper output, string name, int lines)
+    public static async Task<ClusterRun> CreateAsync(ITestCluster cluster, ITestOutputHelper output, string name, int lines)
     {
         var pipeline = await TestPipeline.CreateAsync(cluster);
         pipeline.ServiceEnvironment["Logging__LogLevel__Default"] = "Information";
@@ -63,10 +64,10 @@ internal sealed partial class ClusterRun : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="count"/> paced consumers, the i-th given the nodes starting from node i.</summary>
-    public async Task StartPacedConsumersAsync(int count = RabbitMqCluster.Size)
+    public async Task StartPacedConsumersAsync(int count = ITestCluster.Size)
     {
         await Task.WhenAll(Enumerable.Range(0, count).Select(i =>
-            StartConsumerAsync(PacedProcessor, i % RabbitMqCluster.Size, "--concurrency", "4", "--prefetch", "4")));
+            StartConsumerAsync(PacedProcessor, i % ITestCluster.Size, "--concurrency", "4", "--prefetch", "4")));
     }
 
     /// <summary>Starts <c>publish --wait</c> with every node's URI and the stall meter on its output.</summary>
@@ -137,6 +138,29 @@ internal sealed partial class ClusterRun : IAsyncDisposable
         return counts;
     }
 
+    /// <summary>Waits until consumer <paramref name="index"/> has processed more than <paramref name="batches"/>
+    /// batches; false when the file was done first, or after <see cref="s_run"/>.</summary>
+    public async Task<bool> WaitForBatchesAsync(int index, long batches)
+    {
+        using var deadline = new CancellationTokenSource(s_run);
+        while (!File.Exists(Input + ".out"))
+        {
+            if ((await BatchesProcessedAsync())[index] > batches)
+            {
+                return true;
+            }
+            try
+            {
+                await Task.Delay(s_progressPoll, deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+        return (await BatchesProcessedAsync())[index] > batches;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_meter is not null)
@@ -165,7 +189,7 @@ internal sealed partial class ClusterRun : IAsyncDisposable
     }
 
     private static int[] Rotation(int first) =>
-        Enumerable.Range(0, RabbitMqCluster.Size).Select(i => (first + i) % RabbitMqCluster.Size).ToArray();
+        Enumerable.Range(0, ITestCluster.Size).Select(i => (first + i) % ITestCluster.Size).ToArray();
 
     [GeneratedRegex(@"^streaming_batches_processed_total(?:\{[^}]*\})? (\d+)", RegexOptions.Multiline)]
     private static partial Regex BatchesProcessed();

@@ -15,9 +15,9 @@ namespace Streaming.IntegrationTests.Cluster;
 /// <c>cluster_status</c>) go to that node, through its CLI run in its namespace.
 /// </summary>
 /// <remarks>Every test must leave the cluster whole: three running nodes, none cut off (<see cref="HealAllAsync"/>).</remarks>
-public sealed class RabbitMqCluster(IMessageSink diagnostics) : IAsyncLifetime, ITestBroker
+public sealed class RabbitMqCluster(IMessageSink diagnostics) : IAsyncLifetime, ITestCluster
 {
-    public const int Size = 3;
+    public const int Size = ITestCluster.Size;
     private const int NetTickSeconds = 10;
     private static readonly TimeSpan s_rejoinTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan s_unpauseTimeout = TimeSpan.FromSeconds(20);
@@ -31,6 +31,8 @@ public sealed class RabbitMqCluster(IMessageSink diagnostics) : IAsyncLifetime, 
 
     /// <summary>Each node's name, <c>r@address</c>, by index.</summary>
     public IReadOnlyList<string> NodeNames => Network.Addresses.Select(a => "r@" + a).ToArray();
+
+    public IReadOnlyList<string> Addresses => Network.Addresses;
 
     private ClusterNetwork Network => _network ?? throw new InvalidOperationException("the cluster is not started");
 
@@ -90,15 +92,6 @@ public sealed class RabbitMqCluster(IMessageSink diagnostics) : IAsyncLifetime, 
 
     /// <summary>Node <paramref name="node"/>'s own AMQP URI (default vhost).</summary>
     public Uri NodeUri(int node) => Node(node).AmqpUri;
-
-    /// <summary>The comma-separated list of every node's URI for <paramref name="vhostUri"/>'s vhost, starting with
-    /// the nodes in <paramref name="order"/> (by default 0, 1, 2).</summary>
-    public string ServiceUris(string vhostUri, params int[] order)
-    {
-        var vhost = new Uri(vhostUri).AbsolutePath.TrimStart('/');
-        var nodes = order.Concat(Enumerable.Range(0, Size).Except(order));
-        return string.Join(",", nodes.Select(n => AmqpUris.WithVhost(NodeUri(n), Uri.UnescapeDataString(vhost)).ToString()));
-    }
 
     public async Task<string> CreateVhostAsync()
     {
@@ -202,81 +195,6 @@ public sealed class RabbitMqCluster(IMessageSink diagnostics) : IAsyncLifetime, 
         var json = await Node(askedNode ?? AnyReachableNode()).RabbitMqQueuesAsync(
             ["quorum_status", "--vhost", vhost, queue, "--formatter", "json", "--silent"], CancellationToken.None);
         return QuorumStatus.Parse(json, NodeNames);
-    }
-
-    /// <summary>Waits until <paramref name="queue"/> has a leader (it may not exist yet) and returns its index.</summary>
-    public async Task<int> LeaderOfAsync(string vhost, string queue, TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (true)
-        {
-            try
-            {
-                if ((await QuorumStatusAsync(vhost, queue)).Leader is { } leader)
-                {
-                    return leader;
-                }
-            }
-            catch (InvalidOperationException) when (!deadline.IsCancellationRequested)
-            {
-                // The queue is not declared yet, or its members are electing.
-            }
-            await Task.Delay(s_pollInterval, deadline.Token);
-        }
-    }
-
-    /// <summary>The nodes process <paramref name="pid"/> has AMQP connections to now (by index), from its sockets
-    /// (<c>ss</c>): a node's own listing would need the broker, and a cut-off node cannot answer.</summary>
-    public async Task<IReadOnlyList<int>> NodesConnectedToAsync(int pid)
-    {
-        await using var ss = ServiceProcess.Start("/usr/bin/ss",
-            ["-Htnp", "state", "established", "dport", "=", ":" + NodePlacement.AmqpPort.ToString(CultureInfo.InvariantCulture)], name: "ss");
-        if (await ss.WaitForExitAsync(TimeSpan.FromSeconds(30)) != 0)
-        {
-            throw new InvalidOperationException($"ss failed.{Environment.NewLine}{ss.Describe()}");
-        }
-        var owner = $",pid={pid.ToString(CultureInfo.InvariantCulture)},";
-        var nodes = new List<int>();
-        foreach (var line in ss.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length >= 5 && line.Contains(owner, StringComparison.Ordinal))
-            {
-                var peer = fields[3][..fields[3].LastIndexOf(':')];
-                var node = Network.Addresses.ToList().IndexOf(peer);
-                if (node >= 0)
-                {
-                    nodes.Add(node);
-                }
-            }
-        }
-        return nodes;
-    }
-
-    /// <summary>Waits until process <paramref name="pid"/> is connected to exactly one node, other than
-    /// <paramref name="notThisOne"/> when given, and returns it.</summary>
-    public async Task<int> WaitForConnectionNodeAsync(int pid, TimeSpan timeout, int? notThisOne = null)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        IReadOnlyList<int> nodes = [];
-        while (true)
-        {
-            nodes = await NodesConnectedToAsync(pid);
-            if (nodes.Count == 1 && nodes[0] != notThisOne)
-            {
-                return nodes[0];
-            }
-            try
-            {
-                await Task.Delay(s_pollInterval, deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException(
-                    $"process {pid} was not connected to one node (other than {notThisOne}) within {timeout.TotalSeconds:0} s; " +
-                    $"connected to: {string.Join(", ", nodes)}");
-            }
-        }
     }
 
     /// <summary>Waits until every reachable node lists all three nodes as running and no partition.</summary>
