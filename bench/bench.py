@@ -9,6 +9,7 @@
     python3 bench/bench.py --rows identity,sha256x100 --systems streaming,cluster   # one node vs a 3-node cluster
     python3 bench/bench.py --rows files-1k,files-10k                     # many small files through `watch`
     python3 bench/bench.py --rows identity-300MB,identity-1GB,identity-3GB --systems streaming,streaming-jit  # memory
+    bench/compose-bench.sh                   # identity, sha256x100 and files-1k on the host and through compose
 
 Each row runs, where it applies:
   streaming  `Producer publish FILE --wait` with N consumers already connected (defaults unless the row says otherwise);
@@ -19,6 +20,9 @@ Each row runs, where it applies:
   parallel   GNU `parallel --pipe -k` with the processor's shell equivalent (identity: cat; files-* rows: `cat` of each
              file to its own output, whatever the row's processor); installed with apt when missing
   limit      bench/InProcessLimit: the same processor code over the same file on every core, no broker
+  compose    identity, sha256x100, files-1k: the same through the Docker Compose stack bench/compose-bench.sh starts
+             (`Producer publish` by `docker exec` in the producer container, the consumers scaled to N with the
+             row's processor; files-1k: the producer container's watch service)
   celery     py-* rows: Celery 5.2 (Debian's python3-celery, installed with apt when missing) on the same broker, a
              worker with 2 processes, tasks over chunks of 1,000 lines, results gathered in order (celery_run.py)
 The py-* rows run one Python function of bench/python_functions.py in every system: Streaming through
@@ -91,11 +95,12 @@ def py_row(name: str, function: str, lines: int, systems: tuple[str, ...]) -> Ro
 
 
 ALL = ("streaming", "cluster", "pool", "parallel", "limit", "celery")
+# compose runs only when asked for (bench/compose-bench.sh starts the stack it needs and asks for it).
 SYSTEMS = ALL + ("streaming-jit",)
 ROWS = [
-    Row("identity", "identity", 1_000_000, ALL),
+    Row("identity", "identity", 1_000_000, ALL + ("compose",)),
     Row("sha256", "sha256:1", 1_000_000, ("streaming", "pool", "limit")),
-    Row("sha256x100", "sha256:100", 200_000, ("streaming", "cluster", "pool", "limit")),
+    Row("sha256x100", "sha256:100", 200_000, ("streaming", "cluster", "pool", "limit", "compose")),
     # 2 consumers x 100 lines in work, 10 ms each: at most 20,000 lines/s.
     Row("delay10", "delay:10", 400_000, ("streaming",), concurrency=100, ideal_lines_per_s=20_000),
     Row("identity-10MB", "identity", 10_000_000 // LINE_BYTES, ALL),
@@ -105,7 +110,7 @@ ROWS = [
     Row("identity-300MB", "identity", 300_000_000 // LINE_BYTES, ("streaming", "streaming-jit"), optional=True),
     Row("identity-3GB", "identity", 3_000_000_000 // LINE_BYTES, ("streaming", "streaming-jit"), optional=True),
     # Many small files through `watch`: 1,000 x 200 lines and 10,000 x 20 lines, all renamed into the inbox at once.
-    Row("files-1k", "sha256:1", 200, ("streaming", "pool", "parallel"), files=1_000),
+    Row("files-1k", "sha256:1", 200, ("streaming", "pool", "parallel", "compose"), files=1_000),
     Row("files-10k", "sha256:1", 20, ("streaming", "pool"), files=10_000),
     # Python code on the fleet (exec:): the same function through Pool.imap, Celery and Streaming.
     py_row("py-identity", "identity", 1_000_000, ("streaming", "pool")),
@@ -337,6 +342,143 @@ class Fleet:
         return [wait_usage(p) for p in self.procs]
 
 
+class ComposeStack:
+    """The Docker Compose stack bench/compose-bench.sh started (its project, env file, compose files and the host folder
+    mounted at /data, from BENCH_COMPOSE_*): the producer container's watch service, consumers scaled to the row's count
+    with the row's processor (CONSUMER_PROCESSOR, so a new processor recreates them), the broker container."""
+
+    ENV = ("BENCH_COMPOSE_PROJECT", "BENCH_COMPOSE_ENV_FILE", "BENCH_COMPOSE_FILES", "BENCH_COMPOSE_DATA", "BENCH_COMPOSE_UID")
+    HEALTHY_TIMEOUT_S = 180
+
+    def __init__(self):
+        self.command = ["docker-compose", "--project-name", os.environ["BENCH_COMPOSE_PROJECT"],
+                        "--env-file", os.environ["BENCH_COMPOSE_ENV_FILE"]]
+        for file in os.environ["BENCH_COMPOSE_FILES"].split(":"):
+            self.command += ["-f", file]
+        self.data = os.environ["BENCH_COMPOSE_DATA"]
+        self.uid = int(os.environ["BENCH_COMPOSE_UID"])
+        self.processor = None
+
+    def compose(self, *args: str, env: dict | None = None) -> str:
+        return subprocess.run([*self.command, *args], check=True, capture_output=True, text=True,
+                              env=dict(os.environ, **(env or {}))).stdout
+
+    def containers(self, service: str) -> list[str]:
+        return self.compose("ps", "-q", service).split()
+
+    def pid(self, container: str) -> int:
+        return int(subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", container], check=True,
+                                  capture_output=True, text=True).stdout)
+
+    def consumers(self, processor: str, count: int) -> list[str]:
+        """Consumers with this processor, as many as asked, every one healthy (connected and consuming)."""
+        if processor != self.processor:
+            log(f"compose: {count} consumers with {processor}")
+            self.compose("up", "-d", "--scale", f"consumer={count}", "consumer", env={"CONSUMER_PROCESSOR": processor})
+            self.processor = processor
+        deadline = time.monotonic() + self.HEALTHY_TIMEOUT_S
+        while True:
+            ids = self.containers("consumer")
+            states = [subprocess.run(["docker", "inspect", "-f", "{{.State.Status}}/{{.State.Health.Status}}", c],
+                                     capture_output=True, text=True).stdout.strip() for c in ids]
+            if len(ids) == count and all(s == "running/healthy" for s in states):
+                return ids
+            if time.monotonic() > deadline:
+                raise SystemExit(f"compose: {count} healthy consumers not within {self.HEALTHY_TIMEOUT_S} s: {states}")
+            time.sleep(1)
+
+    def broker_cpu_s(self) -> float:
+        return tree_cpu_s(self.pid(self.containers("rabbitmq")[0]))
+
+    def wait_idle(self, busy_share: float = 0.03, window_s: float = 0.5, limit_s: float = 20.0) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < limit_s:
+            before = self.broker_cpu_s()
+            time.sleep(window_s)
+            if self.broker_cpu_s() - before < busy_share * window_s:
+                break
+        return time.monotonic() - started
+
+    def folder(self, *parts: str) -> str:
+        """A fresh folder under the data folder, the containers' user its owner; its path on the host."""
+        path = os.path.join(self.data, *parts)
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path)
+        os.chown(path, self.uid, self.uid)
+        return path
+
+    def in_container(self, path: str) -> str:
+        return "/data/" + os.path.relpath(path, self.data)
+
+
+def run_compose(row: Row, path: str, stack: ComposeStack, consumers: int) -> dict:
+    """`Producer publish FILE --wait` by `docker exec` in the producer container, with N consumers of the row's processor
+    already healthy; the time is the exec's wall time (the container's start-up is not in it, as a host process's is)."""
+    fleet = stack.consumers(row.processor, consumers)
+    inputs = stack.folder("bench-in")
+    out_dir = stack.folder("bench-out", row.name)
+    local = os.path.join(inputs, os.path.basename(path))
+    shutil.copyfile(path, local)
+    os.chmod(local, 0o644)
+    waited = stack.wait_idle()
+    if waited > 1:
+        log(f"{row.name}: waited {waited:.1f} s for the broker container to finish earlier work")
+    producer = stack.containers("producer")[0]
+    consumers_started = [tree_cpu_s(stack.pid(c)) for c in fleet]
+    broker_cpu = stack.broker_cpu_s()
+    started = time.perf_counter()
+    done = subprocess.run(["docker", "exec", producer, "/app/Producer", "publish", stack.in_container(local), "--wait",
+                           "--out", stack.in_container(out_dir)], capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    broker_cpu = stack.broker_cpu_s() - broker_cpu
+    consumers_cpu = sum(tree_cpu_s(stack.pid(c)) - c0 for c, c0 in zip(fleet, consumers_started))
+    if done.returncode != 0:
+        raise SystemExit(f"compose: the producer exited {done.returncode}: {done.stderr.strip()[-500:]}")
+    os.remove(local)
+    # The producer's own CPU and RSS are not measured (an exec'd process is no child of this one): 0 in the record.
+    return {"seconds": seconds, "peak_rss_mb": 0.0, "cpu_s": 0.0, "consumers_cpu_s": consumers_cpu,
+            "broker_cpu_s": broker_cpu, "output": os.path.join(out_dir, os.path.basename(path) + ".out")}
+
+
+def run_compose_watch(row: Row, folder: str, stack: ComposeStack, consumers: int) -> dict:
+    """files-* rows through the producer container's watch service: as run_watch, every file renamed into the inbox
+    from a folder beside it; per file from its rename to its summary written, minus the quiet period."""
+    fleet = stack.consumers(row.processor, consumers)
+    stage = stack.folder("bench-stage")
+    names = sorted(os.listdir(folder))
+    for name in names:
+        shutil.copyfile(os.path.join(folder, name), os.path.join(stage, name))
+        os.chmod(os.path.join(stage, name), 0o644)
+    inbox, done, outbox = (os.path.join(stack.data, d) for d in ("inbox", "done", "outbox"))
+    if not os.path.isdir(inbox) or os.listdir(done) or os.listdir(outbox):
+        raise SystemExit(f"compose: the watch service's data folder {stack.data} is not ready or not empty")
+    stack.wait_idle()
+    consumers_started = [tree_cpu_s(stack.pid(c)) for c in fleet]
+    broker_cpu = stack.broker_cpu_s()
+    renamed = {}
+    for name in names:
+        renamed[name] = time.time()
+        os.rename(os.path.join(stage, name), os.path.join(inbox, name))
+    deadline = time.monotonic() + 120 + len(names)
+    while len(os.listdir(done)) < len(names):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"compose: {len(os.listdir(done))} of {len(names)} files done; see `docker logs` of the producer")
+        time.sleep(0.02)
+    broker_cpu = stack.broker_cpu_s() - broker_cpu
+    consumers_cpu = sum(tree_cpu_s(stack.pid(c)) - c0 for c, c0 in zip(fleet, consumers_started))
+    written = {name: os.stat(os.path.join(outbox, name + ".summary.json")).st_mtime for name in names}
+    latencies = sorted((written[name] - renamed[name] - WATCH_QUIET_S) * 1000 for name in names)
+    span = max(written.values()) - min(renamed.values())
+    return {
+        "seconds": span, "peak_rss_mb": 0.0, "cpu_s": 0.0, "consumers_cpu_s": consumers_cpu, "broker_cpu_s": broker_cpu,
+        "files_per_s": len(names) / max(span - WATCH_QUIET_S, 1e-3),
+        "p50_ms": latencies[len(latencies) // 2], "p95_ms": latencies[int(0.95 * (len(latencies) - 1))],
+        "max_ms": latencies[-1],
+        "outputs": {name: os.path.join(outbox, name + ".out") for name in names},
+        "cleanup": [done, outbox],
+    }
+
+
 def run_streaming(row: Row, path: str, out_dir: str, broker: Broker, consumers: int, work: str,
                   jit: bool = False) -> dict:
     producer_command, consumer_command = (JIT_PRODUCER, JIT_CONSUMER) if jit else (PRODUCER, CONSUMER)
@@ -430,6 +572,8 @@ def run_system(system: str, row: Row, path: str, out_dir: str, brokers: dict, co
         return run_command(["parallel", "--pipe", "-k", "--block", "1M", "-j", str(os.cpu_count()), "cat"], out, stdin=path)
     if system == "limit":
         return run_command([*LIMIT, row.processor, path, out], out)
+    if system == "compose":
+        return run_compose(row, path, brokers["compose"], consumers)
     raise ValueError(system)
 
 
@@ -473,6 +617,8 @@ def run_row(row: Row, lines: int, brokers: dict, consumers: int, work: str, syst
             r["ratio_to_single_node"] = round(r["lines_per_s"] / single["lines_per_s"], 2)
         if r["system"] == "streaming-jit":
             r["ratio_to_native"] = round(r["lines_per_s"] / single["lines_per_s"], 2)
+        if r["system"] == "compose":
+            r["ratio_to_host"] = round(r["lines_per_s"] / single["lines_per_s"], 2)
         if pool:
             r["ratio_to_pool"] = round(r["lines_per_s"] / pool["lines_per_s"], 2)
         if celery:
@@ -585,6 +731,8 @@ def run_files_row(row: Row, count: int, brokers: dict, consumers: int, work: str
                 f.writelines(os.path.join(folder, n) + "\n" for n in names)
             measured[system] = run_files_command(
                 ["parallel", "-k", "-j", str(os.cpu_count()), "-a", listing, f"cat {{}} > {target}/{{/}}.out"], names, target)
+        elif system == "compose":
+            measured[system] = run_compose_watch(row, folder, brokers["compose"], consumers)
     reference = measured["streaming"]["outputs"]
     records = []
     for system, m in measured.items():
@@ -606,7 +754,15 @@ def run_files_row(row: Row, count: int, brokers: dict, consumers: int, work: str
     for r in records:
         if pool:
             r["ratio_to_pool"] = round(r["files_per_s"] / pool["files_per_s"], 2)
+    host = next((r for r in records if r["system"] == "streaming"), None)
+    for r in records:
+        if r["system"] == "compose" and host:
+            r["ratio_to_host"] = round(r["files_per_s"] / host["files_per_s"], 2)
     shutil.rmtree(out_dir, ignore_errors=True)
+    for m in measured.values():
+        for cleaned in m.get("cleanup", []):
+            for entry in os.listdir(cleaned):
+                os.remove(os.path.join(cleaned, entry))
     return records
 
 
@@ -660,8 +816,10 @@ def print_table(records: list[dict], latency: dict | None) -> None:
         consumer = f"{r['consumer_peak_rss_mb']:.0f}M" if "consumer_peak_rss_mb" in r else "-"
         broker = f"{r['broker_cpu_s']:.1f}" if "broker_cpu_s" in r else "-"
         cpu = r["cpu_s"] + r.get("consumers_cpu_s", 0)
+        # compose: the producer runs by `docker exec`, no child of this process: its RSS and CPU are not measured.
+        peak = "-" if r["system"] == "compose" else f"{r['peak_rss_mb']:.0f}M"
         print(f"{r['row']:<15}{r['system']:<11}{r['lines']:>11,}{r['lines_per_s']:>11,}{r['mb_per_s']:>8}{ratio:>8}{celery:>9}{share:>9}"
-              f"{r['peak_rss_mb']:>9.0f}M{consumer:>10}{cpu:>8.1f}{broker:>8}  {'yes' if r['identical'] else 'NO'}")
+              f"{peak:>10}{consumer:>10}{cpu:>8.1f}{broker:>8}  {'yes' if r['identical'] else 'NO'}")
     print("peak RSS: the producer for streaming (cons RSS: the larger consumer), else the process (with its children);"
           " CPU s: every process of the system while it ran, the broker apart (streaming: the producer, start-up"
           " included, plus the consumers while the producer ran); * share of the ideal rate")
@@ -669,8 +827,8 @@ def print_table(records: list[dict], latency: dict | None) -> None:
         if "files_per_s" in r:
             per_file = (f"; rename to summary p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms beyond the"
                         f" {WATCH_QUIET_S:.0f} s quiet period" if "p50_ms" in r else "")
-            print(f"{r['row']} {r['system']}: {r['files']:,} files, {r['files_per_s']:,.1f} files/s{per_file},"
-                  f" peak RSS {r['peak_rss_mb']:.0f} MB")
+            rss = "" if r["system"] == "compose" else f", peak RSS {r['peak_rss_mb']:.0f} MB"
+            print(f"{r['row']} {r['system']}: {r['files']:,} files, {r['files_per_s']:,.1f} files/s{per_file}{rss}")
         if "ratio_to_native" in r:
             print(f"{r['row']}: the `dotnet Producer.dll` form does {r['ratio_to_native']:.2f}x the native form's lines/s")
         if "ratio_to_single_node" in r:
@@ -774,6 +932,9 @@ def build(kind: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a tenth of the lines and 100 MB instead of 1 GB")
+    parser.add_argument("--divide", type=int, default=None, metavar="N",
+                        help="every row's lines (files-* rows: files) divided by N (--quick is --divide 10)")
+    parser.add_argument("--json", metavar="PATH", help="also write the results' JSON document to PATH")
     parser.add_argument("--consumers", type=int, default=2)
     parser.add_argument("--systems", default=",".join(SYSTEMS),
                         help="comma-separated subset of " + ", ".join(SYSTEMS) + " (streaming always runs: it is the reference)")
@@ -783,6 +944,13 @@ def main() -> None:
     parser.add_argument("--rows", default=",".join([r.name for r in ROWS if not r.optional] + ["latency"]),
                         help="comma-separated: " + ", ".join(r.name for r in ROWS) + ", latency; python = every py-* row")
     args = parser.parse_args()
+    if args.divide is not None and (args.divide < 1 or args.quick):
+        parser.error("--divide takes a whole number from 1, and not with --quick")
+    divide = args.divide or (10 if args.quick else 1)
+    # A reduced run is a smoke run: its results never replace the kept figures (as --quick).
+    args.quick = divide != 1
+    if "compose" in args.systems.split(",") and not all(os.environ.get(name) for name in ComposeStack.ENV):
+        parser.error("the compose system needs the stack bench/compose-bench.sh starts (" + ", ".join(ComposeStack.ENV) + ")")
     wanted = [name for w in args.rows.split(",") for name in (PYTHON_ROWS if w == "python" else [w])]
     unknown = set(wanted) - {r.name for r in ROWS} - {"latency"}
     if unknown:
@@ -800,13 +968,15 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         broker = stack.enter_context(Broker(work))
         brokers = {"streaming": broker}
+        if "compose" in systems:
+            brokers["compose"] = ComposeStack()
         if "cluster" in systems and any(r.name in wanted and "cluster" in r.systems for r in ROWS):
             brokers["cluster"] = stack.enter_context(Cluster(work))
         for row in ROWS:
             if row.name in wanted and row.files:
-                records += run_files_row(row, row.files // 10 if args.quick else row.files, brokers, args.consumers, work, systems)
+                records += run_files_row(row, max(row.files // divide, 1), brokers, args.consumers, work, systems)
             elif row.name in wanted:
-                lines = row.lines // 10 if args.quick else row.lines
+                lines = max(row.lines // divide, 1)
                 records += run_row(row, lines, brokers, args.consumers, work, systems)
         if "latency" in wanted:
             latency = run_latency(broker, 10 if args.quick else LATENCY_RUNS, work)
@@ -842,6 +1012,9 @@ def main() -> None:
             json.dump(document, f, indent=2)
         write_chart(document, os.path.join(folder, f"{name}.svg"))
     log(f"results: {os.path.relpath(folder, ROOT)}/{stamp}.json and .svg" + (" (also latest.json, latest.svg)" if full else ""))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(document, f, indent=2)
     if not all(r["identical"] for r in records):
         raise SystemExit("an output differs from Streaming's")
 

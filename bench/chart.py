@@ -3,10 +3,10 @@ fastest system, and peak memory per system on the small and the large file."""
 from xml.sax.saxutils import escape
 
 COLOURS = {"streaming": "#2f6fdf", "cluster": "#8a4fc7", "pool": "#e07b28", "parallel": "#7a7a7a", "limit": "#3aa05a",
-           "celery": "#a0522d", "streaming-jit": "#8fb3f0"}
+           "celery": "#a0522d", "streaming-jit": "#8fb3f0", "compose": "#1f9e9e"}
 LABELS = {"streaming": "Streaming", "cluster": "3-node cluster", "pool": "Pool.imap", "parallel": "GNU parallel",
           "limit": "in-process limit", "celery": "Celery",
-          "streaming-jit": "dotnet Producer.dll"}
+          "streaming-jit": "dotnet Producer.dll", "compose": "Docker Compose"}
 BAR, GAP, LEFT, WIDTH = 16, 12, 120, 520
 
 

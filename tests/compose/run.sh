@@ -10,12 +10,17 @@
 #    as docs/deployment.md says; every container turns healthy by its HEALTHCHECK.
 # 3. One large file (300,000 lines) and 50 small ones dropped into the inbox; while the large one is in flight: scale to
 #    1 then 5, `docker kill` a consumer, restart the broker container, stop and start the producer container.
-# 4. Every output byte-exact (the processor is delay:2, so output = input), every input in done/, nothing in failed/;
-#    the output files owned by uid 2000; every container healthy again; no consumer logged ObjectDisposedException.
-# 5. `stop`: every service container exits 0 within its stop_grace_period, and the broker stops after the services
-#    that depend on it.
-# Prints the timings (build, `up` cold and warm, the files' run) and ends with `compose scenario: passed` or exit 1.
-# Environment: COMPOSE_SCENARIO_RABBITMQ_IMAGE (default: the 4.0.5 stand-in), COMPOSE_SCENARIO_KEEP=1 keeps the folder.
+#    No consumer logged ObjectDisposedException.
+# 4. Still mid-file, `stop` then `down` (the volume kept) and `up` again: every service container exits 0 within its
+#    stop_grace_period, the broker after the services that depend on it; the producer resumes large.txt from its
+#    checkpoint, which the broker's own count shows: the batches published to streaming.lines after `up` (the
+#    management API's counter, which starts at 0 with the new broker container) must be no more than those from the
+#    checkpoint on, not the whole file again (an earlier walk saw 121,350 lines published again from line 1).
+# 5. Every output byte-exact (the processor is delay:2, so output = input), every input in done/, nothing in failed/;
+#    the output files owned by uid 2000; every container healthy again.
+# Prints the timings (build, `up` cold and after `down`, the files' run) and ends with `compose scenario: passed` or exit 1.
+# Environment: COMPOSE_SCENARIO_RABBITMQ_IMAGE (default: the 4.0.5 stand-in), COMPOSE_SCENARIO_KEEP=1 keeps the folder,
+# COMPOSE_SCENARIO_PROJECT (default streaming-ci-<pid>) names the compose project, STREAMING_TAG the images' tag.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -24,7 +29,8 @@ repo=$PWD
 readonly large_lines=300000
 readonly small_files=50
 readonly data_uid=2000
-readonly project="streaming-ci-$$"
+readonly project="${COMPOSE_SCENARIO_PROJECT:-streaming-ci-$$}"
+[[ $project =~ ^[a-z0-9][a-z0-9_-]*$ ]] || { echo "COMPOSE_SCENARIO_PROJECT: '$project' is not a compose project name ([a-z0-9_-])" >&2; exit 2; }
 readonly healthy_timeout=180
 readonly files_timeout=900
 
@@ -198,6 +204,61 @@ log "producer stopped in $((SECONDS - t)) s (exit 0) with large.txt in flight; s
 compose start producer
 # The killed consumer: restarted by its policy, or by asking for 5 again.
 compose up -d --no-recreate --scale consumer=5 producer consumer
+# Before `down` removes the containers and their logs: the broker restart left no consumer with a disposed channel.
+for c in $(compose ps -q consumer); do
+    if docker logs "$c" 2>&1 | grep -q ObjectDisposedException; then
+        fail "$(docker inspect -f '{{.Name}}' "$c") logged ObjectDisposedException: $(docker logs "$c" 2>&1 | grep -m 1 ObjectDisposedException)"
+    fi
+done
+
+# ---- 4. stop and down mid-file, up again: exit 0, the broker last, and the file resumes from its checkpoint ---------------
+# Only large.txt may publish after `up`: the small files first, then a checkpoint far enough in that publishing the
+# whole file again cannot pass for resuming it.
+small_done() { [[ $(find "$data/done" -maxdepth 1 -type f -name 'small-*.txt' | wc -l) == "$small_files" ]]; }
+wait_for 120 "the $small_files small files in done/" small_done
+checkpoint="$data/outbox/large.txt.checkpoint.json"
+# checkpoint_field NAME: a number from large.txt's checkpoint (0 while there is none).
+checkpoint_field() { python3 -c 'import json,sys
+try: print(int(json.load(open(sys.argv[1]))[sys.argv[2]]))
+except (OSError, ValueError, KeyError): print(0)' "$checkpoint" "$1"; }
+readonly min_checkpoint_batches=5
+checkpoint_far_enough() { (($(checkpoint_field nextSequence) >= min_checkpoint_batches)); }
+wait_for 300 "large.txt checkpointed past batch $min_checkpoint_batches" checkpoint_far_enough
+large_in_flight || fail "large.txt finished before the stop"
+
+t=$SECONDS
+compose stop
+log "compose stop mid-file took $((SECONDS - t)) s"
+grace_of() { case $1 in rabbitmq) echo 60 ;; *) echo 40 ;; esac; }
+broker_finished=""
+latest_service_finish=""
+for c in $(compose ps -q rabbitmq producer consumer); do
+    read -r name service code finished < <(docker inspect -f \
+        '{{.Name}} {{index .Config.Labels "com.docker.compose.service"}} {{.State.ExitCode}} {{.State.FinishedAt}}' "$c")
+    [[ $code == 0 ]] || fail "$name exited $code on stop (not 0 within its stop_grace_period of $(grace_of "$service") s)"
+    if [[ $service == rabbitmq ]]; then
+        broker_finished=$finished
+    elif [[ $finished > $latest_service_finish ]]; then
+        latest_service_finish=$finished
+    fi
+done
+[[ $broker_finished > $latest_service_finish ]] ||
+    fail "the broker stopped ($broker_finished) before a service that depends on it ($latest_service_finish)"
+log "every container exited 0 on stop, the broker last"
+large_in_flight || fail "large.txt finished during the stop"
+resume_line=$(checkpoint_field nextLine)
+resume_sequence=$(checkpoint_field nextSequence)
+batch_lines=$(checkpoint_field batchLines)
+((resume_line > 1 && batch_lines > 0)) || fail "no usable checkpoint for large.txt after the stop: $(cat "$checkpoint" 2>&1)"
+log "large.txt checkpointed at line $resume_line (batch $resume_sequence) of $large_lines"
+
+compose down --remove-orphans
+t=$SECONDS
+compose up -d --scale consumer=3 producer consumer
+up_warm=$((SECONDS - t))
+wait_healthy
+healthy_warm=$((SECONDS - t))
+log "up after down (images and the broker's volume kept): ${up_warm} s to return, ${healthy_warm} s until every container is healthy"
 
 expected_outputs=$((small_files + 1))
 all_done() { [[ $(find "$data/done" -maxdepth 1 -type f -name '*.txt' | wc -l) == "$expected_outputs" ]]; }
@@ -205,7 +266,39 @@ wait_for "$files_timeout" "every file in done/" all_done
 run_seconds=$((SECONDS - run_started))
 log "all $expected_outputs files done in ${run_seconds} s from the drop"
 
-# ---- 4. the outputs --------------------------------------------------------------------------------------------------
+# What the broker counted: batches published to the work queue since this broker container started (only large.txt's).
+management="http://$(compose port rabbitmq 15672)"
+admin_user=$(sed -n 's/^RABBITMQ_USER=//p' "$env_file")
+admin_password=$(sed -n 's/^RABBITMQ_PASSWORD=//p' "$env_file")
+published_batches() {
+    curl -fsS --max-time 10 -u "$admin_user:$admin_password" "$management/api/queues/%2F/streaming.lines" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin).get("message_stats", {}).get("publish", 0))'
+}
+# The counter is refreshed every 5 s: read until two readings 6 s apart agree (at most 60 s).
+published=$(published_batches)
+deadline=$((SECONDS + 60))
+while :; do
+    sleep 6
+    again=$(published_batches)
+    [[ $again != "$published" ]] || break
+    published=$again
+    ((SECONDS < deadline)) || fail "the broker's publish count of streaming.lines did not settle within 60 s"
+done
+whole_file_batches=$(((large_lines + batch_lines - 1) / batch_lines))
+# From the checkpoint on: the batches after it, and 2 retransmissions at most.
+allowed=$((whole_file_batches - resume_sequence + 2))
+log "after up the broker took $published batches into streaming.lines: from the checkpoint $((whole_file_batches - resume_sequence)), the whole file $whole_file_batches"
+((published > 0)) || fail "the broker counted no publish into streaming.lines after up: its counter cannot tell resume from restart"
+((published <= allowed)) ||
+    fail "large.txt was published again from before its checkpoint: $published batches after up, at most $allowed from batch $resume_sequence on (the whole file is $whole_file_batches)"
+producer_log=$(docker logs "$(compose ps -q producer)" 2>&1)
+grep -q "resuming large.txt" <<<"$producer_log" || fail "the producer did not resume large.txt: $(grep -m 3 large.txt <<<"$producer_log")"
+if grep -E "large.txt.*(starting it over|Ignoring the checkpoint)|Ignoring the checkpoint of large.txt" <<<"$producer_log"; then
+    fail "the producer did not resume large.txt from its checkpoint"
+fi
+log "large.txt resumed from its checkpoint: $(grep -m 1 'Done: large.txt' <<<"$producer_log" | sed 's/.*Done: //' | cut -c1-120)"
+
+# ---- 5. the outputs --------------------------------------------------------------------------------------------------
 for f in "$inputs"/*.txt; do
     name=$(basename "$f")
     out="$data/outbox/$name.out"
@@ -221,40 +314,7 @@ foreign=$(find "$data" ! -uid "$data_uid" | head -n 3)
 log "every output byte-exact ($expected_outputs files), every file owned by uid $data_uid"
 wait_healthy
 log "every container healthy: $(compose ps -q rabbitmq producer consumer | wc -l) containers"
-for c in $(compose ps -q consumer); do
-    if docker logs "$c" 2>&1 | grep -q ObjectDisposedException; then
-        fail "$(docker inspect -f '{{.Name}}' "$c") logged ObjectDisposedException: $(docker logs "$c" 2>&1 | grep -m 1 ObjectDisposedException)"
-    fi
-done
 
-# ---- 5. stop ---------------------------------------------------------------------------------------------------------
-t=$SECONDS
-compose stop
-log "compose stop took $((SECONDS - t)) s"
-grace_of() { case $1 in rabbitmq) echo 60 ;; *) echo 40 ;; esac; }
-broker_finished=""
-latest_service_finish=""
-for c in $(compose ps -q rabbitmq producer consumer); do
-    read -r name service code started finished < <(docker inspect -f \
-        '{{.Name}} {{index .Config.Labels "com.docker.compose.service"}} {{.State.ExitCode}} {{.State.StartedAt}} {{.State.FinishedAt}}' "$c")
-    [[ $code == 0 ]] || fail "$name exited $code on stop (not 0 within its stop_grace_period of $(grace_of "$service") s)"
-    if [[ $service == rabbitmq ]]; then
-        broker_finished=$finished
-    elif [[ $finished > $latest_service_finish ]]; then
-        latest_service_finish=$finished
-    fi
-done
-[[ $broker_finished > $latest_service_finish ]] ||
-    fail "the broker stopped ($broker_finished) before a service that depends on it ($latest_service_finish)"
-log "every container exited 0 on stop; the broker last"
-
-# ---- warm up ---------------------------------------------------------------------------------------------------------
-t=$SECONDS
-compose up -d --scale consumer=3 producer consumer
-up_warm=$((SECONDS - t))
-wait_healthy
-healthy_warm=$((SECONDS - t))
-log "up again (containers and volume kept): ${up_warm} s to return, ${healthy_warm} s until every container is healthy"
-printf '==> compose scenario: timings: up cold %s s (healthy %s s), up warm %s s (healthy %s s), broker restart %s s, files %s s\n' \
+printf '==> compose scenario: timings: up cold %s s (healthy %s s), up after down %s s (healthy %s s), broker restart %s s, files %s s\n' \
     "$up_cold" "$healthy_cold" "$up_warm" "$healthy_warm" "$broker_restart_seconds" "$run_seconds"
 log "passed"
