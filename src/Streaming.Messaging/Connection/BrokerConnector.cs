@@ -49,8 +49,9 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
             NetworkRecoveryInterval = TimeSpan.FromSeconds(2),
             RequestedHeartbeat = TimeSpan.FromSeconds(_options.HeartbeatSeconds),
             RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
-            EndpointResolverFactory = BrokerEndpoints.InOrder,
         };
+        NodeOrder? order = null;
+        factory.EndpointResolverFactory = nodes => order = BrokerEndpoints.InOrder(nodes);
         var endpoints = BrokerEndpoints.Create(address, certificates.Validate);
         string? lastFailure = null;
         var pipeline = BuildPipeline(retryForever, certificates, failure => lastFailure = failure);
@@ -59,7 +60,7 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
             var connection = await pipeline.ExecuteAsync(
                 async ct => await OpenAsync(factory, endpoints, address, clientName, ct), cancellationToken);
             ConnectionLog.Connected(logger, MaskedUri, connection.Endpoint, clientName);
-            Watch(connection);
+            Watch(connection, order!);
             state.Opened();
             return connection;
         }
@@ -131,11 +132,12 @@ public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerCon
         })).Build();
     }
 
-    private void Watch(IConnection connection)
+    private void Watch(IConnection connection, NodeOrder order)
     {
         connection.ConnectionShutdownAsync += (_, e) =>
         {
             state.Lost();
+            order.Lost(connection.Endpoint);
             if (e.Initiator != ShutdownInitiator.Application)
             {
                 ConnectionLog.ConnectionLost(logger, e.ReplyText);

@@ -6,7 +6,7 @@ namespace Streaming.Messaging.Connection;
 /// <summary>
 /// The client's endpoints for a <see cref="BrokerAddress"/>, and the resolver that tries them in the order given (the
 /// client's default shuffles them): the first node that answers gets the connection, and recovery goes through the
-/// same list.
+/// same list, except that the node the connection was lost from goes last (<see cref="NodeOrder"/>).
 /// </summary>
 internal static class BrokerEndpoints
 {
@@ -24,10 +24,29 @@ internal static class BrokerEndpoints
             }
             : new SslOption())).ToArray();
 
-    public static IEndpointResolver InOrder(IEnumerable<AmqpTcpEndpoint> endpoints) => new OrderedResolver([.. endpoints]);
+    public static NodeOrder InOrder(IEnumerable<AmqpTcpEndpoint> endpoints) => new([.. endpoints]);
+}
 
-    private sealed class OrderedResolver(IReadOnlyList<AmqpTcpEndpoint> endpoints) : IEndpointResolver
+/// <summary>
+/// The nodes in the order given, the one the connection was last lost from moved to the end. The client's recovery asks
+/// this same resolver each time: a node that vanished (a killed container or pod, whose address no longer answers at
+/// all) would otherwise cost the whole connection timeout on every recovery before the next node is tried.
+/// </summary>
+internal sealed class NodeOrder(IReadOnlyList<AmqpTcpEndpoint> endpoints) : IEndpointResolver
+{
+    private AmqpTcpEndpoint? _lost;
+
+    /// <summary>The connection to <paramref name="node"/> was lost: try it after the others from now on.</summary>
+    public void Lost(AmqpTcpEndpoint node) => Volatile.Write(ref _lost, node);
+
+    public IEnumerable<AmqpTcpEndpoint> All()
     {
-        public IEnumerable<AmqpTcpEndpoint> All() => endpoints;
+        var lost = Volatile.Read(ref _lost);
+        return lost is null
+            ? endpoints
+            : [.. endpoints.Where(e => !SameNode(e, lost)), .. endpoints.Where(e => SameNode(e, lost))];
     }
+
+    private static bool SameNode(AmqpTcpEndpoint a, AmqpTcpEndpoint b) =>
+        a.Port == b.Port && string.Equals(a.HostName, b.HostName, StringComparison.OrdinalIgnoreCase);
 }

@@ -47,4 +47,18 @@ public sealed class BrokerEndpointsTests
         Assert.Equal(host, endpoint.Ssl.ServerName);
         Assert.Equal(SslPolicyErrors.None, endpoint.Ssl.AcceptablePolicyErrors);
     }
+
+    [Fact]
+    public void InOrder_ConnectionLostFromANode_TriesThatNodeLastFromThenOn()
+    {
+        var endpoints = BrokerEndpoints.Create(BrokerAddress.TryParse("amqp://n1,amqp://n2,amqp://n3", out _)!, null);
+        var resolver = BrokerEndpoints.InOrder(endpoints);
+
+        resolver.Lost(new AmqpTcpEndpoint("N1", 5672));
+        var afterFirst = resolver.All().Select(e => e.HostName).ToList();
+        resolver.Lost(new AmqpTcpEndpoint("n2", 5672));
+
+        Assert.Equal(["n2", "n3", "n1"], afterFirst);
+        Assert.Equal(["n1", "n3", "n2"], resolver.All().Select(e => e.HostName));
+    }
 }
