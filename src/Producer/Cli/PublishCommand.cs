@@ -2,17 +2,13 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using RabbitMQ.Client;
 using Streaming.Messaging.Connection;
 using Streaming.Messaging.Hosting;
-using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Resilience;
-using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Output;
-using Streaming.Producer.Job.Results;
 
 namespace Streaming.Producer.Cli;
 
@@ -76,55 +72,42 @@ internal sealed class PublishCommand(
 
     private async Task<int> RunLockedAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken)
     {
-        IConnection connection;
+        ProducerSession session;
         try
         {
-            connection = await connector.ConnectAsync(
-                $"streaming-producer {Environment.MachineName}/{Environment.ProcessId}", retryForever: false, cancellationToken);
+            session = await ProducerSession.OpenAsync(
+                connector,
+                new ProducerSessionSettings(
+                    $"streaming-producer {Environment.MachineName}/{Environment.ProcessId}", RetryForever: false, _options,
+                    _options.ParallelFiles, TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds)),
+                time, _logger, cancellationToken);
         }
         catch (BrokerUnreachableAfterRetriesException ex)
         {
             await WriteErrorAsync($"{ex.Message}");
             return ExitBrokerUnreachable;
         }
-        catch (BrokerRefusedException ex)
+        catch (Exception ex) when (ex is BrokerRefusedException or TopologyMismatchException)
         {
             await WriteErrorAsync($"{ex.Message}");
             return UsageErrors.ExitCode;
         }
-        await using (connection)
+        await using (session)
         {
-            try
-            {
-                await using var setup = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-                await StreamingTopology.DeclareWorkQueuesAsync(setup, cancellationToken);
-            }
-            catch (TopologyMismatchException ex)
-            {
-                await WriteErrorAsync($"{ex.Message}");
-                return UsageErrors.ExitCode;
-            }
-            await using var backlog = QueueBacklogMonitor.Start(connection);
-            await using var publisher = await ConfirmingPublisher.CreateAsync(
-                connection, (_options.PublishesInFlight * _options.ParallelFiles) + 8,
-                TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), cancellationToken);
-            await using var results = new ResultsInbox(connection, publisher, time, _logger);
-            var jobs = files.Select(f => new JobRunner(f, _options, connection, publisher, results, time, _logger)).ToList();
-            return await RunJobsAsync(jobs, results, connection, cancellationToken);
+            return await RunJobsAsync(files.Select(session.CreateJob).ToList(), session, cancellationToken);
         }
     }
 
-    private async Task<int> RunJobsAsync(
-        List<JobRunner> jobs, ResultsInbox results, IConnection connection, CancellationToken cancellationToken)
+    private async Task<int> RunJobsAsync(List<JobRunner> jobs, ProducerSession session, CancellationToken cancellationToken)
     {
         using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var display = new ProgressDisplay(jobs, connection, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time);
+        var display = new ProgressDisplay(jobs, session.Connection, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time);
         var progress = display.RunAsync(stopProgress.Token);
         using var slots = new SemaphoreSlim(_options.ParallelFiles);
         List<Task<JobResult>> runs = [];
         try
         {
-            await results.StartAsync(cancellationToken);
+            await session.StartAsync(cancellationToken);
             runs = jobs.Select(async job =>
             {
                 await slots.WaitAsync(cancellationToken);
@@ -139,7 +122,7 @@ internal sealed class PublishCommand(
             }).ToList();
             await Task.WhenAll(runs);
         }
-        catch (Exception ex) when (IsBrokerFailure(ex, cancellationToken))
+        catch (Exception ex) when (FaultClassifier.IsBrokerFailure(ex, cancellationToken))
         {
             await stopProgress.CancelAsync();
             await progress;
@@ -182,11 +165,6 @@ internal sealed class PublishCommand(
         }
         return done.Any(r => r.Summary.FailedLines > 0) ? ExitLinesFailed : ExitOk;
     }
-
-    /// <summary>The broker went away (or refused this user mid-run) and the job's retries ran out. A full or failing
-    /// disk is an <see cref="IOException"/> the classifier calls transient too: that is not the broker's.</summary>
-    private static bool IsBrokerFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex is not IOException && FaultClassifier.Classify(ex, cancellationToken).Kind is FaultKind.Transient or FaultKind.Refused;
 
     /// <summary>One line on stderr, whatever a path or a message brought in (a newline in an --out folder's name).</summary>
     private static Task WriteErrorAsync(string message) => Console.Error.WriteLineAsync($"Producer: {UsageErrors.Printable(message)}");

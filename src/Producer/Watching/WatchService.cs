@@ -1,14 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using RabbitMQ.Client;
 using Streaming.Messaging.Connection;
-using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Resilience;
-using Streaming.Messaging.Telemetry;
-using Streaming.Messaging.Topology;
 using Streaming.Producer.Job;
-using Streaming.Producer.Job.Results;
 
 namespace Streaming.Producer.Watching;
 
@@ -54,20 +49,15 @@ internal sealed class WatchService(
     private async Task RunAsync(CancellationToken stoppingToken)
     {
         _folders.Create();
-        var clientName = $"streaming-producer watch {Environment.MachineName}/{Environment.ProcessId}";
-        await using var connection = await connector.ConnectAsync(clientName, retryForever: true, stoppingToken);
-        await using (var setup = await connection.CreateChannelAsync(cancellationToken: stoppingToken))
-        {
-            await StreamingTopology.DeclareWorkQueuesAsync(setup, stoppingToken);
-        }
-        await using var backlog = QueueBacklogMonitor.Start(connection);
-        var jobOptions = JobOptions();
-        await using var publisher = await ConfirmingPublisher.CreateAsync(
-            connection, (jobOptions.PublishesInFlight * _options.FilesAtOnce) + 8,
-            TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), stoppingToken);
-        await using var results = new ResultsInbox(connection, publisher, time, _logger);
-        await results.StartAsync(stoppingToken);
-        var window = new SharedWindow(_options.Window);
+        var jobOptions = producerOptions.Value;
+        await using var session = await ProducerSession.OpenAsync(
+            connector,
+            new ProducerSessionSettings(
+                $"streaming-producer watch {Environment.MachineName}/{Environment.ProcessId}", RetryForever: true, jobOptions,
+                _options.FilesAtOnce, TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds),
+                SharedWindowBatches: _options.Window, StartOverOnChangedInput: true),
+            time, _logger, stoppingToken);
+        await session.StartAsync(stoppingToken);
         var quietPeriod = TimeSpan.FromMilliseconds(_options.QuietPeriodMilliseconds);
         var tracker = new StabilityTracker(quietPeriod, InboxScanner.MaxEntriesPerScan);
         using var scanner = new InboxScanner(_folders.Inbox, tracker);
@@ -95,7 +85,7 @@ internal sealed class WatchService(
                 while (_running.Count < _options.FilesAtOnce && leftOver.TryDequeue(out var name))
                 {
                     WatchLog.Resuming(_logger, name);
-                    Start(name, jobOptions, connection, publisher, results, window, stoppingToken);
+                    Start(name, session, stoppingToken);
                 }
                 inboxChanged |= events.TakeChanges(tracker);
                 var now = Now();
@@ -110,7 +100,7 @@ internal sealed class WatchService(
                 }
                 while (_running.Count < _options.FilesAtOnce && ready.TryDequeue(out var name))
                 {
-                    Take(scanner, name, jobOptions, connection, publisher, results, window, stoppingToken);
+                    Take(scanner, name, session, stoppingToken);
                 }
                 if (Now() >= nextProgress)
                 {
@@ -133,10 +123,6 @@ internal sealed class WatchService(
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    /// <summary>Every job of the service uses the shared window, so its per-file window is that window too.</summary>
-    /// <summary>The jobs' settings; their window is the shared one (<see cref="SharedWindow"/>), whatever these say.</summary>
-    private ProducerOptions JobOptions() => producerOptions.Value;
 
     /// <summary>Lists the inbox (or the next part of it), moves what cannot be processed to failed/, and returns the
     /// files ready to be taken, oldest first (empty when the inbox cannot be listed).</summary>
@@ -172,9 +158,7 @@ internal sealed class WatchService(
     }
 
     /// <summary>Moves one ready file into processing/ and starts it, or to failed/ with the reason.</summary>
-    private void Take(
-        InboxScanner scanner, string name, ProducerOptions jobOptions, IConnection connection, ConfirmingPublisher publisher,
-        ResultsInbox results, SharedWindow window, CancellationToken stoppingToken)
+    private void Take(InboxScanner scanner, string name, ProducerSession session, CancellationToken stoppingToken)
     {
         var inboxPath = Path.Combine(_folders.Inbox, name);
         if (!_options.FollowSymlinks && FileProbe.Probe(inboxPath).IsSymlink)
@@ -193,7 +177,7 @@ internal sealed class WatchService(
             _folders.Take(name, processingName);
             scanner.Forget(name);
             WatchLog.Taken(_logger, name, processingName);
-            Start(processingName, jobOptions, connection, publisher, results, window, stoppingToken);
+            Start(processingName, session, stoppingToken);
         }
         catch (FileNotFoundException)
         {
@@ -206,11 +190,9 @@ internal sealed class WatchService(
         }
     }
 
-    private void Start(
-        string name, ProducerOptions jobOptions, IConnection connection, ConfirmingPublisher publisher, ResultsInbox results,
-        SharedWindow window, CancellationToken stoppingToken)
+    private void Start(string name, ProducerSession session, CancellationToken stoppingToken)
     {
-        var job = new WatchJob(name, _folders, jobOptions, connection, publisher, results, window, time, _logger);
+        var job = new WatchJob(name, _folders, session);
         _running[name] = (job, RunAndWakeAsync(job, stoppingToken));
     }
 
