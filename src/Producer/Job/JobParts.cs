@@ -1,6 +1,8 @@
 using Streaming.Producer.Job.Checkpoints;
+using Streaming.Producer.Job.Core;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
+using Streaming.Producer.Job.Publishing;
 using Streaming.Producer.Job.Results;
 using Streaming.Producer.Telemetry;
 

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Streaming.Producer.Job.Checkpoints;
+using Streaming.Producer.Job.Core;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
+using Streaming.Producer.Job.Results;
 using Streaming.Producer.Telemetry;
 
 namespace Streaming.Producer.Job;

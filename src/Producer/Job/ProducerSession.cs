@@ -6,7 +6,9 @@ using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Resilience;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
+using Streaming.Producer.Job.Core;
 using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Job.Publishing;
 using Streaming.Producer.Job.Results;
 using Streaming.Producer.Telemetry;
 
@@ -37,7 +39,7 @@ internal sealed class ProducerSession : IAsyncDisposable
         PublishRetry = new ResiliencePipelineBuilder()
             .AddRetry(RetryDefaults.Publish.ToRetryStrategy(args =>
             {
-                JobLog.PublishRetry(logger, args.Outcome.Exception?.Message ?? "unknown");
+                PublishLog.PublishRetry(logger, args.Outcome.Exception?.Message ?? "unknown");
                 ProducerTracing.PublishRetried(args.Outcome.Exception?.Message ?? "unknown");
                 return ValueTask.CompletedTask;
             }))

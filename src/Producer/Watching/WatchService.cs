@@ -12,7 +12,7 @@ namespace Streaming.Producer.Watching;
 /// then lists the inbox whenever its events say it changed (and every poll interval, in case they do not come),
 /// takes each file once it has stopped changing (a rename into processing/) while fewer than
 /// <see cref="WatchOptions.FilesAtOnce"/> are in flight — the next one the moment a file finishes — and moves whatever
-/// cannot be processed to failed/ with the reason. All files share one <see cref="SharedWindow"/>. On SIGTERM/SIGINT it stops taking files and publishing;
+/// cannot be processed to failed/ with the reason. All files share one <see cref="Job.Core.SharedWindow"/>. On SIGTERM/SIGINT it stops taking files and publishing;
 /// the files in flight keep their checkpoints in processing/ and resume on the next start.
 /// </summary>
 internal sealed class WatchService(
@@ -245,7 +245,7 @@ internal sealed class WatchService(
     {
         foreach (var progress in _running.Values.Select(r => r.Job.Progress).OfType<JobProgress>().Where(p => p.Started && !p.Done))
         {
-            var text = ProgressDisplay.Describe(progress);
+            var text = progress.Describe();
             WatchLog.Progress(_logger, text);
         }
     }

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Streaming.Producer.Job;
+using Streaming.Producer.Job.Core;
+using Streaming.Producer.Job.Results;
 using Streaming.Producer.Job.Checkpoints;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
