@@ -103,68 +103,65 @@ internal sealed class PublishCommand(
         using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var display = new ProgressDisplay(jobs, session.Connection, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time);
         var progress = display.RunAsync(stopProgress.Token);
-        using var slots = new SemaphoreSlim(_options.ParallelFiles);
-        List<Task<JobResult>> runs = [];
+        JobResult[] done;
+        (int Exit, string Message)? failure = null;
         try
         {
             await session.StartAsync(cancellationToken);
-            runs = jobs.Select(async job =>
-            {
-                await slots.WaitAsync(cancellationToken);
-                try
-                {
-                    return await job.RunAsync(cancellationToken);
-                }
-                finally
-                {
-                    slots.Release();
-                }
-            }).ToList();
-            await Task.WhenAll(runs);
+            done = await RunAllAsync(jobs, cancellationToken);
         }
-        catch (Exception ex) when (FaultClassifier.IsBrokerFailure(ex, cancellationToken))
+        catch (Exception ex) when (FaultClassifier.IsBrokerFailure(ex, cancellationToken) || ex is not OperationCanceledException)
         {
-            await stopProgress.CancelAsync();
-            await progress;
-            await WriteErrorAsync(
-                $"lost the broker and could not get it back ({UriMasking.Mask(ex.Message)}); run the same command again to resume");
-            return ExitBrokerUnreachable;
-        }
-        catch (InputChangedException ex)
-        {
-            await stopProgress.CancelAsync();
-            await progress;
-            await WriteErrorAsync($"{ex.Message}");
-            return UsageErrors.ExitCode;
-        }
-        catch (OutputMismatchException ex)
-        {
-            await stopProgress.CancelAsync();
-            await progress;
-            await WriteErrorAsync(
-                $"{ex.Message}; another process wrote to it, or the disk lost bytes: delete the output and its checkpoint, then run again");
-            return ExitLinesFailed;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // A job that cannot go on (an unwritable output folder, a vanished input) keeps its checkpoint.
-            await stopProgress.CancelAsync();
-            await progress;
-            await WriteErrorAsync($"{UriMasking.Mask(ex.Message)}; run the same command again to resume");
-            return ExitLinesFailed;
+            done = [];
+            failure = Failure(ex, cancellationToken);
         }
         finally
         {
+            // The progress line goes before anything else is written.
             await stopProgress.CancelAsync();
             await progress;
         }
-        var done = runs.Select(r => r.Result).ToList();
+        if (failure is { } stopped)
+        {
+            await WriteErrorAsync(stopped.Message);
+            return stopped.Exit;
+        }
         foreach (var result in done)
         {
             Report(result);
         }
         return done.Any(r => r.Summary.FailedLines > 0) ? ExitLinesFailed : ExitOk;
     }
+
+    /// <summary>Runs every job, at most <see cref="ProducerOptions.ParallelFiles"/> at once.</summary>
+    private async Task<JobResult[]> RunAllAsync(List<JobRunner> jobs, CancellationToken cancellationToken)
+    {
+        using var slots = new SemaphoreSlim(_options.ParallelFiles);
+        return await Task.WhenAll(jobs.Select(async job =>
+        {
+            await slots.WaitAsync(cancellationToken);
+            try
+            {
+                return await job.RunAsync(cancellationToken);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }));
+    }
+
+    /// <summary>The exit code and the one line for a run that stopped on <paramref name="ex"/>.</summary>
+    private static (int Exit, string Message) Failure(Exception ex, CancellationToken cancellationToken) => ex switch
+    {
+        _ when FaultClassifier.IsBrokerFailure(ex, cancellationToken) => (ExitBrokerUnreachable,
+            $"lost the broker and could not get it back ({UriMasking.Mask(ex.Message)}); run the same command again to resume"),
+        InputChangedException => (UsageErrors.ExitCode, ex.Message),
+        OutputMismatchException => (ExitLinesFailed,
+            $"{ex.Message}; another process wrote to it, or the disk lost bytes: delete the output and its checkpoint, then run again"),
+        // A job that cannot go on (an unwritable output folder, a vanished input) keeps its checkpoint.
+        _ => (ExitLinesFailed, $"{UriMasking.Mask(ex.Message)}; run the same command again to resume"),
+    };
 
     /// <summary>One line on stderr, whatever a path or a message brought in (a newline in an --out folder's name).</summary>
     private static Task WriteErrorAsync(string message) => Console.Error.WriteLineAsync($"Producer: {UsageErrors.Printable(message)}");

@@ -49,29 +49,31 @@ internal sealed class WatchService(
     private async Task RunAsync(CancellationToken stoppingToken)
     {
         _folders.Create();
-        var jobOptions = producerOptions.Value;
         await using var session = await ProducerSession.OpenAsync(
             connector,
             new ProducerSessionSettings(
-                $"streaming-producer watch {Environment.MachineName}/{Environment.ProcessId}", RetryForever: true, jobOptions,
-                _options.FilesAtOnce, TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds),
+                $"streaming-producer watch {Environment.MachineName}/{Environment.ProcessId}", RetryForever: true,
+                producerOptions.Value, _options.FilesAtOnce, TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds),
                 SharedWindowBatches: _options.Window, StartOverOnChangedInput: true),
             time, _logger, stoppingToken);
         await session.StartAsync(stoppingToken);
+        await WatchAsync(session, stoppingToken);
+    }
+
+    /// <summary>Resumes what processing/ holds, then takes the inbox's files as they become ready, until stopped; then
+    /// waits for the files in flight to stop.</summary>
+    private async Task WatchAsync(ProducerSession session, CancellationToken stoppingToken)
+    {
         var quietPeriod = TimeSpan.FromMilliseconds(_options.QuietPeriodMilliseconds);
         var tracker = new StabilityTracker(quietPeriod, InboxScanner.MaxEntriesPerScan);
         using var scanner = new InboxScanner(_folders.Inbox, tracker);
         var renamer = new NotUtf8Renamer(_folders.Inbox, _logger);
         var leftOver = new Queue<string>(ListProcessing());
-        using var events = InboxEvents.Start(_folders.Inbox, _wake, out var eventsUnavailable);
-        if (eventsUnavailable is not null)
-        {
-            WatchLog.EventsUnavailable(_logger, eventsUnavailable, _options.PollIntervalMilliseconds);
-        }
+        using var events = StartEvents();
         WatchLog.Watching(_logger, _folders.Inbox, _options.QuietPeriodMilliseconds, _options.FilesAtOnce, _options.Window);
 
         var pollInterval = TimeSpan.FromMilliseconds(_options.PollIntervalMilliseconds);
-        var progressInterval = TimeSpan.FromSeconds(jobOptions.ProgressIntervalSeconds);
+        var progressInterval = TimeSpan.FromSeconds(session.Options.ProgressIntervalSeconds);
         var nextProgress = Now() + progressInterval;
         var ready = new Queue<string>();
         var scanDue = TimeSpan.Zero;            // the backstop listing, or the end of a tracked entry's quiet period
@@ -82,11 +84,7 @@ internal sealed class WatchService(
             while (true)
             {
                 Reap();
-                while (_running.Count < _options.FilesAtOnce && leftOver.TryDequeue(out var name))
-                {
-                    WatchLog.Resuming(_logger, name);
-                    Start(name, session, stoppingToken);
-                }
+                ResumeLeftOver(leftOver, session, stoppingToken);
                 inboxChanged |= events.TakeChanges(tracker);
                 var now = Now();
                 if (now >= scanDue || (inboxChanged && now >= eventScanAllowed))
@@ -98,10 +96,7 @@ internal sealed class WatchService(
                     eventScanAllowed = scanned + Max(s_minEventScanGap, (scanned - now) * EventScanCostFactor);
                     scanDue = Min(now + pollInterval, tracker.NextQuietEnd(now) ?? TimeSpan.MaxValue);
                 }
-                while (_running.Count < _options.FilesAtOnce && ready.TryDequeue(out var name))
-                {
-                    Take(scanner, name, session, stoppingToken);
-                }
+                TakeReady(ready, scanner, session, stoppingToken);
                 if (Now() >= nextProgress)
                 {
                     nextProgress = Now() + progressInterval;
@@ -115,6 +110,27 @@ internal sealed class WatchService(
         {
             WatchLog.Stopping(_logger, _running.Count);
             await Task.WhenAll(_running.Values.Select(r => r.Run));
+        }
+    }
+
+    /// <summary>The inbox's change events, or none (then the poll interval alone finds new files: said in the log).</summary>
+    private InboxEvents StartEvents()
+    {
+        var events = InboxEvents.Start(_folders.Inbox, _wake, out var eventsUnavailable);
+        if (eventsUnavailable is not null)
+        {
+            WatchLog.EventsUnavailable(_logger, eventsUnavailable, _options.PollIntervalMilliseconds);
+        }
+        return events;
+    }
+
+    /// <summary>Starts the files an earlier run left in processing/, while there is room: they go before anything new.</summary>
+    private void ResumeLeftOver(Queue<string> leftOver, ProducerSession session, CancellationToken stoppingToken)
+    {
+        while (_running.Count < _options.FilesAtOnce && leftOver.TryDequeue(out var name))
+        {
+            WatchLog.Resuming(_logger, name);
+            Start(name, session, stoppingToken);
         }
     }
 
@@ -155,6 +171,15 @@ internal sealed class WatchService(
         }
         renamer.Rename(scan.NotUtf8);
         return new Queue<string>(scan.Ready);
+    }
+
+    /// <summary>Takes the ready files, oldest first, while there is room.</summary>
+    private void TakeReady(Queue<string> ready, InboxScanner scanner, ProducerSession session, CancellationToken stoppingToken)
+    {
+        while (_running.Count < _options.FilesAtOnce && ready.TryDequeue(out var name))
+        {
+            Take(scanner, name, session, stoppingToken);
+        }
     }
 
     /// <summary>Moves one ready file into processing/ and starts it, or to failed/ with the reason.</summary>
