@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Streaming.Producer.Job.Checkpoints;
 using Streaming.Producer.Job.Core;
@@ -41,24 +40,15 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
 
     public async Task<JobResult> RunAsync(CancellationToken cancellationToken)
     {
-        var input = ResolveInput();
-        var cut = new CutSettings(_options.BatchLines, _options.BatchBytes, _options.MaxLineBytes);
-        var checkpoint = LoadCheckpoint(input, cut, out var fingerprint, out var discardedResultsQueue);
-        using var fingerprintScope = fingerprint;
-        using var activity = ProducerTracing.StartFile(files, checkpoint);
-        var job = new JobDescriptor(
-            checkpoint?.JobId ?? Guid.NewGuid(), files, input.Length, input.LastWriteTimeUtc, cut,
-            checkpoint?.StartedAt ?? _time.GetUtcNow(),
-            checkpoint?.TraceId ?? activity?.TraceId.ToHexString() ?? ActivityTraceId.CreateRandom().ToHexString(),
-            checkpoint?.RootSpanId ?? activity?.SpanId.ToHexString());
-        ProducerTracing.FileStarted(activity, job.JobId);
-        await using var parts = await JobParts.OpenAsync(job, checkpoint, fingerprint, session, cancellationToken);
-        _inputLength = input.Length;
+        using var start = JobStart.Open(files, session);
+        var (job, checkpoint) = (start.Job, start.Checkpoint);
+        await using var parts = await JobParts.OpenAsync(job, checkpoint, start.Fingerprint, session, cancellationToken);
+        _inputLength = job.InputLength;
         _linesAtStart = checkpoint is null ? 0 : checkpoint.NextLine - 1;
         _startedAt = _time.GetTimestamp();
         _collector = parts.Collector;
         LogStart(job, checkpoint, parts.Watermark);
-        foreach (var left in new[] { parts.PreviousResultsQueue, discardedResultsQueue })
+        foreach (var left in new[] { parts.PreviousResultsQueue, start.DiscardedResultsQueue })
         {
             if (left is not null)
             {
@@ -71,19 +61,12 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
         await PublishAndCollectAsync(job, checkpoint, parts, cancellationToken);
         // Whatever comes for the job from now on is a late duplicate: the inbox drops it.
         await parts.Registration.EndAsync(cancellationToken);
-        var summary = await CompleteAsync(job, parts, cancellationToken);
-        ProducerTracing.FileCompleted(activity, summary);
+        var summary = await CompleteAsync(start, parts, cancellationToken);
+        ProducerTracing.FileCompleted(start.Activity, summary);
         _done = true;
         JobLog.Completed(
             _logger, job.JobId, files.Name, parts.Collector.LinesWritten, parts.Collector.FailedLines, parts.Collector.Duplicates);
         return new JobResult(files, summary);
-    }
-
-    /// <summary>The input, or the file its symbolic link points to.</summary>
-    private FileInfo ResolveInput()
-    {
-        var input = new FileInfo(files.InputPath);
-        return input.LinkTarget is not null && input.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target ? target : input;
     }
 
     /// <summary>Publishes every batch from the checkpoint on, retransmitting what seems lost, until every result is
@@ -120,8 +103,9 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
     }
 
     /// <summary>Saves the final checkpoint and makes the outputs final; returns the job's summary.</summary>
-    private async Task<JobSummary> CompleteAsync(JobDescriptor job, JobParts parts, CancellationToken cancellationToken)
+    private async Task<JobSummary> CompleteAsync(JobStart start, JobParts parts, CancellationToken cancellationToken)
     {
+        var job = start.Job;
         var collector = parts.Collector;
         var completedAt = _time.GetUtcNow();
         var duration = completedAt - job.StartedAt;
@@ -133,42 +117,9 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
         // Everything is written: a crash from here on resumes with nothing left to publish.
         await collector.SaveFinalCheckpointAsync(cancellationToken);
         await parts.Output.CompleteAsync(summary, lines, cancellationToken);
-        NoticeInputChange(job);
+        start.NoticeInputChange(_logger);
         parts.Watermark.Delete();
         return summary;
-    }
-
-    /// <summary>The output covers the input as it was read; say so when it has changed since it was taken.</summary>
-    private void NoticeInputChange(JobDescriptor job)
-    {
-        var now = new FileInfo(files.InputPath);
-        if (now.Exists && (now.Length != job.InputLength || now.LastWriteTimeUtc != job.InputLastWriteUtc))
-        {
-            JobLog.InputChangedWhileRead(_logger, files.Name, job.InputLength, now.Length);
-        }
-    }
-
-    /// <summary>The checkpoint to resume from, or null; <paramref name="fingerprint"/> hashes the input for the checkpoints
-    /// to come. An input that changed since its checkpoint starts over, or fails the job (<see cref="InputChangedException"/>).</summary>
-    private JobCheckpoint? LoadCheckpoint(
-        FileInfo input, CutSettings cut, out InputFingerprint fingerprint, out string? discardedResultsQueue)
-    {
-        fingerprint = new InputFingerprint(input.FullName);
-        var checkpoint = CheckpointStore.TryLoad(files, input, cut, fingerprint, _logger, out var inputChange, out discardedResultsQueue);
-        if (inputChange is not null)
-        {
-            if (!session.StartsOverOnChangedInput)
-            {
-                fingerprint.Dispose();
-                throw new InputChangedException(
-                    $"'{files.InputPath}' is not the input its checkpoint was made from ({inputChange}); "
-                    + $"delete '{files.Checkpoint}' to start it over");
-            }
-            JobLog.StartingOver(_logger, files.Name, inputChange);
-            fingerprint.Dispose();
-            fingerprint = new InputFingerprint(input.FullName);
-        }
-        return checkpoint;
     }
 
     private void LogStart(JobDescriptor job, JobCheckpoint? checkpoint, PublishWatermark watermark)
