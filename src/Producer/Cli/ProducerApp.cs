@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Streaming.Messaging.Hosting;
@@ -34,6 +35,12 @@ internal static class ProducerApp
         {
             return UsageErrors.Report(Name, "a command is required: publish or watch");
         }
+        return await PublishAsync(parsed, stop);
+    }
+
+    /// <summary><c>publish</c>: checks its options, builds its host and runs every file's job until done or interrupted.</summary>
+    private static async Task<int> PublishAsync(ParseResult parsed, CancellationToken stop)
+    {
         if (!parsed.GetValue(ProducerCommandLine.Wait))
         {
             return UsageErrors.Report(Name, "publish needs --wait: the publishing process is the one that collects the results");

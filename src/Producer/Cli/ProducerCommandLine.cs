@@ -127,31 +127,9 @@ internal static class ProducerCommandLine
         var jobs = new List<JobFiles>();
         foreach (var file in result.GetValue(Files) ?? [])
         {
-            if (Directory.Exists(file))
+            if (InputProblem(file) is { } problem)
             {
-                error = $"'{file}' is a folder, not a file";
-                return null;
-            }
-            if (!File.Exists(file))
-            {
-                error = RawNames.DescribeUnreachable(file) is { } unreachable
-                    ? $"input file '{file}' cannot be opened: {unreachable}"
-                    : $"input file '{file}' does not exist";
-                return null;
-            }
-            // A FIFO would block the open below until a writer came; a device or socket is no file to cut into lines.
-            try
-            {
-                if (FileProbe.Probe(file).Unprocessable is { } reason)
-                {
-                    error = $"input file '{file}' cannot be processed: {reason}";
-                    return null;
-                }
-                using var probe = File.OpenRead(file);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                error = $"input file '{file}' cannot be read: {ex.Message}";
+                error = problem;
                 return null;
             }
             jobs.Add(new JobFiles(file, outDirectory ?? Path.GetDirectoryName(Path.GetFullPath(file))!, compression));
@@ -164,6 +142,35 @@ internal static class ProducerCommandLine
         }
         error = null;
         return jobs;
+    }
+
+    /// <summary>Why <paramref name="file"/> cannot be an input (one line), or null when it is a readable regular file.</summary>
+    private static string? InputProblem(string file)
+    {
+        if (Directory.Exists(file))
+        {
+            return $"'{file}' is a folder, not a file";
+        }
+        if (!File.Exists(file))
+        {
+            return RawNames.DescribeUnreachable(file) is { } unreachable
+                ? $"input file '{file}' cannot be opened: {unreachable}"
+                : $"input file '{file}' does not exist";
+        }
+        // A FIFO would block the open below until a writer came; a device or socket is no file to cut into lines.
+        try
+        {
+            if (FileProbe.Probe(file).Unprocessable is { } reason)
+            {
+                return $"input file '{file}' cannot be processed: {reason}";
+            }
+            using var probe = File.OpenRead(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"input file '{file}' cannot be read: {ex.Message}";
+        }
+        return null;
     }
 
     private static bool IsPath(string path) =>

@@ -2,18 +2,14 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using RabbitMQ.Client;
 using Streaming.Messaging.Connection;
 using Streaming.Messaging.Hosting;
-using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Resilience;
-using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
-using Streaming.Producer.Job.Results;
 
 namespace Streaming.Producer.Cli;
 
@@ -77,114 +73,60 @@ internal sealed class PublishCommand(
 
     private async Task<int> RunLockedAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken)
     {
-        IConnection connection;
+        ProducerSession session;
         try
         {
-            connection = await connector.ConnectAsync(
-                $"streaming-producer {Environment.MachineName}/{Environment.ProcessId}", retryForever: false, cancellationToken);
+            session = await ProducerSession.OpenAsync(
+                connector,
+                new ProducerSessionSettings(
+                    $"streaming-producer {Environment.MachineName}/{Environment.ProcessId}", RetryForever: false, _options,
+                    _options.ParallelFiles, TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds)),
+                time, _logger, cancellationToken);
         }
         catch (BrokerUnreachableAfterRetriesException ex)
         {
             await WriteErrorAsync($"{ex.Message}");
             return ExitBrokerUnreachable;
         }
-        catch (BrokerRefusedException ex)
+        catch (Exception ex) when (ex is BrokerRefusedException or TopologyMismatchException)
         {
             await WriteErrorAsync($"{ex.Message}");
             return UsageErrors.ExitCode;
         }
-        await using (connection)
+        await using (session)
         {
-            try
-            {
-                await using var setup = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-                await StreamingTopology.DeclareWorkQueuesAsync(setup, cancellationToken);
-            }
-            catch (TopologyMismatchException ex)
-            {
-                await WriteErrorAsync($"{ex.Message}");
-                return UsageErrors.ExitCode;
-            }
-            await using var backlog = QueueBacklogMonitor.Start(connection);
-            await using var publisher = await ConfirmingPublisher.CreateAsync(
-                connection, (_options.PublishesInFlight * _options.ParallelFiles) + 8,
-                TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), cancellationToken);
-            await using var results = new ResultsInbox(connection, publisher, time, _logger);
-            var jobs = files.Select(f => new JobRunner(f, _options, connection, publisher, results, time, _logger)).ToList();
-            return await RunJobsAsync(jobs, results, connection, cancellationToken);
+            return await RunJobsAsync(files.Select(session.CreateJob).ToList(), session, cancellationToken);
         }
     }
 
-    private async Task<int> RunJobsAsync(
-        List<JobRunner> jobs, ResultsInbox results, IConnection connection, CancellationToken cancellationToken)
+    private async Task<int> RunJobsAsync(List<JobRunner> jobs, ProducerSession session, CancellationToken cancellationToken)
     {
         using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var display = new ProgressDisplay(jobs, connection, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time);
+        var display = new ProgressDisplay(jobs, session.Connection, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time);
         var progress = display.RunAsync(stopProgress.Token);
-        using var slots = new SemaphoreSlim(_options.ParallelFiles);
-        List<Task<JobResult>> runs = [];
+        JobResult[] done;
+        (int Exit, string Message)? failure = null;
         try
         {
-            await results.StartAsync(cancellationToken);
-            runs = jobs.Select(async job =>
-            {
-                await slots.WaitAsync(cancellationToken);
-                try
-                {
-                    return await job.RunAsync(cancellationToken);
-                }
-                finally
-                {
-                    slots.Release();
-                }
-            }).ToList();
-            await Task.WhenAll(runs);
+            await session.StartAsync(cancellationToken);
+            done = await RunAllAsync(jobs, cancellationToken);
         }
-        catch (Exception ex) when (IsBrokerFailure(ex, cancellationToken))
+        catch (Exception ex) when (FaultClassifier.IsBrokerFailure(ex, cancellationToken) || ex is not OperationCanceledException)
         {
-            await stopProgress.CancelAsync();
-            await progress;
-            await WriteErrorAsync(
-                $"lost the broker and could not get it back ({UriMasking.Mask(ex.Message)}); run the same command again to resume");
-            return ExitBrokerUnreachable;
-        }
-        catch (InputChangedException ex)
-        {
-            await stopProgress.CancelAsync();
-            await progress;
-            await WriteErrorAsync($"{ex.Message}");
-            return UsageErrors.ExitCode;
-        }
-        catch (InputDamagedException ex)
-        {
-            // Running it again meets the same damage: the output stays partial, never presented as complete.
-            await stopProgress.CancelAsync();
-            await progress;
-            await WriteErrorAsync($"{ex.Message}: no output can be complete; repair or replace the input, then run again");
-            return ExitLinesFailed;
-        }
-        catch (OutputMismatchException ex)
-        {
-            await stopProgress.CancelAsync();
-            await progress;
-            await WriteErrorAsync(
-                $"{ex.Message}; another process wrote to it, or the disk lost bytes: delete the output and its checkpoint, then run again");
-            return ExitLinesFailed;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // A job that cannot go on (an unwritable output folder, a vanished input) keeps its checkpoint.
-            await stopProgress.CancelAsync();
-            await progress;
-            await WriteErrorAsync($"{UriMasking.Mask(ex.Message)}; run the same command again to resume");
-            return ExitLinesFailed;
+            done = [];
+            failure = Failure(ex, cancellationToken);
         }
         finally
         {
+            // The progress line goes before anything else is written.
             await stopProgress.CancelAsync();
             await progress;
         }
-        var done = runs.Select(r => r.Result).ToList();
+        if (failure is { } stopped)
+        {
+            await WriteErrorAsync(stopped.Message);
+            return stopped.Exit;
+        }
         foreach (var result in done)
         {
             Report(result);
@@ -192,10 +134,37 @@ internal sealed class PublishCommand(
         return done.Any(r => r.Summary.FailedLines > 0) ? ExitLinesFailed : ExitOk;
     }
 
-    /// <summary>The broker went away (or refused this user mid-run) and the job's retries ran out. A full or failing
-    /// disk is an <see cref="IOException"/> the classifier calls transient too: that is not the broker's.</summary>
-    private static bool IsBrokerFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex is not IOException && FaultClassifier.Classify(ex, cancellationToken).Kind is FaultKind.Transient or FaultKind.Refused;
+    /// <summary>Runs every job, at most <see cref="ProducerOptions.ParallelFiles"/> at once.</summary>
+    private async Task<JobResult[]> RunAllAsync(List<JobRunner> jobs, CancellationToken cancellationToken)
+    {
+        using var slots = new SemaphoreSlim(_options.ParallelFiles);
+        return await Task.WhenAll(jobs.Select(async job =>
+        {
+            await slots.WaitAsync(cancellationToken);
+            try
+            {
+                return await job.RunAsync(cancellationToken);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }));
+    }
+
+    /// <summary>The exit code and the one line for a run that stopped on <paramref name="ex"/>.</summary>
+    private static (int Exit, string Message) Failure(Exception ex, CancellationToken cancellationToken) => ex switch
+    {
+        _ when FaultClassifier.IsBrokerFailure(ex, cancellationToken) => (ExitBrokerUnreachable,
+            $"lost the broker and could not get it back ({UriMasking.Mask(ex.Message)}); run the same command again to resume"),
+        InputChangedException => (UsageErrors.ExitCode, ex.Message),
+        // Running it again meets the same damage: the output stays partial, never presented as complete.
+        InputDamagedException => (ExitLinesFailed, $"{ex.Message}: no output can be complete; repair or replace the input, then run again"),
+        OutputMismatchException => (ExitLinesFailed,
+            $"{ex.Message}; another process wrote to it, or the disk lost bytes: delete the output and its checkpoint, then run again"),
+        // A job that cannot go on (an unwritable output folder, a vanished input) keeps its checkpoint.
+        _ => (ExitLinesFailed, $"{UriMasking.Mask(ex.Message)}; run the same command again to resume"),
+    };
 
     /// <summary>One line on stderr, whatever a path or a message brought in (a newline in an --out folder's name).</summary>
     private static Task WriteErrorAsync(string message) => Console.Error.WriteLineAsync($"Producer: {UsageErrors.Printable(message)}");

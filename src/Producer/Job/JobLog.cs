@@ -11,16 +11,9 @@ internal static partial class JobLog
         Message = "Job {JobId} for {File} resumes at line {Line} (batch {Sequence}, byte {Offset}); the run before had published through line {PublishedThrough}")]
     public static partial void Resumed(ILogger logger, Guid jobId, string file, long line, long sequence, long offset, long publishedThrough);
 
-    [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "A batch publish failed ({Reason}); retrying")]
-    public static partial void PublishRetry(ILogger logger, string reason);
-
     [LoggerMessage(EventId = 404, Level = LogLevel.Information,
         Message = "Job {JobId} for {File} done: {Lines} lines, {Failed} failed, {Duplicates} duplicates dropped")]
     public static partial void Completed(ILogger logger, Guid jobId, string file, long lines, long failed, long duplicates);
-
-    [LoggerMessage(EventId = 405, Level = LogLevel.Warning,
-        Message = "{File}: no result for batch {First} in {Seconds} s; publishing batches {First}..{Last} again (lost queue or messages?)")]
-    public static partial void Retransmitting(ILogger logger, string file, long first, long last, int seconds);
 
     [LoggerMessage(EventId = 415, Level = LogLevel.Warning,
         Message = "{File}: the input changed since its checkpoint ({Reason}); starting it over")]
@@ -30,14 +23,7 @@ internal static partial class JobLog
         Message = "{File}: the input changed while it was processed ({Before} bytes when taken, {Now} now); the output covers it as it was read")]
     public static partial void InputChangedWhileRead(ILogger logger, string file, long before, long now);
 
-    [LoggerMessage(EventId = 414, Level = LogLevel.Error,
-        Message = "{File}: batch {Sequence} was published {Times} times and no consumer answered; its lines fail and the file goes on")]
-    public static partial void GaveUpOnBatch(ILogger logger, string file, long sequence, int times);
-
     [LoggerMessage(EventId = 440, Level = LogLevel.Information,
         Message = "{File}: decompressed the input again up to its checkpoint ({Bytes} bytes) in {Seconds:F1} s")]
     public static partial void DecompressedToCheckpoint(ILogger logger, string file, long bytes, double seconds);
-
-    [LoggerMessage(EventId = 406, Level = LogLevel.Debug, Message = "Publishing batch {Sequence}: lines {FirstLine}..{LastLine}")]
-    public static partial void Publishing(ILogger logger, long sequence, long firstLine, long lastLine);
 }

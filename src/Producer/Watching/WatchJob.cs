@@ -1,11 +1,8 @@
 using Microsoft.Extensions.Logging;
-using RabbitMQ.Client;
-using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Resilience;
 using Streaming.Producer.Job;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
-using Streaming.Producer.Job.Results;
 
 namespace Streaming.Producer.Watching;
 
@@ -16,10 +13,11 @@ namespace Streaming.Producer.Watching;
 /// goes to failed/ with the reason; a lost broker is waited out however long it takes; any other error is tried
 /// <see cref="MaxAttempts"/> times, each from the checkpoint, before the file fails with that error.
 /// </summary>
-internal sealed class WatchJob(
-    string name, WatchFolders folders, ProducerOptions options, IConnection connection, ConfirmingPublisher publisher,
-    ResultsInbox results, SharedWindow window, TimeProvider time, ILogger logger)
+internal sealed class WatchJob(string name, WatchFolders folders, ProducerSession session)
 {
+    private readonly TimeProvider _time = session.Time;
+    private readonly ILogger _logger = session.Logger;
+
     public const int MaxAttempts = 3;
 
     private JobRunner? _runner;
@@ -35,7 +33,7 @@ internal sealed class WatchJob(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var files = new JobFiles(Path.Combine(folders.Processing, name), folders.Outbox, folders.Compression);
-        await using var removal = new RemovalWatch(files.InputPath, time, cancellationToken);
+        await using var removal = new RemovalWatch(files.InputPath, _time, cancellationToken);
         try
         {
             if (IsComplete(files))
@@ -48,7 +46,7 @@ internal sealed class WatchJob(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            WatchLog.Interrupted(logger, name);
+            WatchLog.Interrupted(_logger, name);
         }
         catch (Exception) when (removal.WasRemoved || RemovalWatch.IsGone(files.InputPath))
         {
@@ -66,14 +64,14 @@ internal sealed class WatchJob(
         var retries = 0;
         while (true)
         {
-            _runner = new JobRunner(files, options, connection, publisher, results, time, logger, window, startOverOnChangedInput: true);
+            _runner = session.CreateJob(files);
             string reason;
             try
             {
                 var result = await _runner.RunAsync(cancellationToken);
                 var summary = result.Summary;
                 folders.MoveToDone(name);
-                WatchLog.Done(logger, name, summary.Lines, summary.FailedLines, summary.LinesRepublished, summary.DurationMs / 1000.0,
+                WatchLog.Done(_logger, name, summary.Lines, summary.FailedLines, summary.LinesRepublished, summary.DurationMs / 1000.0,
                     files.Output);
                 return;
             }
@@ -100,15 +98,15 @@ internal sealed class WatchJob(
                     Fail(files, $"it shrank while it was being processed ({reason}): no output can match it");
                     return;
                 }
-                if (!IsBrokerFailure(ex, cancellationToken) && ++failures >= MaxAttempts)
+                if (!FaultClassifier.IsBrokerFailure(ex, cancellationToken) && ++failures >= MaxAttempts)
                 {
                     Fail(files, $"{reason} ({failures} attempts)");
                     return;
                 }
             }
             var delay = RetryDefaults.WatchedFile.DelayAfter(++retries);
-            WatchLog.Retrying(logger, name, reason, delay.TotalSeconds);
-            await Task.Delay(delay, time, cancellationToken);
+            WatchLog.Retrying(_logger, name, reason, delay.TotalSeconds);
+            await Task.Delay(delay, _time, cancellationToken);
         }
     }
 
@@ -135,11 +133,6 @@ internal sealed class WatchJob(
         }
     }
 
-    /// <summary>A broker fault is waited out; a full or failing disk (an <see cref="IOException"/> the classifier calls
-    /// transient too) counts as one of the attempts, as any other error.</summary>
-    private static bool IsBrokerFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex is not IOException && FaultClassifier.Classify(ex, cancellationToken).Kind is FaultKind.Transient or FaultKind.Refused;
-
     private static bool IsComplete(JobFiles files) =>
         !File.Exists(files.Checkpoint) && File.Exists(files.Summary) && File.Exists(files.Output)
         && !File.Exists(JobFiles.Partial(files.Output));
@@ -151,11 +144,11 @@ internal sealed class WatchJob(
         try
         {
             folders.RemoveOutputs(name);
-            WatchLog.Cancelled(logger, name);
+            WatchLog.Cancelled(_logger, name);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            WatchLog.CancelCleanupFailed(logger, name, files.OutputDirectory, ex.Message);
+            WatchLog.CancelCleanupFailed(_logger, name, files.OutputDirectory, ex.Message);
         }
     }
 
@@ -167,12 +160,12 @@ internal sealed class WatchJob(
             {
                 File.Delete(leftover);
             }
-            var reasonFile = folders.MoveToFailed(files.InputPath, reason, time.GetUtcNow());
-            WatchLog.Failed(logger, name, reason, reasonFile);
+            var reasonFile = folders.MoveToFailed(files.InputPath, reason, _time.GetUtcNow());
+            WatchLog.Failed(_logger, name, reason, reasonFile);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            WatchLog.MoveFailed(logger, name, ex.Message);
+            WatchLog.MoveFailed(_logger, name, ex.Message);
         }
     }
 }

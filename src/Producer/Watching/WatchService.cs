@@ -1,15 +1,10 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using RabbitMQ.Client;
 using Streaming.Messaging.Connection;
-using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Resilience;
-using Streaming.Messaging.Telemetry;
-using Streaming.Messaging.Topology;
 using Streaming.Producer.Job;
 using Streaming.Producer.Job.FileSystem;
-using Streaming.Producer.Job.Results;
 
 namespace Streaming.Producer.Watching;
 
@@ -18,7 +13,7 @@ namespace Streaming.Producer.Watching;
 /// then lists the inbox whenever its events say it changed (and every poll interval, in case they do not come),
 /// takes each file once it has stopped changing (a rename into processing/) while fewer than
 /// <see cref="WatchOptions.FilesAtOnce"/> are in flight — the next one the moment a file finishes — and moves whatever
-/// cannot be processed to failed/ with the reason. All files share one <see cref="SharedWindow"/>. On SIGTERM/SIGINT it stops taking files and publishing;
+/// cannot be processed to failed/ with the reason. All files share one <see cref="Job.Core.SharedWindow"/>. On SIGTERM/SIGINT it stops taking files and publishing;
 /// the files in flight keep their checkpoints in processing/ and resume on the next start.
 /// </summary>
 internal sealed class WatchService(
@@ -56,34 +51,31 @@ internal sealed class WatchService(
     private async Task RunAsync(CancellationToken stoppingToken)
     {
         _folders.Create();
-        var clientName = $"streaming-producer watch {Environment.MachineName}/{Environment.ProcessId}";
-        await using var connection = await connector.ConnectAsync(clientName, retryForever: true, stoppingToken);
-        await using (var setup = await connection.CreateChannelAsync(cancellationToken: stoppingToken))
-        {
-            await StreamingTopology.DeclareWorkQueuesAsync(setup, stoppingToken);
-        }
-        await using var backlog = QueueBacklogMonitor.Start(connection);
-        var jobOptions = JobOptions();
-        await using var publisher = await ConfirmingPublisher.CreateAsync(
-            connection, (jobOptions.PublishesInFlight * _options.FilesAtOnce) + 8,
-            TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), stoppingToken);
-        await using var results = new ResultsInbox(connection, publisher, time, _logger);
-        await results.StartAsync(stoppingToken);
-        var window = new SharedWindow(_options.Window);
+        await using var session = await ProducerSession.OpenAsync(
+            connector,
+            new ProducerSessionSettings(
+                $"streaming-producer watch {Environment.MachineName}/{Environment.ProcessId}", RetryForever: true,
+                producerOptions.Value, _options.FilesAtOnce, TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds),
+                SharedWindowBatches: _options.Window, StartOverOnChangedInput: true),
+            time, _logger, stoppingToken);
+        await session.StartAsync(stoppingToken);
+        await WatchAsync(session, stoppingToken);
+    }
+
+    /// <summary>Resumes what processing/ holds, then takes the inbox's files as they become ready, until stopped; then
+    /// waits for the files in flight to stop.</summary>
+    private async Task WatchAsync(ProducerSession session, CancellationToken stoppingToken)
+    {
         var quietPeriod = TimeSpan.FromMilliseconds(_options.QuietPeriodMilliseconds);
         var tracker = new StabilityTracker(quietPeriod, InboxScanner.MaxEntriesPerScan);
         using var scanner = new InboxScanner(_folders.Inbox, tracker);
         var renamer = new NotUtf8Renamer(_folders.Inbox, _logger);
         var leftOver = new Queue<string>(ListProcessing());
-        using var events = InboxEvents.Start(_folders.Inbox, _wake, out var eventsUnavailable);
-        if (eventsUnavailable is not null)
-        {
-            WatchLog.EventsUnavailable(_logger, eventsUnavailable, _options.PollIntervalMilliseconds);
-        }
+        using var events = StartEvents();
         WatchLog.Watching(_logger, _folders.Inbox, _options.QuietPeriodMilliseconds, _options.FilesAtOnce, _options.Window);
 
         var pollInterval = TimeSpan.FromMilliseconds(_options.PollIntervalMilliseconds);
-        var progressInterval = TimeSpan.FromSeconds(jobOptions.ProgressIntervalSeconds);
+        var progressInterval = TimeSpan.FromSeconds(session.Options.ProgressIntervalSeconds);
         var nextProgress = Now() + progressInterval;
         var ready = new Queue<string>();
         var scanDue = TimeSpan.Zero;            // the backstop listing, or the end of a tracked entry's quiet period
@@ -94,11 +86,7 @@ internal sealed class WatchService(
             while (true)
             {
                 Reap();
-                while (_running.Count < _options.FilesAtOnce && leftOver.TryDequeue(out var name))
-                {
-                    WatchLog.Resuming(_logger, name);
-                    Start(name, jobOptions, connection, publisher, results, window, stoppingToken);
-                }
+                ResumeLeftOver(leftOver, session, stoppingToken);
                 inboxChanged |= events.TakeChanges(tracker);
                 var now = Now();
                 if (now >= scanDue || (inboxChanged && now >= eventScanAllowed))
@@ -110,10 +98,7 @@ internal sealed class WatchService(
                     eventScanAllowed = scanned + Max(s_minEventScanGap, (scanned - now) * EventScanCostFactor);
                     scanDue = Min(now + pollInterval, tracker.NextQuietEnd(now) ?? TimeSpan.MaxValue);
                 }
-                while (_running.Count < _options.FilesAtOnce && ready.TryDequeue(out var name))
-                {
-                    Take(scanner, name, jobOptions, connection, publisher, results, window, stoppingToken);
-                }
+                TakeReady(ready, scanner, session, stoppingToken);
                 if (Now() >= nextProgress)
                 {
                     nextProgress = Now() + progressInterval;
@@ -130,15 +115,32 @@ internal sealed class WatchService(
         }
     }
 
+    /// <summary>The inbox's change events, or none (then the poll interval alone finds new files: said in the log).</summary>
+    private InboxEvents StartEvents()
+    {
+        var events = InboxEvents.Start(_folders.Inbox, _wake, out var eventsUnavailable);
+        if (eventsUnavailable is not null)
+        {
+            WatchLog.EventsUnavailable(_logger, eventsUnavailable, _options.PollIntervalMilliseconds);
+        }
+        return events;
+    }
+
+    /// <summary>Starts the files an earlier run left in processing/, while there is room: they go before anything new.</summary>
+    private void ResumeLeftOver(Queue<string> leftOver, ProducerSession session, CancellationToken stoppingToken)
+    {
+        while (_running.Count < _options.FilesAtOnce && leftOver.TryDequeue(out var name))
+        {
+            WatchLog.Resuming(_logger, name);
+            Start(name, session, stoppingToken);
+        }
+    }
+
     private TimeSpan Now() => time.GetElapsedTime(_startedAt);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    /// <summary>Every job of the service uses the shared window, so its per-file window is that window too.</summary>
-    /// <summary>The jobs' settings; their window is the shared one (<see cref="SharedWindow"/>), whatever these say.</summary>
-    private ProducerOptions JobOptions() => producerOptions.Value;
 
     /// <summary>Lists the inbox (or the next part of it), moves what cannot be processed to failed/, and returns the
     /// files ready to be taken, oldest first (empty when the inbox cannot be listed).</summary>
@@ -173,10 +175,17 @@ internal sealed class WatchService(
         return new Queue<string>(scan.Ready);
     }
 
+    /// <summary>Takes the ready files, oldest first, while there is room.</summary>
+    private void TakeReady(Queue<string> ready, InboxScanner scanner, ProducerSession session, CancellationToken stoppingToken)
+    {
+        while (_running.Count < _options.FilesAtOnce && ready.TryDequeue(out var name))
+        {
+            Take(scanner, name, session, stoppingToken);
+        }
+    }
+
     /// <summary>Moves one ready file into processing/ and starts it, or to failed/ with the reason.</summary>
-    private void Take(
-        InboxScanner scanner, string name, ProducerOptions jobOptions, IConnection connection, ConfirmingPublisher publisher,
-        ResultsInbox results, SharedWindow window, CancellationToken stoppingToken)
+    private void Take(InboxScanner scanner, string name, ProducerSession session, CancellationToken stoppingToken)
     {
         var inboxPath = Path.Combine(_folders.Inbox, name);
         if (!_options.FollowSymlinks && FileProbe.Probe(inboxPath).IsSymlink)
@@ -195,7 +204,7 @@ internal sealed class WatchService(
             _folders.Take(name, processingName);
             scanner.Forget(name);
             WatchLog.Taken(_logger, name, processingName);
-            Start(processingName, jobOptions, connection, publisher, results, window, stoppingToken);
+            Start(processingName, session, stoppingToken);
         }
         catch (FileNotFoundException)
         {
@@ -208,11 +217,9 @@ internal sealed class WatchService(
         }
     }
 
-    private void Start(
-        string name, ProducerOptions jobOptions, IConnection connection, ConfirmingPublisher publisher, ResultsInbox results,
-        SharedWindow window, CancellationToken stoppingToken)
+    private void Start(string name, ProducerSession session, CancellationToken stoppingToken)
     {
-        var job = new WatchJob(name, _folders, jobOptions, connection, publisher, results, window, time, _logger);
+        var job = new WatchJob(name, _folders, session);
         _running[name] = (job, RunAndWakeAsync(job, stoppingToken));
     }
 
@@ -265,7 +272,7 @@ internal sealed class WatchService(
     {
         foreach (var progress in _running.Values.Select(r => r.Job.Progress).OfType<JobProgress>().Where(p => p.Started && !p.Done))
         {
-            var text = ProgressDisplay.Describe(progress);
+            var text = progress.Describe();
             WatchLog.Progress(_logger, text);
         }
     }

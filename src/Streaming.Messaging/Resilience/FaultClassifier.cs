@@ -66,6 +66,12 @@ public static class FaultClassifier
     public static bool IsTransient(Exception exception, CancellationToken cancellationToken = default) =>
         Classify(exception, cancellationToken).IsTransient;
 
+    /// <summary>True when the broker went away (or refused this user mid-run) and the caller's retries ran out: a fault
+    /// to wait out or report as the broker's. A full or failing disk is an <see cref="IOException"/> classified as
+    /// transient too, but it is not the broker's.</summary>
+    public static bool IsBrokerFailure(Exception exception, CancellationToken cancellationToken = default) =>
+        exception is not IOException && Classify(exception, cancellationToken).Kind is FaultKind.Transient or FaultKind.Refused;
+
     /// <summary>A close the broker (or the client) initiated, by its AMQP reply code.</summary>
     private static Fault Classify(ShutdownEventArgs? reason)
     {

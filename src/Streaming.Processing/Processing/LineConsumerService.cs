@@ -21,6 +21,7 @@ internal sealed class LineConsumerService(
     IOptions<ConsumerOptions> options,
     IOptions<RabbitMqOptions> brokerOptions,
     LineProcessorFactory processorFactory,
+    TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<LineConsumerService> logger) : BackgroundService
 {
@@ -73,16 +74,16 @@ internal sealed class LineConsumerService(
         ConsumerLog.Stopped(logger, handler.InFlight);
     }
 
-    private static async Task<bool> WaitForIdleAsync(DeliveryHandler handler, TimeSpan timeout)
+    private async Task<bool> WaitForIdleAsync(DeliveryHandler handler, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var started = time.GetTimestamp();
         while (handler.InFlight > 0)
         {
-            if (DateTime.UtcNow >= deadline)
+            if (time.GetElapsedTime(started) >= timeout)
             {
                 return false;
             }
-            await Task.Delay(50, CancellationToken.None);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, CancellationToken.None);
         }
         return true;
     }

@@ -30,7 +30,8 @@ internal sealed class InProcessServices(string uri, string processor, int batchL
         for (var i = 0; i < count; i++)
         {
             var consumer = new LineConsumerService(Connector(), Options.Create(new ConsumerOptions { Processor = processor }),
-                _rabbit, factory, new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), NullLogger<LineConsumerService>.Instance);
+                _rabbit, factory, TimeProvider.System, new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance),
+                NullLogger<LineConsumerService>.Instance);
             _consumers.Add(consumer);
             await consumer.StartAsync(cancellationToken);
         }

@@ -29,14 +29,11 @@ internal static class NamespaceReferences
                 continue;
             }
             var uses = graph.TryGetValue(from, out var set) ? set : graph[from] = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var used in ReferencedTypes(type))
+            foreach (var used in TypesUsedBy(type))
             {
-                foreach (var leaf in Flatten(used))
+                if (used.Namespace is { } to && to != from && Under(to, root))
                 {
-                    if (leaf.Namespace is { } to && to != from && Under(to, root))
-                    {
-                        uses.Add(to);
-                    }
+                    uses.Add(to);
                 }
             }
         }
@@ -100,7 +97,10 @@ internal static class NamespaceReferences
         return cycles;
     }
 
-    private static bool Under(string ns, string root) =>
+    /// <summary>Every type that <paramref name="type"/> names, with the element types and generic arguments of each.</summary>
+    public static IEnumerable<Type> TypesUsedBy(Type type) => ReferencedTypes(type).SelectMany(Flatten);
+
+    public static bool Under(string ns, string root) =>
         ns == root || ns.StartsWith(root + ".", StringComparison.Ordinal);
 
     private static IEnumerable<Type> ReferencedTypes(Type type)

@@ -36,7 +36,7 @@ public sealed class PublishOutputTests : IDisposable
     {
         var progress = new JobProgress(Hostile, true, false, 5, 0, 50, 100, 0, TimeSpan.FromSeconds(1));
 
-        var text = ProgressDisplay.Describe(progress);
+        var text = progress.Describe();
 
         Assert.DoesNotContain(text, char.IsControl);
         Assert.StartsWith("\\u001b]0;owned\\u0007\\u001b[2J\\u000dname: 5 of ~10 lines", text, StringComparison.Ordinal);

@@ -1,5 +1,5 @@
 using Streaming.Messaging.Contract;
-using Streaming.Producer.Job;
+using Streaming.Producer.Job.Core;
 
 namespace Streaming.UnitTests.Collecting;
 

@@ -1,12 +1,11 @@
 using System.Text;
 using CsCheck;
 using Streaming.Messaging.Contract;
-using Streaming.Producer.Job;
 using Streaming.Producer.Job.Checkpoints;
+using Streaming.Producer.Job.Core;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
-using Streaming.Producer.Job.Results;
 
 namespace Streaming.UnitTests.Jobs;
 

@@ -1,4 +1,4 @@
-using Streaming.Producer.Job;
+using Streaming.Producer.Job.Core;
 
 namespace Streaming.UnitTests.Jobs;
 

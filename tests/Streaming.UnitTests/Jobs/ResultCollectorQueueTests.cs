@@ -1,11 +1,12 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Streaming.Producer.Job;
 using Streaming.Producer.Job.Checkpoints;
+using Streaming.Producer.Job.Core;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
+using Streaming.Producer.Job.Results;
 
 namespace Streaming.UnitTests.Jobs;
 

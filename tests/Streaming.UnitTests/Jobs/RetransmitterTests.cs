@@ -6,11 +6,13 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Streaming.Messaging.Contract;
-using Streaming.Producer.Job;
 using Streaming.Producer.Job.Checkpoints;
+using Streaming.Producer.Job.Core;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
+using Streaming.Producer.Job.Publishing;
+using Streaming.Producer.Job.Results;
 
 namespace Streaming.UnitTests.Jobs;
 

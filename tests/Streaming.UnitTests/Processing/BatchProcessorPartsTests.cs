@@ -2,7 +2,7 @@ using System.Text;
 using Streaming.Consumer.Processing;
 using Streaming.Consumer.Processors;
 using Streaming.Messaging.Contract;
-using Streaming.Producer.Job;
+using Streaming.Producer.Job.Core;
 
 namespace Streaming.UnitTests.Processing;
 

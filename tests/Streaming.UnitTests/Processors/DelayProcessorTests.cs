@@ -11,7 +11,7 @@ public sealed class DelayProcessorTests
     public async Task ProcessAsync_BeforeDelayElapses_DoesNotComplete()
     {
         // Arrange
-        var time = new ManualTimeProvider();
+        var time = new TimerCountingTimeProvider();
         var processor = new DelayProcessor(TimeSpan.FromSeconds(1), time);
         var line = Hex("61 00 ff");
 
@@ -21,7 +21,7 @@ public sealed class DelayProcessorTests
 
         // Assert
         Assert.False(task.IsCompleted);
-        Assert.Equal(1, time.ActiveTimers);
+        Assert.Equal(1, time.TimersCreated);
         time.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(line, await task.WaitAsync(s_bound));
     }
@@ -59,7 +59,7 @@ public sealed class DelayProcessorTests
     public async Task ProcessAsync_AlreadyCancelled_ThrowsWithoutWriting()
     {
         // Arrange
-        var time = new ManualTimeProvider();
+        var time = new TimerCountingTimeProvider();
         var processor = new DelayProcessor(TimeSpan.FromSeconds(1), time);
         var output = new ExactSizeBufferWriter();
 
@@ -70,7 +70,7 @@ public sealed class DelayProcessorTests
         // Assert
         Assert.IsAssignableFrom<OperationCanceledException>(exception);
         Assert.Empty(output.WrittenBytes);
-        Assert.Equal(0, time.ActiveTimers);
+        Assert.Equal(0, time.TimersCreated);
     }
 
     [Fact]
@@ -94,10 +94,11 @@ public sealed class DelayProcessorTests
     public async Task ProcessAsync_ManyConcurrentWaits_AllCompleteWhenTimeComes()
     {
         // Arrange: one instance per slot, all waiting at once on timers rather than threads.
-        var time = new ManualTimeProvider();
+        var time = new TimerCountingTimeProvider();
         var lines = Enumerable.Range(0, 200).Select(i => new[] { (byte)i }).ToArray();
         var tasks = lines.Select(line => OutputAsync(new DelayProcessor(TimeSpan.FromSeconds(5), time), line)).ToArray();
-        Assert.Equal(lines.Length, time.ActiveTimers);
+        Assert.Equal(lines.Length, time.TimersCreated);
+        Assert.DoesNotContain(tasks, task => task.IsCompleted);
 
         // Act
         time.Advance(TimeSpan.FromSeconds(5));

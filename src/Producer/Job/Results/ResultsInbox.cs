@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Topology;
+using Streaming.Producer.Job.Core;
 
 namespace Streaming.Producer.Job.Results;
 

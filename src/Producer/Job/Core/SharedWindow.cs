@@ -1,4 +1,4 @@
-namespace Streaming.Producer.Job;
+namespace Streaming.Producer.Job.Core;
 
 /// <summary>
 /// One budget of batches in flight (cut and published, not yet written by the collector) shared by every file a

@@ -3,13 +3,13 @@ using Streaming.Messaging.Contract;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.Checkpoints;
+using Streaming.Producer.Job.Core;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
-using Streaming.Producer.Job.Results;
 using Streaming.Producer.Telemetry;
 
-namespace Streaming.Producer.Job;
+namespace Streaming.Producer.Job.Results;
 
 /// <summary>
 /// Feeds one job's results into its <see cref="JobState"/> (which orders, deduplicates and writes) from the results
@@ -92,7 +92,7 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     public int Buffered => _state.Held;
 
     /// <summary>True while the output refuses writes and the job's results are held until it takes them: no result is
-    /// missing then, so the batches out are not to be published again (<see cref="Retransmitter"/>).</summary>
+    /// missing then, so the batches out are not to be published again (the <c>Retransmitter</c>).</summary>
     public bool WritePaused
     {
         get

@@ -1,4 +1,4 @@
-namespace Streaming.Producer.Job;
+namespace Streaming.Producer.Job.Core;
 
 /// <summary>
 /// A job's one window: batch <c>s</c> may be published once <c>s</c> is less than <see cref="Size"/> ahead of the next

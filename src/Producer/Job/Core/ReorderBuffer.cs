@@ -1,10 +1,10 @@
 using System.Buffers;
 using Streaming.Messaging.Contract;
 
-namespace Streaming.Producer.Job;
+namespace Streaming.Producer.Job.Core;
 
 /// <summary>Results that arrived before their turn (or whose write failed), by sequence; the window keeps it to a few
-/// batches, and the process's <see cref="Results.ReorderBudget"/> to a number of bytes.</summary>
+/// batches, and the process's <see cref="ReorderBudget"/> to a number of bytes.</summary>
 internal sealed class ReorderBuffer
 {
     private readonly Dictionary<long, PendingBatch> _pending = [];

@@ -1,6 +1,6 @@
 using Streaming.Producer.Job.Input;
 
-namespace Streaming.Producer.Job;
+namespace Streaming.Producer.Job.Publishing;
 
 /// <summary>How the <see cref="Retransmitter"/> reaches the broker.</summary>
 internal interface IBatchSender

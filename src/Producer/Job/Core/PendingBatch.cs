@@ -1,7 +1,7 @@
 using System.Buffers;
 using Streaming.Messaging.Contract;
 
-namespace Streaming.Producer.Job;
+namespace Streaming.Producer.Job.Core;
 
 /// <summary>
 /// The parts received so far for one batch that arrived ahead of its turn. Parts come from halving, so any two are

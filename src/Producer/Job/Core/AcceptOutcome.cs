@@ -1,4 +1,4 @@
-namespace Streaming.Producer.Job;
+namespace Streaming.Producer.Job.Core;
 
 /// <summary>What <see cref="JobState.Accept"/> did with a result.</summary>
 internal readonly record struct AcceptOutcome(AcceptOutcomeKind Kind, string? Reason = null)

@@ -6,10 +6,11 @@ using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.Checkpoints;
+using Streaming.Producer.Job.Core;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Telemetry;
 
-namespace Streaming.Producer.Job;
+namespace Streaming.Producer.Job.Publishing;
 
 /// <summary>
 /// Publishes a job's batches to the work queue, each with a confirm and retried until confirmed: the first time in
@@ -115,7 +116,7 @@ internal sealed class BatchPublisher(
         await retry.ExecuteAsync(
             async token =>
             {
-                JobLog.Publishing(context.Logger, batch.Sequence, batch.FirstLine, batch.FirstLine + batch.LineCount - 1);
+                PublishLog.Publishing(context.Logger, batch.Sequence, batch.FirstLine, batch.FirstLine + batch.LineCount - 1);
                 await publisher.PublishAsync(QueueNames.Work, message, batch.Body, mandatory: true, token);
             },
             cancellationToken);

@@ -1,6 +1,6 @@
 using Streaming.Producer.Job.Input;
 
-namespace Streaming.Producer.Job;
+namespace Streaming.Producer.Job.Core;
 
 /// <summary>
 /// Where each batch inside the window starts, so the collector can checkpoint the input offset of its next batch

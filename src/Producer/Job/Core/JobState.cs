@@ -4,9 +4,8 @@ using Streaming.Producer.Job.Checkpoints;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
-using Streaming.Producer.Job.Results;
 
-namespace Streaming.Producer.Job;
+namespace Streaming.Producer.Job.Core;
 
 /// <summary>
 /// The exactly-once core of one job, with no broker and no file in it: the next batch to write (<see cref="NextSequence"/>,

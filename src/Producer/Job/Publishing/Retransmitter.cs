@@ -1,8 +1,10 @@
 using Streaming.Messaging.Contract;
 using Streaming.Messaging.Topology;
+using Streaming.Producer.Job.Core;
 using Streaming.Producer.Job.Input;
+using Streaming.Producer.Job.Results;
 
-namespace Streaming.Producer.Job;
+namespace Streaming.Producer.Job.Publishing;
 
 /// <summary>
 /// The producer's retransmission timeout: when the collector has not advanced for <see cref="RetransmitPolicy.After"/> while batches are
@@ -67,14 +69,14 @@ internal sealed class Retransmitter(
                 {
                     var reason = $"no consumer accepted this batch: it was published {policy.GiveUpAfter + 1} times with consumers attached "
                                  + $"and never answered (a consumer refuses it, e.g. for a line over its own limit; see {QueueNames.Dead})";
-                    JobLog.GaveUpOnBatch(context.Logger, job.Files.Name, next, policy.GiveUpAfter + 1);
+                    PublishLog.GaveUpOnBatch(context.Logger, job.Files.Name, next, policy.GiveUpAfter + 1);
                     if (collector.TryFailBatch(next, reason))
                     {
                         (since, wait, unanswered) = (_time.GetTimestamp(), policy.After, 0);
                     }
                     continue;
                 }
-                JobLog.Retransmitting(context.Logger, job.Files.Name, next, end - 1, (int)_time.GetElapsedTime(since).TotalSeconds);
+                PublishLog.Retransmitting(context.Logger, job.Files.Name, next, end - 1, (int)_time.GetElapsedTime(since).TotalSeconds);
                 await ResendAsync(next, end, cancellationToken);
                 since = _time.GetTimestamp();
                 wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, s_longestWait.Ticks));

@@ -1,10 +1,10 @@
-using System.Globalization;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Topology;
+using Streaming.Producer.Job;
 
-namespace Streaming.Producer.Job;
+namespace Streaming.Producer.Cli;
 
 /// <summary>
 /// Shows progress on stderr while a publish waits: a line redrawn in place on a terminal, or a plain line every few
@@ -92,7 +92,7 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
         }
         if (_terminal)
         {
-            var line = (active.Count == 1 ? Describe(active[0]) : $"{active.Count} files: " + string.Join(" | ", active.Select(Describe))) + waiting;
+            var line = (active.Count == 1 ? active[0].Describe() : $"{active.Count} files: " + string.Join(" | ", active.Select(p => p.Describe()))) + waiting;
             Console.Error.Write('\r' + line.PadRight(_lastWidth));
             _lastWidth = line.Length;
         }
@@ -100,29 +100,9 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
         {
             foreach (var job in active)
             {
-                Console.Error.WriteLine(Describe(job) + waiting);
+                Console.Error.WriteLine(job.Describe() + waiting);
             }
         }
-    }
-
-    public static string Describe(JobProgress job)
-    {
-        var done = job.LinesWritten;
-        var fraction = job.BytesTotal > 0 ? (double)job.BytesWritten / job.BytesTotal : 0;
-        var estimatedTotal = fraction > 0 ? (long)(done / fraction) : 0;
-        var rate = job.Elapsed.TotalSeconds > 0 ? (done - job.LinesAtStart) / job.Elapsed.TotalSeconds : 0;
-        var remaining = rate > 0 && estimatedTotal > done ? TimeSpan.FromSeconds((estimatedTotal - done) / rate) : (TimeSpan?)null;
-        var text = string.Create(CultureInfo.InvariantCulture,
-            $"{UsageErrors.Printable(job.Name)}: {done:N0} of ~{estimatedTotal:N0} lines ({fraction:P0}), {rate:N0} lines/s");
-        if (remaining is { } eta)
-        {
-            text += string.Create(CultureInfo.InvariantCulture, $", ETA {(int)eta.TotalMinutes}:{eta.Seconds:00}");
-        }
-        if (job.FailedLines > 0)
-        {
-            text += string.Create(CultureInfo.InvariantCulture, $", {job.FailedLines:N0} failed");
-        }
-        return text;
     }
 
     private async Task CheckConsumersAsync(CancellationToken cancellationToken)

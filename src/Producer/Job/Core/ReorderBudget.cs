@@ -1,4 +1,4 @@
-namespace Streaming.Producer.Job.Results;
+namespace Streaming.Producer.Job.Core;
 
 /// <summary>
 /// The bytes of results held for reordering by every job of a process together (<c>Producer:ReorderBudgetMiB</c>), so that

@@ -1,7 +1,7 @@
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 
-namespace Streaming.Producer.Job;
+namespace Streaming.Producer.Job.Core;
 
 /// <summary>What identifies one file's job: a checkpoint is only resumed when all of this still matches.</summary>
 internal sealed record JobDescriptor(

@@ -1,0 +1,16 @@
+namespace Streaming.Producer.Job;
+
+/// <summary>
+/// How a <see cref="ProducerSession"/> connects and the rules its jobs run by. <paramref name="FilesAtOnce"/> sizes the
+/// publisher's confirms in flight; with <paramref name="SharedWindowBatches"/>, every job of the session also holds its
+/// batches in flight against one window of that many batches; <paramref name="StartOverOnChangedInput"/> starts a job
+/// over when its input changed since its checkpoint (instead of failing it).
+/// </summary>
+internal sealed record ProducerSessionSettings(
+    string ClientName,
+    bool RetryForever,
+    ProducerOptions Jobs,
+    int FilesAtOnce,
+    TimeSpan PublishTimeout,
+    int? SharedWindowBatches = null,
+    bool StartOverOnChangedInput = false);
