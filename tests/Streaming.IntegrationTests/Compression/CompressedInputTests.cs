@@ -6,7 +6,7 @@ namespace Streaming.IntegrationTests.Compression;
 
 /// <summary>Compressed inputs through <c>publish</c>: recognised by their bytes, the line rules applied to the
 /// decompressed bytes, damage reported with where it is and never presented as a complete output, resume exact.</summary>
-[Collection(BrokerCollection.Name)]
+[Collection(CompressionCollection.Name)]
 public sealed class CompressedInputTests(RabbitMqBroker broker)
 {
     private static readonly TimeSpan s_run = TimeSpan.FromMinutes(2);

@@ -9,7 +9,7 @@ namespace Streaming.IntegrationTests.Compression;
 
 /// <summary><c>--compress gzip|zstd</c> and <c>Watch:Compress</c>: <c>&lt;name&gt;.out.gz</c> or <c>.out.zst</c>, which
 /// decompresses to the exact bytes of the uncompressed output, also after a kill -9 and resume.</summary>
-[Collection(BrokerCollection.Name)]
+[Collection(CompressionCollection.Name)]
 public sealed class CompressedOutputTests(RabbitMqBroker broker)
 {
     private static readonly TimeSpan s_run = TimeSpan.FromMinutes(2);
