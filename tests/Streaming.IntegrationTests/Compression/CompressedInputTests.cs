@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Streaming.IntegrationTests.Infrastructure;
 using Streaming.IntegrationTests.Pipeline;
 
@@ -65,7 +64,7 @@ public sealed class CompressedInputTests(RabbitMqBroker broker)
         await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "5"]);
 
         var first = pipeline.StartPublish([input], "--batch-lines", "100");
-        var checkpointLine = await WaitForCheckpointAsync(input, minimumLine: 2000, TimeSpan.FromSeconds(90), first);
+        var checkpointLine = await Checkpoints.WaitForLineAsync(input, minimumLine: 2000, first);
         first.Kill();
         await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
         var verbose = new Dictionary<string, string?> { ["Logging__LogLevel__Default"] = "Information" };
@@ -76,29 +75,5 @@ public sealed class CompressedInputTests(RabbitMqBroker broker)
         Assert.Contains("resumes at line", second.StandardError, StringComparison.Ordinal);
         Assert.True(checkpointLine > 1);
         Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(input + ".out"));
-    }
-
-    private static async Task<long> WaitForCheckpointAsync(string input, long minimumLine, TimeSpan timeout, ServiceProcess producer)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!deadline.IsCancellationRequested)
-        {
-            try
-            {
-                var checkpoint = JsonDocument.Parse(await File.ReadAllBytesAsync(input + ".checkpoint.json", deadline.Token));
-                var nextLine = checkpoint.RootElement.GetProperty("nextLine").GetInt64();
-                if (nextLine >= minimumLine)
-                {
-                    return nextLine;
-                }
-            }
-            catch (Exception ex) when (ex is IOException or JsonException)
-            {
-                // Not written yet, or being replaced.
-            }
-            await Task.Delay(50, CancellationToken.None);
-        }
-        Assert.Fail($"no checkpoint past line {minimumLine} within {timeout.TotalSeconds} s: {producer.Describe()}");
-        return 0;
     }
 }

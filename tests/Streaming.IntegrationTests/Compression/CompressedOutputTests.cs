@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Text.Json;
 using Streaming.IntegrationTests.Infrastructure;
 using Streaming.IntegrationTests.Pipeline;
 using Streaming.IntegrationTests.Watching;
@@ -42,7 +41,7 @@ public sealed class CompressedOutputTests(RabbitMqBroker broker)
         await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "5"]);
 
         var first = pipeline.StartPublish([input], "--batch-lines", "100", "--compress", "gzip");
-        await WaitForCheckpointAsync(input, minimumLine: 2000, first);
+        await Checkpoints.WaitForLineAsync(input, minimumLine: 2000, first);
         first.Kill();
         await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
         var verbose = new Dictionary<string, string?> { ["Logging__LogLevel__Default"] = "Information" };
@@ -63,7 +62,7 @@ public sealed class CompressedOutputTests(RabbitMqBroker broker)
         await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "5"]);
 
         var first = pipeline.StartPublish([input], "--batch-lines", "100", "--compress", "zstd");
-        await WaitForCheckpointAsync(input, minimumLine: 500, first);
+        await Checkpoints.WaitForLineAsync(input, minimumLine: 500, first);
         first.Kill();
         await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
         var verbose = new Dictionary<string, string?> { ["Logging__LogLevel__Default"] = "Information" };
@@ -88,28 +87,6 @@ public sealed class CompressedOutputTests(RabbitMqBroker broker)
 
         Assert.True(code == 2, producer.Describe());
         Assert.Contains(expected, Assert.Single(producer.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
-    }
-
-    private static async Task WaitForCheckpointAsync(string input, long minimumLine, ServiceProcess producer)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        while (!deadline.IsCancellationRequested)
-        {
-            try
-            {
-                var checkpoint = JsonDocument.Parse(await File.ReadAllBytesAsync(input + ".checkpoint.json", deadline.Token));
-                if (checkpoint.RootElement.GetProperty("nextLine").GetInt64() >= minimumLine)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is IOException or JsonException)
-            {
-                // Not written yet, or being replaced.
-            }
-            await Task.Delay(50, CancellationToken.None);
-        }
-        Assert.Fail($"no checkpoint past line {minimumLine} within 90 s: {producer.Describe()}");
     }
 
     internal static byte[] Decompress(byte[] compressed, string format)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Streaming.IntegrationTests.Infrastructure;
 using Streaming.IntegrationTests.Pipeline;
 
@@ -19,16 +18,7 @@ public sealed class ProducerResumeTests(RabbitMqBroker broker)
         await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "5"]);
 
         var first = pipeline.StartPublish([input], "--batch-lines", "100");
-        long checkpointLine;
-        try
-        {
-            checkpointLine = await WaitForCheckpointAsync(input, minimumLine: 2000, TimeSpan.FromSeconds(90));
-        }
-        catch (OperationCanceledException)
-        {
-            Assert.Fail($"no checkpoint past line 2000 within 90 s: {first.Describe()}");
-            throw;
-        }
+        var checkpointLine = await Checkpoints.WaitForLineAsync(input, minimumLine: 2000, first);
         first.Kill();
         await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
         var verbose = new Dictionary<string, string?> { ["Logging__LogLevel__Default"] = "Information" };
@@ -40,27 +30,5 @@ public sealed class ProducerResumeTests(RabbitMqBroker broker)
         Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(input + ".out"));
         Assert.True(checkpointLine > 1);
         Assert.False(File.Exists(input + ".checkpoint.json"));
-    }
-
-    private static async Task<long> WaitForCheckpointAsync(string input, long minimumLine, TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (true)
-        {
-            try
-            {
-                var checkpoint = JsonDocument.Parse(await File.ReadAllBytesAsync(input + ".checkpoint.json", deadline.Token));
-                var nextLine = checkpoint.RootElement.GetProperty("nextLine").GetInt64();
-                if (nextLine >= minimumLine)
-                {
-                    return nextLine;
-                }
-            }
-            catch (Exception ex) when (ex is IOException or JsonException)
-            {
-                // Not written yet, or being replaced.
-            }
-            await Task.Delay(50, deadline.Token);
-        }
     }
 }
