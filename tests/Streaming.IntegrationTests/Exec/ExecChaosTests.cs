@@ -32,7 +32,7 @@ public sealed class ExecChaosTests(RabbitMqBroker broker, ITestOutputHelper outp
         await using var pipeline = await TestPipeline.CreateAsync(broker);
         var batchLines = random.Next(40, 200);
         var files = Enumerable.Range(1, 3).Select(f => pipeline.WriteInput($"chaos-{f}.txt", Content(random, f, 700, batchLines))).ToList();
-        var timeout = new Dictionary<string, string?> { ["Consumer__ExecLineTimeoutSeconds"] = "2", ["Consumer__ExecQuietMilliseconds"] = "20" };
+        var timeout = new Dictionary<string, string?> { ["Consumer__ExecLineTimeoutSeconds"] = "5", ["Consumer__ExecQuietMilliseconds"] = "20" };
         var consumers = new List<ServiceProcess>();
         foreach (var kind in (string[])["plain", "framed", "sdk"])
         {

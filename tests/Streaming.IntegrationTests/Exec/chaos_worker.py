@@ -17,7 +17,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "sdk", "python"))
 
 HELLO = b"\x00streaming-worker framed 1\n"
-STALL_SECONDS = 4
+STALL_SECONDS = 8
 
 
 def misbehave(line: bytes, out) -> bool:
