@@ -6,7 +6,7 @@ using Streaming.Messaging.Hosting;
 namespace Streaming.Producer;
 
 /// <summary>Producer settings. Section <c>Producer</c>; environment <c>Producer__BatchLines</c> etc.</summary>
-public sealed class ProducerOptions
+internal sealed class ProducerOptions
 {
     public const string SectionName = "Producer";
 

@@ -6,7 +6,7 @@ using Streaming.Messaging.Hosting;
 namespace Streaming.Producer.Watching;
 
 /// <summary>Settings of <c>Producer watch</c>. Section <c>Watch</c>; environment <c>Watch__QuietPeriodMilliseconds</c> etc.</summary>
-public sealed class WatchOptions
+internal sealed class WatchOptions
 {
     public const string SectionName = "Watch";
 

@@ -5,7 +5,7 @@ namespace Streaming.Messaging.Connection;
 /// list of the nodes of one cluster, which share the scheme, user, password and vhost. The client connects to the
 /// first node that answers, in the order given, and recovers to any of them.
 /// </summary>
-public sealed class BrokerAddress
+internal sealed class BrokerAddress
 {
     internal BrokerAddress(IReadOnlyList<BrokerNode> nodes, bool useTls, string userName, string password, string virtualHost, string masked)
     {
@@ -39,4 +39,4 @@ public sealed class BrokerAddress
 }
 
 /// <summary>One node of the broker; <see cref="Port"/> is -1 for the scheme's default (5672, or 5671 for amqps).</summary>
-public sealed record BrokerNode(string Host, int Port);
+internal sealed record BrokerNode(string Host, int Port);

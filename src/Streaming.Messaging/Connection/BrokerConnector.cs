@@ -17,7 +17,7 @@ namespace Streaming.Messaging.Connection;
 /// the user or the vhost ends it at once (<see cref="BrokerRefusedException"/>). After that the client's automatic
 /// recovery takes over, across the same list of nodes.
 /// </summary>
-public sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerConnectionState state, ILogger<BrokerConnector> logger)
+internal sealed class BrokerConnector(IOptions<RabbitMqOptions> options, BrokerConnectionState state, ILogger<BrokerConnector> logger)
 {
     /// <summary>Bounds the channel opened to learn whether the broker accepted the vhost.</summary>
     private static readonly TimeSpan s_probeTimeout = TimeSpan.FromSeconds(10);

@@ -2,4 +2,4 @@ namespace Streaming.Messaging.Connection;
 
 /// <summary>The broker answered and refused the user or the vhost: configuration, which retrying cannot fix (a
 /// one-shot command exits with 2, a service stops with 2).</summary>
-public sealed class BrokerRefusedException(string message, Exception? inner) : Exception(message, inner);
+internal sealed class BrokerRefusedException(string message, Exception? inner) : Exception(message, inner);

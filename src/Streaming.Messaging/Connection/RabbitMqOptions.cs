@@ -6,7 +6,7 @@ using Streaming.Messaging.Hosting;
 namespace Streaming.Messaging.Connection;
 
 /// <summary>How to reach the broker. Section <c>RabbitMq</c>; environment <c>RabbitMq__Uri</c> etc.</summary>
-public sealed class RabbitMqOptions
+internal sealed class RabbitMqOptions
 {
     public const string SectionName = "RabbitMq";
 

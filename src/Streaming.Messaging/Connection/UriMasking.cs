@@ -3,7 +3,7 @@ using System.Text;
 namespace Streaming.Messaging.Connection;
 
 /// <summary>Hides the passwords of broker URIs before they reach a log or an error message.</summary>
-public static class UriMasking
+internal static class UriMasking
 {
     private const string Hidden = "***";
 

@@ -21,7 +21,7 @@ namespace Streaming.Messaging.Consuming;
 /// <param name="logger">Where the losses and resubscriptions are told.</param>
 /// <param name="resubscribed">Called after a successful resubscription (what the queue held may be lost).</param>
 /// <param name="startAttempts">Attempts the first subscription gets before <see cref="StartAsync"/> gives up.</param>
-public sealed class SupervisedSubscription(
+internal sealed class SupervisedSubscription(
     IConnection connection,
     string queue,
     ushort prefetch,

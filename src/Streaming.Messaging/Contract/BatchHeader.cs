@@ -11,7 +11,7 @@ namespace Streaming.Messaging.Contract;
 /// <param name="BatchLineCount">How many lines the whole batch has.</param>
 /// <param name="PartStart">Index, within the batch, of this part's first line.</param>
 /// <param name="PartCount">How many lines this part carries.</param>
-public readonly record struct BatchHeader(
+internal readonly record struct BatchHeader(
     Guid JobId, long Sequence, long FirstLine, int BatchLineCount, int PartStart, int PartCount)
 {
     /// <summary>The most lines one batch may hold; bounds every decoder allocation.</summary>

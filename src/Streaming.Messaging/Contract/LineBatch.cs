@@ -4,7 +4,7 @@ namespace Streaming.Messaging.Contract;
 /// A decoded batch (or part of one): the header plus where each line sits in <see cref="Body"/>.
 /// Body layout after the header: per line, flag u8 | length u32 | bytes.
 /// </summary>
-public sealed class LineBatch
+internal sealed class LineBatch
 {
     private LineBatch(BatchHeader header, ReadOnlyMemory<byte> body, IReadOnlyList<LineSlice> lines)
     {

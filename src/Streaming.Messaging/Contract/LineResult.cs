@@ -4,7 +4,7 @@ namespace Streaming.Messaging.Contract;
 /// A decoded result for a batch or part: per line, status u8 | length u32 | bytes
 /// (the output line, or a UTF-8 reason when the status is <see cref="LineStatus.Failed"/>).
 /// </summary>
-public sealed class LineResult
+internal sealed class LineResult
 {
     private LineResult(BatchHeader header, ReadOnlyMemory<byte> body, IReadOnlyList<LineSlice> lines)
     {

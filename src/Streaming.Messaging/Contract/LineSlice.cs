@@ -4,10 +4,10 @@ namespace Streaming.Messaging.Contract;
 /// <param name="Offset">Start of the bytes in the body.</param>
 /// <param name="Length">Byte count.</param>
 /// <param name="Flag">For a batch: <see cref="LineFlag"/>; for a result: <see cref="LineStatus"/>.</param>
-public readonly record struct LineSlice(int Offset, int Length, byte Flag);
+internal readonly record struct LineSlice(int Offset, int Length, byte Flag);
 
 /// <summary>How a line travels in a batch.</summary>
-public static class LineFlag
+internal static class LineFlag
 {
     /// <summary>The line's bytes follow.</summary>
     public const byte Data = 0;
@@ -17,7 +17,7 @@ public static class LineFlag
 }
 
 /// <summary>How a line came out of processing.</summary>
-public static class LineStatus
+internal static class LineStatus
 {
     public const byte Ok = 0;
 

@@ -1,4 +1,4 @@
 namespace Streaming.Messaging.Contract;
 
 /// <summary>A message body that is not a well-formed batch or result. The only exception the decoders throw.</summary>
-public sealed class MessageFormatException(string message) : Exception(message);
+internal sealed class MessageFormatException(string message) : Exception(message);

@@ -1,7 +1,7 @@
 namespace Streaming.Messaging.Contract;
 
 /// <summary>What a message body carries; stored in its header.</summary>
-public enum MessageKind : byte
+internal enum MessageKind : byte
 {
     Batch = 1,
     Result = 2,

@@ -8,7 +8,7 @@ namespace Streaming.Messaging.Contract;
 /// A line may be appended in several pieces, so the producer never needs a whole line in a separate buffer.
 /// Not thread-safe; return the buffer with <see cref="Dispose"/>.
 /// </summary>
-public sealed class MessageWriter : IDisposable
+internal sealed class MessageWriter : IDisposable
 {
     /// <summary>Bytes of every message before its first entry.</summary>
     public const int HeaderBytes = WireFormat.HeaderSize;

@@ -8,7 +8,7 @@ namespace Streaming.Messaging.Diagnostics;
 /// a service kills itself with SIGKILL the Nth time (default the first) it reaches that point — exactly what a
 /// <c>kill -9</c> at that moment would do. Without the variable, <see cref="Reach"/> costs one comparison.
 /// </summary>
-public static class FaultInjection
+internal static class FaultInjection
 {
     public const string EnvironmentVariable = "STREAMING_FAULT_POINT";
 

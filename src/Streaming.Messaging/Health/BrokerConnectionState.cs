@@ -4,7 +4,7 @@ namespace Streaming.Messaging.Health;
 /// Whether this process's broker connection is open right now, as the connector last saw it: set when a connection
 /// opens or recovers, cleared when it is lost. The health check reads it.
 /// </summary>
-public sealed class BrokerConnectionState
+internal sealed class BrokerConnectionState
 {
     private int _open;
 

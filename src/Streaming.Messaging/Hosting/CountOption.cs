@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Streaming.Messaging.Hosting;
 
 /// <summary>A numeric flag that takes a whole number from 1 to a maximum (digits only: no sign, point or space).</summary>
-public static class CountOption
+internal static class CountOption
 {
     /// <summary>Copies the flag's value, when given, to <paramref name="overrides"/> under <paramref name="key"/>;
     /// false with a one-line error when it is not a whole number in range.</summary>

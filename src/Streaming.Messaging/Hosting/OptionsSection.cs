@@ -9,5 +9,5 @@ namespace Streaming.Messaging.Hosting;
 /// <paramref name="Validator"/> is an <c>[OptionsValidator]</c>-generated check of the class's attributes. That keeps
 /// the services free of trimming hazards, so they can be published as Native AOT executables (bench/NOTEBOOK.md).
 /// </summary>
-public sealed record OptionsSection<T>(string Name, Action<IConfiguration, T> Bind, IValidateOptions<T> Validator)
+internal sealed record OptionsSection<T>(string Name, Action<IConfiguration, T> Bind, IValidateOptions<T> Validator)
     where T : class;

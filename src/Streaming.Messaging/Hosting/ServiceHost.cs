@@ -15,7 +15,7 @@ namespace Streaming.Messaging.Hosting;
 /// The defaults both services share: configuration from appsettings.json, environment variables and the command
 /// line (in that order of precedence, last wins), single-line logs on stderr, validated options.
 /// </summary>
-public static class ServiceHost
+internal static class ServiceHost
 {
     public static HostApplicationBuilder CreateBuilder(IDictionary<string, string?> commandLineOverrides)
     {

@@ -5,7 +5,7 @@ using System.Text;
 namespace Streaming.Messaging.Hosting;
 
 /// <summary>Every usage or configuration mistake ends the same way: one line on stderr and exit code 2.</summary>
-public static class UsageErrors
+internal static class UsageErrors
 {
     public const int ExitCode = 2;
 

@@ -12,7 +12,7 @@ namespace Streaming.Messaging.Publishing;
 /// so callers deduplicate. A channel the broker closes (a message over its size limit, any other channel error) is
 /// replaced by a fresh one at the next publish: automatic recovery reopens channels only after a lost connection.
 /// </summary>
-public sealed class ConfirmingPublisher : IAsyncDisposable
+internal sealed class ConfirmingPublisher : IAsyncDisposable
 {
     private static readonly CreateChannelOptions s_channelOptions = new(
         publisherConfirmationsEnabled: true,

@@ -5,7 +5,7 @@ using Streaming.Messaging.Topology;
 namespace Streaming.Messaging.Publishing;
 
 /// <summary>Puts a message a service cannot use on <c>streaming.dead</c>, with why and where it came from.</summary>
-public static class DeadLetters
+internal static class DeadLetters
 {
     public static async Task PublishAsync(
         ConfirmingPublisher publisher, ReadOnlyMemory<byte> body, string? contentType, string sourceQueue, string reason,

@@ -5,7 +5,7 @@ namespace Streaming.Messaging.Resilience;
 
 /// <summary>A capped exponential backoff: the first delay, doubled after each failure up to the longest, for at most
 /// <see cref="MaxAttempts"/> attempts in all. The named settings are in <see cref="RetryDefaults"/>.</summary>
-public sealed record BackoffSettings(TimeSpan FirstDelay, TimeSpan MaxDelay, int MaxAttempts = int.MaxValue)
+internal sealed record BackoffSettings(TimeSpan FirstDelay, TimeSpan MaxDelay, int MaxAttempts = int.MaxValue)
 {
     /// <summary>The delay after <paramref name="failures"/> failures (1 for the first), without jitter.</summary>
     public TimeSpan DelayAfter(int failures)

@@ -1,7 +1,7 @@
 namespace Streaming.Messaging.Resilience;
 
 /// <summary>A classified failure: what it means and why, in a few words (for logs; the exception keeps the details).</summary>
-public readonly record struct Fault(FaultKind Kind, string Reason)
+internal readonly record struct Fault(FaultKind Kind, string Reason)
 {
     public bool IsTransient => Kind == FaultKind.Transient;
 }

@@ -14,7 +14,7 @@ namespace Streaming.Messaging.Resilience;
 /// every retry, restart and give-up decision on a broker failure asks here, so one fault is classified the same way
 /// wherever it lands.
 /// </summary>
-public static class FaultClassifier
+internal static class FaultClassifier
 {
     /// <summary>Classifies <paramref name="exception"/>. <paramref name="cancellationToken"/> is the caller's own: an
     /// <see cref="OperationCanceledException"/> is a cancellation only when that token was cancelled; otherwise the

@@ -1,7 +1,7 @@
 namespace Streaming.Messaging.Resilience;
 
 /// <summary>What a failure means for whoever caught it (<see cref="FaultClassifier"/>).</summary>
-public enum FaultKind
+internal enum FaultKind
 {
     /// <summary>A passing broker or network fault: trying again later can succeed.</summary>
     Transient,

@@ -1,7 +1,7 @@
 namespace Streaming.Messaging.Resilience;
 
 /// <summary>Every retry's numbers, named, in one place (as Polly's <c>RetryConstants</c>).</summary>
-public static class RetryDefaults
+internal static class RetryDefaults
 {
     /// <summary>Connecting: each node of the list in turn, until the broker is there (a service) or the connect
     /// timeout ends it (a command).</summary>

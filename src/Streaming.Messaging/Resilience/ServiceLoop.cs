@@ -10,7 +10,7 @@ namespace Streaming.Messaging.Resilience;
 /// <see cref="RetryDefaults.ServiceRestart"/> (automatic recovery covers what comes after the start); a refused
 /// configuration stops the application with exit code 2; anything else fails it with exit code 1.
 /// </summary>
-public static class ServiceLoop
+internal static class ServiceLoop
 {
     public static Task RunAsync(
         Func<CancellationToken, Task> run, ServiceLoopLog log, IHostApplicationLifetime lifetime, CancellationToken stoppingToken) =>

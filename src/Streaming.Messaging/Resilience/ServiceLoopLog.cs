@@ -5,4 +5,4 @@ namespace Streaming.Messaging.Resilience;
 /// <param name="Refused">The broker refuses the configuration: the reason; the service stops with exit code 2.</param>
 /// <param name="Interrupted">A transient fault interrupted the start: the reason and the seconds until it starts again.</param>
 /// <param name="Failed">Anything else: the service fails with exit code 1.</param>
-public sealed record ServiceLoopLog(Action<string> Refused, Action<string, double> Interrupted, Action<Exception> Failed);
+internal sealed record ServiceLoopLog(Action<string> Refused, Action<string, double> Interrupted, Action<Exception> Failed);

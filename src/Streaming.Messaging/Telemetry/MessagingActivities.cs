@@ -9,7 +9,7 @@ namespace Streaming.Messaging.Telemetry;
 /// kind Consumer whose parent is the context RabbitMQ.Client put in the message headers when it published it (so the
 /// whole file stays one trace), with a link to that same publish (the message's creation context).
 /// </summary>
-public static class MessagingActivities
+internal static class MessagingActivities
 {
     public const string RabbitMqSystem = "rabbitmq";
 

@@ -4,7 +4,7 @@ namespace Streaming.Messaging.Telemetry;
 
 /// <summary>Dropped messages and dead letters, by reason. Dead letters: those a service publishes to streaming.dead, and batches the broker dead-lettered
 /// past their delivery limit (counted when a consumer takes them from streaming.delivery-limit).</summary>
-public static class MessagingMetrics
+internal static class MessagingMetrics
 {
     private static readonly Counter<long> s_deadLetters = StreamingMeter.Instance.CreateCounter<long>(
         TelemetryNames.DeadLetters, "{message}", "Dead-lettered messages, by reason and queue");

@@ -10,7 +10,7 @@ namespace Streaming.Messaging.Telemetry;
 /// in that answer; every consumer reports the ones it holds (<see cref="TelemetryNames.ConsumerMessagesUnacked"/>),
 /// so the queue's unacked count is their sum. Polls only while something listens to the gauges.
 /// </summary>
-public sealed class QueueBacklogMonitor : IAsyncDisposable
+internal sealed class QueueBacklogMonitor : IAsyncDisposable
 {
     private static readonly string[] s_queues = [QueueNames.Work, QueueNames.Quarantine, QueueNames.DeliveryLimit, QueueNames.Dead];
     private static readonly TimeSpan s_interval = TimeSpan.FromSeconds(5);

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace Streaming.Messaging.Telemetry;
 
 /// <summary>The process's one <c>Streaming</c> meter; each service creates its instruments from it.</summary>
-public static class StreamingMeter
+internal static class StreamingMeter
 {
     public static Meter Instance { get; } = new(TelemetryNames.Meter, typeof(StreamingMeter).Assembly.GetName().Version?.ToString());
 

@@ -16,7 +16,7 @@ namespace Streaming.Messaging.Telemetry;
 /// carries the service name and a <c>service.instance.id</c> unique to this process, so every scaled consumer
 /// reports as its own instance; <c>OTEL_SERVICE_NAME</c> and <c>OTEL_RESOURCE_ATTRIBUTES</c> override both.
 /// </summary>
-public static class StreamingTelemetry
+internal static class StreamingTelemetry
 {
     /// <summary>This process's <c>service.instance.id</c>: host and pid for people, a random suffix for uniqueness
     /// (a restarted container keeps its host name and pid 1).</summary>

@@ -6,7 +6,7 @@ namespace Streaming.Messaging.Telemetry;
 /// dots as underscores, the unit as a suffix and <c>_total</c> on counters (<c>streaming_lines_published_total</c>).
 /// The Streaming dashboard in <c>otel/</c> queries these names, and a test runs every one of its queries.
 /// </summary>
-public static class TelemetryNames
+internal static class TelemetryNames
 {
     public const string ProducerSource = "Streaming.Producer";
     public const string ConsumerSource = "Streaming.Consumer";

@@ -1,7 +1,7 @@
 namespace Streaming.Messaging.Topology;
 
 /// <summary>Message properties and headers the services set or read.</summary>
-public static class MessageHeaders
+internal static class MessageHeaders
 {
     /// <summary>Why a message was dead-lettered by a service (UTF-8 text).</summary>
     public const string DeadLetterReason = "x-streaming-reason";

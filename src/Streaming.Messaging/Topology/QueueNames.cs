@@ -1,7 +1,7 @@
 namespace Streaming.Messaging.Topology;
 
 /// <summary>Queue names; <see cref="Work"/> and <see cref="Dead"/> are part of the public interface.</summary>
-public static class QueueNames
+internal static class QueueNames
 {
     /// <summary>The work queue every consumer competes on.</summary>
     public const string Work = "streaming.lines";
@@ -16,10 +16,12 @@ public static class QueueNames
     /// limit. Consumers move them back to <see cref="Quarantine"/>, counting the return, so their file still finishes.</summary>
     public const string DeliveryLimit = "streaming.delivery-limit";
 
-    /// <summary>Each job's results queue is this prefix plus the job id.</summary>
+    /// <summary>A results queue's name is this prefix plus an id (<see cref="ResultsQueue"/>).</summary>
     public const string ResultsPrefix = "streaming.results.";
 
-    public static string ResultsFor(Guid jobId) => ResultsPrefix + jobId.ToString("N");
+    /// <summary>The results queue with this id: one per producer process (its results inbox draws a fresh id for each
+    /// queue it declares). Checkpoints written before the inbox existed name no queue: theirs was the job's id.</summary>
+    public static string ResultsQueue(Guid id) => ResultsPrefix + id.ToString("N");
 
     /// <summary>True for a name a results queue could have; a batch may only ask for its results to go there.</summary>
     public static bool IsResultsQueue(string? name) =>

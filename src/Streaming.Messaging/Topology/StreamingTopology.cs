@@ -8,7 +8,7 @@ namespace Streaming.Messaging.Topology;
 /// with 406, so nothing else may declare these queues). A 406 becomes a <see cref="TopologyMismatchException"/>: the
 /// services report it in one line and exit 2 instead of retrying what cannot succeed.
 /// </summary>
-public static class StreamingTopology
+internal static class StreamingTopology
 {
     /// <summary>Deliveries after which the broker dead-letters a batch to <see cref="QueueNames.DeliveryLimit"/>.
     /// Consumers quarantine a batch at its first redelivery, so this is a backstop that only a consumer unable to

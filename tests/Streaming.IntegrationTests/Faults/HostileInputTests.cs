@@ -71,7 +71,7 @@ public sealed class HostileInputTests(RabbitMqBroker broker)
         await using (var connection = await new ConnectionFactory { Uri = new Uri(pipeline.Uri) }.CreateConnectionAsync())
         await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
         {
-            foreach (var replyTo in new[] { finishedQueue, finishedQueue, QueueNames.ResultsFor(Guid.NewGuid()), canary + "/pwned", "../" + Path.GetFileName(canary) })
+            foreach (var replyTo in new[] { finishedQueue, finishedQueue, QueueNames.ResultsQueue(Guid.NewGuid()), canary + "/pwned", "../" + Path.GetFileName(canary) })
             {
                 await channel.BasicPublishAsync("", QueueNames.Work, true, new BasicProperties { Persistent = true, ReplyTo = replyTo }, replayed);
             }
@@ -171,7 +171,7 @@ public sealed class HostileInputTests(RabbitMqBroker broker)
 
     private static List<(byte[] Body, string? ReplyTo)> Garbage()
     {
-        var results = QueueNames.ResultsFor(Guid.NewGuid());
+        var results = QueueNames.ResultsQueue(Guid.NewGuid());
         using var writer = new MessageWriter();
         writer.WriteEntry(LineFlag.Data, "fine line"u8);
         var valid = writer.Complete(MessageKind.Batch, new BatchHeader(Guid.NewGuid(), 0, 1, 1, 0, 1)).ToArray();

@@ -90,7 +90,7 @@ public sealed class LeastPrivilegeTests(RabbitMqBroker broker)
         var (code, producer) = await pipeline.PublishAsync(input, s_run);
         Assert.True(code == 0, producer.Describe() + consumer.Describe());
         await consumer.WaitForOutputAsync("Consuming streaming.lines", s_consumerReady);
-        var results = QueueNames.ResultsFor(Guid.NewGuid());
+        var results = QueueNames.ResultsQueue(Guid.NewGuid());
         await using (var producerConnection = await new ConnectionFactory { Uri = new Uri(producerUri) }.CreateConnectionAsync())
         await using (var producerChannel = await producerConnection.CreateChannelAsync())
         {

@@ -47,7 +47,7 @@ internal static class CheckpointStore
         };
         if (checkpoint is not null)
         {
-            discardedResultsQueue = checkpoint.ResultsQueue ?? QueueNames.ResultsFor(checkpoint.JobId);
+            discardedResultsQueue = checkpoint.ResultsQueue ?? QueueNames.ResultsQueue(checkpoint.JobId);
         }
         if (reason is not null)
         {

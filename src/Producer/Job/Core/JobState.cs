@@ -49,7 +49,7 @@ internal sealed class JobState
         NextLine = resumeFrom?.NextLine ?? 1;
         InputOffsetWritten = resumeFrom?.InputOffset ?? 0;
         // Until the job registers with its process's results inbox: a resumed run then knows which queue to delete.
-        _resultsQueue = resumeFrom?.ResultsQueue ?? QueueNames.ResultsFor(job.JobId);
+        _resultsQueue = resumeFrom?.ResultsQueue ?? QueueNames.ResultsQueue(job.JobId);
     }
 
     public Guid JobId => _job.JobId;

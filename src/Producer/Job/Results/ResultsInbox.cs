@@ -52,7 +52,7 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
         _publisher = publisher;
         _time = time;
         _logger = logger;
-        var queue = QueueNames.ResultsFor(Guid.NewGuid());
+        var queue = QueueNames.ResultsQueue(Guid.NewGuid());
         _jobs = new JobRegistry(queue);
         _current = Subscribe(queue);
     }
@@ -79,7 +79,7 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
             {
                 var lost = _current.Queue;
                 await _current.DisposeAsync();
-                var fresh = QueueNames.ResultsFor(Guid.NewGuid());
+                var fresh = QueueNames.ResultsQueue(Guid.NewGuid());
                 _current = Subscribe(fresh);
                 _jobs.MoveTo(fresh);
                 CollectorLog.StartedOnFreshQueue(_logger, lost, ex.Message, fresh);
@@ -183,7 +183,7 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     private async Task<bool> TryMoveAsync(CancellationToken cancellationToken)
     {
         var lost = _current.Queue;
-        var fresh = QueueNames.ResultsFor(Guid.NewGuid());
+        var fresh = QueueNames.ResultsQueue(Guid.NewGuid());
         var subscription = Subscribe(fresh);
         try
         {

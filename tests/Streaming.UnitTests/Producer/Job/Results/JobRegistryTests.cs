@@ -1,0 +1,160 @@
+using Streaming.Messaging.Contract;
+using Streaming.Producer.Job.Results;
+
+namespace Streaming.UnitTests.Producer.Job.Results;
+
+/// <summary>The one results queue of a producer process, shared by its jobs: each result goes to the job its header
+/// names, a result for a job no longer registered is dropped and counted, and a move to a fresh queue reaches every
+/// job registered, before or after it.</summary>
+public sealed class JobRegistryTests
+{
+    private const string First = "streaming.results.first";
+    private const string Fresh = "streaming.results.fresh";
+
+    [Fact]
+    public async Task Claim_ResultsOfTwoJobsInterleaved_EachGoesToTheJobItsHeaderNames()
+    {
+        var registry = new JobRegistry(First);
+        var (a, b) = (new RecordingHandler(), new RecordingHandler());
+        var (idA, idB) = (Guid.NewGuid(), Guid.NewGuid());
+        registry.Register(idA, a);
+        registry.Register(idB, b);
+
+        var sequence = 0;
+        foreach (var id in new[] { idA, idB, idB, idA, idB })
+        {
+            var message = Result(id, sequence++);
+            using var claim = registry.Claim(message, out var malformed);
+            Assert.Null(malformed);
+            Assert.NotNull(claim);
+            await claim.Handler.AcceptAsync(message, CancellationToken.None);
+        }
+
+        Assert.Equal([0L, 3L], a.Accepted);
+        Assert.Equal([1L, 2L, 4L], b.Accepted);
+        Assert.Equal(0, registry.Unclaimed);
+    }
+
+    [Fact]
+    public async Task Claim_AJobThatEndedOrNeverRegistered_IsNotRoutedAndIsCounted()
+    {
+        var registry = new JobRegistry(First);
+        var finished = Guid.NewGuid();
+        var registration = registry.Register(finished, new RecordingHandler());
+        await registration.EndAsync(CancellationToken.None);
+
+        Assert.Null(registry.Claim(Result(finished, 0), out var late));
+        Assert.Null(registry.Claim(Result(Guid.NewGuid(), 0), out var unknown));
+
+        Assert.Null(late);
+        Assert.Null(unknown);
+        Assert.Equal(2, registry.Unclaimed);
+        Assert.Equal(0, registry.Count);
+    }
+
+    [Fact]
+    public void Claim_AMalformedMessageOfNoRegisteredJob_IsNotRoutedNorCountedButSaysWhy()
+    {
+        var registry = new JobRegistry(First);
+        registry.Register(Guid.NewGuid(), new RecordingHandler());
+        byte[][] messages = [[], [1, 2, 3], Result(Guid.NewGuid(), 0)[..^2]];
+
+        foreach (var message in messages)
+        {
+            Assert.Null(registry.Claim(message, out var malformed));
+            Assert.StartsWith("malformed result: ", malformed, StringComparison.Ordinal);
+        }
+        Assert.Equal(0, registry.Unclaimed);
+    }
+
+    [Fact]
+    public void MoveTo_TellsEveryRegisteredJob_AndAJobRegisteredLaterStartsOnTheFreshQueue()
+    {
+        var registry = new JobRegistry(First);
+        var early = new RecordingHandler();
+        registry.Register(Guid.NewGuid(), early);
+
+        registry.MoveTo(Fresh);
+        var late = new RecordingHandler();
+        registry.Register(Guid.NewGuid(), late);
+
+        Assert.Equal([First, Fresh], early.Queues);
+        Assert.Equal([Fresh], late.Queues);
+        Assert.Equal(Fresh, registry.Queue);
+    }
+
+    [Fact]
+    public async Task ResultsMayBeLost_ReachesEveryRegisteredJob_NotOneThatEnded()
+    {
+        var registry = new JobRegistry(First);
+        var (running, other, ended) = (new RecordingHandler(), new RecordingHandler(), new RecordingHandler());
+        registry.Register(Guid.NewGuid(), running);
+        registry.Register(Guid.NewGuid(), other);
+        await registry.Register(Guid.NewGuid(), ended).EndAsync(CancellationToken.None);
+
+        registry.ResultsMayBeLost();
+
+        Assert.Equal(1, running.LostCalls);
+        Assert.Equal(1, other.LostCalls);
+        Assert.Equal(0, ended.LostCalls);
+    }
+
+    [Fact]
+    public async Task EndAsync_WhileAResultOfTheJobIsBeingHandled_ReturnsOnlyOnceItIsDone()
+    {
+        var registry = new JobRegistry(First);
+        var id = Guid.NewGuid();
+        var registration = registry.Register(id, new RecordingHandler());
+        var claim = registry.Claim(Result(id, 0), out _)!;
+
+        var ending = registration.EndAsync(CancellationToken.None);
+        Assert.Null(registry.Claim(Result(id, 1), out _));
+        Assert.False(ending.IsCompleted);
+        claim.Dispose();
+
+        await ending.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Register_AJobRunningAlready_IsRefused_AndAllowedAgainOnceItEnded()
+    {
+        var registry = new JobRegistry(First);
+        var id = Guid.NewGuid();
+        var first = registry.Register(id, new RecordingHandler());
+
+        Assert.Throws<InvalidOperationException>(() => registry.Register(id, new RecordingHandler()));
+        await first.EndAsync(CancellationToken.None);
+        var again = new RecordingHandler();
+        registry.Register(id, again);
+
+        Assert.Same(again, registry.Claim(Result(id, 0), out _)!.Handler);
+    }
+
+    private static byte[] Result(Guid jobId, long sequence)
+    {
+        using var writer = new MessageWriter();
+        writer.WriteEntry(LineStatus.Ok, "line"u8);
+        return writer.Complete(MessageKind.Result, new BatchHeader(jobId, sequence, sequence + 1, 1, 0, 1)).ToArray();
+    }
+
+    private sealed class RecordingHandler : IResultsHandler
+    {
+        public List<string> Queues { get; } = [];
+
+        public List<long> Accepted { get; } = [];
+
+        public int LostCalls { get; private set; }
+
+        public Task<string?> AcceptAsync(ReadOnlyMemory<byte> body, CancellationToken deliveryCancelled)
+        {
+            Accepted.Add(LineResult.ReadHeader(body.Span).Sequence);
+            return Task.FromResult<string?>(null);
+        }
+
+        public Task<bool> CheckpointIfDueAsync() => Task.FromResult(false);
+
+        public void MovedTo(string queue) => Queues.Add(queue);
+
+        public void ResultsMayBeLost() => LostCalls++;
+    }
+}
