@@ -20,6 +20,10 @@ Each row runs, where it applies:
   parallel   GNU `parallel --pipe -k` with the processor's shell equivalent (identity: cat; files-* rows: `cat` of each
              file to its own output, whatever the row's processor); installed with apt when missing
   limit      bench/InProcessLimit: the same processor code over the same file on every core, no broker
+  ceiling    identity rows: bench/BrokerLimit, the broker's own round trip for Streaming's shape on the same node (1 MiB
+             batches, persistent and confirmed, 32 in flight, to a quorum queue; N consumer processes republish each
+             body, confirmed, to a second quorum queue, then ack, prefetch 4 as Streaming's default; the producer
+             writes each body back at its offset: no ordering, dedup or checkpoints); "of ceiling" is Streaming's share
   compose    identity, sha256x100, files-1k: the same through the Docker Compose stack bench/compose-bench.sh starts
              (`Producer publish` by `docker exec` in the producer container, the consumers scaled to N with the
              row's processor; files-1k: the producer container's watch service)
@@ -59,6 +63,7 @@ NATIVE = os.path.join(ROOT, "bench/work/native")
 PRODUCER: list[str] = []
 CONSUMER: list[str] = []
 LIMIT: list[str] = []
+CEILING: list[str] = []
 # The `dotnet X.dll` form, for the streaming-jit system (set by build() whatever --build says).
 JIT_PRODUCER: list[str] = []
 JIT_CONSUMER: list[str] = []
@@ -94,7 +99,7 @@ def py_row(name: str, function: str, lines: int, systems: tuple[str, ...]) -> Ro
     return Row(name, f"exec:{PYTHON} {PY_WORKER} {function}", lines, systems, concurrency=1, python=function)
 
 
-ALL = ("streaming", "cluster", "pool", "parallel", "limit", "celery")
+ALL = ("streaming", "cluster", "pool", "parallel", "limit", "celery", "ceiling")
 # compose runs only when asked for (bench/compose-bench.sh starts the stack it needs and asks for it).
 SYSTEMS = ALL + ("streaming-jit",)
 ROWS = [
@@ -509,6 +514,29 @@ def run_streaming(row: Row, path: str, out_dir: str, broker: Broker, consumers: 
     }
 
 
+def run_ceiling(row: Row, path: str, out: str, broker: Broker, consumers: int, work: str) -> dict:
+    """bench/BrokerLimit: its consumers started and ready before the clock, as Streaming's are; the clock runs while
+    the probe's producer publishes the file and writes it back. CPU: the producer, plus the consumers while it ran."""
+    run = f"{row.name}-{os.getpid()}"
+    logs = [os.path.join(work, f"ceiling-consumer{i}.log") for i in range(consumers)]
+    procs = [subprocess.Popen([*CEILING, "consume", broker.uri_for(i), run, "4"], stdout=open(log_path, "wb"), stderr=subprocess.STDOUT)
+             for i, log_path in enumerate(logs)]
+    try:
+        deadline = time.monotonic() + 60
+        while not all(b"ready" in open(log_path, "rb").read() for log_path in logs):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                raise SystemExit(f"a BrokerLimit consumer did not start; see {work}/ceiling-consumer*.log")
+            time.sleep(0.05)
+        broker.wait_idle()
+        consumers_started = [process_cpu_s(p.pid) for p in procs]
+        measured = run_command([*CEILING, "produce", broker.uri, run, path, out], out)
+        measured["consumers_cpu_s"] = sum(process_cpu_s(p.pid) - c for p, c in zip(procs, consumers_started))
+    finally:
+        usages = [stop_usage(p) for p in procs]
+    measured["consumer_peak_rss_mb"] = max(u.peak_rss_mb for u in usages)
+    return measured
+
+
 def run_command(command: list[str], out: str, stdin: str | None = None) -> dict:
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdin=open(stdin, "rb") if stdin else subprocess.DEVNULL,
@@ -572,6 +600,8 @@ def run_system(system: str, row: Row, path: str, out_dir: str, brokers: dict, co
         return run_command(["parallel", "--pipe", "-k", "--block", "1M", "-j", str(os.cpu_count()), "cat"], out, stdin=path)
     if system == "limit":
         return run_command([*LIMIT, row.processor, path, out], out)
+    if system == "ceiling":
+        return run_ceiling(row, path, out, brokers["streaming"], consumers, work)
     if system == "compose":
         return run_compose(row, path, brokers["compose"], consumers)
     raise ValueError(system)
@@ -610,6 +640,7 @@ def run_row(row: Row, lines: int, brokers: dict, consumers: int, work: str, syst
         os.remove(m["output"])
     pool = next((r for r in records if r["system"] == "pool"), None)
     limit = next((r for r in records if r["system"] == "limit"), None)
+    ceiling = next((r for r in records if r["system"] == "ceiling"), None)
     celery = next((r for r in records if r["system"] == "celery"), None)
     single = next((r for r in records if r["system"] == "streaming"), None)
     for r in records:
@@ -625,6 +656,8 @@ def run_row(row: Row, lines: int, brokers: dict, consumers: int, work: str, syst
             r["ratio_to_celery"] = round(r["lines_per_s"] / celery["lines_per_s"], 2)
         if limit:
             r["share_of_limit"] = round(r["lines_per_s"] / limit["lines_per_s"], 2)
+        if ceiling and r["system"] in ("streaming", "streaming-jit"):
+            r["share_of_ceiling"] = round(r["lines_per_s"] / ceiling["lines_per_s"], 2)
     return records
 
 
@@ -829,6 +862,8 @@ def print_table(records: list[dict], latency: dict | None) -> None:
                         f" {WATCH_QUIET_S:.0f} s quiet period" if "p50_ms" in r else "")
             rss = "" if r["system"] == "compose" else f", peak RSS {r['peak_rss_mb']:.0f} MB"
             print(f"{r['row']} {r['system']}: {r['files']:,} files, {r['files_per_s']:,.1f} files/s{per_file}{rss}")
+        if "share_of_ceiling" in r:
+            print(f"{r['row']} {r['system']}: {r['share_of_ceiling']:.0%} of the broker's ceiling (bench/BrokerLimit)")
         if "ratio_to_native" in r:
             print(f"{r['row']}: the `dotnet Producer.dll` form does {r['ratio_to_native']:.2f}x the native form's lines/s")
         if "ratio_to_single_node" in r:
@@ -848,6 +883,12 @@ def targets(records: list[dict], latency: dict | None) -> list[tuple[str, bool |
     s = find("identity", "streaming")
     if s and "ratio_to_pool" in s:
         checks.append(("identity >= 1.5x Pool.imap", s["ratio_to_pool"] >= 1.5, f"{s['ratio_to_pool']:.2f}x"))
+    for row, share in (("identity", 0.9), ("identity-1GB", 1.0)):
+        for form in ("streaming", "streaming-jit"):
+            s = find(row, form)
+            if s and "share_of_ceiling" in s:
+                checks.append((f"{row} {form} >= {share:.0%} of the broker's ceiling", s["share_of_ceiling"] >= share,
+                               f"{s['share_of_ceiling']:.0%}"))
     s = find("sha256x100", "streaming")
     if s and "ratio_to_pool" in s:
         checks.append(("sha256:100 >= 2x Pool.imap", s["ratio_to_pool"] >= 2, f"{s['ratio_to_pool']:.2f}x"))
@@ -918,12 +959,17 @@ def build(kind: str) -> None:
         PRODUCER[:] = JIT_PRODUCER
         CONSUMER[:] = JIT_CONSUMER
         LIMIT[:] = ["dotnet", os.path.join(ROOT, "bench/InProcessLimit", BIN, "InProcessLimit.dll")]
+        CEILING[:] = ["dotnet", os.path.join(ROOT, "bench/BrokerLimit", BIN, "BrokerLimit.dll")]
         return
     log("publishing the Native AOT executables (about 2 minutes)")
     subprocess.run([os.path.join(ROOT, "scripts/publish-native.sh"), NATIVE], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["dotnet", "publish", os.path.join(ROOT, "bench/InProcessLimit/InProcessLimit.csproj"), "-c", "Release",
                     "-p:Native=true", "--artifacts-path", os.path.join(ROOT, "artifacts/native-build"),
                     "-o", os.path.join(NATIVE, "InProcessLimit"), "-v", "quiet", "-nologo"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["dotnet", "publish", os.path.join(ROOT, "bench/BrokerLimit/BrokerLimit.csproj"), "-c", "Release",
+                    "-p:Native=true", "--artifacts-path", os.path.join(ROOT, "artifacts/native-build"),
+                    "-o", os.path.join(NATIVE, "BrokerLimit"), "-v", "quiet", "-nologo"], check=True, stdout=subprocess.DEVNULL)
+    CEILING[:] = [os.path.join(NATIVE, "BrokerLimit/BrokerLimit")]
     PRODUCER[:] = [os.path.join(NATIVE, "Producer/Producer")]
     CONSUMER[:] = [os.path.join(NATIVE, "Consumer/Consumer")]
     LIMIT[:] = [os.path.join(NATIVE, "InProcessLimit/InProcessLimit")]

@@ -3,10 +3,11 @@ fastest system, and peak memory per system on the small and the large file."""
 from xml.sax.saxutils import escape
 
 COLOURS = {"streaming": "#2f6fdf", "cluster": "#8a4fc7", "pool": "#e07b28", "parallel": "#7a7a7a", "limit": "#3aa05a",
-           "celery": "#a0522d", "streaming-jit": "#8fb3f0", "compose": "#1f9e9e"}
+           "celery": "#a0522d", "streaming-jit": "#8fb3f0", "compose": "#1f9e9e",
+           "ceiling": "#c0392b"}
 LABELS = {"streaming": "Streaming", "cluster": "3-node cluster", "pool": "Pool.imap", "parallel": "GNU parallel",
           "limit": "in-process limit", "celery": "Celery",
-          "streaming-jit": "dotnet Producer.dll", "compose": "Docker Compose"}
+          "streaming-jit": "dotnet Producer.dll", "compose": "Docker Compose", "ceiling": "broker ceiling"}
 BAR, GAP, LEFT, WIDTH = 16, 12, 120, 520
 
 
@@ -38,7 +39,10 @@ def _note(record: dict) -> str:
         return ""
     if "ideal_lines_per_s" in record:
         return f"  ({record['lines_per_s'] / record['ideal_lines_per_s']:.0%} of ideal)"
-    return f"  ({record['ratio_to_pool']:.2f}x Pool.imap)" if "ratio_to_pool" in record else ""
+    note = f"  ({record['ratio_to_pool']:.2f}x Pool.imap" if "ratio_to_pool" in record else ""
+    if "share_of_ceiling" in record:
+        note = (note + ", " if note else "  (") + f"{record['share_of_ceiling']:.0%} of ceiling"
+    return note + ")" if note else ""
 
 
 def write_chart(document: dict, path: str) -> None:
