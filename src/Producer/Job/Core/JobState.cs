@@ -211,6 +211,35 @@ internal sealed class JobState
     private AcceptOutcome Admit(LineResult result, bool writeInTurn)
     {
         var header = result.Header;
+        if (Rejection(header, out var batch) is { } rejected)
+        {
+            return rejected;
+        }
+        var inTurn = header.Sequence == NextSequence;
+        try
+        {
+            if (inTurn && header.IsWholeBatch && writeInTurn)
+            {
+                return WriteInTurn(result, batch);
+            }
+            if (inTurn)
+            {
+                return HoldInTurn(result) ? AcceptOutcome.Held : Duplicate();
+            }
+            return HoldEarly(result);
+        }
+        catch (MessageFormatException ex)
+        {
+            _output.Discard();
+            return AcceptOutcome.Malformed("malformed result: " + ex.Message);
+        }
+    }
+
+    /// <summary>Why a result is not this run's to take (another job, written already, outside the window, not the
+    /// batch published under its sequence); null, with the batch it answers, when it is.</summary>
+    private AcceptOutcome? Rejection(BatchHeader header, out BatchLedger.Entry batch)
+    {
+        batch = default;
         if (header.JobId != _job.JobId)
         {
             return Drop("it names another job");
@@ -223,60 +252,55 @@ internal sealed class JobState
         {
             return Drop("it is beyond the window, so it was not published by this run");
         }
-        if (!_ledger.TryGet(header.Sequence, out var batch)
+        if (!_ledger.TryGet(header.Sequence, out batch)
             || batch.FirstLine != header.FirstLine || batch.LineCount != header.BatchLineCount)
         {
             return Drop("it does not match the batch this run published under that sequence");
         }
-        var inTurn = header.Sequence == NextSequence;
+        return null;
+    }
+
+    /// <summary>The whole result of the batch whose turn it is: written and committed at once.</summary>
+    private AcceptOutcome WriteInTurn(LineResult result, BatchLedger.Entry batch)
+    {
+        _output.Append(result);
         try
         {
-            if (inTurn && header.IsWholeBatch && writeInTurn)
-            {
-                _output.Append(result);
-                try
-                {
-                    Commit();
-                }
-                catch (Exception ex) when (StorageFault.Is(ex))
-                {
-                    HoldInTurn(result);
-                    throw;
-                }
-                if (_reorder.TryGet(header.Sequence, out var parts))
-                {
-                    _reorder.Remove(header.Sequence);     // the whole result holds every part held of it
-                    parts.Release();
-                    Recharge();
-                }
-                Advance(batch);
-                return AcceptOutcome.Written;
-            }
-            if (inTurn)
-            {
-                return HoldInTurn(result) ? AcceptOutcome.Held : Duplicate();
-            }
-            if (!_budget.TryTake(result.Body.Length))
-            {
-                // It comes again: the batches out are published again once the job gets to it (TakeResendNeeded), or
-                // at the retransmission timeout. The result the job needs next is always held, so every job advances.
-                _refusedFrom = Math.Min(_refusedFrom ?? long.MaxValue, header.Sequence);
-                return Drop("holding it would pass the reorder buffer's byte budget");
-            }
-            _charged += result.Body.Length;
-            try
-            {
-                return _reorder.Add(result, MaxResultLineBytes) ? AcceptOutcome.Held : Duplicate();
-            }
-            finally
-            {
-                Recharge();
-            }
+            Commit();
         }
-        catch (MessageFormatException ex)
+        catch (Exception ex) when (StorageFault.Is(ex))
         {
-            _output.Discard();
-            return AcceptOutcome.Malformed("malformed result: " + ex.Message);
+            HoldInTurn(result);
+            throw;
+        }
+        if (_reorder.TryGet(result.Header.Sequence, out var parts))
+        {
+            _reorder.Remove(result.Header.Sequence);     // the whole result holds every part held of it
+            parts.Release();
+            Recharge();
+        }
+        Advance(batch);
+        return AcceptOutcome.Written;
+    }
+
+    /// <summary>A result that came before its batch's turn: held while the reorder buffer's byte budget allows.</summary>
+    private AcceptOutcome HoldEarly(LineResult result)
+    {
+        if (!_budget.TryTake(result.Body.Length))
+        {
+            // It comes again: the batches out are published again once the job gets to it (TakeResendNeeded), or
+            // at the retransmission timeout. The result the job needs next is always held, so every job advances.
+            _refusedFrom = Math.Min(_refusedFrom ?? long.MaxValue, result.Header.Sequence);
+            return Drop("holding it would pass the reorder buffer's byte budget");
+        }
+        _charged += result.Body.Length;
+        try
+        {
+            return _reorder.Add(result, MaxResultLineBytes) ? AcceptOutcome.Held : Duplicate();
+        }
+        finally
+        {
+            Recharge();
         }
     }
 
