@@ -22,7 +22,8 @@ public sealed class WatchRulesTests(RabbitMqBroker broker)
         await fleet.WaitForOutputAsync("Consuming streaming.lines.watched.fleet with", TimeSpan.FromSeconds(90));
         var watcher = await harness.StartWatchAsync(new Dictionary<string, string?>
         {
-            ["Producer__BatchLines"] = "200", ["Producer__Pipeline"] = "watched.fleet",
+            ["Producer__BatchLines"] = "200",
+            ["Producer__Pipeline"] = "watched.fleet",
         });
 
         harness.Drop("piped.txt", content);
