@@ -131,7 +131,7 @@ internal sealed class JobStart : IDisposable
                     + $"run it again on {PipelineQueues.For(checkpoint.Pipeline).Describe()} to resume, or delete '{files.Checkpoint}' to start it over");
             }
             JobLog.PipelineChangedStartingOver(session.Logger, files.Name, change);
-            discardedResultsQueue = checkpoint.ResultsQueue ?? QueueNames.ResultsFor(checkpoint.JobId);
+            discardedResultsQueue = checkpoint.ResultsQueue ?? QueueNames.ResultsQueue(checkpoint.JobId);
             fingerprint.Dispose();
             fingerprint = new InputFingerprint(input.FullName);
             checkpoint = null;

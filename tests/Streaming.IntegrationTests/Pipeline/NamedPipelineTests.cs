@@ -147,7 +147,7 @@ public sealed class NamedPipelineTests(RabbitMqBroker broker)
         await using var connection = await new ConnectionFactory { Uri = new Uri(pipeline.Uri) }.CreateConnectionAsync();
         await using (var publish = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
         {
-            var properties = new BasicProperties { Persistent = true, ReplyTo = QueueNames.ResultsFor(Guid.NewGuid()) };
+            var properties = new BasicProperties { Persistent = true, ReplyTo = QueueNames.ResultsQueue(Guid.NewGuid()) };
             await publish.BasicPublishAsync("", PipelineQueues.For(name).Work, true, properties, "not a batch"u8.ToArray());
             await publish.BasicPublishAsync("", QueueNames.Work, true, properties, "not a batch either"u8.ToArray());
         }
