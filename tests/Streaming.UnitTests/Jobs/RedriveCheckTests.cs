@@ -89,6 +89,24 @@ public sealed class RedriveCheckTests : IDisposable
         Assert.Contains(expected, plan.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Plan_ListThatIsAFifo_IsRefusedWithoutWaitingForAWriter()
+    {
+        CompletedRun(failed: [2]);
+        var fifo = Path.Combine(_directory, "dropped.errors.jsonl");
+        using (var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await mkfifo.WaitForExitAsync(timeout.Token);
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var plan = RedriveCheck.Plan(Input, _directory, fifo);
+
+        Assert.Equal(RedriveStep.Refused, plan.Step);
+        Assert.Contains("is not a regular file", plan.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A redrive killed after its pending summary, and again after its first rename: each run of the commit
     /// finishes the same files.</summary>
     [Fact]

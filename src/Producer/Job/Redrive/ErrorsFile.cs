@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Output;
 
 namespace Streaming.Producer.Job.Redrive;
@@ -32,10 +33,13 @@ internal static class ErrorsFile
         }
     }
 
-    /// <summary>Reads the file at <paramref name="path"/> (see <see cref="Read(TextReader, string)"/>).</summary>
+    /// <summary>Reads the file at <paramref name="path"/> (see <see cref="Read(TextReader, string)"/>), a regular file
+    /// only: a FIFO dropped in its place is refused, never waited on.</summary>
+    /// <exception cref="IOException">It cannot be opened, or it is not a regular file.</exception>
     public static IEnumerable<LineError> Read(string path)
     {
-        using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: false);
+        using var reader = new StreamReader(
+            new FileStream(PosixFiles.OpenInput(path), FileAccess.Read), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: false);
         foreach (var entry in Read(reader, path))
         {
             yield return entry;
