@@ -131,6 +131,21 @@ public sealed class RedriveCheckTests : IDisposable
         Assert.Equal(RedriveStep.Nothing, RedriveCheck.Plan(Input, _directory, errorsSource: null).Step);
     }
 
+    [Fact]
+    public void Plan_PendingSummaryOfAnEarlierRun_IsNotCommittedAndItsFolderGoes()
+    {
+        CompletedRun(failed: [2]);
+        var redrive = new RedriveFiles(Files, Files.Errors);
+        Directory.CreateDirectory(redrive.WorkDirectory);
+        var earlier = ReadSummary() with { TraceId = "an earlier run", FailedLines = 0 };
+        File.WriteAllText(redrive.PendingSummary, JsonSerializer.Serialize(earlier, ProducerJsonContext.Default.JobSummary));
+
+        var plan = RedriveCheck.Plan(Input, _directory, errorsSource: null);
+
+        Assert.Equal(RedriveStep.Run, plan.Step);
+        Assert.False(Directory.Exists(redrive.WorkDirectory));
+    }
+
     private void CompletedRun(long[] failed)
     {
         File.WriteAllText(Input, "a\nb\nc\n");

@@ -54,7 +54,12 @@ internal static class RedriveCheck
         var redrive = new RedriveFiles(files, errorsSource ?? files.Errors);
         if (File.Exists(redrive.PendingSummary))
         {
-            return new RedrivePlan(RedriveStep.Commit, "", redrive, summary);
+            if (IsPendingFor(redrive, summary))
+            {
+                return new RedrivePlan(RedriveStep.Commit, "", redrive, summary);
+            }
+            // A redrive of an earlier run of the file, which was published again since: not this run's to commit.
+            Directory.Delete(redrive.WorkDirectory, recursive: true);
         }
         if (outputs.Count > 1 || !File.Exists(files.Output))
         {
@@ -96,11 +101,17 @@ internal static class RedriveCheck
             : new RedrivePlan(RedriveStep.Run, "", redrive, summary, count);
     }
 
-    private static JobSummary? ReadSummary(JobFiles files)
+    /// <summary>True when the pending summary is an update of <paramref name="summary"/>'s run (or already in its place).</summary>
+    private static bool IsPendingFor(RedriveFiles redrive, JobSummary summary) =>
+        ReadSummary(redrive.PendingSummary) is { } pending && pending.TraceId == summary.TraceId && pending.StartedAt == summary.StartedAt;
+
+    private static JobSummary? ReadSummary(JobFiles files) => ReadSummary(files.Summary);
+
+    private static JobSummary? ReadSummary(string path)
     {
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(files.Summary), ProducerJsonContext.Default.JobSummary);
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), ProducerJsonContext.Default.JobSummary);
         }
         catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
         {

@@ -24,4 +24,24 @@ internal sealed class RedriveFiles(JobFiles files, string errorsSource)
     /// <summary>Written once the new outputs are complete under their <c>.partial</c> names: from then on the redrive
     /// only renames them into place (again, after a crash).</summary>
     public string PendingSummary => Path.Combine(WorkDirectory, "redrive.summary.json");
+
+    /// <summary>Which run and which list the lines in <see cref="Lines"/> were copied for (<see cref="ListIdentity"/>):
+    /// a folder left by a redrive of another run or list is not this one's to go on with.</summary>
+    public string ListIdentityFile => Path.Combine(WorkDirectory, "redrive.list");
+
+    /// <summary>The run's trace id and the hash of the list's bytes.</summary>
+    public string ListIdentity(string runTraceId)
+    {
+        using var list = PosixFiles.OpenInput(errorsSource);
+        var hash = new System.IO.Hashing.XxHash128();
+        var buffer = new byte[64 * 1024];
+        long offset = 0;
+        int read;
+        while ((read = RandomAccess.Read(list, buffer, offset)) > 0)
+        {
+            hash.Append(buffer.AsSpan(0, read));
+            offset += read;
+        }
+        return runTraceId + " " + Convert.ToHexStringLower(hash.GetCurrentHash());
+    }
 }

@@ -21,7 +21,19 @@ internal sealed class RedriveJob(RedriveFiles files, JobSummary summary, Produce
 
     public async Task<JobResult> RunAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(files.WorkDirectory);
+        var identity = files.ListIdentity(summary.TraceId);
+        if (Directory.Exists(files.WorkDirectory)
+            && (!File.Exists(files.ListIdentityFile) || await File.ReadAllTextAsync(files.ListIdentityFile, cancellationToken) != identity))
+        {
+            // Left by a redrive of another run of the file (published again since), or of another list.
+            Directory.Delete(files.WorkDirectory, recursive: true);
+        }
+        if (!Directory.Exists(files.WorkDirectory))
+        {
+            Directory.CreateDirectory(files.WorkDirectory);
+            await File.WriteAllTextAsync(files.ListIdentityFile, identity, cancellationToken);
+            PosixFiles.SyncDirectory(files.Files.OutputDirectory);
+        }
         await CopyLinesAsync(cancellationToken);
         var lines = files.Lines;
         if (!File.Exists(lines.Summary) || File.Exists(lines.Checkpoint))
