@@ -31,11 +31,30 @@ internal static class ProducerApp
         {
             return await WatchApp.RunAsync(parsed, stop);
         }
+        if (parsed.CommandResult.Command == ProducerCommandLine.Redrive)
+        {
+            return await RedriveAsync(parsed, stop);
+        }
         if (parsed.CommandResult.Command != ProducerCommandLine.Publish)
         {
-            return UsageErrors.Report(Name, "a command is required: publish or watch");
+            return UsageErrors.Report(Name, "a command is required: publish, redrive or watch");
         }
         return await PublishAsync(parsed, stop);
+    }
+
+    /// <summary><c>redrive</c>: checks its options, builds its host and runs the file's failed lines again.</summary>
+    private static async Task<int> RedriveAsync(ParseResult parsed, CancellationToken stop)
+    {
+        if (ProducerCommandLine.ToRedrive(parsed, out var error) is not { } redrive
+            || ProducerCommandLine.ToRedriveConfiguration(parsed, out error) is not { } overrides)
+        {
+            return UsageErrors.Report(Name, error!);
+        }
+        return await RunHostedAsync(
+            overrides,
+            (services, token) => new RedriveCommand(services.GetRequiredService<PublishCommand>())
+                .RunAsync(redrive.Input, redrive.OutputDirectory, token),
+            stop);
     }
 
     /// <summary><c>publish</c>: checks its options, builds its host and runs every file's job until done or interrupted.</summary>
@@ -52,6 +71,15 @@ internal static class ProducerApp
             return UsageErrors.Report(Name, error!);
         }
 
+        return await RunHostedAsync(
+            overrides, (services, token) => services.GetRequiredService<PublishCommand>().RunAsync(jobs, token), stop);
+    }
+
+    /// <summary>Builds the host of a one-shot command from <paramref name="overrides"/>, checks its configuration, and
+    /// runs <paramref name="command"/> until done or interrupted.</summary>
+    private static async Task<int> RunHostedAsync(
+        Dictionary<string, string?> overrides, Func<IServiceProvider, CancellationToken, Task<int>> command, CancellationToken stop)
+    {
         var builder = ServiceHost.CreateBuilder(overrides);
         builder.Services.AddValidatedOptions(ProducerOptions.Section);
         builder.Services.AddStreamingBroker();
@@ -70,7 +98,7 @@ internal static class ProducerApp
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
         try
         {
-            return await host.Services.GetRequiredService<PublishCommand>().RunAsync(jobs, interrupted.Token);
+            return await command(host.Services, interrupted.Token);
         }
         catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
         {

@@ -8,7 +8,8 @@ namespace Streaming.Producer.Cli;
 
 /// <summary>
 /// <c>Producer publish &lt;file&gt;... [--wait] [--out &lt;dir&gt;] [--batch-lines N] [--batch-bytes N] [--pipeline NAME]
-/// [--rabbitmq &lt;uri&gt;]</c>, turned into configuration overrides and the list of jobs, and
+/// [--rabbitmq &lt;uri&gt;]</c>, turned into configuration overrides and the list of jobs,
+/// <c>Producer redrive &lt;file&gt; [--out &lt;dir&gt;] [--pipeline NAME] [--rabbitmq &lt;uri&gt;]</c>, and
 /// <c>Producer watch [--data &lt;dir&gt;] [--pipeline NAME] [--rabbitmq &lt;uri&gt;]</c>.
 /// </summary>
 internal static class ProducerCommandLine
@@ -56,6 +57,29 @@ internal static class ProducerCommandLine
         Files, Wait, Out, BatchLines, BatchBytes, Pipeline, Compress, RabbitMq,
     };
 
+    public static readonly Argument<string> RedriveFile = new("file")
+    {
+        Description = "the input file of a completed run; its failed lines are read from it again",
+    };
+
+    public static readonly Option<string> RedriveOut = new("--out")
+    {
+        Description = "the folder of the run's outputs (default: the input file's folder)",
+    };
+
+    public static readonly Option<string> RedriveRabbitMq = new("--rabbitmq")
+    {
+        Description = RabbitMqOptions.UriHelp,
+    };
+
+    public static readonly Option<string> RedrivePipeline = PipelineOption.Create();
+
+    public static readonly Command Redrive = new(
+        "redrive", "Run again the lines listed in <out>/<name>.errors.jsonl and put their results in <out>/<name>.out.")
+    {
+        RedriveFile, RedriveOut, RedrivePipeline, RedriveRabbitMq,
+    };
+
     public static readonly Option<string> Data = new("--data")
     {
         Description = "data folder: files dropped in <dir>/inbox, results in <dir>/outbox (default ./data)",
@@ -75,7 +99,7 @@ internal static class ProducerCommandLine
 
     public static RootCommand Create() => new("Streaming producer: streams the lines of files through RabbitMQ.")
     {
-        Publish, Watch,
+        Publish, Redrive, Watch,
     };
 
     /// <summary>The configuration overrides of <c>watch</c>, or null with a one-line error.</summary>
@@ -115,6 +139,38 @@ internal static class ProducerCommandLine
             overrides[$"{RabbitMqOptions.SectionName}:{nameof(RabbitMqOptions.Uri)}"] = uri;
         }
         return overrides;
+    }
+
+    /// <summary>The configuration overrides of <c>redrive</c>, or null with a one-line error.</summary>
+    public static Dictionary<string, string?>? ToRedriveConfiguration(ParseResult result, out string? error)
+    {
+        var overrides = new Dictionary<string, string?>();
+        if (!PipelineOption.TryAdd(result, RedrivePipeline, PipelineKey, overrides, out error))
+        {
+            return null;
+        }
+        if (result.GetValue(RedriveRabbitMq) is { } uri)
+        {
+            overrides[$"{RabbitMqOptions.SectionName}:{nameof(RabbitMqOptions.Uri)}"] = uri;
+        }
+        return overrides;
+    }
+
+    /// <summary>Checks <c>redrive</c>'s input file and output folder; returns them, or null with a one-line error.</summary>
+    public static (string Input, string OutputDirectory)? ToRedrive(ParseResult result, out string? error)
+    {
+        var file = result.GetValue(RedriveFile)!;
+        var outDirectory = result.GetValue(RedriveOut);
+        error = InputProblem(file);
+        if (error is null && outDirectory is not null && !IsPath(outDirectory))
+        {
+            error = $"--out '{outDirectory}' is not a folder path";
+        }
+        else if (error is null && outDirectory is not null && !Directory.Exists(outDirectory))
+        {
+            error = $"--out '{outDirectory}' is not a folder";
+        }
+        return error is null ? (file, outDirectory ?? Path.GetDirectoryName(Path.GetFullPath(file))!) : null;
     }
 
     /// <summary>Checks the input files and the output folder; returns the jobs, or null with a one-line error.</summary>

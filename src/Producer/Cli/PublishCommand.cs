@@ -43,7 +43,8 @@ internal sealed class PublishCommand(
                 }
                 locks.Add(held);
             }
-            return await RunLockedAsync(files, cancellationToken);
+            return await RunInSessionAsync(
+                session => files.Select(f => PlannedJob.Of(session.CreateJob(f))).ToList(), Report, cancellationToken);
         }
         finally
         {
@@ -51,7 +52,8 @@ internal sealed class PublishCommand(
         }
     }
 
-    private static async Task<OwnerLock?> TryLockAsync(JobFiles job)
+    /// <summary>The lock on <paramref name="job"/>'s outputs, or null once the one line saying why not is written.</summary>
+    internal static async Task<OwnerLock?> TryLockAsync(JobFiles job)
     {
         string message;
         try
@@ -71,7 +73,10 @@ internal sealed class PublishCommand(
         return null;
     }
 
-    private async Task<int> RunLockedAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken)
+    /// <summary>Opens the broker session, runs the jobs <paramref name="plan"/> makes on it, and reports each result; returns
+    /// the exit code (<c>publish</c>'s and <c>redrive</c>'s).</summary>
+    internal async Task<int> RunInSessionAsync(
+        Func<ProducerSession, List<PlannedJob>> plan, Action<JobResult> report, CancellationToken cancellationToken)
     {
         ProducerSession session;
         try
@@ -96,14 +101,15 @@ internal sealed class PublishCommand(
         }
         await using (session)
         {
-            return await RunJobsAsync(files.Select(session.CreateJob).ToList(), session, cancellationToken);
+            return await RunJobsAsync(plan(session), session, report, cancellationToken);
         }
     }
 
-    private async Task<int> RunJobsAsync(List<JobRunner> jobs, ProducerSession session, CancellationToken cancellationToken)
+    private async Task<int> RunJobsAsync(
+        List<PlannedJob> jobs, ProducerSession session, Action<JobResult> report, CancellationToken cancellationToken)
     {
         using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var display = new ProgressDisplay(jobs, session.Connection, session.Pipeline, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time);
+        var display = new ProgressDisplay(jobs.Select(j => j.Runner).ToList(), session.Connection, session.Pipeline, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time);
         var progress = display.RunAsync(stopProgress.Token);
         JobResult[] done;
         (int Exit, string Message)? failure = null;
@@ -130,13 +136,13 @@ internal sealed class PublishCommand(
         }
         foreach (var result in done)
         {
-            Report(result);
+            report(result);
         }
         return done.Any(r => r.Summary.FailedLines > 0) ? ExitLinesFailed : ExitOk;
     }
 
     /// <summary>Runs every job, at most <see cref="ProducerOptions.ParallelFiles"/> at once.</summary>
-    private async Task<JobResult[]> RunAllAsync(List<JobRunner> jobs, CancellationToken cancellationToken)
+    private async Task<JobResult[]> RunAllAsync(List<PlannedJob> jobs, CancellationToken cancellationToken)
     {
         using var slots = new SemaphoreSlim(_options.ParallelFiles);
         return await Task.WhenAll(jobs.Select(async job =>
@@ -154,7 +160,7 @@ internal sealed class PublishCommand(
     }
 
     /// <summary>The exit code and the one line for a run that stopped on <paramref name="ex"/>.</summary>
-    private static (int Exit, string Message) Failure(Exception ex, CancellationToken cancellationToken) => ex switch
+    internal static (int Exit, string Message) Failure(Exception ex, CancellationToken cancellationToken) => ex switch
     {
         _ when FaultClassifier.IsBrokerFailure(ex, cancellationToken) => (ExitBrokerUnreachable,
             $"lost the broker and could not get it back ({UriMasking.Mask(ex.Message)}); run the same command again to resume"),
@@ -168,7 +174,7 @@ internal sealed class PublishCommand(
     };
 
     /// <summary>One line on stderr, whatever a path or a message brought in (a newline in an --out folder's name).</summary>
-    private static Task WriteErrorAsync(string message) => Console.Error.WriteLineAsync($"Producer: {UsageErrors.Printable(message)}");
+    internal static Task WriteErrorAsync(string message) => Console.Error.WriteLineAsync($"Producer: {UsageErrors.Printable(message)}");
 
     private static void Report(JobResult result) => Report(result, Console.Out);
 
@@ -179,6 +185,14 @@ internal sealed class PublishCommand(
         var file = UsageErrors.Printable(s.File);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{file}: {s.Lines:N0} lines in {s.DurationMs / 1000.0:0.0} s ({s.LinesPerSecond:N0} lines/s), {s.FailedLines:N0} failed -> {UsageErrors.Printable(result.Files.Output)}"));
+        ReportErrors(result, output);
+    }
+
+    /// <summary>The first failed lines of <paramref name="result"/>, when any failed.</summary>
+    internal static void ReportErrors(JobResult result, TextWriter output)
+    {
+        var s = result.Summary;
+        var file = UsageErrors.Printable(s.File);
         if (s.FailedLines == 0)
         {
             return;

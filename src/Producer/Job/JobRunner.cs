@@ -137,6 +137,11 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
             job.TraceId, collector.Duplicates, collector.Dropped, parts.Watermark.Republished);
         // Everything is written: a crash from here on resumes with nothing left to publish.
         await collector.SaveFinalCheckpointAsync(cancellationToken);
+        summary = summary with
+        {
+            InputFingerprint = parts.Fingerprint.WholeFile(),
+            Attempts = [new RunAttempt(RunAttempt.Run, job.StartedAt, completedAt, summary.DurationMs, lines, summary.FailedLines, job.TraceId)],
+        };
         await parts.Output.CompleteAsync(summary, lines, cancellationToken);
         start.NoticeInputChange(_logger);
         parts.Watermark.Delete();

@@ -33,6 +33,9 @@ internal sealed class WatchFolders(string data, OutputCompression compression = 
 
     public string Failed => Path.Combine(Data, "failed");
 
+    /// <summary>Where an errors file from outbox/ is dropped to run its lines again (<see cref="RedriveDrops"/>).</summary>
+    public string Redrive => Path.Combine(Data, "redrive");
+
     /// <summary>Held by the one watch service that owns this data folder (<see cref="OwnerLock"/>).</summary>
     public string Lock => Path.Combine(Data, ".watch.lock");
 
@@ -42,7 +45,7 @@ internal sealed class WatchFolders(string data, OutputCompression compression = 
     /// <exception cref="IOException">A folder cannot be created, or two are one (<see cref="CheckDistinct"/>).</exception>
     public void Create()
     {
-        foreach (var folder in new[] { Inbox, Processing, Outbox, Done, Failed })
+        foreach (var folder in new[] { Inbox, Processing, Outbox, Done, Failed, Redrive })
         {
             Directory.CreateDirectory(folder);
         }
@@ -57,14 +60,14 @@ internal sealed class WatchFolders(string data, OutputCompression compression = 
     private void CheckDistinct()
     {
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var folder in new[] { Data, Inbox, Processing, Outbox, Done, Failed })
+        foreach (var folder in new[] { Data, Inbox, Processing, Outbox, Done, Failed, Redrive })
         {
             var identity = FileProbe.Identity(folder);
             if (seen.TryGetValue(identity, out var same))
             {
                 throw new IOException(
                     $"'{folder}' and '{same}' are the same folder (a symbolic link or a mount); inbox/, processing/, outbox/, "
-                    + "done/ and failed/ must be five distinct folders, none of them the data folder itself");
+                    + "done/, failed/ and redrive/ must be six distinct folders, none of them the data folder itself");
             }
             seen.Add(identity, folder);
         }

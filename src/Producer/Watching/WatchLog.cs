@@ -70,4 +70,18 @@ internal static partial class WatchLog
     [LoggerMessage(EventId = 516, Level = LogLevel.Warning,
         Message = "Inbox events unavailable ({Reason}); new files are found by listing the inbox every {PollMs} ms")]
     public static partial void EventsUnavailable(ILogger logger, string reason, int pollMs);
+
+    [LoggerMessage(EventId = 530, Level = LogLevel.Information, Message = "Redrive: running {Lines} failed lines of {Name} again")]
+    public static partial void Redriving(ILogger logger, string name, long lines);
+
+    [LoggerMessage(EventId = 531, Level = LogLevel.Information,
+        Message = "Redrive: {Name} done: {Lines} lines run again, {StillFailing} still failing")]
+    public static partial void Redriven(ILogger logger, string name, long lines, long stillFailing);
+
+    [LoggerMessage(EventId = 532, Level = LogLevel.Information, Message = "Redrive: {Drop} lists no line; nothing to redrive")]
+    public static partial void NothingToRedrive(ILogger logger, string drop);
+
+    [LoggerMessage(EventId = 533, Level = LogLevel.Information,
+        Message = "Redrive: {Drop} interrupted; it stays in redrive/ and goes on from its checkpoint")]
+    public static partial void RedriveInterrupted(ILogger logger, string drop);
 }

@@ -14,7 +14,8 @@ namespace Streaming.Producer.Watching;
 /// then lists the inbox whenever its events say it changed (and every poll interval, in case they do not come),
 /// takes each file once it has stopped changing (a rename into processing/) while fewer than
 /// <see cref="WatchOptions.FilesAtOnce"/> are in flight — the next one the moment a file finishes — and moves whatever
-/// cannot be processed to failed/ with the reason. All files share one <see cref="Job.Core.SharedWindow"/>. On SIGTERM/SIGINT it stops taking files and publishing;
+/// cannot be processed to failed/ with the reason; an errors file dropped into redrive/ runs its lines again
+/// (<see cref="RedriveDrops"/>). All files share one <see cref="Job.Core.SharedWindow"/>. On SIGTERM/SIGINT it stops taking files and publishing;
 /// the files in flight keep their checkpoints in processing/ and resume on the next start.
 /// </summary>
 internal sealed class WatchService(
@@ -73,6 +74,7 @@ internal sealed class WatchService(
         using var scanner = new InboxScanner(_folders.Inbox, tracker);
         var renamer = new NotUtf8Renamer(_folders.Inbox, _logger);
         var leftOver = new Queue<string>(ListProcessing());
+        var redrives = new RedriveDrops(_folders, quietPeriod, session);
         using var events = StartEvents();
         WatchLog.Watching(_logger, _folders.Inbox, _options.QuietPeriodMilliseconds, _options.FilesAtOnce, _options.Window);
 
@@ -101,6 +103,7 @@ internal sealed class WatchService(
                     scanDue = Min(now + pollInterval, tracker.NextQuietEnd(now) ?? TimeSpan.MaxValue);
                 }
                 TakeReady(ready, scanner, session, stoppingToken);
+                redrives.TakeNext(_wake.Set, stoppingToken);
                 if (Now() >= nextProgress)
                 {
                     nextProgress = Now() + progressInterval;
@@ -113,7 +116,7 @@ internal sealed class WatchService(
         finally
         {
             WatchLog.Stopping(_logger, _running.Count);
-            await Task.WhenAll(_running.Values.Select(r => r.Run));
+            await Task.WhenAll(_running.Values.Select(r => r.Run).Append(redrives.Running));
         }
     }
 

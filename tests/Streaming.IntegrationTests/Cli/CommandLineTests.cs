@@ -47,6 +47,17 @@ public sealed class CommandLineTests : IDisposable
         new[] { "watch", "--data", "{dir}", "--pipeline", "x*" },
         new[] { "watch", "--data", "{dir}", "--pipeline", new string('w', 65) },
         new[] { "publish", "{file}" },
+        new[] { "redrive" },
+        new[] { "redrive", "{missing}" },
+        new[] { "redrive", "{dir}" },
+        new[] { "redrive", "{file}" },                          // no run of it: no output, no summary
+        new[] { "redrive", "{file}", "{file}" },
+        new[] { "redrive", "{file}", "--out", "{file}" },
+        new[] { "redrive", "{file}", "--out", "{missing}" },
+        new[] { "redrive", "{file}", "--out", "" },
+        new[] { "redrive", "{file}", "--wait" },
+        new[] { "redrive", "{file}", "--batch-lines", "5" },
+        new[] { "redrive", "{file}", "--rabbitmq", "http://example/" },
         new[] { "watch", "--data", "{file}" },
         new[] { "watch", "--data" },
         new[] { "watch", "extra-argument" },
@@ -101,6 +112,23 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.True(code == 2, producer.Describe());
         AssertOneClearLine(producer.StandardError);
+    }
+
+    [Theory]
+    [InlineData("p1", "no output of")]                          // taken: the file has no run to redrive
+    [InlineData("a/b", "pipeline")]                             // refused by the name rule
+    public async Task Redrive_PipelineOption_IsCheckedByTheNameRule(string pipeline, string expected)
+    {
+        var file = Path.Combine(_directory, "input.txt");
+        await File.WriteAllTextAsync(file, "x\n");
+        await using var producer = ServiceProcess.StartProducer(["redrive", file, "--pipeline", pipeline, "--rabbitmq", s_deadBroker]);
+
+        var code = await producer.WaitForExitAsync(s_exit);
+
+        Assert.True(code == 2, producer.Describe());
+        AssertOneClearLine(producer.StandardError);
+        Assert.Contains(expected, producer.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unrecognized", producer.StandardError, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -74,6 +74,38 @@ internal sealed class InputFingerprint : IDisposable
         }
     }
 
+    /// <summary>The hash of the whole file as stored now (its compressed bytes, for a compressed input): what a completed
+    /// job's summary records, for <c>redrive</c> to check its input against (<see cref="OfWholeFile"/>). Called once the
+    /// last checkpoint is taken; it goes on from where the checkpoints left the hash.</summary>
+    public string WholeFile()
+    {
+        lock (_lock)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+            try
+            {
+                int read;
+                while ((read = RandomAccess.Read(_input, buffer.AsSpan(0, ChunkBytes), _hashedThrough)) > 0)
+                {
+                    _hash.Append(buffer.AsSpan(0, read));
+                    Volatile.Write(ref _hashedThrough, _hashedThrough + read);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+            return Convert.ToHexStringLower(_hash.GetCurrentHash());
+        }
+    }
+
+    /// <summary>The hash <see cref="WholeFile"/> gives for the file at <paramref name="inputPath"/>, read once.</summary>
+    public static string OfWholeFile(string inputPath)
+    {
+        using var fingerprint = new InputFingerprint(inputPath);
+        return fingerprint.WholeFile();
+    }
+
     /// <summary>The file's own offset for <paramref name="offset"/>, forgetting the batches before it.</summary>
     private long RawOffset(long offset)
     {

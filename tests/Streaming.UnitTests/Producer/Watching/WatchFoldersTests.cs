@@ -15,9 +15,9 @@ public sealed class WatchFoldersTests : IDisposable
     }
 
     [Fact]
-    public void Create_AllFiveFolders()
+    public void Create_AllSixFolders()
     {
-        foreach (var name in new[] { "inbox", "processing", "outbox", "done", "failed" })
+        foreach (var name in new[] { "inbox", "processing", "outbox", "done", "failed", "redrive" })
         {
             Assert.True(Directory.Exists(Path.Combine(_folders.Data, name)), name);
         }
@@ -144,6 +144,7 @@ public sealed class WatchFoldersTests : IDisposable
     [InlineData("done", "processing")]
     [InlineData("failed", "outbox")]
     [InlineData("inbox", ".")]
+    [InlineData("redrive", "inbox")]
     public void Create_TwoFoldersThatAreOne_RefusedNamingBoth(string link, string target)
     {
         // The finding: an outbox linked to the inbox took every output as a new input, without end.
