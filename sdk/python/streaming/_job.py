@@ -123,8 +123,11 @@ class Job:
                         raise StreamingError(f"the Producer wrote an answer the tagged format does not allow: {line[:80]!r}")
                 if lines and self._progress is not None:
                     self._report(len(lines))
-            self._feeding_done.wait()
             code = self._wait_for_exit()
+            # A Producer that finished had its input closed, so the feeder is about done; one that died may leave the
+            # feeder waiting on a slow iterable, which it then leaves at its next item.
+            if not self._feeding_done.wait(5 if code in (0, 1) else 0):
+                self._cancelled.set()
             if answered < self._fed or code not in (0, 1):
                 raise self._failure(code, answered)
             if self._input_error is not None:
