@@ -46,8 +46,9 @@ internal static class ProducerApp
             return UsageErrors.Report(Name, "publish needs --wait: the publishing process is the one that collects the results");
         }
         var overrides = ProducerCommandLine.ToConfiguration(parsed, out var error);
-        var jobs = overrides is null ? null : ProducerCommandLine.ToJobs(parsed, out error);
-        if (overrides is null || jobs is null)
+        var stdin = overrides is null ? null : ProducerCommandLine.ToStdin(parsed, out error);
+        var jobs = overrides is null || error is not null || stdin is not null ? null : ProducerCommandLine.ToJobs(parsed, out error);
+        if (overrides is null || error is not null || (jobs is null && stdin is null))
         {
             return UsageErrors.Report(Name, error!);
         }
@@ -70,11 +71,16 @@ internal static class ProducerApp
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
         try
         {
-            return await host.Services.GetRequiredService<PublishCommand>().RunAsync(jobs, interrupted.Token);
+            var command = host.Services.GetRequiredService<PublishCommand>();
+            return stdin is not null
+                ? await command.RunStdinAsync(stdin, interrupted.Token)
+                : await command.RunAsync(jobs!, interrupted.Token);
         }
         catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
         {
-            await Console.Error.WriteLineAsync($"{Name}: interrupted; run the same command again to resume from the checkpoint");
+            await Console.Error.WriteLineAsync(stdin is not null
+                ? $"{Name}: interrupted; {PublishCommand.StdinLost}"
+                : $"{Name}: interrupted; run the same command again to resume from the checkpoint");
             return ExitInterrupted;
         }
 
