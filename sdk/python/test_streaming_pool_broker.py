@@ -31,6 +31,7 @@ import test_streaming_pool_functions as functions  # noqa: E402
 CONFIGURED = bool(os.environ.get("STREAMING_PRODUCER") and os.environ.get("STREAMING_CONSUMER"))
 REASON = "STREAMING_PRODUCER and STREAMING_CONSUMER are not set (tests/…/Python/PythonPoolTests runs these)"
 _node = None
+_watchdog = None
 
 
 def setUpModule():
@@ -41,7 +42,8 @@ def setUpModule():
         # SIGTERM (a test runner's timeout) stops the node first; a watchdog stops it and removes its folder when this
         # process dies in any other way. The pools' children get SIGTERM when this process ends (parent-death signal).
         signal.signal(signal.SIGTERM, _stop_node_and_exit)
-        subprocess.Popen(["bash", "-c", 'while kill -0 "$0" 2>/dev/null; do sleep 1; done; bash "$1" stop "$2"; rm -rf "$2"',
+        global _watchdog
+        _watchdog = subprocess.Popen(["bash", "-c", 'while kill -0 "$0" 2>/dev/null; do sleep 1; done; bash "$1" stop "$2"; rm -rf "$2"',
                           str(os.getpid()), NODE, _node.directory],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)

@@ -136,6 +136,7 @@ class Job:
         finally:
             if not finished:
                 self.cancel()
+            self._process.stdout.close()
 
     def _report(self, count: int) -> None:
         update = getattr(self._progress, "update", None)
@@ -172,11 +173,6 @@ class Job:
         self._cancelled.set()
         self._signal()
         self._wait_for_exit()
-        for stream in (self._process.stdout,):
-            try:
-                stream.close()
-            except OSError:
-                pass
 
     def _signal(self) -> None:
         self._cancelled.set()
