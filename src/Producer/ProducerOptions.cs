@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Streaming.Messaging.Hosting;
+using Streaming.Messaging.Topology;
 
 namespace Streaming.Producer;
 
@@ -60,6 +61,11 @@ public sealed class ProducerOptions
     /// arrive ahead of their turn past it are not held and come again later; the one a file needs next is always held.</summary>
     [Range(1, 1024 * 1024)]
     public int ReorderBudgetMiB { get; set; } = 256;
+
+    /// <summary>The pipeline the jobs publish to (<c>--pipeline</c>): its consumers serve it alone. Empty: the default
+    /// pipeline, <c>streaming.lines</c>; a name uses <c>streaming.lines.NAME</c> (docs/pipelines.md).</summary>
+    [RegularExpression(PipelineQueues.ConfigurationPattern, ErrorMessage = "Pipeline: not a pipeline name (" + PipelineQueues.NameRule + ")")]
+    public string Pipeline { get; set; } = "";
 
     /// <summary>Seconds between progress lines when stderr is not a terminal.</summary>
     [Range(1, 3600)]

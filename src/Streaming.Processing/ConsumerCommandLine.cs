@@ -5,7 +5,7 @@ using Streaming.Messaging.Hosting;
 namespace Streaming.Consumer;
 
 /// <summary>
-/// <c>Consumer [--processor &lt;spec&gt;] [--prefetch N] [--concurrency N] [--rabbitmq &lt;amqp-uri&gt;]</c>, turned into
+/// <c>Consumer [--processor &lt;spec&gt;] [--pipeline NAME] [--prefetch N] [--concurrency N] [--rabbitmq &lt;amqp-uri&gt;]</c>, turned into
 /// configuration overrides (the command line wins over environment and appsettings.json).
 /// </summary>
 internal static class ConsumerCommandLine
@@ -25,14 +25,16 @@ internal static class ConsumerCommandLine
         Description = "lines in work at once in this process (default: the core count)",
     };
 
+    private static readonly Option<string> s_pipeline = PipelineOption.Create();
+
     private static readonly Option<string> s_rabbitmq = new("--rabbitmq")
     {
         Description = RabbitMqOptions.UriHelp,
     };
 
-    public static RootCommand Create() => new("Streaming consumer: processes lines from the streaming.lines queue.")
+    public static RootCommand Create() => new("Streaming consumer: processes lines from the streaming.lines queue (or a pipeline's, streaming.lines.NAME).")
     {
-        s_processor, s_prefetch, s_concurrency, s_rabbitmq,
+        s_processor, s_pipeline, s_prefetch, s_concurrency, s_rabbitmq,
     };
 
     /// <summary>Returns the overrides, or null with a one-line error.</summary>
@@ -45,7 +47,8 @@ internal static class ConsumerCommandLine
             overrides[$"{ConsumerOptions.SectionName}:{nameof(ConsumerOptions.Processor)}"] = processor;
         }
         if (!CountOption.TryAdd(result, s_prefetch, ushort.MaxValue, $"{ConsumerOptions.SectionName}:{nameof(ConsumerOptions.Prefetch)}", overrides, out error)
-            || !CountOption.TryAdd(result, s_concurrency, 100_000, $"{ConsumerOptions.SectionName}:{nameof(ConsumerOptions.Concurrency)}", overrides, out error))
+            || !CountOption.TryAdd(result, s_concurrency, 100_000, $"{ConsumerOptions.SectionName}:{nameof(ConsumerOptions.Concurrency)}", overrides, out error)
+            || !PipelineOption.TryAdd(result, s_pipeline, $"{ConsumerOptions.SectionName}:{nameof(ConsumerOptions.Pipeline)}", overrides, out error))
         {
             return null;
         }

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Streaming.Messaging.Hosting;
+using Streaming.Messaging.Topology;
 
 namespace Streaming.Consumer;
 
@@ -17,6 +18,11 @@ internal sealed class ConsumerOptions
     /// <summary>Processor spec: identity, upper, wordcount, sha256[:R], delay:&lt;ms&gt;, exec:&lt;command line&gt;, or a registered user processor.</summary>
     [Required]
     public string Processor { get; set; } = "identity";
+
+    /// <summary>The pipeline this consumer serves (<c>--pipeline</c>), chosen by its operator. Empty: the default
+    /// pipeline, <c>streaming.lines</c>; a name consumes <c>streaming.lines.NAME</c> (docs/pipelines.md).</summary>
+    [RegularExpression(PipelineQueues.ConfigurationPattern, ErrorMessage = "Pipeline: not a pipeline name (" + PipelineQueues.NameRule + ")")]
+    public string Pipeline { get; set; } = "";
 
     /// <summary>Batches the broker may have delivered to this consumer and not yet acknowledged. A batch stays
     /// unacknowledged until its result is confirmed, so this also covers the results waiting for their confirms.

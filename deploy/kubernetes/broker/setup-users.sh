@@ -5,7 +5,9 @@
 #
 # Environment: RABBITMQ_API (e.g. http://rabbitmq:15672), RABBITMQ_ADMIN_USER, RABBITMQ_ADMIN_PASSWORD (an
 # administrator), PRODUCER_USER, PRODUCER_PASSWORD, CONSUMER_USER, CONSUMER_PASSWORD, optionally MONITOR_USER and
-# MONITOR_PASSWORD, and RABBITMQ_VHOST (default /). The services' names and passwords go into amqp:// URIs unescaped, so
+# MONITOR_PASSWORD, and RABBITMQ_VHOST (default /). With CONSUMER_PIPELINE=NAME, the consumer user reads only that
+# pipeline's queues (CONSUMER_PIPELINE_READ): one consumer user per fleet, this script run once per fleet. The
+# services' names and passwords go into amqp:// URIs unescaped, so
 # they may only hold letters, digits and . _ ~ - (generate passwords with `openssl rand -hex 24`).
 # Waits up to SETUP_TIMEOUT_SECONDS (default 300) for the API. Exit 0 when done, 1 when the broker said no,
 # 2 for a missing or malformed setting.
@@ -28,6 +30,11 @@ for name in PRODUCER_USER PRODUCER_PASSWORD CONSUMER_USER CONSUMER_PASSWORD; do
   need "$name"
 done
 if [ -n "${MONITOR_USER:-}" ]; then need MONITOR_USER; need MONITOR_PASSWORD; fi
+if [ -n "${CONSUMER_PIPELINE:-}" ]; then
+  case "$CONSUMER_PIPELINE" in *[!A-Za-z0-9._-]*) fail_usage "CONSUMER_PIPELINE may only hold letters, digits and . _ -" ;; esac
+  [ "${#CONSUMER_PIPELINE}" -le 64 ] || fail_usage "CONSUMER_PIPELINE is longer than 64 characters"
+  CONSUMER_READ=$(printf '%s' "$CONSUMER_PIPELINE_READ" | sed "s/PIPELINE/$(printf '%s' "$CONSUMER_PIPELINE" | sed 's/\./\\\\./g')/")
+fi
 vhost=$(printf '%s' "${RABBITMQ_VHOST:-/}" | sed 's:/:%2F:g')
 
 api() {   # METHOD PATH [JSON]

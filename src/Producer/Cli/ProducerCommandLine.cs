@@ -8,8 +8,9 @@ using Streaming.Producer.Watching;
 namespace Streaming.Producer.Cli;
 
 /// <summary>
-/// <c>Producer publish &lt;file&gt;...|- [--wait] [--out &lt;dir&gt;] [--batch-lines N] [--batch-bytes N] [--rabbitmq &lt;uri&gt;]</c>,
-/// turned into configuration overrides and the list of jobs, and <c>Producer watch [--data &lt;dir&gt;] [--rabbitmq &lt;uri&gt;]</c>.
+/// <c>Producer publish &lt;file&gt;...|- [--wait] [--out &lt;dir&gt;] [--batch-lines N] [--batch-bytes N] [--pipeline NAME]
+/// [--rabbitmq &lt;uri&gt;]</c>, turned into configuration overrides and the list of jobs, and
+/// <c>Producer watch [--data &lt;dir&gt;] [--pipeline NAME] [--rabbitmq &lt;uri&gt;]</c>.
 /// </summary>
 internal static class ProducerCommandLine
 {
@@ -49,6 +50,8 @@ internal static class ProducerCommandLine
         Description = "write <name>.out.gz (gzip) or <name>.out.zst (zstd) instead of <name>.out (default none)",
     };
 
+    public static readonly Option<string> Pipeline = PipelineOption.Create();
+
     public static readonly Option<string> StdoutFormat = new("--stdout-format")
     {
         Description = "with '-': plain (a failed line is empty, listed on stderr) or tagged ('+result' or '!reason' per line) (default plain)",
@@ -61,7 +64,7 @@ internal static class ProducerCommandLine
 
     public static readonly Command Publish = new("publish", "Process files (or standard input) and, with --wait, write their results.")
     {
-        Files, Wait, Out, BatchLines, BatchBytes, Compress, StdoutFormat, Errors, RabbitMq,
+        Files, Wait, Out, BatchLines, BatchBytes, Pipeline, Compress, StdoutFormat, Errors, RabbitMq,
     };
 
     public static readonly Option<string> Data = new("--data")
@@ -74,9 +77,11 @@ internal static class ProducerCommandLine
         Description = RabbitMqOptions.UriHelp,
     };
 
+    public static readonly Option<string> WatchPipeline = PipelineOption.Create();
+
     public static readonly Command Watch = new("watch", "Run as a service: process every file dropped into <data>/inbox.")
     {
-        Data, WatchRabbitMq,
+        Data, WatchPipeline, WatchRabbitMq,
     };
 
     public static RootCommand Create() => new("Streaming producer: streams the lines of files through RabbitMQ.")
@@ -84,10 +89,14 @@ internal static class ProducerCommandLine
         Publish, Watch,
     };
 
-    /// <summary>The configuration overrides of <c>watch</c>.</summary>
-    public static Dictionary<string, string?> ToWatchConfiguration(ParseResult result)
+    /// <summary>The configuration overrides of <c>watch</c>, or null with a one-line error.</summary>
+    public static Dictionary<string, string?>? ToWatchConfiguration(ParseResult result, out string? error)
     {
         var overrides = new Dictionary<string, string?>();
+        if (!PipelineOption.TryAdd(result, WatchPipeline, PipelineKey, overrides, out error))
+        {
+            return null;
+        }
         if (result.GetValue(Data) is { } data)
         {
             overrides[$"{Watching.WatchOptions.SectionName}:{nameof(Watching.WatchOptions.Data)}"] = data;
@@ -99,13 +108,16 @@ internal static class ProducerCommandLine
         return overrides;
     }
 
+    private const string PipelineKey = $"{ProducerOptions.SectionName}:{nameof(ProducerOptions.Pipeline)}";
+
     /// <summary>Returns the configuration overrides, or null with a one-line error.</summary>
     public static Dictionary<string, string?>? ToConfiguration(ParseResult result, out string? error)
     {
         var overrides = new Dictionary<string, string?>();
         error = null;
         if (!CountOption.TryAdd(result, BatchLines, 1_000_000, $"{ProducerOptions.SectionName}:{nameof(ProducerOptions.BatchLines)}", overrides, out error)
-            || !CountOption.TryAdd(result, BatchBytes, ProducerOptions.MaxBatchBytes, $"{ProducerOptions.SectionName}:{nameof(ProducerOptions.BatchBytes)}", overrides, out error))
+            || !CountOption.TryAdd(result, BatchBytes, ProducerOptions.MaxBatchBytes, $"{ProducerOptions.SectionName}:{nameof(ProducerOptions.BatchBytes)}", overrides, out error)
+            || !PipelineOption.TryAdd(result, Pipeline, PipelineKey, overrides, out error))
         {
             return null;
         }

@@ -8,10 +8,11 @@ namespace Streaming.Producer.Cli;
 
 /// <summary>
 /// Shows progress on stderr while a publish waits: a line redrawn in place on a terminal, or a plain line every few
-/// seconds otherwise. Says so when no consumer is attached to the work queue, and while the broker blocks publishers
+/// seconds otherwise. Says so when no consumer is attached to the pipeline's work queue, and while the broker blocks publishers
 /// (a memory or disk alarm).
 /// </summary>
-internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection connection, TimeSpan plainInterval, TimeProvider time)
+internal sealed class ProgressDisplay(
+    IReadOnlyList<JobRunner> jobs, IConnection connection, PipelineQueues pipeline, TimeSpan plainInterval, TimeProvider time)
 {
     private static readonly TimeSpan s_terminalInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan s_consumerCheckInterval = TimeSpan.FromSeconds(2);
@@ -85,7 +86,7 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
         {
             return;
         }
-        var waiting = _consumers == 0 ? $" — no consumer is attached to {QueueNames.Work}; start one" : "";
+        var waiting = _consumers == 0 ? NoConsumer(pipeline) : "";
         if (_blockedReason is { } blocked)
         {
             waiting += $" — the broker is blocking publishers ({blocked}); waiting for it to clear";
@@ -105,6 +106,12 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
         }
     }
 
+    /// <summary>What the progress line adds while nothing consumes the pipeline's work queue: which queue, and how to
+    /// start a consumer for it.</summary>
+    internal static string NoConsumer(PipelineQueues pipeline) => pipeline.Name is null
+        ? $" — no consumer is attached to {pipeline.Work}; start one"
+        : $" — no consumer is attached to {pipeline.Work} ({pipeline.Describe()}); start one with --pipeline {pipeline.Name}";
+
     private async Task CheckConsumersAsync(CancellationToken cancellationToken)
     {
         if (_consumers is not null && time.GetElapsedTime(_lastConsumerCheck) < s_consumerCheckInterval)
@@ -118,7 +125,7 @@ internal sealed class ProgressDisplay(IReadOnlyList<JobRunner> jobs, IConnection
         try
         {
             await using var channel = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
-            var queue = await channel.QueueDeclarePassiveAsync(QueueNames.Work, timeout.Token);
+            var queue = await channel.QueueDeclarePassiveAsync(pipeline.Work, timeout.Token);
             _consumers = queue.ConsumerCount;
             await channel.CloseAsync(timeout.Token);
         }

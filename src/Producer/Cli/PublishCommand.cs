@@ -145,7 +145,8 @@ internal sealed class PublishCommand(
             var session = await ProducerSession.OpenAsync(
                 connector,
                 new ProducerSessionSettings(
-                    $"streaming-producer {Environment.MachineName}/{Environment.ProcessId}", RetryForever: false, _options,
+                    $"streaming-producer {Environment.MachineName}/{Environment.ProcessId}", PipelineQueues.For(_options.Pipeline),
+                    RetryForever: false, _options,
                     _options.ParallelFiles, TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds)),
                 time, _logger, cancellationToken);
             return (session, ExitOk);
@@ -165,7 +166,7 @@ internal sealed class PublishCommand(
     private async Task<int> RunJobsAsync(List<JobRunner> jobs, ProducerSession session, CancellationToken cancellationToken)
     {
         using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var display = new ProgressDisplay(jobs, session.Connection, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time);
+        var display = new ProgressDisplay(jobs, session.Connection, session.Pipeline, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time);
         var progress = display.RunAsync(stopProgress.Token);
         JobResult[] done;
         (int Exit, string Message)? failure = null;

@@ -8,7 +8,7 @@ using Streaming.Producer.Watching;
 
 namespace Streaming.Producer.Cli;
 
-/// <summary><c>Producer watch [--data D] [--rabbitmq URI]</c>: checks the configuration, then runs the service until
+/// <summary><c>Producer watch [--data D] [--pipeline NAME] [--rabbitmq URI]</c>: checks the configuration, then runs the service until
 /// SIGTERM/SIGINT (exit 0), a failure (exit 1), or bad usage or configuration (exit 2, before anything starts).</summary>
 internal static class WatchApp
 {
@@ -19,7 +19,11 @@ internal static class WatchApp
 
     public static async Task<int> RunAsync(ParseResult parsed, CancellationToken stop)
     {
-        var builder = ServiceHost.CreateBuilder(ProducerCommandLine.ToWatchConfiguration(parsed));
+        if (ProducerCommandLine.ToWatchConfiguration(parsed, out var usageError) is not { } overrides)
+        {
+            return UsageErrors.Report(Name, usageError!);
+        }
+        var builder = ServiceHost.CreateBuilder(overrides);
         builder.Services.AddValidatedOptions(ProducerOptions.Section);
         builder.Services.AddValidatedOptions(WatchOptions.Section);
         builder.Services.AddStreamingBroker();

@@ -26,4 +26,8 @@ internal static partial class JobLog
     [LoggerMessage(EventId = 440, Level = LogLevel.Information,
         Message = "{File}: decompressed the input again up to its checkpoint ({Bytes} bytes) in {Seconds:F1} s")]
     public static partial void DecompressedToCheckpoint(ILogger logger, string file, long bytes, double seconds);
+
+    [LoggerMessage(EventId = 447, Level = LogLevel.Warning,
+        Message = "{File}: {Reason}; starting it over on this pipeline")]
+    public static partial void PipelineChangedStartingOver(ILogger logger, string file, string reason);
 }

@@ -36,7 +36,7 @@ internal sealed class JobParts : IAsyncDisposable
         var extent = Extent = new InputExtent(job.InputLength, fingerprint.Compression != InputCompression.None);
         Own(ProducerMetrics.Track(job.Files.Name, Collector, () => extent.Bytes));
         Batches = new BatchPublisher(
-            state, window, Watermark, session.Publisher, session.Connection, session.PublishRetry, context);
+            state, window, Watermark, session.Publisher, session.Connection, session.PublishRetry, session.Pipeline, context);
         Retransmitter = Own(new Retransmitter(
             new InputReplay(job, state), Collector, Batches,
             new RetransmitPolicy(TimeSpan.FromSeconds(options.RetransmitSeconds), options.RetransmissionsBeforeFailing), context));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.Checkpoints;
 using Streaming.Producer.Job.Core;
 using Streaming.Producer.Job.FileSystem;
@@ -56,7 +57,7 @@ internal sealed class JobStart : IDisposable
                 checkpoint?.JobId ?? Guid.NewGuid(), files, input.Length, input.LastWriteTimeUtc, cut,
                 checkpoint?.StartedAt ?? session.Time.GetUtcNow(),
                 checkpoint?.TraceId ?? activity?.TraceId.ToHexString() ?? ActivityTraceId.CreateRandom().ToHexString(),
-                checkpoint?.RootSpanId ?? activity?.SpanId.ToHexString());
+                checkpoint?.RootSpanId ?? activity?.SpanId.ToHexString(), session.Pipeline.Name);
             ProducerTracing.FileStarted(activity, job.JobId);
             return new JobStart(job, checkpoint, fingerprint, discardedResultsQueue, activity);
         }
@@ -117,6 +118,23 @@ internal sealed class JobStart : IDisposable
             JobLog.StartingOver(session.Logger, files.Name, inputChange);
             fingerprint.Dispose();
             fingerprint = new InputFingerprint(input.FullName);
+        }
+        if (checkpoint is not null && checkpoint.Pipeline != session.Pipeline.Name)
+        {
+            var change = $"its checkpoint was made on {PipelineQueues.For(checkpoint.Pipeline).Describe()}, this run is on "
+                         + session.Pipeline.Describe();
+            if (!session.StartsOverOnChangedInput)
+            {
+                fingerprint.Dispose();
+                throw new InputChangedException(
+                    $"'{files.InputPath}' cannot resume: {change}, and one output would mix two pipelines' processors; "
+                    + $"run it again on {PipelineQueues.For(checkpoint.Pipeline).Describe()} to resume, or delete '{files.Checkpoint}' to start it over");
+            }
+            JobLog.PipelineChangedStartingOver(session.Logger, files.Name, change);
+            discardedResultsQueue = checkpoint.ResultsQueue ?? QueueNames.ResultsFor(checkpoint.JobId);
+            fingerprint.Dispose();
+            fingerprint = new InputFingerprint(input.FullName);
+            checkpoint = null;
         }
         return checkpoint;
     }

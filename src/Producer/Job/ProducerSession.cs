@@ -32,7 +32,7 @@ internal sealed class ProducerSession : IAsyncDisposable
         _backlog = backlog;
         Connection = connection;
         Publisher = publisher;
-        Results = new ResultsInbox(connection, publisher, time, logger);
+        Results = new ResultsInbox(connection, publisher, settings.Pipeline, time, logger);
         Time = time;
         Logger = logger;
         SharedWindow = settings.SharedWindowBatches is { } batches ? new SharedWindow(batches) : null;
@@ -58,6 +58,9 @@ internal sealed class ProducerSession : IAsyncDisposable
 
     public ProducerOptions Options => _settings.Jobs;
 
+    /// <summary>The pipeline every job of the session publishes to.</summary>
+    public PipelineQueues Pipeline => _settings.Pipeline;
+
     /// <summary>The window every job of the session shares, or null when each job keeps its own.</summary>
     public SharedWindow? SharedWindow { get; }
 
@@ -81,9 +84,9 @@ internal sealed class ProducerSession : IAsyncDisposable
         {
             await using (var setup = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
             {
-                await StreamingTopology.DeclareWorkQueuesAsync(setup, cancellationToken);
+                await StreamingTopology.DeclareWorkQueuesAsync(setup, settings.Pipeline, cancellationToken);
             }
-            backlog = QueueBacklogMonitor.Start(connection);
+            backlog = QueueBacklogMonitor.Start(connection, settings.Pipeline);
             publisher = await ConfirmingPublisher.CreateAsync(
                 connection, (settings.Jobs.PublishesInFlight * settings.FilesAtOnce) + 8, settings.PublishTimeout, cancellationToken);
             return new ProducerSession(settings, connection, backlog, publisher, time, logger);

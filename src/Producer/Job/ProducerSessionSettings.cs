@@ -1,13 +1,17 @@
+using Streaming.Messaging.Topology;
+
 namespace Streaming.Producer.Job;
 
 /// <summary>
 /// How a <see cref="ProducerSession"/> connects and the rules its jobs run by. <paramref name="FilesAtOnce"/> sizes the
 /// publisher's confirms in flight; with <paramref name="SharedWindowBatches"/>, every job of the session also holds its
 /// batches in flight against one window of that many batches; <paramref name="StartOverOnChangedInput"/> starts a job
-/// over when its input changed since its checkpoint (instead of failing it).
+/// over when its input changed since its checkpoint (instead of failing it). Every job publishes to
+/// <paramref name="Pipeline"/>'s work queue.
 /// </summary>
 internal sealed record ProducerSessionSettings(
     string ClientName,
+    PipelineQueues Pipeline,
     bool RetryForever,
     ProducerOptions Jobs,
     int FilesAtOnce,

@@ -46,7 +46,9 @@ internal static class ProducerTracing
             .SetTag(TelemetryNames.FileFailedLines, summary.FailedLines)
             .SetTag(TelemetryNames.FileBatches, summary.Batches);
 
-    public static Activity? StartBatch(CutBatch batch, string? jobId)
+    /// <summary>The span of one batch published to <paramref name="workQueue"/> (its name stays <see cref="BatchSpan"/> for
+    /// every pipeline: span names keep a low cardinality; the destination tag names the queue).</summary>
+    public static Activity? StartBatch(CutBatch batch, string? jobId, string workQueue)
     {
         var activity = s_source.StartActivity(BatchSpan, ActivityKind.Producer);
         if (activity is { IsAllDataRequested: true })
@@ -54,7 +56,7 @@ internal static class ProducerTracing
             activity.SetTag(TelemetryNames.MessagingSystem, MessagingActivities.RabbitMqSystem)
                 .SetTag(TelemetryNames.MessagingOperationType, "create")
                 .SetTag(TelemetryNames.MessagingOperationName, "create")
-                .SetTag(TelemetryNames.MessagingDestinationName, QueueNames.Work)
+                .SetTag(TelemetryNames.MessagingDestinationName, workQueue)
                 .SetTag(TelemetryNames.MessagingConversationId, jobId)
                 .SetTag(TelemetryNames.MessagingBodySize, batch.Body.Length)
                 .SetTag(TelemetryNames.BatchSequence, batch.Sequence)

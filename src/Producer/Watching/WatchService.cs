@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Streaming.Messaging.Connection;
 using Streaming.Messaging.Resilience;
+using Streaming.Messaging.Topology;
 using Streaming.Producer.Job;
 using Streaming.Producer.Job.FileSystem;
 
@@ -54,7 +55,8 @@ internal sealed class WatchService(
         await using var session = await ProducerSession.OpenAsync(
             connector,
             new ProducerSessionSettings(
-                $"streaming-producer watch {Environment.MachineName}/{Environment.ProcessId}", RetryForever: true,
+                $"streaming-producer watch {Environment.MachineName}/{Environment.ProcessId}",
+                PipelineQueues.For(producerOptions.Value.Pipeline), RetryForever: true,
                 producerOptions.Value, _options.FilesAtOnce, TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds),
                 SharedWindowBatches: _options.Window, StartOverOnChangedInput: true),
             time, _logger, stoppingToken);

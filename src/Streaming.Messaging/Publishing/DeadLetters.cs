@@ -4,12 +4,12 @@ using Streaming.Messaging.Topology;
 
 namespace Streaming.Messaging.Publishing;
 
-/// <summary>Puts a message a service cannot use on <c>streaming.dead</c>, with why and where it came from.</summary>
+/// <summary>Puts a message a service cannot use on <c>streaming.dead</c>, with why, where it came from and its pipeline.</summary>
 public static class DeadLetters
 {
     public static async Task PublishAsync(
-        ConfirmingPublisher publisher, ReadOnlyMemory<byte> body, string? contentType, string sourceQueue, string reason,
-        CancellationToken cancellationToken)
+        ConfirmingPublisher publisher, ReadOnlyMemory<byte> body, string? contentType, string sourceQueue,
+        PipelineQueues pipeline, string reason, CancellationToken cancellationToken)
     {
         var properties = new BasicProperties
         {
@@ -19,6 +19,7 @@ public static class DeadLetters
             {
                 [MessageHeaders.DeadLetterReason] = reason,
                 [MessageHeaders.DeadLetterSource] = sourceQueue,
+                [MessageHeaders.DeadLetterPipeline] = pipeline.HeaderValue,
             },
         };
         await publisher.PublishAsync(QueueNames.Dead, properties, body, mandatory: true, cancellationToken);

@@ -5,14 +5,13 @@ using Streaming.Messaging.Topology;
 namespace Streaming.Messaging.Telemetry;
 
 /// <summary>
-/// Reports the backlog of the work queues as gauges: messages ready and consumers attached, read every few seconds
+/// Reports the backlog of a pipeline's work queues as gauges: messages ready and consumers attached, read every few seconds
 /// with a passive queue declare (the AMQP answer carries both). Messages delivered but not yet acknowledged are not
 /// in that answer; every consumer reports the ones it holds (<see cref="TelemetryNames.ConsumerMessagesUnacked"/>),
 /// so the queue's unacked count is their sum. Polls only while something listens to the gauges.
 /// </summary>
 public sealed class QueueBacklogMonitor : IAsyncDisposable
 {
-    private static readonly string[] s_queues = [QueueNames.Work, QueueNames.Quarantine, QueueNames.DeliveryLimit, QueueNames.Dead];
     private static readonly TimeSpan s_interval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_queryTimeout = TimeSpan.FromSeconds(10);
     private static volatile Snapshot[] s_latest = [];
@@ -26,16 +25,19 @@ public sealed class QueueBacklogMonitor : IAsyncDisposable
         "Consumers attached to the queue, as of the last passive declare");
 
     private readonly IConnection _connection;
+    private readonly string[] _queues;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _polling;
 
-    private QueueBacklogMonitor(IConnection connection)
+    private QueueBacklogMonitor(IConnection connection, PipelineQueues pipeline)
     {
         _connection = connection;
+        _queues = [pipeline.Work, pipeline.Quarantine, pipeline.DeliveryLimit, QueueNames.Dead];
         _polling = PollAsync(_stop.Token);
     }
 
-    public static QueueBacklogMonitor Start(IConnection connection) => new(connection);
+    /// <summary>Reports the queues of <paramref name="pipeline"/> (the one this process serves) and the dead letters.</summary>
+    public static QueueBacklogMonitor Start(IConnection connection, PipelineQueues pipeline) => new(connection, pipeline);
 
     public async ValueTask DisposeAsync()
     {
@@ -74,11 +76,11 @@ public sealed class QueueBacklogMonitor : IAsyncDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(s_queryTimeout);
-        var snapshots = new List<Snapshot>(s_queues.Length);
+        var snapshots = new List<Snapshot>(_queues.Length);
         try
         {
             await using var channel = await _connection.CreateChannelAsync(cancellationToken: timeout.Token);
-            foreach (var queue in s_queues)
+            foreach (var queue in _queues)
             {
                 var answer = await channel.QueueDeclarePassiveAsync(queue, timeout.Token);
                 snapshots.Add(new Snapshot(queue, answer.MessageCount, answer.ConsumerCount));

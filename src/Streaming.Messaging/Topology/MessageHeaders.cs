@@ -9,6 +9,9 @@ public static class MessageHeaders
     /// <summary>Which queue the dead-lettered message came from.</summary>
     public const string DeadLetterSource = "x-streaming-source";
 
+    /// <summary>Which pipeline the dead-lettered message belongs to: its name, empty for the default pipeline.</summary>
+    public const string DeadLetterPipeline = "x-streaming-pipeline";
+
     /// <summary>How many times a quarantined line came back from a consumer that was processing it alone. Counted by
     /// the consumers themselves: whether a return raises the broker's x-delivery-count differs between versions.</summary>
     public const string Returns = "x-streaming-returns";

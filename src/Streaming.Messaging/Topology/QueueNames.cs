@@ -1,9 +1,11 @@
 namespace Streaming.Messaging.Topology;
 
-/// <summary>Queue names; <see cref="Work"/> and <see cref="Dead"/> are part of the public interface.</summary>
+/// <summary>Queue names; <see cref="Work"/> and <see cref="Dead"/> are part of the public interface. <see cref="Work"/>,
+/// <see cref="Quarantine"/> and <see cref="DeliveryLimit"/> are the default pipeline's: the services use a
+/// <see cref="PipelineQueues"/> for them.</summary>
 public static class QueueNames
 {
-    /// <summary>The work queue every consumer competes on.</summary>
+    /// <summary>The default pipeline's work queue, which its consumers compete on.</summary>
     public const string Work = "streaming.lines";
 
     /// <summary>Batches that came back from a consumer that died or stalled; processed one at a time, split down to single lines.</summary>

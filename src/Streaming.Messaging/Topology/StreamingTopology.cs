@@ -10,7 +10,7 @@ namespace Streaming.Messaging.Topology;
 /// </summary>
 public static class StreamingTopology
 {
-    /// <summary>Deliveries after which the broker dead-letters a batch to <see cref="QueueNames.DeliveryLimit"/>.
+    /// <summary>Deliveries after which the broker dead-letters a batch to its pipeline's delivery-limit queue.
     /// Consumers quarantine a batch at its first redelivery, so this is a backstop that only a consumer unable to
     /// quarantine ever reaches (say, one whose publishes keep failing).</summary>
     public const int DeliveryLimit = 10;
@@ -21,19 +21,18 @@ public static class StreamingTopology
     /// <summary>A results queue nobody has consumed for this long is deleted by the broker.</summary>
     public static readonly TimeSpan ResultsQueueExpiry = TimeSpan.FromDays(1);
 
-    private static readonly string[] s_workQueues =
-        [QueueNames.Dead, QueueNames.DeliveryLimit, QueueNames.Work, QueueNames.Quarantine];
-
-    public static async Task DeclareWorkQueuesAsync(IChannel channel, CancellationToken cancellationToken)
+    /// <summary>Declares <see cref="QueueNames.Dead"/> and <paramref name="pipeline"/>'s queues; every pipeline's get the
+    /// same arguments as the default one's.</summary>
+    public static async Task DeclareWorkQueuesAsync(IChannel channel, PipelineQueues pipeline, CancellationToken cancellationToken)
     {
         await DeclareAsync(channel, QueueNames.Dead, new Dictionary<string, object?>
         {
             ["x-queue-type"] = "quorum",
             ["x-max-length"] = DeadLetterQueueMaxLength,
         }, cancellationToken);
-        await DeclareAsync(channel, QueueNames.DeliveryLimit, PoisonSafeQueueArguments(QueueNames.Dead), cancellationToken);
-        await DeclareAsync(channel, QueueNames.Work, PoisonSafeQueueArguments(QueueNames.DeliveryLimit), cancellationToken);
-        await DeclareAsync(channel, QueueNames.Quarantine, PoisonSafeQueueArguments(QueueNames.DeliveryLimit), cancellationToken);
+        await DeclareAsync(channel, pipeline.DeliveryLimit, PoisonSafeQueueArguments(QueueNames.Dead), cancellationToken);
+        await DeclareAsync(channel, pipeline.Work, PoisonSafeQueueArguments(pipeline.DeliveryLimit), cancellationToken);
+        await DeclareAsync(channel, pipeline.Quarantine, PoisonSafeQueueArguments(pipeline.DeliveryLimit), cancellationToken);
     }
 
     /// <summary>
@@ -42,17 +41,17 @@ public static class StreamingTopology
     /// them), a passive check that they exist, declared by the producer. The broker closes a channel it refused, so
     /// the check runs on a fresh one; a queue not there yet fails it, and the subscription tries again later.
     /// </summary>
-    public static Func<IChannel, CancellationToken, Task> DeclareOrCheckWorkQueues(IConnection connection) =>
+    public static Func<IChannel, CancellationToken, Task> DeclareOrCheckWorkQueues(IConnection connection, PipelineQueues pipeline) =>
         async (setup, cancellationToken) =>
         {
             try
             {
-                await DeclareWorkQueuesAsync(setup, cancellationToken);
+                await DeclareWorkQueuesAsync(setup, pipeline, cancellationToken);
             }
             catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.AccessRefused)
             {
                 await using var check = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-                foreach (var queue in s_workQueues)
+                foreach (var queue in new[] { QueueNames.Dead, pipeline.DeliveryLimit, pipeline.Work, pipeline.Quarantine })
                 {
                     await check.QueueDeclarePassiveAsync(queue, cancellationToken);
                 }

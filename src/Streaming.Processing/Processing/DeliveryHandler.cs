@@ -14,7 +14,8 @@ namespace Streaming.Consumer.Processing;
 
 /// <summary>
 /// Handles every delivery: process, publish the result with a confirm (in parts when it would pass the broker's
-/// message size limit), then ack; <see cref="QuarantineRules"/> decides which. A batch that comes back from a consumer
+/// message size limit), then ack; <see cref="QuarantineRules"/> decides which. Every queue it reads or forwards to is
+/// its pipeline's: a batch never leaves the pipeline it was published to. A batch that comes back from a consumer
 /// that died or stalled is quarantined;
 /// quarantined batches run alone and are split down to single lines when they come back again, so a poison line
 /// fails alone. A batch this consumer cannot finish for its own reasons (a publish timeout, an alarm, a closed
@@ -22,7 +23,8 @@ namespace Streaming.Consumer.Processing;
 /// Nothing escapes a handler (the client would swallow it and leave the message unacked).
 /// </summary>
 internal sealed class DeliveryHandler(
-    BatchProcessor processor, ProcessingGate gate, ConfirmingPublisher publisher, int maxLineBytes, int maxMessageBytes, ILogger logger)
+    BatchProcessor processor, ProcessingGate gate, ConfirmingPublisher publisher, PipelineQueues pipeline, int maxLineBytes,
+    int maxMessageBytes, ILogger logger)
     : IDisposable
 {
     /// <summary>Room left in a message for its properties and headers: the broker's limit is on the body in
@@ -100,7 +102,7 @@ internal sealed class DeliveryHandler(
         {
             case DeliveryAction.Quarantine:
                 // It was in the hands of a consumer that died, stalled or lost its connection: move it where it runs alone.
-                await ForwardAsync(QueueNames.Quarantine, delivery, delivery.Body);
+                await ForwardAsync(pipeline.Quarantine, delivery, delivery.Body);
                 await AckAsync(channel, delivery);
                 ConsumerTracing.Quarantined();
                 if (TryDecode(delivery, out var suspect, out _))
@@ -121,10 +123,10 @@ internal sealed class DeliveryHandler(
                     var header = batch!.Header;
                     ConsumerLog.OverDeliveryLimit(logger, header.Sequence, header.JobId, header.PartFirstLine,
                         header.PartFirstLine + header.PartCount - 1);
-                    ConsumerTracing.OverDeliveryLimit();
+                    ConsumerTracing.OverDeliveryLimit(queue);
                 }
                 // Count this return ourselves: brokers differ on whether a return raises x-delivery-count (4.3 does not).
-                await ForwardAsync(QueueNames.Quarantine, delivery, delivery.Body, _abort.Token, decision.Returns);
+                await ForwardAsync(pipeline.Quarantine, delivery, delivery.Body, _abort.Token, decision.Returns);
                 await AckAsync(channel, delivery);
                 return;
             case DeliveryAction.HandBack:
@@ -152,11 +154,11 @@ internal sealed class DeliveryHandler(
         await PublishResultAsync(channel, delivery, new ResultMessages(failed));
     }
 
-    private static string QueueOf(DeliverySource source) => source switch
+    private string QueueOf(DeliverySource source) => source switch
     {
-        DeliverySource.Work => QueueNames.Work,
-        DeliverySource.Quarantine => QueueNames.Quarantine,
-        DeliverySource.DeliveryLimit => QueueNames.DeliveryLimit,
+        DeliverySource.Work => pipeline.Work,
+        DeliverySource.Quarantine => pipeline.Quarantine,
+        DeliverySource.DeliveryLimit => pipeline.DeliveryLimit,
         _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
     };
 
@@ -270,7 +272,7 @@ internal sealed class DeliveryHandler(
             part.WriteEntry(batch.Lines[i].Flag, batch.LineBytes(i).Span);
         }
         var body = part.Complete(MessageKind.Batch, batch.Header.Part(batch.Header.PartStart + start, count));
-        await ForwardAsync(QueueNames.Quarantine, delivery, body);
+        await ForwardAsync(pipeline.Quarantine, delivery, body);
     }
 
     /// <summary>
@@ -327,7 +329,7 @@ internal sealed class DeliveryHandler(
     private async Task DeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery, string queue, string reason)
     {
         ConsumerLog.DeadLettered(logger, queue, reason);
-        await DeadLetters.PublishAsync(publisher, delivery.Body, delivery.BasicProperties.ContentType, queue, reason, _abort.Token);
+        await DeadLetters.PublishAsync(publisher, delivery.Body, delivery.BasicProperties.ContentType, queue, pipeline, reason, _abort.Token);
         await AckAsync(channel, delivery);
     }
 

@@ -12,7 +12,7 @@ using Streaming.Messaging.Topology;
 namespace Streaming.Consumer.Processing;
 
 /// <summary>
-/// The consumer worker: connects (retrying until the broker is there), consumes the work queue with per-consumer
+/// The consumer worker: connects (retrying until the broker is there), consumes its pipeline's work queue with per-consumer
 /// prefetch and the quarantine queue one message at a time, and on SIGTERM/SIGINT stops taking work, lets work in
 /// progress finish for <see cref="ConsumerOptions.DrainSeconds"/>, hands back the rest and closes.
 /// </summary>
@@ -39,25 +39,26 @@ internal sealed class LineConsumerService(
     {
         var clientName = $"streaming-consumer {Environment.MachineName}/{Environment.ProcessId}";
         await using var connection = await connector.ConnectAsync(clientName, retryForever: true, stoppingToken);
-        await using var backlog = QueueBacklogMonitor.Start(connection);
+        var pipeline = PipelineQueues.For(_options.Pipeline);
+        await using var backlog = QueueBacklogMonitor.Start(connection, pipeline);
         await using var publisher = await ConfirmingPublisher.CreateAsync(
             connection, maxOutstanding: (2 * _options.Prefetch) + 8,
             TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), stoppingToken, logger);
         await using var processor = new BatchProcessor(processorFactory, _options.Concurrency);
         using var gate = new ProcessingGate();
-        using var handler = new DeliveryHandler(processor, gate, publisher, _options.MaxLineBytes, _options.MaxMessageBytes, logger);
-        var declareWorkQueues = StreamingTopology.DeclareOrCheckWorkQueues(connection);
+        using var handler = new DeliveryHandler(processor, gate, publisher, pipeline, _options.MaxLineBytes, _options.MaxMessageBytes, logger);
+        var declareWorkQueues = StreamingTopology.DeclareOrCheckWorkQueues(connection, pipeline);
 
         await using var work = new SupervisedSubscription(
-            connection, QueueNames.Work, (ushort)_options.Prefetch, (ushort)_options.Prefetch, declareWorkQueues, handler.HandleWorkAsync, logger);
+            connection, pipeline.Work, (ushort)_options.Prefetch, (ushort)_options.Prefetch, declareWorkQueues, handler.HandleWorkAsync, logger);
         await using var quarantine = new SupervisedSubscription(
-            connection, QueueNames.Quarantine, 1, 1, declareWorkQueues, handler.HandleQuarantineAsync, logger);
+            connection, pipeline.Quarantine, 1, 1, declareWorkQueues, handler.HandleQuarantineAsync, logger);
         await using var overLimit = new SupervisedSubscription(
-            connection, QueueNames.DeliveryLimit, 1, 1, declareWorkQueues, handler.HandleDeliveryLimitAsync, logger);
+            connection, pipeline.DeliveryLimit, 1, 1, declareWorkQueues, handler.HandleDeliveryLimitAsync, logger);
         await work.StartAsync(stoppingToken);
         await quarantine.StartAsync(stoppingToken);
         await overLimit.StartAsync(stoppingToken);
-        ConsumerLog.Consuming(logger, QueueNames.Work, _options.Processor, _options.Prefetch, _options.Concurrency);
+        ConsumerLog.Consuming(logger, pipeline.Work, _options.Processor, _options.Prefetch, _options.Concurrency);
 
         await Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(static _ => { }, TaskScheduler.Default);
 

@@ -26,12 +26,12 @@ internal static class ConsumerTracing
         return new DeliveryScope(MessagingActivities.StartProcess(s_source, SpanName(queue), delivery, queue), queue);
     }
 
-    private static string SpanName(string queue) => queue switch
-    {
-        QueueNames.Quarantine => ProcessQuarantineSpan,
-        QueueNames.DeliveryLimit => ProcessDeliveryLimitSpan,
-        _ => ProcessWorkSpan,
-    };
+    /// <summary>The default pipeline's queue names for every pipeline (span names keep a low cardinality; the
+    /// destination tag names the queue): a pipeline's queues start with them.</summary>
+    private static string SpanName(string queue) =>
+        queue.StartsWith(QueueNames.Quarantine, StringComparison.Ordinal) ? ProcessQuarantineSpan
+        : queue.StartsWith(QueueNames.DeliveryLimit, StringComparison.Ordinal) ? ProcessDeliveryLimitSpan
+        : ProcessWorkSpan;
 
     /// <summary>Tags the current span with the batch (or part) the message carries.</summary>
     public static void Batch(LineBatch batch)
@@ -62,9 +62,9 @@ internal static class ConsumerTracing
     public static void Quarantined() => MessagingActivities.Event("quarantined");
 
     /// <summary>The broker dead-lettered the batch after its delivery limit; it goes back to the quarantine.</summary>
-    public static void OverDeliveryLimit()
+    public static void OverDeliveryLimit(string deliveryLimitQueue)
     {
-        MessagingMetrics.BrokerDeadLettered(QueueNames.DeliveryLimit, "delivery limit");
+        MessagingMetrics.BrokerDeadLettered(deliveryLimitQueue, "delivery limit");
         MessagingActivities.Event("over delivery limit");
     }
 

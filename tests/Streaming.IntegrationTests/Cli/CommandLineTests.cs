@@ -38,6 +38,14 @@ public sealed class CommandLineTests : IDisposable
         new[] { "publish", "{file}", "--wait", "--out", "" },
         new[] { "publish", "{file}", "--wait", "--unknown-flag" },
         new[] { "publish", "{file}", "{file}", "--wait" },
+        new[] { "publish", "{file}", "--wait", "--pipeline", "two words" },
+        new[] { "publish", "{file}", "--wait", "--pipeline", "a/b" },
+        new[] { "publish", "{file}", "--wait", "--pipeline", "caf\u00e9" },
+        new[] { "publish", "{file}", "--wait", "--pipeline", "" },
+        new[] { "publish", "{file}", "--wait", "--pipeline", new string('p', 65) },
+        new[] { "publish", "{file}", "--wait", "--pipeline" },
+        new[] { "watch", "--data", "{dir}", "--pipeline", "x*" },
+        new[] { "watch", "--data", "{dir}", "--pipeline", new string('w', 65) },
         new[] { "publish", "{file}" },
         new[] { "watch", "--data", "{file}" },
         new[] { "watch", "--data" },
@@ -67,6 +75,11 @@ public sealed class CommandLineTests : IDisposable
         new[] { "--rabbitmq", "amqps://g:g@n1/v,amqp://g:g@n2/v" },
         new[] { "extra-argument" },
         new[] { "--nope" },
+        new[] { "--pipeline", "with space" },
+        new[] { "--pipeline", "" },
+        new[] { "--pipeline", new string('c', 65) },
+        new[] { "--pipeline", "tab\tname" },
+        new[] { "--pipeline", "two\nlines" },
     };
 
     [Theory]
@@ -115,6 +128,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("Health__File", "/proc/consumer.healthy")]      // a folder no one can write to
     [InlineData("RabbitMq__PasswordFile", "/no-such-folder/password")]
     [InlineData("RabbitMq__PasswordFile", "/dev/null")]         // readable by everyone
+    [InlineData("Consumer__Pipeline", "no spaces")]
+    [InlineData("Consumer__Pipeline", "0123456789012345678901234567890123456789012345678901234567890123x")]   // 65 characters
     public async Task Consumer_BadConfiguration_ExitsTwo(string variable, string value)
     {
         await using var consumer = ServiceProcess.StartConsumer([], new Dictionary<string, string?> { [variable] = value });
@@ -131,6 +146,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("Watch__FilesAtOnce", "0")]
     [InlineData("Watch__Window", "0")]
     [InlineData("Producer__BatchLines", "0")]
+    [InlineData("Producer__Pipeline", "a:b")]
     [InlineData("Health__IntervalSeconds", "0")]
     [InlineData("Health__File", "/no-such-folder/watch.healthy")]
     public async Task ProducerWatch_BadConfiguration_ExitsTwo(string variable, string value)
@@ -169,7 +185,7 @@ public sealed class CommandLineTests : IDisposable
         var code = await producer.WaitForExitAsync(s_exit);
 
         Assert.Equal(0, code);
-        foreach (var option in new[] { "--wait", "--out", "--batch-lines", "--batch-bytes", "--rabbitmq" })
+        foreach (var option in new[] { "--wait", "--out", "--batch-lines", "--batch-bytes", "--pipeline", "--rabbitmq" })
         {
             Assert.Contains(option, producer.StandardOutput, StringComparison.Ordinal);
         }

@@ -124,7 +124,7 @@ public sealed class QueueLossTests(RabbitMqBroker broker)
         await using var connection = await new ConnectionFactory { Uri = new Uri(uri) }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         using var deadline = new CancellationTokenSource(timeout);
-        await StreamingTopology.DeclareWorkQueuesAsync(channel, deadline.Token);
+        await StreamingTopology.DeclareWorkQueuesAsync(channel, PipelineQueues.Default, deadline.Token);
         var nacks = 0;
         while (true)
         {

@@ -31,6 +31,12 @@ internal sealed partial class BrokerPermissions
     public (string Configure, string Write, string Read) Of(string role) =>
         (_values[role + "_CONFIGURE"], _values[role + "_WRITE"], _values[role + "_READ"]);
 
+    /// <summary>configure, write and read of a fleet's own consumer user for <paramref name="pipeline"/>, as
+    /// setup-users.sh makes it with CONSUMER_PIPELINE (the name's dots escaped in CONSUMER_PIPELINE_READ).</summary>
+    public (string Configure, string Write, string Read) OfPipelineConsumer(string pipeline) =>
+        (_values["CONSUMER_CONFIGURE"], _values["CONSUMER_WRITE"],
+            _values["CONSUMER_PIPELINE_READ"].Replace("PIPELINE", pipeline.Replace(".", "\\.", StringComparison.Ordinal), StringComparison.Ordinal));
+
     [GeneratedRegex("^(?<name>[A-Z_]+)='(?<value>[^']*)'$")]
     private static partial Regex Assignment();
 }

@@ -102,7 +102,7 @@ public sealed class LeastPrivilegeTests(RabbitMqBroker broker)
         {
             await AssertRefusedAsync(connection, channel => channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false));
         }
-        await AssertRefusedAsync(connection, channel => StreamingTopology.DeclareWorkQueuesAsync(channel, CancellationToken.None));
+        await AssertRefusedAsync(connection, channel => StreamingTopology.DeclareWorkQueuesAsync(channel, PipelineQueues.Default, CancellationToken.None));
         await AssertRefusedAsync(connection, channel => StreamingTopology.DeclareResultsQueueAsync(channel, results, CancellationToken.None));
         await AssertRefusedAsync(connection, channel => channel.BasicGetAsync(results, autoAck: false));
 
@@ -114,11 +114,78 @@ public sealed class LeastPrivilegeTests(RabbitMqBroker broker)
         Assert.True(0 == await consumer.WaitForExitAsync(TimeSpan.FromSeconds(60)), consumer.Describe());
     }
 
+    [Fact]
+    public async Task PublishWait_NamedPipelineWithLeastPrivilegeUsers_OutputIsByteExactAndAFleetUserReadsOnlyItsPipeline()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        const string name = "lp.fleet-1";
+        var queues = PipelineQueues.For(name);
+        var (producerUri, consumerUri) = await CreateUsersAsync(pipeline);
+        var fleetUri = await CreateUserAsync(pipeline, "fleet", BrokerPermissions.Load().OfPipelineConsumer(name));
+        // Lower-case text: the fleet's processor (upper) shows on every line.
+        var content = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(1, 1000).Select(i => $"fleet line {i}\n")));
+        var input = pipeline.WriteInput("least privilege pipeline.txt", content);
+
+        // The fleet's own user first, before any queue exists: it waits for the producer to declare its pipeline's.
+        pipeline.ServiceUri = fleetUri;
+        var consumer = pipeline.StartConsumer("upper", extra: ["--pipeline", name]);
+        pipeline.ServiceUri = producerUri;
+        var (code, producer) = await pipeline.PublishAsync(input, s_run, "--batch-lines", "100", "--pipeline", name);
+
+        Assert.True(code == 0, producer.Describe() + consumer.Describe());
+        Ledger.AssertOutput(input, content, "upper");
+        Assert.Contains($"Consuming {queues.Work} with", consumer.StandardError + consumer.StandardOutput, StringComparison.Ordinal);
+        // Another pipeline's queues and the default one's, declared by the producer's user as a producer would.
+        var other = PipelineQueues.For("lp.other");
+        await using (var producerConnection = await new ConnectionFactory { Uri = new Uri(producerUri) }.CreateConnectionAsync())
+        await using (var producerChannel = await producerConnection.CreateChannelAsync())
+        {
+            await StreamingTopology.DeclareWorkQueuesAsync(producerChannel, other, CancellationToken.None);
+            await StreamingTopology.DeclareWorkQueuesAsync(producerChannel, PipelineQueues.Default, CancellationToken.None);
+        }
+
+        await using (var fleet = await new ConnectionFactory { Uri = new Uri(fleetUri) }.CreateConnectionAsync())
+        {
+            foreach (var queue in new[] { other.Work, other.Quarantine, other.DeliveryLimit, QueueNames.Work, QueueNames.Quarantine })
+            {
+                await AssertRefusedAsync(fleet, channel => channel.BasicGetAsync(queue, autoAck: false));
+            }
+            await AssertRefusedAsync(fleet, channel => channel.QueueDeleteAsync(queues.Work, ifUnused: false, ifEmpty: false));
+            await using var own = await fleet.CreateChannelAsync();
+            Assert.Null(await own.BasicGetAsync(queues.Quarantine, autoAck: false));
+        }
+        // The vhost-wide consumer user may read every pipeline, and still delete or declare none.
+        await using (var shared = await new ConnectionFactory { Uri = new Uri(consumerUri) }.CreateConnectionAsync())
+        {
+            await using (var own = await shared.CreateChannelAsync())
+            {
+                Assert.Null(await own.BasicGetAsync(other.Work, autoAck: false));
+            }
+            await AssertRefusedAsync(shared, channel => channel.QueueDeleteAsync(other.Work, ifUnused: false, ifEmpty: false));
+            await AssertRefusedAsync(shared, channel => StreamingTopology.DeclareWorkQueuesAsync(channel, PipelineQueues.For("lp.new"), CancellationToken.None));
+        }
+        consumer.Terminate();
+        Assert.True(0 == await consumer.WaitForExitAsync(TimeSpan.FromSeconds(60)), consumer.Describe());
+    }
+
     private static async Task AssertRefusedAsync(IConnection connection, Func<IChannel, Task> operation)
     {
         await using var channel = await connection.CreateChannelAsync();
         var refused = await Assert.ThrowsAsync<OperationInterruptedException>(() => operation(channel));
         Assert.True(refused.ShutdownReason?.ReplyCode == Constants.AccessRefused, refused.Message);
+    }
+
+    /// <summary>A user on the pipeline's vhost with <paramref name="permissions"/>; its URI.</summary>
+    private static async Task<string> CreateUserAsync(
+        TestPipeline pipeline, string role, (string Configure, string Write, string Read) permissions)
+    {
+        var user = $"lp-{role}-{Guid.NewGuid().ToString("N")[..8]}";
+        var password = Guid.NewGuid().ToString("N");
+        await pipeline.Broker.RabbitMqCtlAsync("-q", "add_user", user, password);
+        await pipeline.Broker.RabbitMqCtlAsync(
+            "-q", "set_permissions", "-p", pipeline.Vhost, user, permissions.Configure, permissions.Write, permissions.Read);
+        var vhostUri = new Uri(pipeline.Uri);
+        return $"amqp://{user}:{password}@{vhostUri.Authority}{vhostUri.AbsolutePath}";
     }
 
     /// <summary>A producer and a consumer user on the pipeline's vhost with the deployed permissions; their URIs.</summary>

@@ -12,6 +12,9 @@ namespace Streaming.Producer.Job.Checkpoints;
 /// (<see cref="Input.InputFingerprint"/>): a resumed run checks that its input still starts with them.
 /// <see cref="OutputCompression"/> is the output's (null: uncompressed): a run in another one starts over.
 /// <see cref="InputCompressedOffset"/> (a compressed input's only) is how many of its file's bytes the fingerprint covers.
+/// <see cref="Pipeline"/> is the pipeline the output so far was processed by (null: the default one, as checkpoints
+/// written before pipelines have): a run on another pipeline does not resume it (<c>publish</c> refuses, <c>watch</c>
+/// starts over), since one output would mix two fleets' processors.
 /// </summary>
 internal sealed record JobCheckpoint(
     int SchemaVersion,
@@ -34,7 +37,8 @@ internal sealed record JobCheckpoint(
     string? ResultsQueue = null,
     string? InputFingerprint = null,
     string? OutputCompression = null,
-    long? InputCompressedOffset = null)
+    long? InputCompressedOffset = null,
+    string? Pipeline = null)
 {
     public const int CurrentSchema = 2;
 

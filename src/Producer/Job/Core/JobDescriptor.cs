@@ -3,7 +3,8 @@ using Streaming.Producer.Job.Input;
 
 namespace Streaming.Producer.Job.Core;
 
-/// <summary>What identifies one file's job: a checkpoint is only resumed when all of this still matches.</summary>
+/// <summary>What identifies one file's job: a checkpoint is only resumed when all of this still matches.
+/// <see cref="Pipeline"/> is the name of the pipeline its batches go to (null: the default pipeline).</summary>
 internal sealed record JobDescriptor(
     Guid JobId,
     JobFiles Files,
@@ -12,4 +13,5 @@ internal sealed record JobDescriptor(
     CutSettings Cut,
     DateTimeOffset StartedAt,
     string TraceId,
-    string? RootSpanId);
+    string? RootSpanId,
+    string? Pipeline = null);

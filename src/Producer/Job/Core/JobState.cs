@@ -106,7 +106,7 @@ internal sealed class JobState
             NextSequence, NextLine, InputOffsetWritten,
             written.Output, written.Errors, written.FailedLines,
             _job.StartedAt, _job.TraceId, _job.RootSpanId, _resultsQueue,
-            OutputCompression: _job.Files.Compression.CheckpointName());
+            OutputCompression: _job.Files.Compression.CheckpointName(), Pipeline: _job.Pipeline);
     }
 
     /// <summary>The file has <paramref name="batches"/> batches in all.</summary>

@@ -13,14 +13,14 @@ using Streaming.Producer.Telemetry;
 namespace Streaming.Producer.Job.Publishing;
 
 /// <summary>
-/// Publishes a job's batches to the work queue, each with a confirm and retried until confirmed: the first time in
+/// Publishes a job's batches to its pipeline's work queue, each with a confirm and retried until confirmed: the first time in
 /// input order, no further ahead than the job's window allows, and again when the <see cref="Retransmitter"/> asks.
 /// Every batch answers to the job's results queue of the moment, and is recorded in the job's ledger before it goes.
 /// A job without a <see cref="PublishWatermark"/> (standard input: nothing to resume) counts no republished lines.
 /// </summary>
 internal sealed class BatchPublisher(
     JobState state, JobWindow window, PublishWatermark? watermark, ConfirmingPublisher publisher, IConnection connection,
-    ResiliencePipeline retry, JobContext context)
+    ResiliencePipeline retry, PipelineQueues pipeline, JobContext context)
     : IBatchSender
 {
     private static readonly TimeSpan s_consumerCheckTimeout = TimeSpan.FromSeconds(10);
@@ -86,7 +86,7 @@ internal sealed class BatchPublisher(
         try
         {
             await using var channel = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
-            var answer = await channel.QueueDeclarePassiveAsync(QueueNames.Work, timeout.Token);
+            var answer = await channel.QueueDeclarePassiveAsync(pipeline.Work, timeout.Token);
             return answer.ConsumerCount > 0;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -110,7 +110,7 @@ internal sealed class BatchPublisher(
     /// <summary>Publishes until confirmed; a publish whose outcome is unknown is sent again (the collector deduplicates).</summary>
     private async Task PublishBatchAsync(CutBatch batch, CancellationToken cancellationToken)
     {
-        using var activity = ProducerTracing.StartBatch(batch, _properties.CorrelationId);
+        using var activity = ProducerTracing.StartBatch(batch, _properties.CorrelationId, pipeline.Work);
         // A copy per publish: RabbitMQ.Client writes the publish's trace context into the properties' headers. The reply
         // queue is read now: the results inbox may have moved the job to a fresh queue.
         var message = new BasicProperties(_properties) { ReplyTo = state.ResultsQueue };
@@ -118,7 +118,7 @@ internal sealed class BatchPublisher(
             async token =>
             {
                 PublishLog.Publishing(context.Logger, batch.Sequence, batch.FirstLine, batch.FirstLine + batch.LineCount - 1);
-                await publisher.PublishAsync(QueueNames.Work, message, batch.Body, mandatory: true, token);
+                await publisher.PublishAsync(pipeline.Work, message, batch.Body, mandatory: true, token);
             },
             cancellationToken);
         ProducerMetrics.Published(batch.LineCount);

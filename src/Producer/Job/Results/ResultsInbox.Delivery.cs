@@ -90,6 +90,6 @@ internal sealed partial class ResultsInbox
     private async Task DeadLetterAsync(BasicDeliverEventArgs delivery, string queue, string reason)
     {
         CollectorLog.DeadLettered(_logger, queue, reason);
-        await DeadLetters.PublishAsync(_publisher, delivery.Body, delivery.BasicProperties.ContentType, queue, reason, CancellationToken.None);
+        await DeadLetters.PublishAsync(_publisher, delivery.Body, delivery.BasicProperties.ContentType, queue, _pipeline, reason, CancellationToken.None);
     }
 }

@@ -34,6 +34,9 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
 
     private readonly IConnection _connection;
     private readonly ConfirmingPublisher _publisher;
+
+    /// <summary>The pipeline this process publishes to: a dead letter from its results queue names it.</summary>
+    private readonly PipelineQueues _pipeline;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly JobRegistry _jobs;
@@ -46,10 +49,11 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     private ReorderBudget? _heldResults;
     private Task _watching = Task.CompletedTask;
 
-    public ResultsInbox(IConnection connection, ConfirmingPublisher publisher, TimeProvider time, ILogger logger)
+    public ResultsInbox(IConnection connection, ConfirmingPublisher publisher, PipelineQueues pipeline, TimeProvider time, ILogger logger)
     {
         _connection = connection;
         _publisher = publisher;
+        _pipeline = pipeline;
         _time = time;
         _logger = logger;
         var queue = QueueNames.ResultsFor(Guid.NewGuid());

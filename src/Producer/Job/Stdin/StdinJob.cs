@@ -63,7 +63,7 @@ internal sealed class StdinJob(ProducerSession session)
             state, output, fingerprint: null, resumedAt: null, TimeSpan.FromSeconds(_options.WritePauseSeconds), context,
             cancellationToken);
         var batches = new BatchPublisher(
-            state, window, watermark: null, session.Publisher, session.Connection, session.PublishRetry, context);
+            state, window, watermark: null, session.Publisher, session.Connection, session.PublishRetry, session.Pipeline, context);
         using var retransmitter = new Retransmitter(
             retained, collector, batches,
             new RetransmitPolicy(TimeSpan.FromSeconds(_options.RetransmitSeconds), _options.RetransmissionsBeforeFailing), context);
