@@ -7,6 +7,7 @@ both set and fails when anything in it is skipped.
     STREAMING_PRODUCER=src/Producer/bin/Release/net10.0/Producer.dll \
     STREAMING_CONSUMER=src/Consumer/bin/Release/net10.0/Consumer.dll python3 -m unittest -v test_streaming_pool_broker
 """
+import faulthandler
 import hashlib
 import os
 import random
@@ -42,6 +43,7 @@ def setUpModule():
         # SIGTERM (a test runner's timeout) stops the node first; a watchdog stops it and removes its folder when this
         # process dies in any other way. The pools' children get SIGTERM when this process ends (parent-death signal).
         signal.signal(signal.SIGTERM, _stop_node_and_exit)
+        faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1: every thread's stack, for a hang
         global _watchdog
         _watchdog = subprocess.Popen(["bash", "-c", 'while kill -0 "$0" 2>/dev/null; do sleep 1; done; bash "$1" stop "$2"; rm -rf "$2"',
                           str(os.getpid()), NODE, _node.directory],
@@ -185,24 +187,24 @@ class PoolOnABrokerTests(unittest.TestCase):
         self.assertTrue(all(process.poll() is not None for process in children), "a consumer outlived terminate")
 
     def test_a_local_consumer_killed_mid_imap_the_loop_goes_on_exact(self):
-        items = [f"line {n}" for n in range(6000)]
+        items = [f"line {n}" for n in range(3000)]
         with self.pool(processes=2) as pool:
             results = []
             for result in pool.imap(functions.paced, items, chunksize=50):
                 results.append(result)
-                if len(results) == 500:
+                if len(results) == 300:
                     _, fleet = pool._fleets["test_streaming_pool_functions.paced"]
                     os.kill(fleet.processes[0].pid, signal.SIGKILL)
         self.assertEqual(results, expected(functions.paced, items))
         self.assert_queues_empty()
 
     def test_a_broker_restart_mid_imap_the_loop_goes_on_exact(self):
-        items = [f"line {n}" for n in range(6000)]
+        items = [f"line {n}" for n in range(3000)]
         with self.pool(processes=2) as pool:
             results = []
             for result in pool.imap(functions.paced, items, chunksize=50):
                 results.append(result)
-                if len(results) == 500:
+                if len(results) == 300:
                     _node.stop()
                     _node.start()
         self.assertEqual(results, expected(functions.paced, items))
