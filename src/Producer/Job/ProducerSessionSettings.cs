@@ -4,7 +4,8 @@ namespace Streaming.Producer.Job;
 /// How a <see cref="ProducerSession"/> connects and the rules its jobs run by. <paramref name="FilesAtOnce"/> sizes the
 /// publisher's confirms in flight; with <paramref name="SharedWindowBatches"/>, every job of the session also holds its
 /// batches in flight against one window of that many batches; <paramref name="StartOverOnChangedInput"/> starts a job
-/// over when its input changed since its checkpoint (instead of failing it).
+/// over when its input changed since its checkpoint (instead of failing it); <paramref name="ResultsQueueExpiry"/> shortens how long the results queue outlives the
+/// process (standard input: no run can resume from it).
 /// </summary>
 internal sealed record ProducerSessionSettings(
     string ClientName,
@@ -13,4 +14,5 @@ internal sealed record ProducerSessionSettings(
     int FilesAtOnce,
     TimeSpan PublishTimeout,
     int? SharedWindowBatches = null,
-    bool StartOverOnChangedInput = false);
+    bool StartOverOnChangedInput = false,
+    TimeSpan? ResultsQueueExpiry = null);

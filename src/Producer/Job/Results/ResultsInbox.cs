@@ -37,6 +37,7 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly JobRegistry _jobs;
+    private readonly TimeSpan _expiry;
     private readonly Lock _lock = new();
     private readonly List<string> _undeleted = [];
     private readonly HashSet<string> _forgotten = new(StringComparer.Ordinal);
@@ -46,8 +47,10 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     private ReorderBudget? _heldResults;
     private Task _watching = Task.CompletedTask;
 
-    public ResultsInbox(IConnection connection, ConfirmingPublisher publisher, TimeProvider time, ILogger logger)
+    /// <param name="expiry">How long each of its queues outlives the process (their <c>x-expires</c>).</param>
+    public ResultsInbox(IConnection connection, ConfirmingPublisher publisher, TimeSpan expiry, TimeProvider time, ILogger logger)
     {
+        _expiry = expiry;
         _connection = connection;
         _publisher = publisher;
         _time = time;
@@ -248,5 +251,5 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     }
 
     private ResultsSubscription Subscribe(string queue) =>
-        new(_connection, queue, brandNew: true, HandleAsync, _logger, _jobs.ResultsMayBeLost);
+        new(_connection, queue, _expiry, brandNew: true, HandleAsync, _logger, _jobs.ResultsMayBeLost);
 }
