@@ -74,7 +74,7 @@ internal sealed class PublishCommand(
 
     private async Task<int> RunLockedAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken)
     {
-        var (session, exit) = await OpenSessionAsync(cancellationToken);
+        var (session, exit) = await OpenSessionAsync(resultsQueueExpiry: null, cancellationToken);
         if (session is null)
         {
             return exit;
@@ -104,7 +104,7 @@ internal sealed class PublishCommand(
         }
         await using (errors)
         {
-            var (session, exit) = await OpenSessionAsync(cancellationToken);
+            var (session, exit) = await OpenSessionAsync(TimeSpan.FromSeconds(_options.StdinResultsQueueExpirySeconds), cancellationToken);
             if (session is null)
             {
                 return exit;
@@ -138,7 +138,7 @@ internal sealed class PublishCommand(
     }
 
     /// <summary>The session, or null and the exit code with its one line written.</summary>
-    private async Task<(ProducerSession? Session, int Exit)> OpenSessionAsync(CancellationToken cancellationToken)
+    private async Task<(ProducerSession? Session, int Exit)> OpenSessionAsync(TimeSpan? resultsQueueExpiry, CancellationToken cancellationToken)
     {
         try
         {
@@ -147,7 +147,8 @@ internal sealed class PublishCommand(
                 new ProducerSessionSettings(
                     $"streaming-producer {Environment.MachineName}/{Environment.ProcessId}", PipelineQueues.For(_options.Pipeline),
                     RetryForever: false, _options,
-                    _options.ParallelFiles, TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds)),
+                    _options.ParallelFiles, TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds),
+                    ResultsQueueExpiry: resultsQueueExpiry),
                 time, _logger, cancellationToken);
             return (session, ExitOk);
         }

@@ -9,14 +9,16 @@ internal sealed class ReplayedHead(ReadOnlyMemory<byte> head, Stream rest) : Str
     private int _headRead;
     private long _position;
 
-    /// <summary>Reads <paramref name="stream"/>'s first bytes and tells its compression; the stream returned reads it whole.</summary>
+    /// <summary>Reads <paramref name="stream"/>'s first bytes and tells its compression; the stream returned reads it whole
+    /// (decompressed), and its reads end when their token is cancelled (<see cref="AbandonableReads"/>).</summary>
     public static async Task<(Stream Stream, InputCompression Compression)> OpenAsync(Stream stream, CancellationToken cancellationToken)
     {
         var head = new byte[InputCompressionDetector.HeadBytes];
         var read = 0;
+        var abandonable = new AbandonableReads(stream);
         while (read < head.Length)
         {
-            var got = await stream.ReadAsync(head.AsMemory(read), cancellationToken);
+            var got = await abandonable.ReadAsync(head.AsMemory(read), cancellationToken);
             if (got == 0)
             {
                 break;
@@ -25,7 +27,8 @@ internal sealed class ReplayedHead(ReadOnlyMemory<byte> head, Stream rest) : Str
         }
         var compression = InputCompressionDetector.Detect(head.AsSpan(0, read));
         Stream replayed = new ReplayedHead(head.AsMemory(0, read), stream);
-        return (compression == InputCompression.None ? replayed : DecompressedInput.Open(replayed, compression), compression);
+        var whole = compression == InputCompression.None ? replayed : DecompressedInput.Open(replayed, compression);
+        return (new AbandonableReads(whole), compression);
     }
 
     public override bool CanRead => true;
