@@ -45,13 +45,14 @@ internal sealed class CliFuzzValues(Random random, CliSandbox sandbox)
         ("Watch__FilesAtOnce", 'n', "w"), ("Watch__Window", 'n', "w"),
         ("Consumer__Processor", 's', "c"), ("Consumer__Prefetch", 'n', "c"), ("Consumer__Concurrency", 'n', "c"),
         ("Consumer__MaxLineBytes", 'n', "c"), ("Consumer__DrainSeconds", 'n', "c"),
+        ("Producer__Pipeline", 'i', "pw"), ("Consumer__Pipeline", 'i', "c"),
         ("Health__File", 'd', "pwc"), ("Health__IntervalSeconds", 'n', "pwc"), ("Logging__LogLevel__Default", 'l', "pwc"),
     ];
 
     private static readonly string[] s_tokens =
     [
         "publish", "watch", "--wait", "--out", "--batch-lines", "--batch-bytes", "--rabbitmq", "--data", "--processor",
-        "--prefetch", "--concurrency", "--help", "-h", "-?", "--version", "--", "-", "--wait=true", "--batch-lines=5", "@args",
+        "--prefetch", "--concurrency", "--pipeline", "--help", "-h", "-?", "--version", "--", "-", "--wait=true", "--batch-lines=5", "@args",
         "--nope", "PUBLISH", "\0", "",
     ];
 
@@ -67,11 +68,12 @@ internal sealed class CliFuzzValues(Random random, CliSandbox sandbox)
 
     private CliCase Publish()
     {
-        var (option, value) = random.Next(4) switch
+        var (option, value) = random.Next(5) switch
         {
             0 => ("--batch-lines", Number()),
             1 => ("--batch-bytes", Number()),
             2 => ("--out", Path()),
+            3 => ("--pipeline", PipelineName()),
             _ => ("--rabbitmq", Uri()),
         };
         List<string> arguments = random.Next(4) == 0
@@ -97,11 +99,12 @@ internal sealed class CliFuzzValues(Random random, CliSandbox sandbox)
         _ => Case("Producer", ["watch", "--data", sandbox.NewFolder(), Pick(s_tokens), Pick(s_numbers)]),
     };
 
-    private CliCase Consumer() => random.Next(4) switch
+    private CliCase Consumer() => random.Next(5) switch
     {
         0 => Case("Consumer", ["--processor", Processor()]),
         1 => Case("Consumer", ["--prefetch", Number()]),
         2 => Case("Consumer", ["--concurrency", Number()]),
+        3 => Case("Consumer", ["--pipeline", PipelineName()]),
         _ => Case("Consumer", ["--rabbitmq", Uri()]),
     };
 
@@ -119,6 +122,7 @@ internal sealed class CliFuzzValues(Random random, CliSandbox sandbox)
                 'f' => Path(),
                 'd' => random.Next(2) == 0 ? Path() : sandbox.NewFolder() + "/" + Garbage(),
                 's' => Processor(),
+                'i' => PipelineName(),
                 'g' => Garbage(),
                 'l' => Pick(s_logLevels),
                 _ => Number(),
@@ -168,6 +172,17 @@ internal sealed class CliFuzzValues(Random random, CliSandbox sandbox)
         0 or 1 => Pick(s_numbers),
         2 => random.NextInt64(-1_000_000, 10_000_000_000).ToString(CultureInfo.InvariantCulture),
         3 => Insert(random.Next(1, 100_000).ToString(CultureInfo.InvariantCulture), RandomChar()),
+        _ => Garbage(),
+    };
+
+    /// <summary>A pipeline name: valid ones (up to the 64 characters allowed), one too long, or one with a character
+    /// the rule refuses.</summary>
+    private string PipelineName() => random.Next(5) switch
+    {
+        0 => Pick(["images.resize", "a", "A-b_c.9", new string('p', 64)]),
+        1 => new string('p', 65),
+        2 => Insert("fleet", RandomChar()),
+        3 => Insert("fleet", Pick([" ", "/", "*", "\u00e9", "#", ":", "\t", "\n", "\0"])),
         _ => Garbage(),
     };
 

@@ -36,4 +36,27 @@ public sealed class WatchResumeTests(RabbitMqBroker broker)
         Assert.Equal(["half.txt"], WatchHarness.List(harness.Done));
         Assert.Empty(WatchHarness.List(harness.Processing));
     }
+
+    [Fact]
+    public async Task Watch_RestartedOnAnotherPipeline_StartsTheFileOverOnItsNewPipelineWithoutMixingFleets()
+    {
+        await using var harness = await WatchHarness.CreateAsync(broker);
+        var content = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(1, 20_000).Select(i => $"moved line {i}\n")));
+        var old = harness.Pipeline.StartConsumer("delay:4", extra: ["--pipeline", "old", "--concurrency", "10"]);
+        await old.WaitForOutputAsync("Consuming streaming.lines.old with", TimeSpan.FromSeconds(90));
+        var killed = await harness.StartWatchAsync(new Dictionary<string, string?> { ["Producer__BatchLines"] = "500", ["Producer__Pipeline"] = "old" });
+
+        harness.Drop("moved.txt", content);
+        await harness.WaitForCheckpointAsync("moved.txt", 2000, killed);
+        killed.Kill();
+        await killed.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        var fleet = harness.Pipeline.StartConsumer("upper", extra: ["--pipeline", "new"]);
+        await fleet.WaitForOutputAsync("Consuming streaming.lines.new with", TimeSpan.FromSeconds(90));
+        var restarted = await harness.StartWatchAsync(new Dictionary<string, string?> { ["Producer__BatchLines"] = "500", ["Producer__Pipeline"] = "new" });
+        await harness.WaitForDoneAsync("moved.txt", restarted);
+
+        // Every line by the new pipeline's fleet (upper): none of the old one's output (identity) was kept.
+        Assert.Equal(ReferenceOutput.OutputFile("upper", content), File.ReadAllBytes(harness.OutputOf("moved.txt")));
+        Assert.Contains("its checkpoint was made on pipeline 'old', this run is on pipeline 'new'; starting it over", restarted.StandardError, StringComparison.Ordinal);
+    }
 }

@@ -12,6 +12,27 @@ public sealed class WatchRulesTests(RabbitMqBroker broker)
     private static readonly Dictionary<string, string?> s_smallBatches = new() { ["Producer__BatchLines"] = "200" };
 
     [Fact]
+    public async Task Watch_PipelineInConfiguration_ItsFleetProcessesTheFilesAndTheDefaultFleetNone()
+    {
+        await using var harness = await WatchHarness.CreateAsync(broker);
+        var content = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(1, 3000).Select(i => $"watched line {i}\n")));
+        // The default pipeline's fleet (identity) would leave the lines as they are: only the pipeline's (upper) may run.
+        await harness.Pipeline.StartConsumerAsync("identity");
+        var fleet = harness.Pipeline.StartConsumer("upper", extra: ["--pipeline", "watched.fleet"]);
+        await fleet.WaitForOutputAsync("Consuming streaming.lines.watched.fleet with", TimeSpan.FromSeconds(90));
+        var watcher = await harness.StartWatchAsync(new Dictionary<string, string?>
+        {
+            ["Producer__BatchLines"] = "200",
+            ["Producer__Pipeline"] = "watched.fleet",
+        });
+
+        harness.Drop("piped.txt", content);
+        await harness.WaitForDoneAsync("piped.txt", watcher);
+
+        Assert.Equal(ReferenceOutput.OutputFile("upper", content), File.ReadAllBytes(harness.OutputOf("piped.txt")));
+    }
+
+    [Fact]
     public async Task Watch_FileDropped_OutputsRenamedOnlyWhenCompleteAndInputMovedToDone()
     {
         await using var harness = await WatchHarness.CreateAsync(broker);
