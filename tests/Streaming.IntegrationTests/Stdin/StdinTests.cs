@@ -168,6 +168,32 @@ public sealed class StdinTests(RabbitMqBroker broker, ITestOutputHelper output)
         Assert.DoesNotContain(results, (await Ledger.QueueCountsAsync(pipeline)).Keys);
     }
 
+    /// <summary>A caller that reads the results while it still writes lines (the Python client does) gets each batch's
+    /// results once they are written, not at the end of its input.</summary>
+    [Fact]
+    public async Task PublishStdin_StdinStillOpen_ResultsOfCompleteBatchesAlreadyOnStdout()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var (fifo, stdout) = await FifoAsync(pipeline);
+        await pipeline.StartConsumerAsync("identity");
+
+        await using var producer = StdinPublish.Start(pipeline, fifo, stdout, extra: ["--batch-lines", "5", "--stdout-format", "tagged"]);
+        var first = "+one\n+two\n+three\n+four\n+five\n"u8.ToArray();
+        await using (var writer = await OpenForWritingAsync(fifo))
+        {
+            await writer.WriteAsync("one\ntwo\nthree\nfour\nfive\n"u8.ToArray());
+            await writer.FlushAsync();
+            await StdinPublish.WaitForOutputAsync(producer, stdout, first.Length, TimeSpan.FromSeconds(60));
+            Assert.Equal(first, await File.ReadAllBytesAsync(stdout));
+            await writer.WriteAsync("six"u8.ToArray());
+        }
+        var code = await producer.WaitForExitAsync(s_run);
+
+        Assert.True(code == 0, producer.Describe());
+        var whole = await File.ReadAllBytesAsync(stdout);
+        Assert.Equal([.. first, .. "+six\n"u8.ToArray()], whole);
+    }
+
     /// <summary>A read from standard input waits for its writer whatever the cancellation says: the interrupted run must
     /// not wait for input that may never come.</summary>
     [Fact]
@@ -175,17 +201,12 @@ public sealed class StdinTests(RabbitMqBroker broker, ITestOutputHelper output)
     {
         await using var pipeline = await TestPipeline.CreateAsync(broker);
         pipeline.ServiceEnvironment["Logging__LogLevel__Default"] = "Information";
-        var fifo = Path.Combine(pipeline.Directory, "stdin.fifo");
-        await using (var mkfifo = ServiceProcess.Start("mkfifo", [fifo]))
-        {
-            Assert.Equal(0, await mkfifo.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        }
-        var stdout = Path.Combine(pipeline.Directory, "stdout.bin");
+        var (fifo, stdout) = await FifoAsync(pipeline);
         await pipeline.StartConsumerAsync("identity");
 
         await using var producer = StdinPublish.Start(pipeline, fifo, stdout, extra: ["--batch-lines", "10"]);
         // Held open, and silent after two lines, until the test is over.
-        await using var writer = await Task.Run(() => new FileStream(fifo, FileMode.Open, FileAccess.Write)).WaitAsync(TimeSpan.FromSeconds(60));
+        await using var writer = await OpenForWritingAsync(fifo);
         await writer.WriteAsync("first\nsecond\n"u8.ToArray());
         await writer.FlushAsync();
         await producer.WaitForOutputAsync("for stdin started", TimeSpan.FromSeconds(60));
@@ -254,6 +275,21 @@ public sealed class StdinTests(RabbitMqBroker broker, ITestOutputHelper output)
         Assert.True(peakKiB > 0, "no reading of the producer's memory");
         Assert.True(peakKiB < 300 * 1024, $"the producer's peak RSS was {peakKiB / 1024.0:F1} MiB");
     }
+
+    /// <summary>A FIFO for the producer's standard input (the test writes it as it goes), and where its stdout goes.</summary>
+    private static async Task<(string Fifo, string Stdout)> FifoAsync(TestPipeline pipeline)
+    {
+        var fifo = Path.Combine(pipeline.Directory, "stdin.fifo");
+        await using (var mkfifo = ServiceProcess.Start("mkfifo", [fifo]))
+        {
+            Assert.Equal(0, await mkfifo.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+        return (fifo, Path.Combine(pipeline.Directory, "stdout.bin"));
+    }
+
+    /// <summary>Opens the FIFO once the producer's side has opened it for reading.</summary>
+    private static Task<FileStream> OpenForWritingAsync(string fifo) =>
+        Task.Run(() => new FileStream(fifo, FileMode.Open, FileAccess.Write)).WaitAsync(TimeSpan.FromSeconds(60));
 
     private static (string Input, string Stdout) Files(TestPipeline pipeline, byte[] content) =>
         (pipeline.WriteInput("stdin.bin", content), Path.Combine(pipeline.Directory, "stdout.bin"));
