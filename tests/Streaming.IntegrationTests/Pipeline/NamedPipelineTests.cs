@@ -113,6 +113,31 @@ public sealed class NamedPipelineTests(RabbitMqBroker broker)
     }
 
     [Fact]
+    public async Task PublishWait_PoisonLineOnAPipeline_QuarantinedAndSplitInThatPipelineAndFailsAlone()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        const string name = "poisoned";
+        var lines = Enumerable.Range(1, 1000).Select(i => i == 567 ? "line 567 POISON" : $"line {i}").ToList();
+        var input = pipeline.WriteInput("poisoned.txt", System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"));
+        await using var fleet = new Faults.ConsumerSupervisor(pipeline, 2, "failfast:POISON", TestPipeline.TestConsumer, ["--pipeline", name]);
+        fleet.Start();
+
+        var (code, producer) = await pipeline.PublishAsync(input, s_run, "--batch-lines", "64", "--pipeline", name);
+
+        Assert.True(code == 1, producer.Describe());
+        var expected = string.Concat(lines.Select(l => (l.Contains("POISON", StringComparison.Ordinal) ? "" : l) + "\n"));
+        Assert.Equal(expected, File.ReadAllText(input + ".out"));
+        var error = Assert.Single(TestPipeline.ReadErrors(input));
+        Assert.Equal(567, error.Line);
+        Assert.Contains("poison", error.Error, StringComparison.Ordinal);
+        Assert.True(fleet.Restarts >= 2, $"the poison line should have killed consumers, restarts: {fleet.Restarts}");
+        // The batch went through the pipeline's own quarantine: the default pipeline's was never even declared.
+        var counts = await WaitDrainedAsync(pipeline);
+        Assert.Contains(PipelineQueues.For(name).Quarantine, counts.Keys);
+        Assert.DoesNotContain(QueueNames.Quarantine, counts.Keys);
+    }
+
+    [Fact]
     public async Task Consumer_MalformedMessageOnAPipeline_DeadLetterNamesItsPipeline()
     {
         await using var pipeline = await TestPipeline.CreateAsync(broker);
