@@ -54,7 +54,9 @@ CMD ["watch", "--data", "/data"]
 
 # The consumer with python3 and an exec: worker: the folder PYTHON_WORKER (default: the sample) is copied to
 # /app/python/worker/ and its worker.py runs through sdk/python/streaming_worker.py (on PYTHONPATH). Dependencies:
-# a requirements.txt in that folder is installed with pip.
+# a requirements.txt in that folder is installed with pip. The folder is on PYTHONPATH too, with the streaming package:
+# a consumer of a streaming.Pool pipeline runs the function of a module there (docs/python.md),
+#   docker run ... my-consumer --pipeline mymodule.process_data --processor "exec:python3 -m streaming.worker mymodule:process_data"
 #   docker build --target consumer-python --build-arg PYTHON_WORKER=path/to/your/folder -t my-consumer .
 FROM consumer AS consumer-python
 ARG PYTHON_WORKER=samples/python
@@ -63,11 +65,12 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 python3-pip \
  && rm -rf /var/lib/apt/lists/*
 COPY sdk/python/streaming_worker.py /app/python/
+COPY sdk/python/streaming/ /app/python/streaming/
 COPY ${PYTHON_WORKER}/ /app/python/worker/
 RUN if [ -f /app/python/worker/requirements.txt ]; then \
         pip3 install --no-cache-dir --break-system-packages -r /app/python/worker/requirements.txt; \
     fi
-ENV PYTHONPATH=/app/python
+ENV PYTHONPATH=/app/python:/app/python/worker
 USER $APP_UID
 # The processor is an argument, not Consumer__Processor: the command line wins over the environment, so compose's
 # CONSUMER_PROCESSOR (which every consumer gets) cannot turn this image back into `identity`.

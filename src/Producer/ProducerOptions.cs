@@ -67,6 +67,12 @@ internal sealed class ProducerOptions
     [RegularExpression(PipelineQueues.ConfigurationPattern, ErrorMessage = "Pipeline: not a pipeline name (" + PipelineQueues.NameRule + ")")]
     public string Pipeline { get; set; } = "";
 
+    /// <summary>How long (seconds) the results queue of <c>publish -</c> (standard input) outlives a producer that died
+    /// without deleting it (<c>kill -9</c>): nothing can resume such a run, so the broker deletes it soon. Longer than a
+    /// run's broker retries (30 s by default): a run that gets the broker back still finds its queue.</summary>
+    [Range(1, 86_400)]
+    public int StdinResultsQueueExpirySeconds { get; set; } = 120;
+
     /// <summary>Seconds between progress lines when stderr is not a terminal.</summary>
     [Range(1, 3600)]
     public int ProgressIntervalSeconds { get; set; } = 5;

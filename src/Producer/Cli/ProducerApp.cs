@@ -54,7 +54,7 @@ internal static class ProducerApp
             overrides,
             (services, token) => new RedriveCommand(services.GetRequiredService<PublishCommand>())
                 .RunAsync(redrive.Input, redrive.OutputDirectory, token),
-            stop);
+            ResumeHint, stop);
     }
 
     /// <summary><c>publish</c>: checks its options, builds its host and runs every file's job until done or interrupted.</summary>
@@ -65,20 +65,30 @@ internal static class ProducerApp
             return UsageErrors.Report(Name, "publish needs --wait: the publishing process is the one that collects the results");
         }
         var overrides = ProducerCommandLine.ToConfiguration(parsed, out var error);
-        var jobs = overrides is null ? null : ProducerCommandLine.ToJobs(parsed, out error);
-        if (overrides is null || jobs is null)
+        var stdin = overrides is null ? null : ProducerCommandLine.ToStdin(parsed, out error);
+        var jobs = overrides is null || error is not null || stdin is not null ? null : ProducerCommandLine.ToJobs(parsed, out error);
+        if (overrides is null || error is not null || (jobs is null && stdin is null))
         {
             return UsageErrors.Report(Name, error!);
         }
 
+        if (stdin is not null)
+        {
+            return await RunHostedAsync(
+                overrides, (services, token) => services.GetRequiredService<PublishCommand>().RunStdinAsync(stdin, token),
+                PublishCommand.StdinLost, stop);
+        }
         return await RunHostedAsync(
-            overrides, (services, token) => services.GetRequiredService<PublishCommand>().RunAsync(jobs, token), stop);
+            overrides, (services, token) => services.GetRequiredService<PublishCommand>().RunAsync(jobs!, token), ResumeHint, stop);
     }
 
+    private const string ResumeHint = "run the same command again to resume from the checkpoint";
+
     /// <summary>Builds the host of a one-shot command from <paramref name="overrides"/>, checks its configuration, and
-    /// runs <paramref name="command"/> until done or interrupted.</summary>
+    /// runs <paramref name="command"/> until done or interrupted (then says so, and <paramref name="whatNow"/>).</summary>
     private static async Task<int> RunHostedAsync(
-        Dictionary<string, string?> overrides, Func<IServiceProvider, CancellationToken, Task<int>> command, CancellationToken stop)
+        Dictionary<string, string?> overrides, Func<IServiceProvider, CancellationToken, Task<int>> command, string whatNow,
+        CancellationToken stop)
     {
         var builder = ServiceHost.CreateBuilder(overrides);
         builder.Services.AddValidatedOptions(ProducerOptions.Section);
@@ -102,7 +112,7 @@ internal static class ProducerApp
         }
         catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
         {
-            await Console.Error.WriteLineAsync($"{Name}: interrupted; run the same command again to resume from the checkpoint");
+            await Console.Error.WriteLineAsync($"{Name}: interrupted; {whatNow}");
             return ExitInterrupted;
         }
 

@@ -2,12 +2,13 @@ using System.CommandLine;
 using Streaming.Messaging.Connection;
 using Streaming.Messaging.Hosting;
 using Streaming.Producer.Job.FileSystem;
+using Streaming.Producer.Job.Stdin;
 using Streaming.Producer.Watching;
 
 namespace Streaming.Producer.Cli;
 
 /// <summary>
-/// <c>Producer publish &lt;file&gt;... [--wait] [--out &lt;dir&gt;] [--batch-lines N] [--batch-bytes N] [--pipeline NAME]
+/// <c>Producer publish &lt;file&gt;...|- [--wait] [--out &lt;dir&gt;] [--batch-lines N] [--batch-bytes N] [--pipeline NAME]
 /// [--rabbitmq &lt;uri&gt;]</c>, turned into configuration overrides and the list of jobs,
 /// <c>Producer redrive &lt;file&gt; [--out &lt;dir&gt;] [--pipeline NAME] [--rabbitmq &lt;uri&gt;]</c>, and
 /// <c>Producer watch [--data &lt;dir&gt;] [--pipeline NAME] [--rabbitmq &lt;uri&gt;]</c>.
@@ -16,7 +17,7 @@ internal static class ProducerCommandLine
 {
     public static readonly Argument<string[]> Files = new("file")
     {
-        Description = "text files to process; each gives <out>/<name>.out",
+        Description = "text files to process; each gives <out>/<name>.out. '-' alone: standard input, results on standard output",
         Arity = ArgumentArity.OneOrMore,
     };
 
@@ -52,9 +53,19 @@ internal static class ProducerCommandLine
 
     public static readonly Option<string> Pipeline = PipelineOption.Create();
 
-    public static readonly Command Publish = new("publish", "Process files and, with --wait, write their results.")
+    public static readonly Option<string> StdoutFormat = new("--stdout-format")
     {
-        Files, Wait, Out, BatchLines, BatchBytes, Pipeline, Compress, RabbitMq,
+        Description = "with '-': plain (a failed line is empty, listed on stderr) or tagged ('+result' or '!reason' per line) (default plain)",
+    };
+
+    public static readonly Option<string> Errors = new("--errors")
+    {
+        Description = "with '-': list the failed lines in this file (JSON lines) instead of on stderr",
+    };
+
+    public static readonly Command Publish = new("publish", "Process files (or standard input) and, with --wait, write their results.")
+    {
+        Files, Wait, Out, BatchLines, BatchBytes, Pipeline, Compress, StdoutFormat, Errors, RabbitMq,
     };
 
     public static readonly Argument<string> RedriveFile = new("file")
@@ -171,6 +182,41 @@ internal static class ProducerCommandLine
             error = $"--out '{outDirectory}' is not a folder";
         }
         return error is null ? (file, outDirectory ?? Path.GetDirectoryName(Path.GetFullPath(file))!) : null;
+    }
+
+    /// <summary>The input is standard input when the only file is <c>-</c>: returns how its results are written, or null
+    /// (files, or a mistake: <paramref name="error"/> says which, in one line).</summary>
+    public static StdinRequest? ToStdin(ParseResult result, out string? error)
+    {
+        error = null;
+        var files = result.GetValue(Files) ?? [];
+        if (!files.Contains(StdinRequest.Dash, StringComparer.Ordinal))
+        {
+            error = result.GetResult(StdoutFormat) is not null ? "--stdout-format is only for '-' (standard input)"
+                : result.GetResult(Errors) is not null ? "--errors is only for '-' (standard input); a file's failed lines go to <name>.errors.jsonl"
+                : null;
+            return null;
+        }
+        error = files.Length > 1 ? "'-' (standard input) cannot be mixed with files, nor given twice"
+            : result.GetResult(Out) is not null ? "--out has no use with '-': the results go to standard output"
+            : result.GetResult(Compress) is not null ? "--compress has no use with '-': the results go to standard output"
+            : null;
+        if (error is not null)
+        {
+            return null;
+        }
+        if (!StdoutFormats.TryParse(result.GetValue(StdoutFormat), out var format))
+        {
+            error = $"--stdout-format '{result.GetValue(StdoutFormat)}' is not {StdoutFormats.Choices}";
+            return null;
+        }
+        var errors = result.GetValue(Errors);
+        if (errors is not null && (!IsPath(errors) || Directory.Exists(errors)))
+        {
+            error = $"--errors '{errors}' is not a file path";
+            return null;
+        }
+        return new StdinRequest(format, errors);
     }
 
     /// <summary>Checks the input files and the output folder; returns the jobs, or null with a one-line error.</summary>

@@ -10,6 +10,7 @@ using Streaming.Producer.Job;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
+using Streaming.Producer.Job.Stdin;
 
 namespace Streaming.Producer.Cli;
 
@@ -78,30 +79,93 @@ internal sealed class PublishCommand(
     internal async Task<int> RunInSessionAsync(
         Func<ProducerSession, List<PlannedJob>> plan, Action<JobResult> report, CancellationToken cancellationToken)
     {
-        ProducerSession session;
-        try
+        var (session, exit) = await OpenSessionAsync(resultsQueueExpiry: null, cancellationToken);
+        if (session is null)
         {
-            session = await ProducerSession.OpenAsync(
-                connector,
-                new ProducerSessionSettings(
-                    $"streaming-producer {Environment.MachineName}/{Environment.ProcessId}", PipelineQueues.For(_options.Pipeline),
-                    RetryForever: false, _options,
-                    _options.ParallelFiles, TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds)),
-                time, _logger, cancellationToken);
-        }
-        catch (BrokerUnreachableAfterRetriesException ex)
-        {
-            await WriteErrorAsync($"{ex.Message}");
-            return ExitBrokerUnreachable;
-        }
-        catch (Exception ex) when (ex is BrokerRefusedException or TopologyMismatchException)
-        {
-            await WriteErrorAsync($"{ex.Message}");
-            return UsageErrors.ExitCode;
+            return exit;
         }
         await using (session)
         {
             return await RunJobsAsync(plan(session), session, report, cancellationToken);
+        }
+    }
+
+    /// <summary><c>publish - --wait</c>: standard input's results on standard output, the summary on standard error.
+    /// A run that stops before the end cannot be resumed: it says so and exits non-zero.</summary>
+    public async Task<int> RunStdinAsync(StdinRequest request, CancellationToken cancellationToken)
+    {
+        Stream? errors = null;
+        if (request.ErrorsPath is { } path)
+        {
+            try
+            {
+                errors = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await WriteErrorAsync($"cannot write to --errors '{path}': {ex.Message}");
+                return UsageErrors.ExitCode;
+            }
+        }
+        await using (errors)
+        {
+            var (session, exit) = await OpenSessionAsync(TimeSpan.FromSeconds(_options.StdinResultsQueueExpirySeconds), cancellationToken);
+            if (session is null)
+            {
+                return exit;
+            }
+            await using (session)
+            {
+                await using var stdout = Console.OpenStandardOutput();
+                await using var stderr = Console.OpenStandardError();
+                var listed = errors ?? (request.Format == StdoutFormat.Plain ? stderr : null);
+                await using var sink = new StdoutSink(stdout, request.Format, listed);
+                JobSummary summary;
+                try
+                {
+                    await session.StartAsync(cancellationToken);
+                    var (input, _) = await ReplayedHead.OpenAsync(Console.OpenStandardInput(), cancellationToken);
+                    await using (input)
+                    {
+                        summary = await new StdinJob(session).RunAsync(input, sink, cancellationToken);
+                    }
+                }
+                catch (Exception ex) when (FaultClassifier.IsBrokerFailure(ex, cancellationToken) || ex is not OperationCanceledException)
+                {
+                    var (code, message) = StdinFailure(ex, cancellationToken);
+                    await WriteErrorAsync(message);
+                    return code;
+                }
+                ReportStdin(summary, request.ErrorsPath, Console.Error);
+                return summary.FailedLines > 0 ? ExitLinesFailed : ExitOk;
+            }
+        }
+    }
+
+    /// <summary>The session, or null and the exit code with its one line written.</summary>
+    private async Task<(ProducerSession? Session, int Exit)> OpenSessionAsync(TimeSpan? resultsQueueExpiry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var session = await ProducerSession.OpenAsync(
+                connector,
+                new ProducerSessionSettings(
+                    $"streaming-producer {Environment.MachineName}/{Environment.ProcessId}", PipelineQueues.For(_options.Pipeline),
+                    RetryForever: false, _options,
+                    _options.ParallelFiles, TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds),
+                    ResultsQueueExpiry: resultsQueueExpiry),
+                time, _logger, cancellationToken);
+            return (session, ExitOk);
+        }
+        catch (BrokerUnreachableAfterRetriesException ex)
+        {
+            await WriteErrorAsync($"{ex.Message}");
+            return (null, ExitBrokerUnreachable);
+        }
+        catch (Exception ex) when (ex is BrokerRefusedException or TopologyMismatchException)
+        {
+            await WriteErrorAsync($"{ex.Message}");
+            return (null, UsageErrors.ExitCode);
         }
     }
 
@@ -173,10 +237,30 @@ internal sealed class PublishCommand(
         _ => (ExitLinesFailed, $"{UriMasking.Mask(ex.Message)}; run the same command again to resume"),
     };
 
+    /// <summary>The exit code and the one line for a standard input run that stopped on <paramref name="ex"/>: nothing
+    /// can resume it.</summary>
+    private static (int Exit, string Message) StdinFailure(Exception ex, CancellationToken cancellationToken) => ex switch
+    {
+        _ when FaultClassifier.IsBrokerFailure(ex, cancellationToken) => (ExitBrokerUnreachable,
+            $"lost the broker and could not get it back ({UriMasking.Mask(ex.Message)}); {StdinLost}"),
+        _ => (ExitLinesFailed, $"{UriMasking.Mask(ex.Message)}; {StdinLost}"),
+    };
+
+    /// <summary>What a standard input run that stops before its end says.</summary>
+    internal const string StdinLost = "standard input cannot be read again: the stream is lost and its output incomplete";
+
     /// <summary>One line on stderr, whatever a path or a message brought in (a newline in an --out folder's name).</summary>
     internal static Task WriteErrorAsync(string message) => Console.Error.WriteLineAsync($"Producer: {UsageErrors.Printable(message)}");
 
     private static void Report(JobResult result) => Report(result, Console.Out);
+
+    /// <summary>Standard input's summary (on standard error: standard output holds the results only).</summary>
+    internal static void ReportStdin(JobSummary s, string? errorsPath, TextWriter output)
+    {
+        var listed = s.FailedLines > 0 && errorsPath is not null ? $" (listed in {UsageErrors.Printable(errorsPath)})" : "";
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{StdinJob.Name}: {s.Lines:N0} lines in {s.DurationMs / 1000.0:0.0} s ({s.LinesPerSecond:N0} lines/s), {s.FailedLines:N0} failed{listed}"));
+    }
 
     /// <summary>The summary of one file; its names and the reasons (a worker's or the broker's words) printable.</summary>
     internal static void Report(JobResult result, TextWriter output)

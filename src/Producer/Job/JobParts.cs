@@ -38,7 +38,7 @@ internal sealed class JobParts : IAsyncDisposable
         Batches = new BatchPublisher(
             state, window, Watermark, session.Publisher, session.Connection, session.PublishRetry, session.Pipeline, context);
         Retransmitter = Own(new Retransmitter(
-            job, state, Collector, Batches,
+            new InputReplay(job, state), Collector, Batches,
             new RetransmitPolicy(TimeSpan.FromSeconds(options.RetransmitSeconds), options.RetransmissionsBeforeFailing), context));
         Collector.ResultsLost += Retransmitter.RequestNow;
         // The queue the checkpoint names is another run's (a process now gone: this one publishes every batch from the

@@ -32,7 +32,8 @@ internal sealed class ProducerSession : IAsyncDisposable
         _backlog = backlog;
         Connection = connection;
         Publisher = publisher;
-        Results = new ResultsInbox(connection, publisher, settings.Pipeline, time, logger);
+        Results = new ResultsInbox(
+            connection, publisher, settings.Pipeline, settings.ResultsQueueExpiry ?? StreamingTopology.ResultsQueueExpiry, time, logger);
         Time = time;
         Logger = logger;
         SharedWindow = settings.SharedWindowBatches is { } batches ? new SharedWindow(batches) : null;

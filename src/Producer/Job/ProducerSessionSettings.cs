@@ -6,8 +6,8 @@ namespace Streaming.Producer.Job;
 /// How a <see cref="ProducerSession"/> connects and the rules its jobs run by. <paramref name="FilesAtOnce"/> sizes the
 /// publisher's confirms in flight; with <paramref name="SharedWindowBatches"/>, every job of the session also holds its
 /// batches in flight against one window of that many batches; <paramref name="StartOverOnChangedInput"/> starts a job
-/// over when its input changed since its checkpoint (instead of failing it). Every job publishes to
-/// <paramref name="Pipeline"/>'s work queue.
+/// over when its input changed since its checkpoint (instead of failing it); <paramref name="ResultsQueueExpiry"/> shortens how long the results queue outlives the
+/// process (standard input: no run can resume from it). Every job publishes to <paramref name="Pipeline"/>'s work queue.
 /// </summary>
 internal sealed record ProducerSessionSettings(
     string ClientName,
@@ -17,4 +17,5 @@ internal sealed record ProducerSessionSettings(
     int FilesAtOnce,
     TimeSpan PublishTimeout,
     int? SharedWindowBatches = null,
-    bool StartOverOnChangedInput = false);
+    bool StartOverOnChangedInput = false,
+    TimeSpan? ResultsQueueExpiry = null);

@@ -59,10 +59,16 @@ internal static class StreamingTopology
         };
 
     public static Task DeclareResultsQueueAsync(IChannel channel, string queue, CancellationToken cancellationToken) =>
+        DeclareResultsQueueAsync(channel, queue, ResultsQueueExpiry, cancellationToken);
+
+    /// <summary>A results queue that the broker deletes once nobody has consumed it for <paramref name="expiry"/> (a
+    /// producer reading standard input, which nothing can resume, leaves no queue behind for long when it dies). Every
+    /// declaration of one queue must give the same expiry.</summary>
+    public static Task DeclareResultsQueueAsync(IChannel channel, string queue, TimeSpan expiry, CancellationToken cancellationToken) =>
         DeclareAsync(channel, queue, new Dictionary<string, object?>
         {
             ["x-queue-type"] = "quorum",
-            ["x-expires"] = (long)ResultsQueueExpiry.TotalMilliseconds,
+            ["x-expires"] = (long)expiry.TotalMilliseconds,
         }, cancellationToken);
 
     private static async Task DeclareAsync(

@@ -135,24 +135,27 @@ internal sealed class BatchCutter
         return true;
     }
 
-    /// <summary>True when the next line exists and its raw length is at most <paramref name="budget"/> bytes.</summary>
+    /// <summary>True when the next line exists and its raw length is at most <paramref name="budget"/> bytes. Reads no
+    /// further than it must to tell: a pipe (standard input) gives what its writer has written so far, and a batch whose
+    /// next line is already whole must go out now, not once a batch's budget more has come.</summary>
     private async ValueTask<bool> NextLineFitsAsync(int budget, CancellationToken cancellationToken)
     {
-        var available = _end - _position;
-        if (_buffer.AsSpan(_position, Math.Min(available, budget + 1)).IndexOf(NewLine) >= 0)
+        var searched = 0;
+        while (true)
         {
-            return true;
-        }
-        if (available <= budget && !_endOfInput)
-        {
-            await FillAsync(budget + 1, cancellationToken);
-            available = _end - _position;
-            if (_buffer.AsSpan(_position, Math.Min(available, budget + 1)).IndexOf(NewLine) >= 0)
+            var available = _end - _position;
+            var window = Math.Min(available, budget + 1);
+            if (_buffer.AsSpan(_position + searched, window - searched).IndexOf(NewLine) >= 0)
             {
                 return true;
             }
+            if (available > budget || _endOfInput)
+            {
+                return _endOfInput && available > 0 && available <= budget;
+            }
+            searched = window;
+            await FillAsync(available + 1, cancellationToken);
         }
-        return _endOfInput && available > 0 && available <= budget;
     }
 
     /// <summary>Appends the next line as an entry; returns its raw length, or -1 at the end of the file.</summary>

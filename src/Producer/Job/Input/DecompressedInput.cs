@@ -13,12 +13,12 @@ internal sealed class DecompressedInput : Stream
 {
     private const int FileBufferBytes = 256 * 1024;
 
-    private readonly FileStream _file;
+    private readonly Stream _file;
     private readonly Stream _decompressor;
     private readonly InputCompression _compression;
     private long _position;
 
-    private DecompressedInput(FileStream file, InputCompression compression)
+    private DecompressedInput(Stream file, InputCompression compression)
     {
         _file = file;
         _compression = compression;
@@ -27,7 +27,9 @@ internal sealed class DecompressedInput : Stream
             : new DecompressionStream(file, FileBufferBytes, checkEndOfStream: true, leaveOpen: true);
     }
 
-    public static DecompressedInput Open(FileStream file, InputCompression compression) => new(file, compression);
+    /// <param name="file">The compressed bytes: a file, or standard input (<see cref="ReplayedHead"/>), whose
+    /// <see cref="Stream.Position"/> tells how many bytes were read.</param>
+    public static DecompressedInput Open(Stream file, InputCompression compression) => new(file, compression);
 
     /// <summary>How many bytes of the compressed file the decompressor has taken so far.</summary>
     public long CompressedPosition => _file.Position;
@@ -102,7 +104,7 @@ internal sealed class DecompressedInput : Stream
         ex is SharpZipBaseException or ZstdException or EndOfStreamException or InvalidDataException;
 
     private InputDamagedException Damaged(Exception ex) => new(
-        $"the {_compression.Name()} input is damaged near byte {_file.Position:N0} of its {_file.Length:N0} "
+        $"the {_compression.Name()} input is damaged near byte {_file.Position:N0}{(_file.CanSeek ? $" of its {_file.Length:N0}" : "")} "
         + $"(after {_position:N0} decompressed bytes): {ex.Message}",
         ex);
 

@@ -15,8 +15,17 @@ internal static class InputCompressionDetector
     /// <summary>gzip's magic (RFC 1952), zstd's frame magic and the range of its skippable frames' magics (RFC 8878).</summary>
     public static InputCompression Detect(SafeFileHandle input)
     {
-        Span<byte> head = stackalloc byte[4];
-        var read = RandomAccess.Read(input, head, 0);
+        Span<byte> head = stackalloc byte[HeadBytes];
+        return Detect(head[..RandomAccess.Read(input, head, 0)]);
+    }
+
+    /// <summary>How many first bytes <see cref="Detect(ReadOnlySpan{byte})"/> looks at.</summary>
+    public const int HeadBytes = 4;
+
+    /// <summary>The compression <paramref name="head"/>, an input's first bytes (fewer only when the input is shorter), tells.</summary>
+    public static InputCompression Detect(ReadOnlySpan<byte> head)
+    {
+        var read = head.Length;
         if (read >= 2 && head[0] == 0x1f && head[1] == 0x8b)
         {
             return InputCompression.Gzip;

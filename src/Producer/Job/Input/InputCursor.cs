@@ -14,12 +14,14 @@ internal sealed class InputCursor : IAsyncDisposable
     private readonly Stream _stream;
     private readonly BatchCutter _cutter;
     private readonly Action<long, long, bool>? _onCut;
+    private readonly Action<CutBatch>? _onBatch;
 
-    private InputCursor(Stream stream, BatchCutter cutter, Action<long, long, bool>? onCut)
+    private InputCursor(Stream stream, BatchCutter cutter, Action<long, long, bool>? onCut, Action<CutBatch>? onBatch = null)
     {
         _stream = stream;
         _cutter = cutter;
         _onCut = onCut;
+        _onBatch = onBatch;
     }
 
     /// <summary>The sequence the next batch cut will have.</summary>
@@ -57,10 +59,20 @@ internal sealed class InputCursor : IAsyncDisposable
         }
     }
 
+    /// <summary>A stream read once from its start (standard input), its lines cut from its first byte on;
+    /// <paramref name="onBatch"/> sees each batch as soon as it is cut, before it is published. Disposing the cursor
+    /// disposes the stream.</summary>
+    public static InputCursor FromStream(Stream stream, CutSettings cut, Guid jobId, Action<CutBatch> onBatch) =>
+        new(stream, new BatchCutter(stream, cut, jobId, startOffset: 0, nextSequence: 0, nextLine: 1), onCut: null, onBatch);
+
     /// <summary>The next batch, encoded into <paramref name="writer"/>; null at the end of the input.</summary>
     public async ValueTask<CutBatch?> CutAsync(MessageWriter writer, CancellationToken cancellationToken)
     {
         var batch = await _cutter.CutAsync(writer, cancellationToken);
+        if (batch is not null)
+        {
+            _onBatch?.Invoke(batch);
+        }
         if (_onCut is not null && _stream is DecompressedInput decompressed)
         {
             _onCut(batch?.EndOffset ?? decompressed.Position, decompressed.CompressedPosition, batch is null);

@@ -20,7 +20,7 @@ namespace Streaming.Producer.Job.Output;
 /// committed length, and a write that fails (a full disk, an I/O error) is cut back to that length and forgotten, so
 /// the same result can be written again later without a copy of its head staying behind.
 /// </remarks>
-internal sealed class JobOutput : IOutputSink, IAsyncDisposable
+internal sealed class JobOutput : ICollectedOutput, IAsyncDisposable
 {
     private const int KeptBufferBytes = 4 * 1024 * 1024;
     private const int CountBufferBytes = 1024 * 1024;

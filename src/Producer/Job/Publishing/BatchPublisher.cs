@@ -16,9 +16,10 @@ namespace Streaming.Producer.Job.Publishing;
 /// Publishes a job's batches to its pipeline's work queue, each with a confirm and retried until confirmed: the first time in
 /// input order, no further ahead than the job's window allows, and again when the <see cref="Retransmitter"/> asks.
 /// Every batch answers to the job's results queue of the moment, and is recorded in the job's ledger before it goes.
+/// A job without a <see cref="PublishWatermark"/> (standard input: nothing to resume) counts no republished lines.
 /// </summary>
 internal sealed class BatchPublisher(
-    JobState state, JobWindow window, PublishWatermark watermark, ConfirmingPublisher publisher, IConnection connection,
+    JobState state, JobWindow window, PublishWatermark? watermark, ConfirmingPublisher publisher, IConnection connection,
     ResiliencePipeline retry, PipelineQueues pipeline, JobContext context)
     : IBatchSender
 {
@@ -58,7 +59,7 @@ internal sealed class BatchPublisher(
                 await window.WaitForRoomAsync(batch.Sequence, cancellationToken);
                 state.Record(batch, context.Time.GetTimestamp());
                 await ObserveFailuresAsync(inFlight);
-                watermark.Publishing(batch.FirstLine, batch.LineCount);
+                watermark?.Publishing(batch.FirstLine, batch.LineCount);
                 inFlight.Add(PublishAsync(batch, writer, writers.Writer, cancellationToken));
                 cutThrough(input.NextSequence);
             }
@@ -74,7 +75,7 @@ internal sealed class BatchPublisher(
 
     public Task PublishAgainAsync(CutBatch batch, CancellationToken cancellationToken)
     {
-        watermark.Retransmitting(batch.LineCount);
+        watermark?.Retransmitting(batch.LineCount);
         return PublishBatchAsync(batch, cancellationToken);
     }
 

@@ -1,15 +1,14 @@
-using Streaming.Messaging.Contract;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.Core;
-using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Results;
 
 namespace Streaming.Producer.Job.Publishing;
 
 /// <summary>
 /// The producer's retransmission timeout: when the collector has not advanced for <see cref="RetransmitPolicy.After"/> while batches are
-/// out, those batches may have been lost (their queue deleted or purged, a result dropped), so it cuts them again from
-/// the input at their recorded offsets and publishes them again; deduplication absorbs any copy that was not lost.
+/// out, those batches may have been lost (their queue deleted or purged, a result dropped), so it gets them again from
+/// <see cref="IBatchReplay"/> (a file cut again at their recorded offsets, standard input's copies kept in memory) and
+/// publishes them again; deduplication absorbs any copy that was not lost.
 /// The wait doubles after each retransmission without progress, up to an hour, and resets on progress. A request
 /// (<see cref="RequestNow"/>, when the results queue had to be subscribed again) retransmits at the next tick.
 /// A batch that stays unanswered through <see cref="RetransmitPolicy.GiveUpAfter"/> retransmissions while consumers were attached is one no
@@ -18,7 +17,7 @@ namespace Streaming.Producer.Job.Publishing;
 /// pause of the output (<see cref="ResultCollector.WritePaused"/>): the results are held then, nothing is missing.
 /// </summary>
 internal sealed class Retransmitter(
-    JobDescriptor job, JobState state, ResultCollector collector, IBatchSender sender, RetransmitPolicy policy, JobContext context)
+    IBatchReplay replay, ResultCollector collector, IBatchSender sender, RetransmitPolicy policy, JobContext context)
     : IDisposable
 {
     private static readonly TimeSpan s_tick = TimeSpan.FromSeconds(1);
@@ -69,14 +68,14 @@ internal sealed class Retransmitter(
                 {
                     var reason = $"no consumer accepted this batch: it was published {policy.GiveUpAfter + 1} times with consumers attached "
                                  + $"and never answered (a consumer refuses it, e.g. for a line over its own limit; see {QueueNames.Dead})";
-                    PublishLog.GaveUpOnBatch(context.Logger, job.Files.Name, next, policy.GiveUpAfter + 1);
+                    PublishLog.GaveUpOnBatch(context.Logger, context.Files.Name, next, policy.GiveUpAfter + 1);
                     if (collector.TryFailBatch(next, reason))
                     {
                         (since, wait, unanswered) = (_time.GetTimestamp(), policy.After, 0);
                     }
                     continue;
                 }
-                PublishLog.Retransmitting(context.Logger, job.Files.Name, next, end - 1, (int)_time.GetElapsedTime(since).TotalSeconds);
+                PublishLog.Retransmitting(context.Logger, context.Files.Name, next, end - 1, (int)_time.GetElapsedTime(since).TotalSeconds);
                 await ResendAsync(next, end, cancellationToken);
                 since = _time.GetTimestamp();
                 wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, s_longestWait.Ticks));
@@ -90,22 +89,9 @@ internal sealed class Retransmitter(
 
     private async Task ResendAsync(long first, long end, CancellationToken cancellationToken)
     {
-        if (!state.TryGetBatch(first, out var start))
+        await foreach (var batch in replay.ReplayAsync(first, end, cancellationToken))
         {
-            return;
-        }
-        await using var input = await InputCursor.OpenAsync(
-            job.Files.InputPath, job.Cut, job.JobId, start.StartOffset, start.Sequence, start.FirstLine, onCut: null, cancellationToken);
-        using var writer = new MessageWriter();
-        for (var sequence = first; sequence < end; sequence++)
-        {
-            var batch = await input.CutAsync(writer, cancellationToken);
-            if (batch is null || !state.TryGetBatch(sequence, out var recorded) || recorded.FirstLine != batch.FirstLine
-                || recorded.LineCount != batch.LineCount)
-            {
-                return;     // the ledger moved on (the collector advanced meanwhile): nothing older is missing
-            }
-            if (sequence >= collector.NextSequence)
+            if (batch.Sequence >= collector.NextSequence)
             {
                 await sender.PublishAgainAsync(batch, cancellationToken);
             }

@@ -30,8 +30,8 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
 
     private readonly JobFiles _files;
     private readonly JobState _state;
-    private readonly JobOutput _output;
-    private readonly InputFingerprint _fingerprint;
+    private readonly ICollectedOutput _output;
+    private readonly InputFingerprint? _fingerprint;
     private readonly TimeSpan _longestWritePause;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -47,11 +47,13 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     private long _checkpointedSequence;
     private long _lastCheckpoint;
 
+    /// <param name="fingerprint">The input's fingerprint for the checkpoints; null for a job that keeps none (standard
+    /// input: nothing to resume from).</param>
     /// <param name="resumedAt">The sequence the job's checkpoint is at (no need to save it again), or null.</param>
     /// <param name="longestWritePause">How long the output may refuse writes before the job fails.</param>
     /// <param name="stopping">Ends a pause early: the job is abandoned.</param>
     public ResultCollector(
-        JobState state, JobOutput output, InputFingerprint fingerprint, long? resumedAt, TimeSpan longestWritePause,
+        JobState state, ICollectedOutput output, InputFingerprint? fingerprint, long? resumedAt, TimeSpan longestWritePause,
         JobContext context, CancellationToken stopping)
     {
         _files = context.Files;
@@ -366,7 +368,7 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
             lock (_lock)
             {
                 _lastCheckpoint = _time.GetTimestamp();
-                if (_finalCheckpointTaken || _allWritten.Task.IsFaulted)
+                if (_fingerprint is null || _finalCheckpointTaken || _allWritten.Task.IsFaulted)
                 {
                     return false;
                 }

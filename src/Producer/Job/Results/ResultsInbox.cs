@@ -40,6 +40,7 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly JobRegistry _jobs;
+    private readonly TimeSpan _expiry;
     private readonly Lock _lock = new();
     private readonly List<string> _undeleted = [];
     private readonly HashSet<string> _forgotten = new(StringComparer.Ordinal);
@@ -49,8 +50,11 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     private ReorderBudget? _heldResults;
     private Task _watching = Task.CompletedTask;
 
-    public ResultsInbox(IConnection connection, ConfirmingPublisher publisher, PipelineQueues pipeline, TimeProvider time, ILogger logger)
+    /// <param name="expiry">How long each of its queues outlives the process (their <c>x-expires</c>).</param>
+    public ResultsInbox(
+        IConnection connection, ConfirmingPublisher publisher, PipelineQueues pipeline, TimeSpan expiry, TimeProvider time, ILogger logger)
     {
+        _expiry = expiry;
         _connection = connection;
         _publisher = publisher;
         _pipeline = pipeline;
@@ -252,5 +256,5 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     }
 
     private ResultsSubscription Subscribe(string queue) =>
-        new(_connection, queue, brandNew: true, HandleAsync, _logger, _jobs.ResultsMayBeLost);
+        new(_connection, queue, _expiry, brandNew: true, HandleAsync, _logger, _jobs.ResultsMayBeLost);
 }

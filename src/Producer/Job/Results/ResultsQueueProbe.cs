@@ -23,9 +23,10 @@ internal static class ResultsQueueProbe
     private static readonly BasicProperties s_probe = new() { ContentType = MessageHeaders.ProbeContentType };
 
     /// <summary>Declares the queue, then makes sure it takes messages before anyone consumes it.</summary>
-    public static async Task DeclareAnsweringAsync(IConnection connection, IChannel channel, string queue, CancellationToken cancellationToken)
+    public static async Task DeclareAnsweringAsync(
+        IConnection connection, IChannel channel, string queue, TimeSpan expiry, CancellationToken cancellationToken)
     {
-        await StreamingTopology.DeclareResultsQueueAsync(channel, queue, cancellationToken);
+        await StreamingTopology.DeclareResultsQueueAsync(channel, queue, expiry, cancellationToken);
         if (!await AnswersAsync(connection, queue, cancellationToken))
         {
             throw new TimeoutException($"the results queue {queue} did not confirm a probe within {Timeout.TotalSeconds:0} s");

@@ -20,16 +20,19 @@ internal sealed class ResultsSubscription : IAsyncDisposable
 
     private readonly IConnection _connection;
     private readonly string _queue;
+    private readonly TimeSpan _expiry;
     private readonly SupervisedSubscription _subscription;
     private bool _probeBeforeConsuming;
 
     /// <param name="brandNew">The queue is declared here for the first time: see <see cref="DeclareAsync"/>.</param>
+    /// <param name="expiry">How long the queue outlives its last consumer (its <c>x-expires</c>).</param>
     public ResultsSubscription(
-        IConnection connection, string queue, bool brandNew, Func<IChannel, BasicDeliverEventArgs, Task> handle, ILogger logger,
-        Action resultsMayBeLost)
+        IConnection connection, string queue, TimeSpan expiry, bool brandNew, Func<IChannel, BasicDeliverEventArgs, Task> handle,
+        ILogger logger, Action resultsMayBeLost)
     {
         _connection = connection;
         _queue = queue;
+        _expiry = expiry;
         _probeBeforeConsuming = !brandNew;
         _subscription = new SupervisedSubscription(
             connection, queue, Prefetch, dispatchConcurrency: 1, DeclareAsync, handle, logger, resultsMayBeLost, StartAttempts);
@@ -58,10 +61,10 @@ internal sealed class ResultsSubscription : IAsyncDisposable
     {
         if (_probeBeforeConsuming)
         {
-            await ResultsQueueProbe.DeclareAnsweringAsync(_connection, channel, _queue, cancellationToken);
+            await ResultsQueueProbe.DeclareAnsweringAsync(_connection, channel, _queue, _expiry, cancellationToken);
             return;
         }
         _probeBeforeConsuming = true;
-        await StreamingTopology.DeclareResultsQueueAsync(channel, _queue, cancellationToken);
+        await StreamingTopology.DeclareResultsQueueAsync(channel, _queue, _expiry, cancellationToken);
     }
 }

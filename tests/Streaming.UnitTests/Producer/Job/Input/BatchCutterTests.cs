@@ -37,6 +37,22 @@ public sealed class BatchCutterTests
         Assert.Equal(expected, lines.Select(l => Encoding.Latin1.GetString(l!)).ToArray());
     }
 
+    /// <summary>Standard input is a pipe: its lines so far fill a batch, which goes out without waiting for a batch's
+    /// budget of bytes more (or the end), which may only come once the caller has read these results.</summary>
+    [Fact]
+    public async Task CutAsync_PipeHoldsAWholeBatchAndNoMoreYet_CutsItWithoutWaitingForMoreInput()
+    {
+        await using var input = new WrittenSoFar([B("one\n"), B("two\nthree\n"), B("fou")]);
+        var cutter = new BatchCutter(input, new CutSettings(BatchLines: 3, BatchBytes: 1024, MaxLineBytes: 512), Guid.NewGuid(), 0, 0, 1);
+        using var writer = new MessageWriter();
+
+        var batch = await cutter.CutAsync(writer, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotNull(batch);
+        Assert.Equal(3, batch.LineCount);
+        Assert.Equal(B("one\ntwo\nthree\n").Length, batch.EndOffset);
+    }
+
     [Fact]
     public async Task CutAsync_LineOverLimit_IsMarkedWithoutBytesAndTheFileGoesOn()
     {
@@ -179,5 +195,49 @@ public sealed class BatchCutterTests
             text.Write(random.Next(0, 4) == 0 ? "\r\n"u8 : "\n"u8);
         }
         return text.ToArray();
+    }
+
+    /// <summary>A pipe whose writer has written these chunks so far (one per read) and nothing more yet: a read past them
+    /// waits until cancelled.</summary>
+    private sealed class WrittenSoFar(byte[][] chunks) : Stream
+    {
+        private int _next;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_next == chunks.Length)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            var chunk = chunks[_next++];
+            chunk.CopyTo(buffer);
+            return chunk.Length;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -439,7 +439,7 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
             var state = new JobState(job, window, output);
             var fingerprint = new InputFingerprint(input);
             var collector = new ResultCollector(state, output, fingerprint, resumedAt: null, TimeSpan.FromMinutes(1), context, CancellationToken.None);
-            var retransmitter = new Retransmitter(job, state, collector, sender, policy, context);
+            var retransmitter = new Retransmitter(new InputReplay(job, state), collector, sender, policy, context);
             collector.ResultsLost += retransmitter.RequestNow;
             var batches = new List<CutBatch>();
             await using (var cursor = await InputCursor.OpenAsync(input, cut, job.JobId, 0, 0, 1, onCut: null, CancellationToken.None))

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""streaming.Pool.imap against multiprocessing.Pool.imap, the same Python function, the same local workers (issue 24).
+
+    python3 bench/pool_vs_streaming.py [--lines 200000] [--processes 2] [--functions sha256x100,fnv1a]
+
+For each function of bench/python_functions.py (sha256x100: hashlib, the work in C; fnv1a: pure Python), over the same
+seeded lines: multiprocessing.Pool(P).imap, streaming.Pool(P).imap with its local consumers only, and the same with
+one remote consumer process beside them (python3 -m streaming consumer, --concurrency P). chunksize 1000 everywhere;
+each pool is made and warmed (a 100-line job: the consumers started and connected) before the clock, which runs over
+the imap loop alone. Every output is compared with multiprocessing's. A private RabbitMQ node (scripts/rabbitmq-node.sh)
+on a free port; the executables from STREAMING_PRODUCER/STREAMING_CONSUMER, else this repository's Release build.
+"""
+import argparse
+import multiprocessing
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+NODE = os.path.join(ROOT, "scripts", "rabbitmq-node.sh")
+sys.path[:0] = [HERE, os.path.join(ROOT, "sdk", "python")]
+
+import python_functions  # noqa: E402
+import streaming  # noqa: E402
+
+CHUNKSIZE = 1000
+
+
+def lines(count: int, seed: int = 24) -> list:
+    rng = random.Random(seed)
+    words = [bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randrange(2, 10))) for _ in range(2000)]
+    return [b" ".join(rng.choice(words) for _ in range(16))[:105] for _ in range(count)]
+
+
+def free_port() -> int:
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port <= 45535:
+            return port
+
+
+def timed(pool_imap, func, items) -> tuple:
+    started = time.perf_counter()
+    results = list(pool_imap(func, items, CHUNKSIZE))
+    return time.perf_counter() - started, results
+
+
+def run_multiprocessing(func, items, processes):
+    with multiprocessing.Pool(processes) as pool:
+        list(pool.imap(func, items[:100], CHUNKSIZE))
+        return timed(pool.imap, func, items)
+
+
+def run_streaming(func, items, processes, broker, remote: bool):
+    with streaming.Pool(processes, broker=broker) as pool:
+        list(pool.imap(func, items[:100], 10))
+        consumer = None
+        if remote:
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.path.join(ROOT, "sdk", "python")]),
+                       STREAMING_RABBITMQ=broker)
+            consumer = subprocess.Popen(
+                [sys.executable, "-m", "streaming", "consumer", f"python_functions:{func.__name__}",
+                 "--concurrency", str(processes)], cwd=HERE, env=env, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True)
+            time.sleep(3)  # connected before the clock (a consumer starts in about a second)
+        try:
+            return timed(pool.imap, func, items)
+        finally:
+            if consumer is not None:
+                consumer.send_signal(signal.SIGTERM)
+                consumer.wait(60)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=200_000)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--functions", default="sha256x100,fnv1a")
+    args = parser.parse_args()
+    for name in ("Producer", "Consumer"):
+        variable = f"STREAMING_{name.upper()}"
+        os.environ.setdefault(variable, os.path.join(ROOT, "src", name, "bin", "Release", "net10.0", f"{name}.dll"))
+    items = lines(args.lines)
+    directory = tempfile.mkdtemp(prefix="pool-vs-streaming-")
+    port = free_port()
+    subprocess.run(["bash", NODE, "start", directory, str(port)], check=True, stderr=subprocess.DEVNULL)
+    broker = subprocess.run(["bash", NODE, "uri", directory, "admin"], check=True, capture_output=True,
+                            text=True).stdout.strip()
+    rows = []
+    try:
+        for function_name in args.functions.split(","):
+            func = getattr(python_functions, function_name)
+            baseline_seconds, baseline = run_multiprocessing(func, items, args.processes)
+            rows.append((function_name, "multiprocessing.Pool.imap", baseline_seconds, True))
+            for label, remote in (("streaming.Pool.imap, local", False), ("streaming.Pool.imap, local + 1 remote", True)):
+                seconds, results = run_streaming(func, items, args.processes, broker, remote)
+                rows.append((function_name, label, seconds, results == baseline))
+                if results != baseline:
+                    print(f"{function_name} {label}: results differ from multiprocessing's", file=sys.stderr)
+    finally:
+        subprocess.run(["bash", NODE, "stop", directory], stderr=subprocess.DEVNULL)
+        shutil.rmtree(directory, ignore_errors=True)
+    print(f"{args.lines:,} lines, {args.processes} local workers, chunksize {CHUNKSIZE}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print("| function | system | seconds | lines/s | × multiprocessing | identical |")
+    print("| --- | --- | ---: | ---: | ---: | --- |")
+    base = {}
+    for function_name, label, seconds, identical in rows:
+        base.setdefault(function_name, seconds)
+        print(f"| {function_name} | {label} | {seconds:.2f} | {args.lines / seconds:,.0f} | "
+              f"{base[function_name] / seconds:.2f} | {'yes' if identical else 'NO'} |")
+    misses = [(f, s) for f, label, s, _ in rows if label == "streaming.Pool.imap, local" and base[f] / s < 0.9]
+    print("target streaming.Pool.imap (local) >= 0.9x multiprocessing.Pool.imap: " + ("MET" if not misses else "MISS"))
+    return 0 if all(identical for *_, identical in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
