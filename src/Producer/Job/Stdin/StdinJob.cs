@@ -65,7 +65,7 @@ internal sealed class StdinJob(ProducerSession session)
         var context = new JobContext(job.Files, session.Time, _logger);
         using var window = new JobWindow(_options.Window, 0, session.SharedWindow);
         var state = new JobState(job, window, output, resumeFrom: null, session.Results.HeldResults((long)_options.ReorderBudgetMiB * 1024 * 1024));
-        var retained = new RetainedBatches();
+        var retained = new RetainedBatches(window.Size);
         state.BatchWritten += retained.Written;
         await using var collector = new ResultCollector(
             state, output, fingerprint: null, resumedAt: null, TimeSpan.FromSeconds(_options.WritePauseSeconds), context,
