@@ -11,8 +11,9 @@ namespace Streaming.Producer.Cli;
 /// seconds otherwise. Says so when no consumer is attached to the pipeline's work queue, and while the broker blocks publishers
 /// (a memory or disk alarm).
 /// </summary>
+/// <param name="jobs">Each job's progress of the moment (a file's <see cref="JobRunner.Progress"/>, or standard input's).</param>
 internal sealed class ProgressDisplay(
-    IReadOnlyList<JobRunner> jobs, IConnection connection, PipelineQueues pipeline, TimeSpan plainInterval, TimeProvider time)
+    IReadOnlyList<Func<JobProgress>> jobs, IConnection connection, PipelineQueues pipeline, TimeSpan plainInterval, TimeProvider time)
 {
     private static readonly TimeSpan s_terminalInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan s_consumerCheckInterval = TimeSpan.FromSeconds(2);
@@ -81,7 +82,7 @@ internal sealed class ProgressDisplay(
 
     private void Draw()
     {
-        var active = jobs.Select(j => j.Progress()).Where(p => p.Started && !p.Done).ToList();
+        var active = jobs.Select(j => j()).Where(p => p.Started && !p.Done).ToList();
         if (active.Count == 0)
         {
             return;

@@ -120,6 +120,10 @@ internal sealed class PublishCommand(
                 await using var stderr = Console.OpenStandardError();
                 var listed = errors ?? (request.Format == StdoutFormat.Plain ? stderr : null);
                 await using var sink = new StdoutSink(stdout, request.Format, listed);
+                var job = new StdinJob(session);
+                using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var progress = new ProgressDisplay([job.Progress], session.Connection, session.Pipeline, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time)
+                    .RunAsync(stopProgress.Token);
                 JobSummary summary;
                 try
                 {
@@ -127,19 +131,31 @@ internal sealed class PublishCommand(
                     var (input, _) = await ReplayedHead.OpenAsync(Console.OpenStandardInput(), cancellationToken);
                     await using (input)
                     {
-                        summary = await new StdinJob(session).RunAsync(input, sink, cancellationToken);
+                        summary = await job.RunAsync(input, sink, cancellationToken);
                     }
                 }
                 catch (Exception ex) when (FaultClassifier.IsBrokerFailure(ex, cancellationToken) || ex is not OperationCanceledException)
                 {
+                    await StopAsync(stopProgress, progress);
                     var (code, message) = StdinFailure(ex, cancellationToken);
                     await WriteErrorAsync(message);
                     return code;
+                }
+                finally
+                {
+                    await StopAsync(stopProgress, progress);
                 }
                 ReportStdin(summary, request.ErrorsPath, Console.Error);
                 return summary.FailedLines > 0 ? ExitLinesFailed : ExitOk;
             }
         }
+    }
+
+    /// <summary>Stops the progress display: its line goes before anything else is written.</summary>
+    private static async Task StopAsync(CancellationTokenSource stopProgress, Task progress)
+    {
+        await stopProgress.CancelAsync();
+        await progress;
     }
 
     /// <summary>The session, or null and the exit code with its one line written.</summary>
@@ -173,7 +189,7 @@ internal sealed class PublishCommand(
         List<PlannedJob> jobs, ProducerSession session, Action<JobResult> report, CancellationToken cancellationToken)
     {
         using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var display = new ProgressDisplay(jobs.Select(j => j.Runner).ToList(), session.Connection, session.Pipeline, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time);
+        var display = new ProgressDisplay([.. jobs.Select(j => (Func<JobProgress>)j.Runner.Progress)], session.Connection, session.Pipeline, TimeSpan.FromSeconds(_options.ProgressIntervalSeconds), time);
         var progress = display.RunAsync(stopProgress.Token);
         JobResult[] done;
         (int Exit, string Message)? failure = null;

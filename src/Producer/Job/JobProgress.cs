@@ -12,6 +12,10 @@ internal readonly record struct JobProgress(
     public string Describe()
     {
         var done = LinesWritten;
+        if (BytesTotal <= 0)
+        {
+            return DescribeWithoutTotal();
+        }
         var fraction = BytesTotal > 0 ? (double)BytesWritten / BytesTotal : 0;
         var estimatedTotal = fraction > 0 ? (long)(done / fraction) : 0;
         var rate = Elapsed.TotalSeconds > 0 ? (done - LinesAtStart) / Elapsed.TotalSeconds : 0;
@@ -27,5 +31,13 @@ internal readonly record struct JobProgress(
             text += string.Create(CultureInfo.InvariantCulture, $", {FailedLines:N0} failed");
         }
         return text;
+    }
+
+    /// <summary>A stream's progress (standard input): no total to measure against.</summary>
+    private string DescribeWithoutTotal()
+    {
+        var rate = Elapsed.TotalSeconds > 0 ? LinesWritten / Elapsed.TotalSeconds : 0;
+        var text = string.Create(CultureInfo.InvariantCulture, $"{UsageErrors.Printable(Name)}: {LinesWritten:N0} lines, {rate:N0} lines/s");
+        return FailedLines > 0 ? text + string.Create(CultureInfo.InvariantCulture, $", {FailedLines:N0} failed") : text;
     }
 }

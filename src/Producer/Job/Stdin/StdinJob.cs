@@ -26,6 +26,14 @@ internal sealed class StdinJob(ProducerSession session)
 
     private readonly ProducerOptions _options = session.Options;
     private readonly ILogger _logger = session.Logger;
+    private ResultCollector? _collector;
+    private long _startedAt;
+    private bool _done;
+
+    /// <summary>How far the job is, for the progress display.</summary>
+    public JobProgress Progress() => _collector is not { } collector
+        ? new JobProgress(Name, false, false, 0, 0, 0, 0, 0, TimeSpan.Zero)
+        : new JobProgress(Name, true, _done, collector.LinesWritten, 0, 0, 0, collector.FailedLines, session.Time.GetElapsedTime(_startedAt));
 
     /// <summary>Runs the job to its end: every line of <paramref name="input"/> has its result on <paramref name="output"/>.
     /// A job that fails or is cancelled is abandoned (<see cref="AbandonAsync"/>) and throws.</summary>
@@ -57,7 +65,7 @@ internal sealed class StdinJob(ProducerSession session)
         var context = new JobContext(job.Files, session.Time, _logger);
         using var window = new JobWindow(_options.Window, 0, session.SharedWindow);
         var state = new JobState(job, window, output, resumeFrom: null, session.Results.HeldResults((long)_options.ReorderBudgetMiB * 1024 * 1024));
-        var retained = new RetainedBatches();
+        var retained = new RetainedBatches(window.Size);
         state.BatchWritten += retained.Written;
         await using var collector = new ResultCollector(
             state, output, fingerprint: null, resumedAt: null, TimeSpan.FromSeconds(_options.WritePauseSeconds), context,
@@ -70,6 +78,7 @@ internal sealed class StdinJob(ProducerSession session)
         collector.ResultsLost += retransmitter.RequestNow;
         await using var registration = session.Results.Register(job.JobId, collector);
         JobLog.Started(_logger, job.JobId, Name);
+        (_startedAt, _collector) = (session.Time.GetTimestamp(), collector);
 
         // Standard output gone ends the job at once, even while the publisher waits for room in the window.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, output.Broken);
@@ -102,6 +111,7 @@ internal sealed class StdinJob(ProducerSession session)
         }
         // Whatever comes for the job from now on is a late duplicate: the inbox drops it.
         await registration.EndAsync(cancellationToken);
+        _done = true;
         var completedAt = session.Time.GetUtcNow();
         var duration = completedAt - job.StartedAt;
         var lines = collector.LinesWritten;
