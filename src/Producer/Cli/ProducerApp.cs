@@ -10,7 +10,7 @@ namespace Streaming.Producer.Cli;
 internal static class ProducerApp
 {
     private const string Name = "Producer";
-    private const int ExitInterrupted = 130;
+    public const int ExitInterrupted = 130;
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, CancellationToken.None);
 
@@ -66,11 +66,20 @@ internal static class ProducerApp
         host.Services.StartStreamingTelemetry();
 
         using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        // A second SIGINT (Ctrl-C, Ctrl-C) before the jobs have stopped cancels them instead of keeping their checkpoints.
+        using var interruptedTwice = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+        {
+            if (interrupted.IsCancellationRequested)
+            {
+                interruptedTwice.Cancel();
+            }
+            Interrupt(context);
+        });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
         try
         {
-            return await host.Services.GetRequiredService<PublishCommand>().RunAsync(jobs, interrupted.Token);
+            return await host.Services.GetRequiredService<PublishCommand>().RunAsync(jobs, interrupted.Token, interruptedTwice.Token);
         }
         catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
         {

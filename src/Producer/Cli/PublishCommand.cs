@@ -7,6 +7,7 @@ using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Resilience;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job;
+using Streaming.Producer.Job.Cancelling;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
@@ -26,10 +27,15 @@ internal sealed class PublishCommand(
     public const int ExitBrokerUnreachable = 3;
     private const int ErrorsShown = 10;
 
+    /// <summary>How long cancelling waits for the broker to take each announcement.</summary>
+    private static readonly TimeSpan s_cancelTimeout = TimeSpan.FromSeconds(10);
+
     private readonly ProducerOptions _options = options.Value;
     private readonly ILogger _logger = loggers.CreateLogger("Streaming.Producer");
 
-    public async Task<int> RunAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken)
+    /// <param name="cancelJobs">Cancelled (with <paramref name="cancellationToken"/>) to cancel the jobs instead of
+    /// stopping them with their checkpoints: the second Ctrl-C.</param>
+    public async Task<int> RunAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken, CancellationToken cancelJobs = default)
     {
         // One owner per output, settled before anything is read, written or published.
         var locks = new List<OwnerLock>(files.Count);
@@ -43,7 +49,7 @@ internal sealed class PublishCommand(
                 }
                 locks.Add(held);
             }
-            return await RunLockedAsync(files, cancellationToken);
+            return await RunLockedAsync(files, cancellationToken, cancelJobs);
         }
         finally
         {
@@ -71,7 +77,7 @@ internal sealed class PublishCommand(
         return null;
     }
 
-    private async Task<int> RunLockedAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken)
+    private async Task<int> RunLockedAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken, CancellationToken cancelJobs)
     {
         ProducerSession session;
         try
@@ -95,8 +101,50 @@ internal sealed class PublishCommand(
         }
         await using (session)
         {
-            return await RunJobsAsync(files.Select(session.CreateJob).ToList(), session, cancellationToken);
+            var jobs = files.Select(session.CreateJob).ToList();
+            try
+            {
+                return await RunJobsAsync(jobs, session, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && cancelJobs.IsCancellationRequested)
+            {
+                await CancelAsync(jobs, session);
+                return ProducerApp.ExitInterrupted;
+            }
         }
+    }
+
+    /// <summary>Interrupted twice: every job is cancelled (the consumers skip its queued batches) and its unfinished
+    /// outputs and checkpoint are removed; nothing is left to resume. Its results queue goes with the session.</summary>
+    private async Task CancelAsync(List<JobRunner> jobs, ProducerSession session)
+    {
+        using var timeout = new CancellationTokenSource(s_cancelTimeout);
+        foreach (var job in jobs)
+        {
+            if (job.JobId is { } jobId)
+            {
+                try
+                {
+                    await session.CancelJobAsync(jobId, timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The broker is not answering: the consumers skip the batches once the results queue is gone.
+                }
+            }
+            try
+            {
+                UnfinishedOutputs.Remove(job.Files);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await WriteErrorAsync($"cancelled {job.Files.Name}, but could not remove all of its unfinished outputs: {ex.Message}");
+                continue;
+            }
+            CancelLog.Cancelled(_logger, job.JobId ?? Guid.Empty, job.Files.Name);
+        }
+        await WriteErrorAsync(
+            $"interrupted twice: cancelled; the unfinished outputs and checkpoints of {string.Join(", ", jobs.Select(j => j.Files.Name))} are removed");
     }
 
     private async Task<int> RunJobsAsync(List<JobRunner> jobs, ProducerSession session, CancellationToken cancellationToken)

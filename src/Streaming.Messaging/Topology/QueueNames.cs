@@ -19,6 +19,15 @@ public static class QueueNames
     /// <summary>Each job's results queue is this prefix plus the job id.</summary>
     public const string ResultsPrefix = "streaming.results.";
 
+    /// <summary>The fanout exchange where producers announce cancelled jobs; declared by the producer.</summary>
+    public const string CancelExchange = "streaming.cancel";
+
+    /// <summary>Each consumer connection's own exclusive, auto-delete queue bound to <see cref="CancelExchange"/> is
+    /// this prefix plus a guid of the connection.</summary>
+    public const string CancelListenerPrefix = "streaming.cancel-listener.";
+
+    public static string CancelListenerFor(Guid listener) => CancelListenerPrefix + listener.ToString("N");
+
     public static string ResultsFor(Guid jobId) => ResultsPrefix + jobId.ToString("N");
 
     /// <summary>True for a name a results queue could have; a batch may only ask for its results to go there.</summary>
