@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Telemetry;
@@ -65,32 +64,15 @@ internal static class ProducerApp
         using var host = builder.Build();
         host.Services.StartStreamingTelemetry();
 
-        using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        // A second SIGINT (Ctrl-C, Ctrl-C) before the jobs have stopped cancels them instead of keeping their checkpoints.
-        using var interruptedTwice = new CancellationTokenSource();
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
-        {
-            if (interrupted.IsCancellationRequested)
-            {
-                interruptedTwice.Cancel();
-            }
-            Interrupt(context);
-        });
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        using var interrupts = new PublishInterrupts(stop);
         try
         {
-            return await host.Services.GetRequiredService<PublishCommand>().RunAsync(jobs, interrupted.Token, interruptedTwice.Token);
+            return await host.Services.GetRequiredService<PublishCommand>().RunAsync(jobs, interrupts);
         }
-        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+        catch (OperationCanceledException) when (interrupts.Stop.IsCancellationRequested)
         {
             await Console.Error.WriteLineAsync($"{Name}: interrupted; run the same command again to resume from the checkpoint");
             return ExitInterrupted;
-        }
-
-        void Interrupt(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            interrupted.Cancel();
         }
     }
 }

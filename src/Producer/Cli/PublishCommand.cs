@@ -33,9 +33,17 @@ internal sealed class PublishCommand(
     private readonly ProducerOptions _options = options.Value;
     private readonly ILogger _logger = loggers.CreateLogger("Streaming.Producer");
 
-    /// <param name="cancelJobs">Cancelled (with <paramref name="cancellationToken"/>) to cancel the jobs instead of
-    /// stopping them with their checkpoints: the second Ctrl-C.</param>
-    public async Task<int> RunAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken, CancellationToken cancelJobs = default)
+    /// <summary>Runs every file's job until done or stopped by <paramref name="cancellationToken"/> (then throws
+    /// <see cref="OperationCanceledException"/>, the checkpoints kept).</summary>
+    public Task<int> RunAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken) =>
+        RunAsync(files, static () => Task.FromResult(false), cancellationToken);
+
+    /// <summary>As the other overload, stopped by <see cref="PublishInterrupts.Stop"/>; when the interrupts say the
+    /// jobs are cancelled instead, they are, and nothing of them is left.</summary>
+    public Task<int> RunAsync(IReadOnlyList<JobFiles> files, PublishInterrupts interrupts) =>
+        RunAsync(files, interrupts.CancelledAsync, interrupts.Stop);
+
+    private async Task<int> RunAsync(IReadOnlyList<JobFiles> files, Func<Task<bool>> cancelJobs, CancellationToken cancellationToken)
     {
         // One owner per output, settled before anything is read, written or published.
         var locks = new List<OwnerLock>(files.Count);
@@ -49,7 +57,7 @@ internal sealed class PublishCommand(
                 }
                 locks.Add(held);
             }
-            return await RunLockedAsync(files, cancellationToken, cancelJobs);
+            return await RunLockedAsync(files, cancelJobs, cancellationToken);
         }
         finally
         {
@@ -77,7 +85,7 @@ internal sealed class PublishCommand(
         return null;
     }
 
-    private async Task<int> RunLockedAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken, CancellationToken cancelJobs)
+    private async Task<int> RunLockedAsync(IReadOnlyList<JobFiles> files, Func<Task<bool>> cancelJobs, CancellationToken cancellationToken)
     {
         ProducerSession session;
         try
@@ -106,8 +114,12 @@ internal sealed class PublishCommand(
             {
                 return await RunJobsAsync(jobs, session, cancellationToken);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && cancelJobs.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                if (!await cancelJobs())
+                {
+                    throw;
+                }
                 await CancelAsync(jobs, session);
                 return ProducerApp.ExitInterrupted;
             }
