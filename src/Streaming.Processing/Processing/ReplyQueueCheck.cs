@@ -6,21 +6,28 @@ namespace Streaming.Consumer.Processing;
 
 /// <summary>
 /// Whether a batch's results queue still exists, asked of the broker (a passive declare on a channel of its own, which
-/// a missing queue closes) at most once per <see cref="Freshness"/> for each queue. A producer that exited deletes its
-/// queue, and one killed has it expire: a batch answering to a queue that is gone would be processed for nothing (the
-/// result is returned unroutable and dropped), so the consumer skips it. A check that fails for any other reason, or
-/// takes over <see cref="CheckTimeout"/>, says nothing and the batch runs, as it would without the check.
+/// a missing queue closes). A producer that exited deletes its queue, and one killed has it expire: a batch answering
+/// to a queue that is gone would be processed for nothing (the result is returned unroutable and dropped), so the
+/// consumer skips it. "It exists" is remembered for <see cref="Freshness"/> (the batch runs, as it would without the
+/// check); "it is gone" is not remembered at all, since a producer that lost its queue declares it again under the same
+/// name and publishes its batches again: a batch published after that must find it. A check that fails for any other
+/// reason, or takes over <see cref="CheckTimeout"/>, says nothing: the batch runs, and the queue is taken to exist
+/// for <see cref="UnansweredHold"/>.
 /// </summary>
 internal sealed class ReplyQueueCheck(IConnection connection, TimeProvider time) : IAsyncDisposable
 {
     public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>A check the broker did not answer is not tried again for this long (plus <see cref="Freshness"/>).</summary>
+    public static readonly TimeSpan UnansweredHold = TimeSpan.FromSeconds(30);
+
     /// <summary>Queues remembered at most; past it the memory starts afresh (a results queue per producer process).</summary>
     private const int MaxQueues = 1024;
 
     private readonly ConcurrentDictionary<string, (bool Exists, long CheckedAt)> _known = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _checking = new(1, 1);
+    private readonly long _unansweredHoldTicks = (long)(UnansweredHold.TotalSeconds * time.TimestampFrequency);
     private IChannel? _channel;
 
     /// <summary>True only when the broker said, within <see cref="Freshness"/>, that <paramref name="queue"/> does not
@@ -47,17 +54,20 @@ internal sealed class ReplyQueueCheck(IConnection connection, TimeProvider time)
             {
                 return !checkedMeanwhile;
             }
+            // No answer counts as "exists" for a while: a queue the broker cannot answer for (a quorum queue without a
+            // leader) must not hold every delivery for a check timeout each time.
             var exists = await ExistsAsync(queue, timeout.Token);
-            if (exists is null)
+            if (exists == false)
             {
-                return false;
+                _known.TryRemove(queue, out _);
+                return true;
             }
             if (_known.Count >= MaxQueues)
             {
                 _known.Clear();
             }
-            _known[queue] = (exists.Value, time.GetTimestamp());
-            return !exists.Value;
+            _known[queue] = (true, exists is null ? time.GetTimestamp() + _unansweredHoldTicks : time.GetTimestamp());
+            return false;
         }
         finally
         {
@@ -75,10 +85,7 @@ internal sealed class ReplyQueueCheck(IConnection connection, TimeProvider time)
         {
             if (_channel is not { IsOpen: true })
             {
-                if (_channel is not null)
-                {
-                    await _channel.DisposeAsync();
-                }
+                await DisposeChannelAsync();
                 _channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
             }
             await _channel.QueueDeclarePassiveAsync(queue, cancellationToken);
@@ -90,23 +97,32 @@ internal sealed class ReplyQueueCheck(IConnection connection, TimeProvider time)
         }
         catch (Exception)
         {
-            return null;        // a timeout, a lost connection: no answer
+            // A timeout, a lost connection: no answer, and a channel in an unknown state.
+            await DisposeChannelAsync();
+            return null;
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_channel is not null)
+        await DisposeChannelAsync();
+        _checking.Dispose();
+    }
+
+    private async Task DisposeChannelAsync()
+    {
+        var channel = _channel;
+        _channel = null;
+        if (channel is not null)
         {
             try
             {
-                await _channel.DisposeAsync();
+                await channel.DisposeAsync();
             }
             catch (Exception)
             {
                 // Closing with its connection anyway.
             }
         }
-        _checking.Dispose();
     }
 }

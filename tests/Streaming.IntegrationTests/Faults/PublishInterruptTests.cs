@@ -58,4 +58,24 @@ public sealed class PublishInterruptTests(RabbitMqBroker broker)
         Assert.Contains("resumes at line", second.StandardError, StringComparison.Ordinal);
         Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(input + ".out"));
     }
+
+    [Fact]
+    public async Task PublishWait_StoppedBeforeAnyConsumer_ALaterConsumerSkipsTheBatchesWhoseResultsQueueIsGone()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var input = pipeline.WriteInput("gone.txt", CancelledWork.Lines(100_000));
+        var producer = pipeline.StartPublish([input]);
+        await CancelledWork.WaitForQueuedAsync(pipeline, 10, s_run);
+        producer.Terminate();       // stopped, not cancelled: its results queue goes with it, its checkpoint stays
+        Assert.True(await producer.WaitForExitAsync(s_run) == 130, producer.Describe());
+
+        // Running them would take 10 × 10,000 lines × 1 ms / 2 = 50 s; a batch takes 5 s.
+        var consumer = await pipeline.StartConsumerAsync("delay:1", extra: ["--concurrency", "2"]);
+        var freed = await CancelledWork.WaitUntilFreedAsync(pipeline, DateTime.Now, [consumer], TimeSpan.FromSeconds(60));
+
+        Console.WriteLine($"batches of a producer gone: freed {freed.TotalSeconds:0.00} s after the consumer started");
+        Assert.True(freed <= TimeSpan.FromSeconds(5), $"freed {freed.TotalSeconds:0.00} s after the consumer started");
+        Assert.Equal(10, CancelledWork.SkippedForGoneQueue(consumer));
+        Assert.True(File.Exists(input + ".checkpoint.json"));
+    }
 }

@@ -81,9 +81,14 @@ internal static partial class CancelledWork
             .ToList();
 
     /// <summary>The batches a consumer logged as skipped because their job was cancelled.</summary>
-    public static int SkippedForCancel(ServiceProcess consumer) =>
-        SkippedLine().Count(consumer.StandardOutput + consumer.StandardError);
+    public static int SkippedForCancel(ServiceProcess consumer) => Skipped(consumer, "its job was cancelled");
 
-    [GeneratedRegex(@"(?<time>\d\d:\d\d:\d\d\.\d\d\d) .*Skipped batch \d+ of job [0-9a-f-]+ \(\d+ lines\) without running the processor: its job was cancelled")]
+    /// <summary>The batches a consumer logged as skipped because their results queue is gone.</summary>
+    public static int SkippedForGoneQueue(ServiceProcess consumer) => Skipped(consumer, "its results queue is gone");
+
+    private static int Skipped(ServiceProcess consumer, string reason) =>
+        SkippedLine().Matches(consumer.StandardOutput + consumer.StandardError).Count(m => m.Groups["reason"].Value == reason);
+
+    [GeneratedRegex(@"(?<time>\d\d:\d\d:\d\d\.\d\d\d) .*Skipped batch \d+ of job [0-9a-f-]+ \(\d+ lines\) without running the processor: (?<reason>[a-z ]+)")]
     private static partial Regex SkippedLine();
 }
