@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Telemetry;
@@ -10,7 +9,7 @@ namespace Streaming.Producer.Cli;
 internal static class ProducerApp
 {
     private const string Name = "Producer";
-    private const int ExitInterrupted = 130;
+    public const int ExitInterrupted = 130;
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, CancellationToken.None);
 
@@ -52,8 +51,8 @@ internal static class ProducerApp
         }
         return await RunHostedAsync(
             overrides,
-            (services, token) => new RedriveCommand(services.GetRequiredService<PublishCommand>())
-                .RunAsync(redrive.Input, redrive.OutputDirectory, token),
+            (services, interrupts) => new RedriveCommand(services.GetRequiredService<PublishCommand>())
+                .RunAsync(redrive.Input, redrive.OutputDirectory, interrupts.Stop),
             ResumeHint, stop);
     }
 
@@ -75,11 +74,11 @@ internal static class ProducerApp
         if (stdin is not null)
         {
             return await RunHostedAsync(
-                overrides, (services, token) => services.GetRequiredService<PublishCommand>().RunStdinAsync(stdin, token),
+                overrides, (services, interrupts) => services.GetRequiredService<PublishCommand>().RunStdinAsync(stdin, interrupts.Stop),
                 PublishCommand.StdinLost, stop);
         }
         return await RunHostedAsync(
-            overrides, (services, token) => services.GetRequiredService<PublishCommand>().RunAsync(jobs!, token), ResumeHint, stop);
+            overrides, (services, interrupts) => services.GetRequiredService<PublishCommand>().RunAsync(jobs!, interrupts), ResumeHint, stop);
     }
 
     private const string ResumeHint = "run the same command again to resume from the checkpoint";
@@ -87,7 +86,7 @@ internal static class ProducerApp
     /// <summary>Builds the host of a one-shot command from <paramref name="overrides"/>, checks its configuration, and
     /// runs <paramref name="command"/> until done or interrupted (then says so, and <paramref name="whatNow"/>).</summary>
     private static async Task<int> RunHostedAsync(
-        Dictionary<string, string?> overrides, Func<IServiceProvider, CancellationToken, Task<int>> command, string whatNow,
+        Dictionary<string, string?> overrides, Func<IServiceProvider, PublishInterrupts, Task<int>> command, string whatNow,
         CancellationToken stop)
     {
         var builder = ServiceHost.CreateBuilder(overrides);
@@ -103,23 +102,15 @@ internal static class ProducerApp
         using var host = builder.Build();
         host.Services.StartStreamingTelemetry();
 
-        using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        using var interrupts = new PublishInterrupts(stop);
         try
         {
-            return await command(host.Services, interrupted.Token);
+            return await command(host.Services, interrupts);
         }
-        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+        catch (OperationCanceledException) when (interrupts.Stop.IsCancellationRequested)
         {
             await Console.Error.WriteLineAsync($"{Name}: interrupted; {whatNow}");
             return ExitInterrupted;
-        }
-
-        void Interrupt(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            interrupted.Cancel();
         }
     }
 }

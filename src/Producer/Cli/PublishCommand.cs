@@ -7,6 +7,7 @@ using Streaming.Messaging.Hosting;
 using Streaming.Messaging.Resilience;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job;
+using Streaming.Producer.Job.Cancelling;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
@@ -27,10 +28,23 @@ internal sealed class PublishCommand(
     public const int ExitBrokerUnreachable = 3;
     private const int ErrorsShown = 10;
 
+    /// <summary>How long cancelling waits for the broker to take each announcement.</summary>
+    private static readonly TimeSpan s_cancelTimeout = TimeSpan.FromSeconds(10);
+
     private readonly ProducerOptions _options = options.Value;
     private readonly ILogger _logger = loggers.CreateLogger("Streaming.Producer");
 
-    public async Task<int> RunAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken)
+    /// <summary>Runs every file's job until done or stopped by <paramref name="cancellationToken"/> (then throws
+    /// <see cref="OperationCanceledException"/>, the checkpoints kept).</summary>
+    public Task<int> RunAsync(IReadOnlyList<JobFiles> files, CancellationToken cancellationToken) =>
+        RunAsync(files, static () => Task.FromResult(false), cancellationToken);
+
+    /// <summary>As the other overload, stopped by <see cref="PublishInterrupts.Stop"/>; when the interrupts say the
+    /// jobs are cancelled instead, they are, and nothing of them is left.</summary>
+    public Task<int> RunAsync(IReadOnlyList<JobFiles> files, PublishInterrupts interrupts) =>
+        RunAsync(files, interrupts.CancelledAsync, interrupts.Stop);
+
+    private async Task<int> RunAsync(IReadOnlyList<JobFiles> files, Func<Task<bool>> cancelJobs, CancellationToken cancellationToken)
     {
         // One owner per output, settled before anything is read, written or published.
         var locks = new List<OwnerLock>(files.Count);
@@ -45,7 +59,7 @@ internal sealed class PublishCommand(
                 locks.Add(held);
             }
             return await RunInSessionAsync(
-                session => files.Select(f => PlannedJob.Of(session.CreateJob(f))).ToList(), Report, cancellationToken);
+                session => files.Select(f => PlannedJob.Of(session.CreateJob(f))).ToList(), Report, cancelJobs, cancellationToken);
         }
         finally
         {
@@ -76,8 +90,11 @@ internal sealed class PublishCommand(
 
     /// <summary>Opens the broker session, runs the jobs <paramref name="plan"/> makes on it, and reports each result; returns
     /// the exit code (<c>publish</c>'s and <c>redrive</c>'s).</summary>
+    /// <param name="cancelJobs">Asked once the jobs are stopped: true when they are cancelled instead (interrupted
+    /// twice), and then nothing of them is left.</param>
     internal async Task<int> RunInSessionAsync(
-        Func<ProducerSession, List<PlannedJob>> plan, Action<JobResult> report, CancellationToken cancellationToken)
+        Func<ProducerSession, List<PlannedJob>> plan, Action<JobResult> report, Func<Task<bool>> cancelJobs,
+        CancellationToken cancellationToken)
     {
         var (session, exit) = await OpenSessionAsync(resultsQueueExpiry: null, cancellationToken);
         if (session is null)
@@ -86,7 +103,20 @@ internal sealed class PublishCommand(
         }
         await using (session)
         {
-            return await RunJobsAsync(plan(session), session, report, cancellationToken);
+            var jobs = plan(session);
+            try
+            {
+                return await RunJobsAsync(jobs, session, report, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                if (!await cancelJobs())
+                {
+                    throw;
+                }
+                await CancelAsync([.. jobs.Select(j => j.Runner)], session);
+                return ProducerApp.ExitInterrupted;
+            }
         }
     }
 
@@ -183,6 +213,39 @@ internal sealed class PublishCommand(
             await WriteErrorAsync($"{ex.Message}");
             return (null, UsageErrors.ExitCode);
         }
+    }
+
+    /// <summary>Interrupted twice: every job is cancelled (the consumers skip its queued batches) and its unfinished
+    /// outputs and checkpoint are removed; nothing is left to resume. Its results queue goes with the session.</summary>
+    private async Task CancelAsync(List<JobRunner> jobs, ProducerSession session)
+    {
+        using var timeout = new CancellationTokenSource(s_cancelTimeout);
+        foreach (var job in jobs)
+        {
+            if (job.JobId is { } jobId)
+            {
+                try
+                {
+                    await session.CancelJobAsync(jobId, timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The broker is not answering: the consumers skip the batches once the results queue is gone.
+                }
+            }
+            try
+            {
+                UnfinishedOutputs.Remove(job.Files);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await WriteErrorAsync($"cancelled {job.Files.Name}, but could not remove all of its unfinished outputs: {ex.Message}");
+                continue;
+            }
+            CancelLog.Cancelled(_logger, job.JobId ?? Guid.Empty, job.Files.Name);
+        }
+        await WriteErrorAsync(
+            $"interrupted twice: cancelled; the unfinished outputs and checkpoints of {string.Join(", ", jobs.Select(j => j.Files.Name))} are removed");
     }
 
     private async Task<int> RunJobsAsync(

@@ -43,6 +43,7 @@ internal sealed class RedriveCommand(PublishCommand publish)
                         return [new PlannedJob(redrive.Runner, redrive.RunAsync)];
                     },
                     Report,
+                    static () => Task.FromResult(false),     // interrupted, it resumes from its own checkpoint
                     cancellationToken);
         }
     }

@@ -29,6 +29,9 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
 
     public JobFiles Files => files;
 
+    /// <summary>The job's id once its run has started (fresh, or its checkpoint's), else null: nothing was published.</summary>
+    public Guid? JobId { get; private set; }
+
     public JobProgress Progress()
     {
         var collector = _collector;
@@ -42,6 +45,7 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
     {
         using var start = JobStart.Open(files, session);
         var (job, checkpoint) = (start.Job, start.Checkpoint);
+        JobId = job.JobId;
         await using var parts = await JobParts.OpenAsync(job, checkpoint, start.Fingerprint, session, cancellationToken);
         _extent = parts.Extent;
         _linesAtStart = checkpoint is null ? 0 : checkpoint.NextLine - 1;

@@ -6,6 +6,7 @@ using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Resilience;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
+using Streaming.Producer.Job.Cancelling;
 using Streaming.Producer.Job.Core;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Publishing;
@@ -22,6 +23,7 @@ namespace Streaming.Producer.Job;
 internal sealed class ProducerSession : IAsyncDisposable
 {
     private readonly QueueBacklogMonitor _backlog;
+    private readonly CancelAnnouncer _cancels;
     private readonly ProducerSessionSettings _settings;
 
     private ProducerSession(
@@ -34,6 +36,7 @@ internal sealed class ProducerSession : IAsyncDisposable
         Publisher = publisher;
         Results = new ResultsInbox(
             connection, publisher, settings.Pipeline, settings.ResultsQueueExpiry ?? StreamingTopology.ResultsQueueExpiry, time, logger);
+        _cancels = new CancelAnnouncer(publisher, time, logger);
         Time = time;
         Logger = logger;
         SharedWindow = settings.SharedWindowBatches is { } batches ? new SharedWindow(batches) : null;
@@ -105,7 +108,31 @@ internal sealed class ProducerSession : IAsyncDisposable
     /// <summary>A job for <paramref name="files"/>, publishing through this session and collecting through its inbox.</summary>
     public JobRunner CreateJob(JobFiles files) => new(files, this);
 
-    public ValueTask DisposeAsync() => CloseAsync(Results, Publisher, _backlog, Connection);
+    /// <summary>
+    /// Cancels job <paramref name="jobId"/> of this session for the consumers: they skip its batches still queued,
+    /// without running the processor (announced on <c>streaming.cancel</c> now, and again every few seconds for a while
+    /// for consumers that start later). The caller stops the job's run first, so that nothing more is published, and
+    /// removes its outputs. Throws only when <paramref name="cancellationToken"/> is cancelled: an announcement the
+    /// broker did not take is logged, and costs only work (the batches run and their results are dropped; once this
+    /// process's results queue is gone, the consumers skip them anyway).
+    /// </summary>
+    public async Task CancelJobAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _cancels.AnnounceAsync(jobId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            CancelLog.AnnounceFailed(Logger, jobId, ex.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _cancels.DisposeAsync();
+        await CloseAsync(Results, Publisher, _backlog, Connection);
+    }
 
     /// <summary>Closes the inbox, the publisher, the monitor and the connection, in that order, each even when one before it
     /// failed to close.</summary>

@@ -20,7 +20,11 @@ internal sealed class WatchJob(string name, WatchFolders folders, ProducerSessio
 
     public const int MaxAttempts = 3;
 
+    /// <summary>How long a cancel waits for the broker to take its announcement.</summary>
+    public static readonly TimeSpan CancelTimeout = TimeSpan.FromSeconds(10);
+
     private JobRunner? _runner;
+    private Guid? _jobId;
 
     /// <summary>The name in processing/, which is also the name of its outputs.</summary>
     public string Name => name;
@@ -50,7 +54,7 @@ internal sealed class WatchJob(string name, WatchFolders folders, ProducerSessio
         }
         catch (Exception) when (removal.WasRemoved || RemovalWatch.IsGone(files.InputPath))
         {
-            Cancel(files);
+            await CancelAsync(files, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -68,7 +72,7 @@ internal sealed class WatchJob(string name, WatchFolders folders, ProducerSessio
             string reason;
             try
             {
-                var result = await _runner.RunAsync(cancellationToken);
+                var result = await RunOnceAsync(_runner, cancellationToken);
                 var summary = result.Summary;
                 folders.MoveToDone(name);
                 WatchLog.Done(_logger, name, summary.Lines, summary.FailedLines, summary.LinesRepublished, summary.DurationMs / 1000.0,
@@ -80,7 +84,8 @@ internal sealed class WatchJob(string name, WatchFolders folders, ProducerSessio
                 reason = ex.Message;
                 if (RemovalWatch.IsGone(files.InputPath))
                 {
-                    Cancel(files);      // removed from processing/ (at the end, the move to done/ found it gone)
+                    // Removed from processing/ (at the end, the move to done/ found it gone).
+                    await CancelAsync(files, CancellationToken.None);
                     return;
                 }
                 if (InputProblem(files.InputPath) is { } inputProblem)
@@ -107,6 +112,18 @@ internal sealed class WatchJob(string name, WatchFolders folders, ProducerSessio
             var delay = RetryDefaults.WatchedFile.DelayAfter(++retries);
             WatchLog.Retrying(_logger, name, reason, delay.TotalSeconds);
             await Task.Delay(delay, _time, cancellationToken);
+        }
+    }
+
+    private async Task<JobResult> RunOnceAsync(JobRunner runner, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await runner.RunAsync(cancellationToken);
+        }
+        finally
+        {
+            _jobId = runner.JobId ?? _jobId;
         }
     }
 
@@ -137,10 +154,24 @@ internal sealed class WatchJob(string name, WatchFolders folders, ProducerSessio
         !File.Exists(files.Checkpoint) && File.Exists(files.Summary) && File.Exists(files.Output)
         && !File.Exists(JobFiles.Partial(files.Output));
 
-    /// <summary>The input was removed from processing/: whatever the job wrote goes too, and no reason is left in
-    /// failed/ (nothing failed).</summary>
-    private void Cancel(JobFiles files)
+    /// <summary>The input was removed from processing/: the consumers skip its queued batches, whatever the job wrote
+    /// goes too, and no reason is left in failed/ (nothing failed). Bounded by <see cref="CancelTimeout"/> (or the
+    /// service's stop) for the announcement.</summary>
+    private async Task CancelAsync(JobFiles files, CancellationToken stopping)
     {
+        if (_jobId is { } jobId)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            timeout.CancelAfter(CancelTimeout);
+            try
+            {
+                await session.CancelJobAsync(jobId, timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // The service is stopping, or the broker is not answering: the results queue's check still applies.
+            }
+        }
         try
         {
             folders.RemoveOutputs(name);

@@ -59,8 +59,14 @@ internal sealed class ConfirmingPublisher : IAsyncDisposable
     }
 
     /// <summary>Completes when the broker confirmed the message; throws when it was nacked, returned or timed out.</summary>
+    public Task PublishAsync(
+        string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, bool mandatory, CancellationToken cancellationToken) =>
+        PublishAsync(string.Empty, routingKey, properties, body, mandatory, cancellationToken);
+
+    /// <summary>As the default exchange's overload, through <paramref name="exchange"/>.</summary>
     public async Task PublishAsync(
-        string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, bool mandatory, CancellationToken cancellationToken)
+        string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, bool mandatory,
+        CancellationToken cancellationToken)
     {
         await _outstanding.WaitAsync(cancellationToken);
         try
@@ -71,7 +77,7 @@ internal sealed class ConfirmingPublisher : IAsyncDisposable
             try
             {
                 channel = await CurrentChannelAsync(timeout.Token);
-                await channel.BasicPublishAsync(string.Empty, routingKey, mandatory, properties, body, timeout.Token);
+                await channel.BasicPublishAsync(exchange, routingKey, mandatory, properties, body, timeout.Token);
             }
             catch (PublishException ex) when (!ex.IsReturn)
             {

@@ -34,6 +34,8 @@ internal static class TelemetryNames
     public const string LinesFailed = "streaming.lines.failed";
     public const string BatchesProcessed = "streaming.batches.processed";
     public const string BatchProcessingDuration = "streaming.batch.processing.duration";
+    public const string BatchesSkipped = "streaming.batches.skipped";
+    public const string LinesSkipped = "streaming.lines.skipped";
     public const string ConsumerLinesActive = "streaming.consumer.lines.active";
     public const string ConsumerMessagesUnacked = "streaming.consumer.messages.unacked";
 
@@ -68,6 +70,9 @@ internal static class TelemetryNames
     public const string Redelivered = "streaming.delivery.redelivered";
     public const string DeadLetterReason = "streaming.dead_letter.reason";
     public const string DropReason = "streaming.drop.reason";
+
+    /// <summary>Why a consumer skipped a batch: <c>job_cancelled</c> or <c>results_queue_gone</c>.</summary>
+    public const string SkipReason = "streaming.skip.reason";
     public const string FileLines = "streaming.file.lines";
     public const string FileFailedLines = "streaming.file.failed_lines";
     public const string FileBatches = "streaming.file.batches";

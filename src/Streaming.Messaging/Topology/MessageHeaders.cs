@@ -19,6 +19,9 @@ internal static class MessageHeaders
     public const string BatchContentType = "application/vnd.streaming.batch";
     public const string ResultContentType = "application/vnd.streaming.result";
 
+    /// <summary>A cancel notice on <see cref="QueueNames.CancelExchange"/>: the ids of cancelled jobs.</summary>
+    public const string CancelContentType = "application/vnd.streaming.cancel";
+
     /// <summary>An empty message a producer sends to its own results queue to learn whether the queue still takes
     /// messages; the collector acknowledges it and reads nothing.</summary>
     public const string ProbeContentType = "application/vnd.streaming.probe";

@@ -21,6 +21,15 @@ internal static class QueueNames
     /// <summary>A results queue's name is this prefix plus an id (<see cref="ResultsQueue"/>).</summary>
     public const string ResultsPrefix = "streaming.results.";
 
+    /// <summary>The fanout exchange where producers announce cancelled jobs; declared by the producer.</summary>
+    public const string CancelExchange = "streaming.cancel";
+
+    /// <summary>Each consumer connection's own exclusive, auto-delete queue bound to <see cref="CancelExchange"/> is
+    /// this prefix plus a guid of the connection.</summary>
+    public const string CancelListenerPrefix = "streaming.cancel-listener.";
+
+    public static string CancelListenerFor(Guid listener) => CancelListenerPrefix + listener.ToString("N");
+
     /// <summary>The results queue with this id: one per producer process (its results inbox draws a fresh id for each
     /// queue it declares). Checkpoints written before the inbox existed name no queue: theirs was the job's id.</summary>
     public static string ResultsQueue(Guid id) => ResultsPrefix + id.ToString("N");

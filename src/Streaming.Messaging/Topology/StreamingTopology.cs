@@ -33,10 +33,22 @@ internal static class StreamingTopology
         await DeclareAsync(channel, pipeline.DeliveryLimit, PoisonSafeQueueArguments(QueueNames.Dead), cancellationToken);
         await DeclareAsync(channel, pipeline.Work, PoisonSafeQueueArguments(pipeline.DeliveryLimit), cancellationToken);
         await DeclareAsync(channel, pipeline.Quarantine, PoisonSafeQueueArguments(pipeline.DeliveryLimit), cancellationToken);
+        await channel.ExchangeDeclareAsync(
+            QueueNames.CancelExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>A consumer connection's cancel listener: an exclusive, auto-delete queue bound to
+    /// <see cref="QueueNames.CancelExchange"/> (which the producer declares: a missing one fails this, and the
+    /// subscription tries again later). It goes with its connection.</summary>
+    public static async Task DeclareCancelListenerAsync(IChannel channel, string queue, CancellationToken cancellationToken)
+    {
+        await channel.ExchangeDeclarePassiveAsync(QueueNames.CancelExchange, cancellationToken);
+        await channel.QueueDeclareAsync(queue, durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(queue, QueueNames.CancelExchange, string.Empty, cancellationToken: cancellationToken);
     }
 
     /// <summary>
-    /// The consumers' declaration: the work queues as <see cref="DeclareWorkQueuesAsync"/> declares them or, when the
+    /// The consumers' declaration: the work queues (and the cancel exchange) as <see cref="DeclareWorkQueuesAsync"/> declares them or, when the
     /// broker refuses that (a least-privilege user without the configure permission, which would also let it delete
     /// them), a passive check that they exist, declared by the producer. The broker closes a channel it refused, so
     /// the check runs on a fresh one; a queue not there yet fails it, and the subscription tries again later.
@@ -55,6 +67,7 @@ internal static class StreamingTopology
                 {
                     await check.QueueDeclarePassiveAsync(queue, cancellationToken);
                 }
+                await check.ExchangeDeclarePassiveAsync(QueueNames.CancelExchange, cancellationToken);
             }
         };
 

@@ -60,4 +60,15 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 218, Level = LogLevel.Warning,
         Message = "Could not hand a delivery from {Queue} back ({Reason}); trying again in {DelaySeconds} s")]
     public static partial void HandBackRetry(ILogger logger, string queue, string reason, double delaySeconds);
+
+    [LoggerMessage(EventId = 230, Level = LogLevel.Information,
+        Message = "Job {JobId} was cancelled: its queued batches are skipped without running the processor")]
+    public static partial void JobCancelled(ILogger logger, Guid jobId);
+
+    [LoggerMessage(EventId = 231, Level = LogLevel.Warning, Message = "Ignored a cancel notice: {Reason}")]
+    public static partial void BadCancelNotice(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 232, Level = LogLevel.Information,
+        Message = "Skipped batch {Sequence} of job {JobId} ({Lines} lines) without running the processor: {Reason}")]
+    public static partial void Skipped(ILogger logger, long sequence, Guid jobId, int lines, string reason);
 }

@@ -20,11 +20,13 @@ namespace Streaming.Consumer.Processing;
 /// quarantined batches run alone and are split down to single lines when they come back again, so a poison line
 /// fails alone. A batch this consumer cannot finish for its own reasons (a publish timeout, an alarm, a closed
 /// channel, stopping) is handed back as a fresh message, so it is not taken for one that crashed a consumer.
+/// A batch of a cancelled job (<see cref="CancelledJobs"/>), or one whose results queue is gone
+/// (<see cref="ReplyQueueCheck"/>), is acknowledged without running the processor, and counted.
 /// Nothing escapes a handler (the client would swallow it and leave the message unacked).
 /// </summary>
 internal sealed class DeliveryHandler(
     BatchProcessor processor, ProcessingGate gate, ConfirmingPublisher publisher, PipelineQueues pipeline, int maxLineBytes,
-    int maxMessageBytes, ILogger logger)
+    int maxMessageBytes, ILogger logger, CancelledJobs cancelled, ReplyQueueCheck replyQueues)
     : IDisposable
 {
     /// <summary>Room left in a message for its properties and headers: the broker's limit is on the body in
@@ -97,6 +99,11 @@ internal sealed class DeliveryHandler(
         {
             return;
         }
+        if (batch is not null && await SkipReasonAsync(delivery, batch.Header) is { } skipped)
+        {
+            await SkipAsync(channel, delivery, batch.Header, skipped);
+            return;
+        }
         var decision = QuarantineRules.Decide(source, batch?.Header.PartCount ?? 0, delivery.Redelivered, returns, _stopping);
         switch (decision.Action)
         {
@@ -143,6 +150,18 @@ internal sealed class DeliveryHandler(
         }
     }
 
+    /// <summary>Why the batch is not worth running, or null to run it.</summary>
+    private async Task<string?> SkipReasonAsync(BasicDeliverEventArgs delivery, BatchHeader header)
+    {
+        if (cancelled.Contains(header.JobId))
+        {
+            return ConsumerMetrics.SkipReasons.JobCancelled;
+        }
+        return await replyQueues.IsGoneAsync(delivery.BasicProperties.ReplyTo!, _abort.Token)
+            ? ConsumerMetrics.SkipReasons.ResultsQueueGone
+            : null;
+    }
+
     private async Task FailAsPoisonAsync(IChannel channel, BasicDeliverEventArgs delivery, BatchHeader header, long returns)
     {
         ConsumerLog.PoisonLine(logger, header.PartFirstLine, header.JobId, returns);
@@ -165,11 +184,36 @@ internal sealed class DeliveryHandler(
     /// <summary>Processes the batch (alone: with no other batch in work), publishes its result, then acks.</summary>
     private async Task ProcessAndReplyAsync(IChannel channel, BasicDeliverEventArgs delivery, LineBatch batch, bool alone)
     {
-        await (alone ? gate.EnterExclusiveAsync(_abort.Token) : gate.EnterSharedAsync(_abort.Token));
         ResultMessages result;
+        // A batch whose job is cancelled while it waits for its turn, or while it runs, stops there.
+        using (var work = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token))
+        using (cancelled.Watch(batch.Header.JobId, work))
+        {
+            try
+            {
+                result = await ProcessInTurnAsync(batch, alone, work.Token);
+            }
+            catch (OperationCanceledException) when (work.IsCancellationRequested && !_abort.IsCancellationRequested)
+            {
+                await SkipAsync(channel, delivery, batch.Header, ConsumerMetrics.SkipReasons.JobCancelled);
+                return;
+            }
+        }
+        if (result.Parts.Count > 1)
+        {
+            var limit = MessageLimit();
+            ConsumerLog.ResultInParts(logger, batch.Header.Sequence, batch.Header.JobId, result.Parts.Count, limit);
+            MessagingActivities.Event("result in parts", new KeyValuePair<string, object?>("streaming.result.parts", result.Parts.Count));
+        }
+        await PublishResultAsync(channel, delivery, result);
+    }
+
+    private async Task<ResultMessages> ProcessInTurnAsync(LineBatch batch, bool alone, CancellationToken cancellationToken)
+    {
+        await (alone ? gate.EnterExclusiveAsync(cancellationToken) : gate.EnterSharedAsync(cancellationToken));
         try
         {
-            result = await processor.ProcessAsync(batch, MessageLimit(), _abort.Token);
+            return await processor.ProcessAsync(batch, MessageLimit(), cancellationToken);
         }
         finally
         {
@@ -182,13 +226,16 @@ internal sealed class DeliveryHandler(
                 gate.ExitShared();
             }
         }
-        if (result.Parts.Count > 1)
-        {
-            var limit = MessageLimit();
-            ConsumerLog.ResultInParts(logger, batch.Header.Sequence, batch.Header.JobId, result.Parts.Count, limit);
-            MessagingActivities.Event("result in parts", new KeyValuePair<string, object?>("streaming.result.parts", result.Parts.Count));
-        }
-        await PublishResultAsync(channel, delivery, result);
+    }
+
+    /// <summary>Acknowledges the batch without a result, and counts it.</summary>
+    private async Task SkipAsync(IChannel channel, BasicDeliverEventArgs delivery, BatchHeader header, string reason)
+    {
+        await AckAsync(channel, delivery);
+        ConsumerMetrics.BatchSkipped(header.PartCount, reason);
+        MessagingActivities.Event("skipped", new KeyValuePair<string, object?>(TelemetryNames.SkipReason, reason));
+        ConsumerLog.Skipped(logger, header.Sequence, header.JobId, header.PartCount,
+            reason == ConsumerMetrics.SkipReasons.JobCancelled ? "its job was cancelled" : "its results queue is gone");
     }
 
     /// <summary>Decodes the batch, or dead-letters the message with the reason and returns null.</summary>

@@ -27,6 +27,9 @@ internal sealed class LineConsumerService(
 {
     private readonly ConsumerOptions _options = options.Value;
 
+    /// <summary>Outlives the connection loop's attempts: a reconnected consumer still knows what was cancelled.</summary>
+    private readonly CancelledJobs _cancelled = new(time);
+
     private readonly ServiceLoopLog _loopLog = new(
         reason => ConsumerLog.TopologyMismatch(logger, reason),
         (reason, delaySeconds) => ConsumerLog.StartInterrupted(logger, reason, delaySeconds),
@@ -46,8 +49,11 @@ internal sealed class LineConsumerService(
             TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds), stoppingToken, logger);
         await using var processor = new BatchProcessor(processorFactory, _options.Concurrency);
         using var gate = new ProcessingGate();
-        using var handler = new DeliveryHandler(processor, gate, publisher, pipeline, _options.MaxLineBytes, _options.MaxMessageBytes, logger);
+        await using var replyQueues = new ReplyQueueCheck(connection, time);
+        using var handler = new DeliveryHandler(
+            processor, gate, publisher, pipeline, _options.MaxLineBytes, _options.MaxMessageBytes, logger, _cancelled, replyQueues);
         var declareWorkQueues = StreamingTopology.DeclareOrCheckWorkQueues(connection, pipeline);
+        await using var cancelNotices = new CancelListener(connection, _cancelled, logger);
 
         await using var work = new SupervisedSubscription(
             connection, pipeline.Work, (ushort)_options.Prefetch, (ushort)_options.Prefetch, declareWorkQueues, handler.HandleWorkAsync, logger);
@@ -56,6 +62,8 @@ internal sealed class LineConsumerService(
         await using var overLimit = new SupervisedSubscription(
             connection, pipeline.DeliveryLimit, 1, 1, declareWorkQueues, handler.HandleDeliveryLimitAsync, logger);
         await work.StartAsync(stoppingToken);
+        // After the work queue's start, which waits for the producer to declare the exchange too (least privilege).
+        await cancelNotices.StartAsync(stoppingToken);
         await quarantine.StartAsync(stoppingToken);
         await overLimit.StartAsync(stoppingToken);
         ConsumerLog.Consuming(logger, pipeline.Work, _options.Processor, _options.Prefetch, _options.Concurrency);
@@ -67,6 +75,7 @@ internal sealed class LineConsumerService(
         await work.CancelAsync();
         await quarantine.CancelAsync();
         await overLimit.CancelAsync();
+        await cancelNotices.CancelAsync();
         if (!await WaitForIdleAsync(handler, TimeSpan.FromSeconds(_options.DrainSeconds)))
         {
             await handler.AbortAsync();

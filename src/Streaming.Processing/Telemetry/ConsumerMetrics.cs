@@ -9,6 +9,13 @@ namespace Streaming.Consumer.Telemetry;
 /// </summary>
 internal static class ConsumerMetrics
 {
+    /// <summary>The values of <see cref="TelemetryNames.SkipReason"/>.</summary>
+    public static class SkipReasons
+    {
+        public const string JobCancelled = "job_cancelled";
+        public const string ResultsQueueGone = "results_queue_gone";
+    }
+
     private static readonly Counter<long> s_linesProcessed = StreamingMeter.Instance.CreateCounter<long>(
         TelemetryNames.LinesProcessed, "{line}", "Lines a consumer produced a result for (including failed ones)");
 
@@ -17,6 +24,13 @@ internal static class ConsumerMetrics
 
     private static readonly Counter<long> s_batchesProcessed = StreamingMeter.Instance.CreateCounter<long>(
         TelemetryNames.BatchesProcessed, "{batch}", "Batches (or parts of split batches) a consumer produced a result for");
+
+    private static readonly Counter<long> s_batchesSkipped = StreamingMeter.Instance.CreateCounter<long>(
+        TelemetryNames.BatchesSkipped, "{batch}",
+        "Batches (or parts) a consumer acknowledged without running the processor: their job was cancelled or their results queue is gone");
+
+    private static readonly Counter<long> s_linesSkipped = StreamingMeter.Instance.CreateCounter<long>(
+        TelemetryNames.LinesSkipped, "{line}", "Lines of the skipped batches");
 
     private static readonly Histogram<double> s_processingDuration = StreamingMeter.Instance.CreateHistogram(
         TelemetryNames.BatchProcessingDuration, "s", "Time the line processor took for one batch, all its lines",
@@ -51,6 +65,14 @@ internal static class ConsumerMetrics
         s_linesProcessed.Add(1);
         s_batchesProcessed.Add(1);
         s_linesFailed.Add(1);
+    }
+
+    /// <summary>A batch skipped without running the processor; <paramref name="reason"/> is a <see cref="SkipReasons"/> value.</summary>
+    public static void BatchSkipped(int lines, string reason)
+    {
+        var tag = new KeyValuePair<string, object?>(TelemetryNames.SkipReason, reason);
+        s_batchesSkipped.Add(1, tag);
+        s_linesSkipped.Add(lines, tag);
     }
 
     public static void DeliveryTaken(string queue) =>

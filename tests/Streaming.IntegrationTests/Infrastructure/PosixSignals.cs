@@ -6,6 +6,7 @@ namespace Streaming.IntegrationTests.Infrastructure;
 /// <summary>Sends POSIX signals by process id (libc <c>kill(2)</c>); .NET itself only sends SIGKILL.</summary>
 internal static partial class PosixSignals
 {
+    public const int Interrupt = 2;
     public const int Kill = 9;
     public const int Terminate = 15;
 

@@ -224,6 +224,15 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends SIGINT (Ctrl-C) to the process itself.</summary>
+    public void Interrupt()
+    {
+        if (!_process.HasExited)
+        {
+            PosixSignals.Send(Id, PosixSignals.Interrupt);
+        }
+    }
+
     /// <summary>SIGKILL to the process and all its descendants; nothing happens if it has already exited.</summary>
     public void Kill()
     {

@@ -105,11 +105,24 @@ public sealed class LeastPrivilegeTests(RabbitMqBroker broker)
         await AssertRefusedAsync(connection, channel => StreamingTopology.DeclareWorkQueuesAsync(channel, PipelineQueues.Default, CancellationToken.None));
         await AssertRefusedAsync(connection, channel => StreamingTopology.DeclareResultsQueueAsync(channel, results, CancellationToken.None));
         await AssertRefusedAsync(connection, channel => channel.BasicGetAsync(results, autoAck: false));
+        // Cancelling is the producers' alone: a consumer can neither announce a cancel nor remove the exchange.
+        await AssertRefusedAsync(connection, channel => channel.ExchangeDeleteAsync(QueueNames.CancelExchange));
+        await AssertRefusedAsync(connection, channel => StreamingTopology.DeclareCancelListenerAsync(
+            channel, QueueNames.ResultsQueue(Guid.NewGuid()), CancellationToken.None));
+        await using (var confirming = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
+        {
+            var refused = await Assert.ThrowsAnyAsync<OperationInterruptedException>(async () => await confirming.BasicPublishAsync(
+                QueueNames.CancelExchange, string.Empty, true, new BasicProperties(), new byte[16]));
+            Assert.True(refused.ShutdownReason?.ReplyCode == Constants.AccessRefused, refused.Message);
+        }
 
         // What the consumer needs still works: the work queue is there, and it may consume it.
         await using var check = await connection.CreateChannelAsync();
         var work = await check.QueueDeclarePassiveAsync(QueueNames.Work);
         Assert.Equal(QueueNames.Work, work.QueueName);
+        // Whether a batch's results queue still exists, and its own cancel listener.
+        Assert.Equal(results, (await check.QueueDeclarePassiveAsync(results)).QueueName);
+        await StreamingTopology.DeclareCancelListenerAsync(check, QueueNames.CancelListenerFor(Guid.NewGuid()), CancellationToken.None);
         consumer.Terminate();
         Assert.True(0 == await consumer.WaitForExitAsync(TimeSpan.FromSeconds(60)), consumer.Describe());
     }

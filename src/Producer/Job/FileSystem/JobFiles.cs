@@ -33,6 +33,11 @@ internal sealed class JobFiles(string inputPath, string outputDirectory, OutputC
     /// <summary>How far publishing got (<c>PublishWatermark</c>); lives and goes with the checkpoint.</summary>
     public string Published => Combine(".published");
 
+    /// <summary>What an unfinished run leaves: the partial outputs (in every compression), the checkpoint and the
+    /// publish watermark. A cancelled job's are removed.</summary>
+    public IEnumerable<string> Unfinished =>
+        OtherOutputs.Prepend(Output).Append(Errors).Select(Partial).Concat([Checkpoint, Checkpoint + ".tmp", Published]);
+
     public static string Partial(string path) => path + ".partial";
 
     private string Combine(string suffix) => Path.Combine(OutputDirectory, Name + suffix);

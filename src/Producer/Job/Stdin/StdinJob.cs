@@ -131,8 +131,14 @@ internal sealed class StdinJob(ProducerSession session)
     {
         using var timeout = new CancellationTokenSource(s_abandonTimeout);
         StdinLog.Abandoned(_logger, jobId);
-        // TODO(h-cancel): await session.CancelJobAsync(jobId, timeout.Token) once ProducerSession has it, so that consumers
-        // skip this job's batches still queued instead of processing them for a results queue that is gone.
-        await Task.CompletedTask;
+        try
+        {
+            // The consumers skip its batches still queued instead of processing them for a results queue that is gone.
+            await session.CancelJobAsync(jobId, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The broker did not take the announcement in time: the consumers skip them once the results queue is gone.
+        }
     }
 }
