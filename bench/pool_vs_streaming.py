@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """streaming.Pool.imap against multiprocessing.Pool.imap, the same Python function, the same local workers (issue 24).
 
-    python3 bench/pool_vs_streaming.py [--lines 200000] [--processes 2] [--functions sha256x100,fnv1a]
+    python3 bench/pool_vs_streaming.py [--lines 200000] [--processes 2] [--functions sha256x100,fnv1a] [--kill]
 
 For each function of bench/python_functions.py (sha256x100: hashlib, the work in C; fnv1a: pure Python), over the same
 seeded lines: multiprocessing.Pool(P).imap, streaming.Pool(P).imap with its local consumers only, and the same with
-one remote consumer process beside them (python3 -m streaming consumer, --concurrency P). chunksize 1000 everywhere;
+one remote consumer process beside them (python3 -m streaming consumer, --concurrency P); with --kill, also the local
+form with its consumer process killed (SIGKILL) at 30 % of the results (what a kill costs). chunksize 1000 everywhere;
 each pool is made and warmed (a 100-line job: the consumers started and connected) before the clock, which runs over
 the imap loop alone. Every output is compared with multiprocessing's. A private RabbitMQ node (scripts/rabbitmq-node.sh)
 on a free port; the executables from STREAMING_PRODUCER/STREAMING_CONSUMER, else this repository's Release build.
@@ -60,6 +61,21 @@ def run_multiprocessing(func, items, processes):
         return timed(pool.imap, func, items)
 
 
+def run_streaming_killed(func, items, processes, broker):
+    """streaming.Pool.imap, local consumers only, with its consumer process killed (SIGKILL) once 30 % of the results
+    are in: the pool starts another, the killed one's batches come back from the broker, and the loop goes on."""
+    with streaming.Pool(processes, broker=broker) as pool:
+        list(pool.imap(func, items[:100], 10))
+        started = time.perf_counter()
+        results = []
+        for result in pool.imap(func, items, CHUNKSIZE):
+            results.append(result)
+            if len(results) == len(items) * 3 // 10:
+                for _, fleet in pool._fleets.values():
+                    os.kill(fleet.processes[0].pid, signal.SIGKILL)
+        return time.perf_counter() - started, results
+
+
 def run_streaming(func, items, processes, broker, remote: bool):
     with streaming.Pool(processes, broker=broker) as pool:
         list(pool.imap(func, items[:100], 10))
@@ -85,6 +101,7 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--functions", default="sha256x100,fnv1a")
+    parser.add_argument("--kill", action="store_true", help="also a row with the local consumer killed at 30 %%")
     args = parser.parse_args()
     for name in ("Producer", "Consumer"):
         variable = f"STREAMING_{name.upper()}"
@@ -106,6 +123,9 @@ def main() -> int:
                 rows.append((function_name, label, seconds, results == baseline))
                 if results != baseline:
                     print(f"{function_name} {label}: results differ from multiprocessing's", file=sys.stderr)
+            if args.kill:
+                seconds, results = run_streaming_killed(func, items, args.processes, broker)
+                rows.append((function_name, "streaming.Pool.imap, local, consumer kill -9 at 30 %", seconds, results == baseline))
     finally:
         subprocess.run(["bash", NODE, "stop", directory], stderr=subprocess.DEVNULL)
         shutil.rmtree(directory, ignore_errors=True)

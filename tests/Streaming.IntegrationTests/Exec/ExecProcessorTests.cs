@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Streaming.IntegrationTests.Exec;
 
 /// <summary><c>exec:</c> end to end: real consumers running real worker processes against the shared broker.</summary>
-[Collection(BrokerCollection.Name)]
+[Collection(BrokerSecondCollection.Name)]
 public sealed class ExecProcessorTests(RabbitMqBroker broker, ITestOutputHelper output)
 {
     private static readonly TimeSpan s_run = TimeSpan.FromSeconds(120);

@@ -5,7 +5,7 @@ namespace Streaming.IntegrationTests.Faults;
 
 /// <summary>The network between the services and the broker fails: every connection closed by the broker, or a
 /// 10-second black hole (a proxy that stops forwarding without closing anything) that only heartbeats can detect.</summary>
-[Collection(BrokerCollection.Name)]
+[Collection(BrokerSecondCollection.Name)]
 public sealed class NetworkFaultTests(RabbitMqBroker broker)
 {
     private static readonly TimeSpan s_run = TimeSpan.FromSeconds(180);

@@ -6,7 +6,7 @@ namespace Streaming.IntegrationTests.Faults;
 
 /// <summary><c>publish --wait</c> interrupted once keeps its checkpoint to resume; interrupted twice it cancels: the
 /// consumers skip its queued batches and nothing of it is left, on disk or in the broker.</summary>
-[Collection(BrokerCollection.Name)]
+[Collection(BrokerSecondCollection.Name)]
 public sealed class PublishInterruptTests(RabbitMqBroker broker)
 {
     private static readonly TimeSpan s_run = TimeSpan.FromSeconds(120);

@@ -14,7 +14,7 @@ namespace Streaming.IntegrationTests.Faults;
 /// notify_consumer</c>). Either way the batch comes back and the consumer must subscribe again: the output stays
 /// exact and the consumer keeps running.
 /// </summary>
-[Collection(BrokerCollection.Name)]
+[Collection(BrokerSecondCollection.Name)]
 public sealed class QueueConsumerTimeoutTests(RabbitMqBroker broker, ITestOutputHelper output)
 {
     private const int TimeoutMilliseconds = 3000;

@@ -7,7 +7,7 @@ namespace Streaming.IntegrationTests.Faults;
 
 /// <summary>Queues deleted under a running job, and a batch the broker dead-lettered at its delivery limit: each is
 /// noticed and repaired (resubscribe, publish again, move back to quarantine) — never a silent stall.</summary>
-[Collection(BrokerCollection.Name)]
+[Collection(BrokerSecondCollection.Name)]
 public sealed class QueueLossTests(RabbitMqBroker broker)
 {
     private static readonly TimeSpan s_run = TimeSpan.FromSeconds(150);

@@ -15,7 +15,7 @@ namespace Streaming.IntegrationTests.Stdin;
 /// lost mid-stream (the batches out are published again from the producer's memory: standard input cannot be read
 /// twice); the producer's own death (non-zero, no queue left); and a million lines in bounded memory.
 /// </summary>
-[Collection(BrokerCollection.Name)]
+[Collection(BrokerSecondCollection.Name)]
 public sealed class StdinTests(RabbitMqBroker broker, ITestOutputHelper output)
 {
     private static readonly TimeSpan s_run = TimeSpan.FromSeconds(180);
