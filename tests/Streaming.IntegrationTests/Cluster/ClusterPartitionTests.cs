@@ -15,14 +15,21 @@ public sealed class ClusterPartitionTests(RabbitMqCluster cluster, ITestOutputHe
     private static readonly TimeSpan s_partition = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_lookup = TimeSpan.FromSeconds(60);
 
+    /// <summary>Three partitions with their heals: about 120 s on a quiet machine, and allowed twice that.</summary>
+    private static readonly TimeSpan s_partitions = TimeSpan.FromSeconds(240);
+
+    /// <summary>One batch at a time per consumer: the file outlasts the partitions with fewer lines for the fast
+    /// consumers to finish.</summary>
+    private const int PacedConcurrency = 1;
+
     [Fact]
     public async Task PublishWait_FollowerThenLeaderThenProducersNodeCutOffFor30Seconds_TheFileFinishesExactly()
     {
-        await using var run = await ClusterRun.CreateAsync(cluster, output, "partitions.txt", lines: 200_000);
-        await run.StartPacedConsumersAsync();
+        await using var run = await ClusterRun.CreateAsync(cluster, output, "partitions.txt", lines: ClusterRun.LinesOutlasting(s_partitions, PacedConcurrency));
+        await run.StartPacedConsumersAsync(concurrency: PacedConcurrency);
         var producer = run.StartProducer();
         var vhost = run.Pipeline.Vhost;
-        await run.WaitForProgressAsync(0.05);
+        await run.WaitForProgressAsync(0.01);
 
         var leader = await cluster.LeaderOfAsync(vhost, QueueNames.Work, s_lookup);
         var producerNode = await cluster.WaitForConnectionNodeAsync(producer.Id, s_lookup);
@@ -39,7 +46,8 @@ public sealed class ClusterPartitionTests(RabbitMqCluster cluster, ITestOutputHe
 
     private async Task PartitionAsync(ClusterRun run, int node, string role)
     {
-        Assert.False(File.Exists(run.Input + ".out"), $"the file was done before node {node} ({role}) was cut off: make it longer");
+        Assert.False(File.Exists(run.Input + ".out"),
+            $"the file was done before node {node} ({role}) was cut off, {run.Meter.Now.TotalSeconds:0} s in: it outlasts {s_partitions.TotalSeconds:0} s of partitions");
         var from = run.Meter.Now;
         await cluster.CutOffAsync(node);
         await Task.Delay(s_partition);

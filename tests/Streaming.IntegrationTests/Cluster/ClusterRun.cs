@@ -19,6 +19,9 @@ internal sealed partial class ClusterRun : IAsyncDisposable
 {
     public const string Processor = "identity";
     private const string PacedProcessor = "delay:10";
+    private const int PacedConcurrency = 4;
+    private const int PacedLinesPerSecondPerSlot = 100;
+    private const int BatchLines = 100;
     private static readonly TimeSpan s_run = TimeSpan.FromSeconds(240);
     private static readonly TimeSpan s_scrapeTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_consumerReady = TimeSpan.FromSeconds(90);
@@ -63,19 +66,30 @@ internal sealed partial class ClusterRun : IAsyncDisposable
         return new ClusterRun(cluster, output, pipeline, pipeline.WriteInput(name, content), content);
     }
 
-    /// <summary>Starts <paramref name="count"/> paced consumers, the i-th given the nodes starting from node i.</summary>
-    public async Task StartPacedConsumersAsync(int count = ITestCluster.Size)
+    /// <summary>Starts <paramref name="count"/> paced consumers, the i-th given the nodes starting from node i, each
+    /// working on <paramref name="concurrency"/> batches at once.</summary>
+    public async Task StartPacedConsumersAsync(int count = ITestCluster.Size, int concurrency = PacedConcurrency)
     {
+        var slots = concurrency.ToString(CultureInfo.InvariantCulture);
         await Task.WhenAll(Enumerable.Range(0, count).Select(i =>
-            StartConsumerAsync(PacedProcessor, i % ITestCluster.Size, "--concurrency", "4", "--prefetch", "4")));
+            StartConsumerAsync(PacedProcessor, i % ITestCluster.Size, "--concurrency", slots, "--prefetch", slots)));
     }
+
+    /// <summary>
+    /// Lines that <see cref="ITestCluster.Size"/> paced consumers of <paramref name="concurrency"/> cannot finish in
+    /// <paramref name="faults"/>: however slow the machine, each of their slots takes a line each 10 ms at most, and
+    /// a batch processed twice (its channel lost) only slows them. A scenario whose faults take at most this long
+    /// cannot find the file done before its last fault; the fast consumers of <see cref="FinishAsync"/> do the rest.
+    /// </summary>
+    public static int LinesOutlasting(TimeSpan faults, int concurrency = PacedConcurrency) =>
+        (int)(ITestCluster.Size * concurrency * PacedLinesPerSecondPerSlot * faults.TotalSeconds);
 
     /// <summary>Starts <c>publish --wait</c> with every node's URI and the stall meter on its output.</summary>
     public ServiceProcess StartProducer(int firstNode = 0)
     {
         Pipeline.ServiceUri = _cluster.ServiceUris(Pipeline.Uri, Rotation(firstNode));
         _meter = StallMeter.Start(Input);
-        Producer = Pipeline.StartPublish([Input], "--batch-lines", "100");
+        Producer = Pipeline.StartPublish([Input], "--batch-lines", BatchLines.ToString(CultureInfo.InvariantCulture));
         return Producer;
     }
 
