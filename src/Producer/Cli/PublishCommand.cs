@@ -235,7 +235,7 @@ internal sealed class PublishCommand(
             }
             try
             {
-                UnfinishedOutputs.Remove(job.Files);
+                job.Files.RemoveUnfinished();
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -148,7 +148,8 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
         };
         await parts.Output.CompleteAsync(summary, lines, cancellationToken);
         start.NoticeInputChange(_logger);
-        parts.Watermark.Delete();
+        parts.Watermark.Dispose();
+        files.RemoveWatermark();
         return summary;
     }
 

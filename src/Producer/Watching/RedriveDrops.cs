@@ -67,7 +67,7 @@ internal sealed class RedriveDrops(WatchFolders folders, TimeSpan quietPeriod, P
                     Fail(drop, plan.Message);
                     return;
                 case RedriveStep.Nothing:
-                    File.Delete(drop);
+                    WatchFolders.RemoveDrop(drop);
                     WatchLog.NothingToRedrive(_logger, dropName);
                     return;
                 case RedriveStep.Commit:

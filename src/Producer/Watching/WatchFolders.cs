@@ -4,19 +4,15 @@ using Streaming.Producer.Job.FileSystem;
 namespace Streaming.Producer.Watching;
 
 /// <summary>
-/// The five folders of <c>watch --data D</c> and the moves between them. Every move is one rename(2) inside D, to a
-/// name chosen so that it replaces nothing: the same name dropped twice gets a counter (<c>data.2.txt</c>) instead
-/// of overwriting an earlier file or result.
+/// The five folders of <c>watch --data D</c> and the moves of inputs and redrive drops between them (a job's files in
+/// outbox/ are moved and deleted by <see cref="JobFileMoves"/> alone). Every move is one rename(2) inside D, to a name chosen so that it replaces
+/// nothing: the same name dropped twice gets a counter (<c>data.2.txt</c>) instead of overwriting an earlier file or
+/// result.
 /// </summary>
 internal sealed class WatchFolders(string data, OutputCompression compression = OutputCompression.None)
 {
     /// <summary>Names tried before giving up on a name (a counter that high means something is wrong).</summary>
     private const int MaxVariants = 10_000;
-
-    /// <summary>What a job leaves in outbox/ while it runs (and, for the first three, when it is complete).</summary>
-    private static readonly string[] s_outputSuffixes =
-        [".out", ".summary.json", ".errors.jsonl", ".out.partial", ".errors.jsonl.partial", ".checkpoint.json", ".published",
-         ".out.gz", ".out.gz.partial", ".out.zst", ".out.zst.partial"];
 
     public string Data { get; } = Path.GetFullPath(data);
 
@@ -78,17 +74,13 @@ internal sealed class WatchFolders(string data, OutputCompression compression = 
     public string ChooseProcessingName(string name) => Choose(name, candidate =>
         !Path.Exists(Path.Combine(Processing, candidate))
         && !Path.Exists(Path.Combine(Done, candidate))
-        && !s_outputSuffixes.Any(suffix => Path.Exists(Path.Combine(Outbox, candidate + suffix))));
+        && !JobOf(candidate).AnyLeft.Any(Path.Exists));
 
-    /// <summary>Deletes whatever the job of <paramref name="processingName"/> left in outbox/, complete or not.</summary>
-    public void RemoveOutputs(string processingName)
-    {
-        foreach (var suffix in s_outputSuffixes.Append(".checkpoint.json.tmp"))
-        {
-            File.Delete(Path.Combine(Outbox, processingName + suffix));
-        }
-        PosixFiles.SyncDirectory(Outbox);
-    }
+    /// <summary>The files in outbox/ of the job of the input <paramref name="processingName"/> in processing/.</summary>
+    public JobFiles JobOf(string processingName) => new(Path.Combine(Processing, processingName), Outbox, compression);
+
+    /// <summary>Deletes a drop from redrive/ whose redrive has nothing to do.</summary>
+    public static void RemoveDrop(string drop) => File.Delete(drop);
 
     /// <summary>Moves a file from the inbox into processing/ under <paramref name="processingName"/>.</summary>
     public string Take(string inboxName, string processingName)

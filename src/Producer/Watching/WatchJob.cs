@@ -36,7 +36,7 @@ internal sealed class WatchJob(string name, WatchFolders folders, ProducerSessio
     /// processing/ with its checkpoint). Never throws.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var files = new JobFiles(Path.Combine(folders.Processing, name), folders.Outbox, folders.Compression);
+        var files = folders.JobOf(name);
         await using var removal = new RemovalWatch(files.InputPath, _time, cancellationToken);
         try
         {
@@ -174,7 +174,7 @@ internal sealed class WatchJob(string name, WatchFolders folders, ProducerSessio
         }
         try
         {
-            folders.RemoveOutputs(name);
+            files.RemoveAll();
             WatchLog.Cancelled(_logger, name);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -187,10 +187,7 @@ internal sealed class WatchJob(string name, WatchFolders folders, ProducerSessio
     {
         try
         {
-            foreach (var leftover in new[] { JobFiles.Partial(files.Output), JobFiles.Partial(files.Errors), files.Checkpoint, files.Published })
-            {
-                File.Delete(leftover);
-            }
+            files.RemoveResumable();
             var reasonFile = folders.MoveToFailed(files.InputPath, reason, _time.GetUtcNow());
             WatchLog.Failed(_logger, name, reason, reasonFile);
         }

@@ -149,16 +149,40 @@ internal static class NamespaceReferences
     /// <summary>The types that a method's IL names: its locals, and the tokens of its calls, field accesses and type operands.</summary>
     private static IEnumerable<Type> BodyReferences(MethodBase method)
     {
-        var body = method.GetMethodBody();
-        if (body is null)
-        {
-            yield break;
-        }
-        foreach (var local in body.LocalVariables)
+        foreach (var local in method.GetMethodBody()?.LocalVariables ?? [])
         {
             yield return local.LocalType;
         }
-        var il = body.GetILAsByteArray() ?? [];
+        foreach (var member in MembersNamedBy(method))
+        {
+            if (member is Type used)
+            {
+                yield return used;
+            }
+            else if (member.DeclaringType is { } owner)
+            {
+                yield return owner;
+                if (member is FieldInfo field)
+                {
+                    yield return field.FieldType;
+                }
+                if (member is MethodInfo called)
+                {
+                    yield return called.ReturnType;
+                    foreach (var argument in called.IsGenericMethod ? called.GetGenericArguments() : [])
+                    {
+                        yield return argument;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The members (types, methods, constructors, fields) that a method's IL names as operands: what it calls,
+    /// reads, writes and casts to.</summary>
+    public static IEnumerable<MemberInfo> MembersNamedBy(MethodBase method)
+    {
+        var il = method.GetMethodBody()?.GetILAsByteArray() ?? [];
         var typeArguments = method.DeclaringType is { IsGenericType: true } declaring ? declaring.GetGenericArguments() : null;
         var methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
         for (var at = 0; at < il.Length;)
@@ -171,26 +195,9 @@ internal static class NamespaceReferences
                 case OperandType.InlineField:
                 case OperandType.InlineType:
                 case OperandType.InlineTok:
-                    var member = Resolve(method.Module, BitConverter.ToInt32(il, at), typeArguments, methodArguments);
-                    if (member is Type used)
+                    if (Resolve(method.Module, BitConverter.ToInt32(il, at), typeArguments, methodArguments) is { } member)
                     {
-                        yield return used;
-                    }
-                    else if (member?.DeclaringType is { } owner)
-                    {
-                        yield return owner;
-                        if (member is FieldInfo field)
-                        {
-                            yield return field.FieldType;
-                        }
-                        if (member is MethodInfo called)
-                        {
-                            yield return called.ReturnType;
-                            foreach (var argument in called.IsGenericMethod ? called.GetGenericArguments() : [])
-                            {
-                                yield return argument;
-                            }
-                        }
+                        yield return member;
                     }
                     at += 4;
                     break;

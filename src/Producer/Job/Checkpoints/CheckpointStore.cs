@@ -66,7 +66,7 @@ internal static class CheckpointStore
     /// <summary>Writes <paramref name="checkpoint"/> in place of the last one, atomically. The outputs it vouches for
     /// must be flushed first.</summary>
     public static Task SaveAsync(JobFiles files, JobCheckpoint checkpoint, CancellationToken cancellationToken) =>
-        PosixFiles.WriteAtomicallyAsync(files.Checkpoint, checkpoint, CheckpointJsonContext.Default.JobCheckpoint, cancellationToken);
+        files.SaveCheckpointAsync(checkpoint, CheckpointJsonContext.Default.JobCheckpoint, cancellationToken);
 
     private static string? DescribeInputChange(JobCheckpoint checkpoint, JobFiles files, FileInfo input, InputFingerprint fingerprint)
     {

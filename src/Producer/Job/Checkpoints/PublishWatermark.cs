@@ -9,22 +9,21 @@ namespace Streaming.Producer.Job.Checkpoints;
 /// published, so after a <c>kill -9</c> the resumed run knows which of the batches it publishes again from the
 /// checkpoint the killed run had already sent: their lines are counted as re-published (<c>linesRepublished</c> in
 /// the summary), as are the lines of batches the retransmission timeout sends again. A plain write without fsync:
-/// it survives the death of the process, which is what it is for; a figure, not a guarantee.
+/// it survives the death of the process, which is what it is for; a figure, not a guarantee. It goes with the
+/// checkpoint when the job is complete (<see cref="FileSystem.JobFileMoves.RemoveWatermark"/>).
 /// </summary>
 internal sealed class PublishWatermark : IDisposable
 {
     private const int Size = 16;
 
     private readonly Lock _lock = new();
-    private readonly string _path;
     private readonly SafeFileHandle _file;
     private readonly byte[] _record = new byte[Size];
     private long _publishedThrough;
     private long _republished;
 
-    private PublishWatermark(string path, SafeFileHandle file, long previousRunPublishedThrough, long republished)
+    private PublishWatermark(SafeFileHandle file, long previousRunPublishedThrough, long republished)
     {
-        _path = path;
         _file = file;
         PreviousRunPublishedThrough = previousRunPublishedThrough;
         _publishedThrough = previousRunPublishedThrough;
@@ -53,7 +52,7 @@ internal sealed class PublishWatermark : IDisposable
         var read = resuming ? RandomAccess.Read(file, record, 0) : 0;
         var valid = read == Size;
         var watermark = new PublishWatermark(
-            path, file,
+            file,
             valid ? BinaryPrimitives.ReadInt64LittleEndian(record) : 0,
             valid ? BinaryPrimitives.ReadInt64LittleEndian(record.AsSpan(8)) : 0);
         lock (watermark._lock)
@@ -86,13 +85,6 @@ internal sealed class PublishWatermark : IDisposable
             _republished += lineCount;
             Write();
         }
-    }
-
-    /// <summary>The job is complete: the watermark goes with the checkpoint.</summary>
-    public void Delete()
-    {
-        _file.Dispose();
-        File.Delete(_path);
     }
 
     public void Dispose() => _file.Dispose();

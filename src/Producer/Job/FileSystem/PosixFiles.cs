@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 
 namespace Streaming.Producer.Job.FileSystem;
@@ -65,21 +64,6 @@ internal static partial class PosixFiles
                 : $"cannot open '{path}': {Marshal.GetPInvokeErrorMessage(error)}");
         }
         return new SafeFileHandle(fd, ownsHandle: true);
-    }
-
-    /// <summary>Writes <paramref name="value"/> as JSON to a temporary file, flushed to disk, then renames it over <paramref name="path"/>.</summary>
-    public static async Task WriteAtomicallyAsync<T>(
-        string path, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
-    {
-        var temporary = path + ".tmp";
-        var handle = OpenForWriting(temporary);
-        RandomAccess.SetLength(handle, 0);
-        await using (var stream = new FileStream(handle, FileAccess.ReadWrite, bufferSize: 4096))
-        {
-            await JsonSerializer.SerializeAsync(stream, value, type, cancellationToken);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Makes the entries of <paramref name="directory"/> (renames, new and deleted files) durable.</summary>

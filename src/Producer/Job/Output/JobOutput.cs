@@ -66,16 +66,11 @@ internal sealed class JobOutput : ICollectedOutput, IAsyncDisposable
         Directory.CreateDirectory(files.OutputDirectory);
         if (checkpoint is not null)
         {
-            ReclaimCompleted(files.Output);
-            ReclaimCompleted(files.Errors);
+            files.ReclaimCompleted();
         }
         else
         {
-            // A run that starts over in another compression leaves nothing of the earlier one's partial output.
-            foreach (var other in files.OtherOutputs)
-            {
-                File.Delete(JobFiles.Partial(other));
-            }
+            files.RemoveOtherPartialOutputs();
         }
         var output = OpenAt(JobFiles.Partial(files.Output), checkpoint?.Output ?? 0);
         try
@@ -198,19 +193,7 @@ internal sealed class JobOutput : ICollectedOutput, IAsyncDisposable
         Verify(_errors, JobFiles.Partial(_files.Errors), ErrorsLength, FailedLines, OutputCompression.None);
         _output.Dispose();
         _errors.Dispose();
-        File.Move(JobFiles.Partial(_files.Output), _files.Output, overwrite: true);
-        if (FailedLines > 0)
-        {
-            File.Move(JobFiles.Partial(_files.Errors), _files.Errors, overwrite: true);
-        }
-        else
-        {
-            File.Delete(JobFiles.Partial(_files.Errors));
-            File.Delete(_files.Errors);
-        }
-        await PosixFiles.WriteAtomicallyAsync(_files.Summary, summary, ProducerJsonContext.Default.JobSummary, cancellationToken);
-        File.Delete(_files.Checkpoint);
-        PosixFiles.SyncDirectory(_files.OutputDirectory);
+        await _files.CompleteAsync(FailedLines > 0, summary, ProducerJsonContext.Default.JobSummary, cancellationToken);
     }
 
     public ValueTask DisposeAsync()
@@ -318,20 +301,6 @@ internal sealed class JobOutput : ICollectedOutput, IAsyncDisposable
     {
         Span<byte> last = stackalloc byte[1];
         return RandomAccess.Read(file, last, length - 1) == 1 && last[0] == NewLine;
-    }
-
-    /// <summary>
-    /// A crash while the outputs were being made final leaves an output under its final name with the checkpoint
-    /// still there (it goes last): that file is this job's, complete at least up to the checkpoint, so it becomes
-    /// the partial output again and the job resumes from the checkpoint as usual.
-    /// </summary>
-    private static void ReclaimCompleted(string path)
-    {
-        var partial = JobFiles.Partial(path);
-        if (!File.Exists(partial) && File.Exists(path))
-        {
-            File.Move(path, partial);
-        }
     }
 
     private static SafeFileHandle OpenAt(string path, long length)

@@ -59,7 +59,7 @@ internal static class RedriveCheck
                 return new RedrivePlan(RedriveStep.Commit, "", redrive, summary);
             }
             // A redrive of an earlier run of the file, which was published again since: not this run's to commit.
-            Directory.Delete(redrive.WorkDirectory, recursive: true);
+            files.RemoveRedriveFolder();
         }
         if (outputs.Count > 1 || !File.Exists(files.Output))
         {

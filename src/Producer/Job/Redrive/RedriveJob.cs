@@ -26,13 +26,11 @@ internal sealed class RedriveJob(RedriveFiles files, JobSummary summary, Produce
             && (!File.Exists(files.ListIdentityFile) || await File.ReadAllTextAsync(files.ListIdentityFile, cancellationToken) != identity))
         {
             // Left by a redrive of another run of the file (published again since), or of another list.
-            Directory.Delete(files.WorkDirectory, recursive: true);
+            files.Files.RemoveRedriveFolder();
         }
         if (!Directory.Exists(files.WorkDirectory))
         {
-            Directory.CreateDirectory(files.WorkDirectory);
-            await File.WriteAllTextAsync(files.ListIdentityFile, identity, cancellationToken);
-            PosixFiles.SyncDirectory(files.Files.OutputDirectory);
+            await files.Files.CreateRedriveFolderAsync(identity, cancellationToken);
         }
         await CopyLinesAsync(cancellationToken);
         var lines = files.Lines;
@@ -42,7 +40,7 @@ internal sealed class RedriveJob(RedriveFiles files, JobSummary summary, Produce
         }
         var redriven = ReadSummary(lines.Summary);
         var updated = await Task.Run(() => Splice(redriven), cancellationToken);
-        await PosixFiles.WriteAtomicallyAsync(files.PendingSummary, updated, ProducerJsonContext.Default.JobSummary, cancellationToken);
+        await files.Files.SavePendingRedriveSummaryAsync(updated, ProducerJsonContext.Default.JobSummary, cancellationToken);
         return await CommitAsync(files, updated, cancellationToken);
     }
 
@@ -50,31 +48,8 @@ internal sealed class RedriveJob(RedriveFiles files, JobSummary summary, Produce
     public static async Task<JobResult> CommitAsync(RedriveFiles files, JobSummary updated, CancellationToken cancellationToken)
     {
         var job = files.Files;
-        var output = JobFiles.Partial(job.Output);
-        if (File.Exists(output))
-        {
-            File.Move(output, job.Output, overwrite: true);
-        }
-        if (updated.FailedLines > 0)
-        {
-            if (File.Exists(JobFiles.Partial(job.Errors)))
-            {
-                File.Move(JobFiles.Partial(job.Errors), job.Errors, overwrite: true);
-            }
-        }
-        else
-        {
-            File.Delete(JobFiles.Partial(job.Errors));
-            File.Delete(job.Errors);
-        }
-        await PosixFiles.WriteAtomicallyAsync(job.Summary, updated, ProducerJsonContext.Default.JobSummary, cancellationToken);
-        PosixFiles.SyncDirectory(job.OutputDirectory);
-        if (files.ErrorsSource != job.Errors)
-        {
-            File.Delete(files.ErrorsSource);
-        }
-        Directory.Delete(files.WorkDirectory, recursive: true);
-        PosixFiles.SyncDirectory(job.OutputDirectory);
+        await job.CommitRedriveAsync(
+            updated.FailedLines > 0, updated, ProducerJsonContext.Default.JobSummary, files.ErrorsSource, cancellationToken);
         return new JobResult(job, updated);
     }
 
@@ -121,8 +96,7 @@ internal sealed class RedriveJob(RedriveFiles files, JobSummary summary, Produce
                     }
                     copy.Flush(flushToDisk: true);
                 }
-                File.Move(partial, target, overwrite: true);
-                PosixFiles.SyncDirectory(files.WorkDirectory);
+                files.Files.PlaceRedriveLines();
             },
             cancellationToken);
     }

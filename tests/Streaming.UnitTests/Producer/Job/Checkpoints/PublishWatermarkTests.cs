@@ -1,4 +1,5 @@
 using Streaming.Producer.Job.Checkpoints;
+using Streaming.Producer.Job.FileSystem;
 
 namespace Streaming.UnitTests.Producer.Job.Checkpoints;
 
@@ -75,11 +76,13 @@ public sealed class PublishWatermarkTests : IDisposable
     }
 
     [Fact]
-    public void Delete_JobComplete_FileGone()
+    public void RemoveWatermark_JobComplete_FileGone()
     {
-        var watermark = PublishWatermark.Open(Path, resuming: false);
+        var files = new JobFiles(System.IO.Path.Combine(_directory, "data.txt"), _directory);
+        var watermark = PublishWatermark.Open(files.Published, resuming: false);
 
-        watermark.Delete();
+        watermark.Dispose();
+        files.RemoveWatermark();
 
         Assert.False(File.Exists(Path));
     }
