@@ -124,18 +124,10 @@ internal sealed class PublishCommand(
     /// A run that stops before the end cannot be resumed: it says so and exits non-zero.</summary>
     public async Task<int> RunStdinAsync(StdinRequest request, CancellationToken cancellationToken)
     {
-        Stream? errors = null;
-        if (request.ErrorsPath is { } path)
+        var (errors, opened) = await OpenErrorsAsync(request.ErrorsPath);
+        if (!opened)
         {
-            try
-            {
-                errors = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                await WriteErrorAsync($"cannot write to --errors '{path}': {ex.Message}");
-                return UsageErrors.ExitCode;
-            }
+            return UsageErrors.ExitCode;
         }
         await using (errors)
         {
@@ -178,6 +170,25 @@ internal sealed class PublishCommand(
                 ReportStdin(summary, request.ErrorsPath, Console.Error);
                 return summary.FailedLines > 0 ? ExitLinesFailed : ExitOk;
             }
+        }
+    }
+
+    /// <summary>The <c>--errors</c> file, created (null when none is asked for); not opened when it cannot be, with its one
+    /// line written.</summary>
+    private static async Task<(Stream? Errors, bool Opened)> OpenErrorsAsync(string? path)
+    {
+        if (path is null)
+        {
+            return (null, true);
+        }
+        try
+        {
+            return (new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0), true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await WriteErrorAsync($"cannot write to --errors '{path}': {ex.Message}");
+            return (null, false);
         }
     }
 

@@ -289,12 +289,7 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
             bool resend;
             try
             {
-                lock (_lock)
-                {
-                    _state.WriteHeldInTurn();
-                    _paused = false;
-                    resend = _state.TakeResendNeeded();
-                }
+                resend = WriteHeldAndEndPause();
             }
             catch (Exception ex) when (StorageFault.Is(ex))
             {
@@ -324,6 +319,18 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
                 ResultsMayBeLost();
             }
             return;
+        }
+    }
+
+    /// <summary>Writes what is held, in turn, and ends the pause; true when a result may have been lost meanwhile.</summary>
+    /// <exception cref="IOException">The output still refuses the write (or anything else <see cref="StorageFault.Is"/> names).</exception>
+    private bool WriteHeldAndEndPause()
+    {
+        lock (_lock)
+        {
+            _state.WriteHeldInTurn();
+            _paused = false;
+            return _state.TakeResendNeeded();
         }
     }
 

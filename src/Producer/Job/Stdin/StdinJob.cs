@@ -111,6 +111,12 @@ internal sealed class StdinJob(ProducerSession session)
         }
         // Whatever comes for the job from now on is a late duplicate: the inbox drops it.
         await registration.EndAsync(cancellationToken);
+        return Complete(job, collector);
+    }
+
+    /// <summary>Marks the job done, every result written, and logs it; returns its summary.</summary>
+    private JobSummary Complete(JobDescriptor job, ResultCollector collector)
+    {
         _done = true;
         var completedAt = session.Time.GetUtcNow();
         var duration = completedAt - job.StartedAt;
