@@ -38,18 +38,26 @@ internal sealed class RedriveDrops(WatchFolders folders, TimeSpan quietPeriod, P
     {
         try
         {
-            var now = DateTime.UtcNow;
-            return new DirectoryInfo(folders.Redrive).EnumerateFiles("*" + Suffix)
-                .Where(f => !InboxNames.IsIgnored(f.Name) && now - f.LastWriteTimeUtc >= quietPeriod)
-                .OrderBy(f => f.LastWriteTimeUtc)
-                .Select(f => f.FullName)
-                .FirstOrDefault();
+            return OldestQuiet(folders.Redrive, quietPeriod, session.Time);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             WatchLog.ListFailed(_logger, folders.Redrive, ex.Message);
             return null;
         }
+    }
+
+    /// <summary>The drop in <paramref name="folder"/> that came first of those that have not changed for
+    /// <paramref name="quietPeriod"/> (by <paramref name="time"/>), or null.</summary>
+    /// <exception cref="IOException">The folder cannot be listed.</exception>
+    internal static string? OldestQuiet(string folder, TimeSpan quietPeriod, TimeProvider time)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return new DirectoryInfo(folder).EnumerateFiles("*" + Suffix)
+            .Where(f => !InboxNames.IsIgnored(f.Name) && now - f.LastWriteTimeUtc >= quietPeriod)
+            .OrderBy(f => f.LastWriteTimeUtc)
+            .Select(f => f.FullName)
+            .FirstOrDefault();
     }
 
     /// <summary>Runs one drop to its end; never throws.</summary>
