@@ -5,6 +5,7 @@ that answers as the tagged format says; the broker end to end is test_streaming_
     python3 -m unittest discover -s sdk/python -v
 """
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,24 @@ from streaming import _lines, _reference  # noqa: E402
 from streaming.worker import processor_for  # noqa: E402
 
 HELLO = b"\x00streaming-worker framed 1\n"
+
+
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, killed and not yet reaped, is not running)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def exits_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while process_alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def module_level_function(line):
@@ -321,6 +340,40 @@ class ClientProtocolTests(unittest.TestCase):
             for _ in results:
                 pass
         self.assertIn("terminated", str(caught.exception))
+
+    def test_the_next_imap_takes_the_standby_started_for_its_command_line(self):
+        with streaming.Pool(processes=0) as pool:
+            self.assertIsNone(pool._standby.pid)  # nothing before the first use: the command line is not known yet
+            self.assertEqual(list(pool.imap(module_level_function, ["a"])), ["A"])
+            standby = pool._standby.pid
+            self.assertIsNotNone(standby)
+            results = pool.imap(module_level_function, ["b"])  # holds its job
+            self.assertEqual(next(iter(pool._jobs)).producer_pid, standby)
+            self.assertEqual(list(results), ["B"])
+            replaced = pool._standby.pid
+            self.assertNotIn(replaced, (None, standby))
+            # Another chunksize is another command line: that standby is stopped, the job starts its own.
+            results = pool.imap(module_level_function, ["c"], chunksize=7)
+            self.assertNotEqual(next(iter(pool._jobs)).producer_pid, replaced)
+            self.assertEqual(list(results), ["C"])
+            self.assertTrue(exits_within(replaced, 30), "the standby of another command line is still running")
+            last = pool._standby.pid
+        self.assertFalse(process_alive(last), "the standby outlived the pool")  # terminate waited for it
+        self.assertEqual(self.seen_lines(), [b"sa", b"sb", b"sc"])  # no standby got a line
+
+    def test_a_standby_that_died_is_replaced_and_close_join_stops_the_last_one(self):
+        pool = streaming.Pool(processes=0)
+        list(pool.imap(module_level_function, ["a"]))
+        dead = pool._standby.pid
+        os.kill(dead, signal.SIGKILL)
+        self.assertTrue(exits_within(dead, 30))
+        results = pool.imap(module_level_function, ["b", "c"])
+        self.assertNotEqual(next(iter(pool._jobs)).producer_pid, dead)
+        self.assertEqual(list(results), ["B", "C"])
+        last = pool._standby.pid
+        pool.close()
+        pool.join()
+        self.assertFalse(process_alive(last), "the standby outlived close and join")
 
     def test_a_producer_that_dies_is_an_error_with_its_exit_code(self):
         with open(os.environ["STREAMING_PRODUCER"], "w") as f:
