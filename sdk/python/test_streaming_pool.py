@@ -33,6 +33,16 @@ def process_alive(pid: int) -> bool:
         return False
 
 
+def exits_within_task(native_id: int, seconds: float) -> bool:
+    """True once this process's thread ``native_id`` is gone from /proc."""
+    deadline = time.monotonic() + seconds
+    while os.path.exists(f"/proc/self/task/{native_id}"):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def exits_within(pid: int, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while process_alive(pid):
@@ -374,6 +384,18 @@ class ClientProtocolTests(unittest.TestCase):
         pool.close()
         pool.join()
         self.assertFalse(process_alive(last), "the standby outlived close and join")
+
+    def test_a_standby_prepared_by_a_thread_that_ended_serves_the_next_imap(self):
+        with streaming.Pool(processes=0) as pool:
+            worker = threading.Thread(target=lambda: list(pool.imap(module_level_function, ["a"])))
+            worker.start()
+            worker.join()
+            standby = pool._standby.pid
+            # Once the thread is gone, the parent-death signal of whatever it started has been sent.
+            self.assertTrue(exits_within_task(worker.native_id, 30))
+            results = pool.imap(module_level_function, ["b"])
+            self.assertEqual(next(iter(pool._jobs)).producer_pid, standby)
+            self.assertEqual(list(results), ["B"])
 
     def test_a_producer_that_dies_is_an_error_with_its_exit_code(self):
         with open(os.environ["STREAMING_PRODUCER"], "w") as f:

@@ -1,5 +1,6 @@
 """``streaming.Pool``: the ``multiprocessing.Pool`` calls a line-processing script makes, run through the fleet."""
 import atexit
+import itertools
 import os
 import shutil
 import sys
@@ -51,7 +52,7 @@ class Pool:
         self._lock = threading.Lock()
         self._fleets = {}  # pipeline -> (reference, LocalFleet or None)
         self._jobs = weakref.WeakSet()
-        self._job_count = 0
+        self._producer_count = itertools.count(1)  # numbers the Producers' logs (standbys are started in another thread)
         self._standby = Standby()  # the next imap's Producer, started ahead of time
         self._state = "running"
         _live_pools.add(self)
@@ -92,7 +93,7 @@ class Pool:
         with self._lock:
             if self._state == "running":
                 self._state = "closed"
-        self._standby.discard(wait=False)
+        self._standby.close(wait=False)
 
     def join(self) -> None:
         """After ``close``: waits for the running jobs' Producers, then stops the local consumers gracefully."""
@@ -152,8 +153,7 @@ class Pool:
         return job
 
     def _start_producer(self, argv: list):
-        self._job_count += 1
-        log_path = os.path.join(self._directory, f"producer-{self._job_count}.log")
+        log_path = os.path.join(self._directory, f"producer-{next(self._producer_count)}.log")
         return start_producer(argv, self._env(), self._directory, log_path)
 
     def _fleet_for(self, pipeline: str, reference: str):
@@ -186,7 +186,7 @@ class Pool:
         with self._lock:
             fleets = [fleet for _, fleet in self._fleets.values() if fleet is not None]
             self._state = "terminated"
-        self._standby.discard(wait=True)
+        self._standby.close(wait=True)
         for fleet in fleets:
             fleet.stop(grace)
         shutil.rmtree(self._directory, ignore_errors=True)

@@ -13,6 +13,7 @@ from ._consumers import parent_death_signal
 __all__ = ["StartedProducer", "Standby", "start_producer"]
 
 _STOP_GRACE_SECONDS = 30  # how long a stopped standby gets to close its connection and remove its queue
+_SETTLE_SECONDS = 10  # how long taking the standby waits for one being started
 
 
 class StartedProducer:
@@ -34,17 +35,27 @@ def start_producer(argv: list, env: dict, cwd: str, log_path: str) -> StartedPro
 
 
 class Standby:
-    """At most one Producer started ahead of time, for the command line it was started with."""
+    """At most one Producer started ahead of time, for the command line it was started with.
+
+    Standbys are started by a thread of their own that lives until ``close``: the parent-death signal follows the thread
+    that starts a process, so a standby started by a caller's short-lived thread would get SIGTERM when that thread
+    ends, whichever thread takes it."""
 
     def __init__(self):
-        self._lock = threading.Lock()
+        self._condition = threading.Condition()
+        self._request = None  # a start callable for the starter thread
+        self._starting = False
         self._waiting = None  # StartedProducer or None
         self._stopped = []  # standbys signalled and not yet seen exit
+        self._closed = False  # no more standbys
+        self._ending = False  # the starter thread ends (the jobs are over)
+        self._starter = None
 
     def take(self, argv: list):
         """The standby for ``argv`` if one is alive, else None; a standby for another command line, or one that has
         exited (a crash, the broker gone for good), is stopped and forgotten."""
-        with self._lock:
+        with self._condition:
+            self._settle()
             waiting, self._waiting = self._waiting, None
         if waiting is None:
             return None
@@ -54,41 +65,82 @@ class Standby:
         return None
 
     def prepare(self, start) -> None:
-        """Replaces the standby by ``start()``'s (called in this thread: the parent-death signal follows the thread that
-        starts a process, and the caller's thread is the one that lives as long as the pool is used)."""
-        started = start()
-        with self._lock:
-            previous, self._waiting = self._waiting, started
-        if previous is not None:
-            self._stop(previous)
+        """Has the starter thread replace the standby by ``start()``'s (a StartedProducer)."""
+        with self._condition:
+            if self._closed:
+                return
+            self._request = start
+            if self._starter is None:
+                self._starter = threading.Thread(target=self._start_requested, name="streaming-standby", daemon=True)
+                self._starter.start()
+            self._condition.notify_all()
 
-    def discard(self, wait: bool, grace: float = _STOP_GRACE_SECONDS) -> None:
-        """Stops the standby (SIGTERM); with ``wait``, waits for every stopped one to exit (SIGKILL after ``grace``)."""
-        with self._lock:
+    def close(self, wait: bool, grace: float = _STOP_GRACE_SECONDS) -> None:
+        """No more standbys: stops the one waiting (SIGTERM); with ``wait``, waits for every stopped one to exit
+        (SIGKILL after ``grace``) and for the starter thread to end (the Producers it started for jobs get SIGTERM
+        then: call it once the jobs are over)."""
+        with self._condition:
+            self._closed = True
+            self._ending = self._ending or wait
+            self._request = None
+            self._condition.notify_all()
+            self._settle()
             waiting, self._waiting = self._waiting, None
+            starter = self._starter
         if waiting is not None:
             self._stop(waiting)
-        if wait:
-            with self._lock:
-                stopped, self._stopped = self._stopped, []
-            for producer in stopped:
-                try:
-                    producer.process.wait(grace)
-                except subprocess.TimeoutExpired:
-                    producer.process.kill()
-                    producer.process.wait()
+        if not wait:
+            return
+        with self._condition:
+            stopped, self._stopped = self._stopped, []
+        for producer in stopped:
+            try:
+                producer.process.wait(grace)
+            except subprocess.TimeoutExpired:
+                producer.process.kill()
+                producer.process.wait()
+        if starter is not None and starter is not threading.current_thread():
+            starter.join(grace)
 
     @property
     def pid(self):
         """The waiting standby's process id, or None (for tests and diagnostics)."""
-        waiting = self._waiting
-        return None if waiting is None else waiting.process.pid
+        with self._condition:
+            self._settle()
+            return None if self._waiting is None else self._waiting.process.pid
 
     @property
     def log_path(self):
         """The waiting standby's log (its standard error), or None."""
-        waiting = self._waiting
-        return None if waiting is None else waiting.log_path
+        with self._condition:
+            self._settle()
+            return None if self._waiting is None else self._waiting.log_path
+
+    def _settle(self) -> None:
+        """Waits (holding the condition) until no start is requested or under way; a start takes milliseconds."""
+        self._condition.wait_for(lambda: self._request is None and not self._starting, _SETTLE_SECONDS)
+
+    def _start_requested(self) -> None:
+        while True:
+            with self._condition:
+                self._condition.wait_for(lambda: self._request is not None or self._ending)
+                if self._request is None:
+                    return
+                start, self._request, self._starting = self._request, None, True
+            started = None
+            try:
+                started = start()
+            except OSError:
+                pass  # the next imap starts its own Producer, and says why if it cannot
+            finally:
+                with self._condition:
+                    self._starting = False
+                    previous, self._waiting = self._waiting, started
+                    if self._closed:
+                        previous, self._waiting = started, None
+                    self._condition.notify_all()
+            if previous is not None:
+                self._stop(previous)
 
     def _stop(self, producer: StartedProducer) -> None:
         process = producer.process
@@ -102,5 +154,5 @@ class Standby:
                 stream.close()
             except OSError:
                 pass
-        with self._lock:
+        with self._condition:
             self._stopped = [p for p in self._stopped if p.process.poll() is None] + [producer]
