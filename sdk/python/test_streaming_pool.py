@@ -397,6 +397,26 @@ class ClientProtocolTests(unittest.TestCase):
             self.assertEqual(next(iter(pool._jobs)).producer_pid, standby)
             self.assertEqual(list(results), ["B"])
 
+    def test_a_script_killed_with_a_standby_waiting_leaves_no_standby(self):
+        script = textwrap.dedent(f"""
+            import sys, time
+            sys.path.insert(0, {HERE!r})
+            import streaming, test_streaming_pool
+            pool = streaming.Pool(processes=0)
+            list(pool.imap(test_streaming_pool.module_level_function, ["a"]))
+            print(pool._standby.pid, flush=True)
+            time.sleep(600)
+            """)
+        script_process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+        self.addCleanup(script_process.wait)
+        self.addCleanup(script_process.kill)
+        standby = int(script_process.stdout.readline())
+        script_process.stdout.close()
+        self.assertTrue(process_alive(standby))
+        script_process.kill()
+        # It gets the parent-death signal, and its standard input ends (held by the script alone): either ends it.
+        self.assertTrue(exits_within(standby, 30), "the standby outlived the script killed with SIGKILL")
+
     def test_a_producer_that_dies_is_an_error_with_its_exit_code(self):
         with open(os.environ["STREAMING_PRODUCER"], "w") as f:
             f.write(f"#!{sys.executable}\nimport sys\nprint('broker gone', file=sys.stderr)\nsys.exit(3)\n")
