@@ -367,9 +367,16 @@ class ClientProtocolTests(unittest.TestCase):
             self.assertNotEqual(next(iter(pool._jobs)).producer_pid, replaced)
             self.assertEqual(list(results), ["C"])
             self.assertTrue(exits_within(replaced, 30), "the standby of another command line is still running")
+            # Another environment (the caller changed os.environ, which the Producer reads) is another Producer too.
+            other_environment = pool._standby.pid
+            os.environ["STREAMING_STANDBY_TEST"] = "changed"
+            self.addCleanup(os.environ.pop, "STREAMING_STANDBY_TEST")
+            results = pool.imap(module_level_function, ["d"], chunksize=7)
+            self.assertNotEqual(next(iter(pool._jobs)).producer_pid, other_environment)
+            self.assertEqual(list(results), ["D"])
             last = pool._standby.pid
         self.assertFalse(process_alive(last), "the standby outlived the pool")  # terminate waited for it
-        self.assertEqual(self.seen_lines(), [b"sa", b"sb", b"sc"])  # no standby got a line
+        self.assertEqual(self.seen_lines(), [b"sa", b"sb", b"sc", b"sd"])  # no standby got a line
 
     def test_a_standby_that_died_is_replaced_and_close_join_stops_the_last_one(self):
         pool = streaming.Pool(processes=0)

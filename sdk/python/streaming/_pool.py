@@ -142,19 +142,20 @@ class Pool:
                 raise StreamingError(fleet.failure)
             argv = self._producer + ["publish", "-", "--wait", "--stdout-format", "tagged", "--pipeline", pipeline,
                                      "--batch-lines", str(chunksize)]
-            producer = self._standby.take(argv) or self._start_producer(argv)
+            env = self._env()
+            producer = self._standby.take(argv, env) or self._start_producer(argv, env)
             job = Job(producer, iterable, on_error, progress)
             job.pipeline = pipeline
             job.producer_pid = producer.process.pid
             self._jobs.add(job)
             # The next imap with the same command line finds its Producer started and connected (its start-up, about a
             # second of CPU, overlaps this job instead of delaying the next one).
-            self._standby.prepare(lambda: self._start_producer(argv))
+            self._standby.prepare(lambda: self._start_producer(argv, env))
         return job
 
-    def _start_producer(self, argv: list):
+    def _start_producer(self, argv: list, env: dict):
         log_path = os.path.join(self._directory, f"producer-{next(self._producer_count)}.log")
-        return start_producer(argv, self._env(), self._directory, log_path)
+        return start_producer(argv, env, self._directory, log_path)
 
     def _fleet_for(self, pipeline: str, reference: str):
         known = self._fleets.get(pipeline)

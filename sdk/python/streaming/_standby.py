@@ -19,8 +19,9 @@ _SETTLE_SECONDS = 10  # how long taking the standby waits for one being started
 class StartedProducer:
     """A ``publish -`` process and the file its standard error goes to."""
 
-    def __init__(self, argv: list, process: subprocess.Popen, log_path: str):
+    def __init__(self, argv: list, env: dict, process: subprocess.Popen, log_path: str):
         self.argv = argv
+        self.env = env
         self.process = process
         self.log_path = log_path
 
@@ -31,7 +32,7 @@ def start_producer(argv: list, env: dict, cwd: str, log_path: str) -> StartedPro
         process = subprocess.Popen(
             argv, env=env, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
             start_new_session=True, preexec_fn=parent_death_signal())
-    return StartedProducer(argv, process, log_path)
+    return StartedProducer(argv, env, process, log_path)
 
 
 class Standby:
@@ -51,15 +52,15 @@ class Standby:
         self._ending = False  # the starter thread ends (the jobs are over)
         self._starter = None
 
-    def take(self, argv: list):
-        """The standby for ``argv`` if one is alive, else None; a standby for another command line, or one that has
-        exited (a crash, the broker gone for good), is stopped and forgotten."""
+    def take(self, argv: list, env: dict):
+        """The standby for ``argv`` and ``env`` if one is alive, else None; a standby for another command line or
+        environment, or one that has exited (a crash, the broker gone for good), is stopped and forgotten."""
         with self._condition:
             self._settle()
             waiting, self._waiting = self._waiting, None
         if waiting is None:
             return None
-        if waiting.argv == argv and waiting.process.poll() is None:
+        if waiting.argv == argv and waiting.env == env and waiting.process.poll() is None:
             return waiting
         self._stop(waiting)
         return None
@@ -130,8 +131,8 @@ class Standby:
             started = None
             try:
                 started = start()
-            except OSError:
-                pass  # the next imap starts its own Producer, and says why if it cannot
+            except Exception:  # noqa: BLE001 - the next imap starts its own Producer, and says why if it cannot
+                pass
             finally:
                 with self._condition:
                     self._starting = False
