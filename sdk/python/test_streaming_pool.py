@@ -5,6 +5,7 @@ that answers as the tagged format says; the broker end to end is test_streaming_
     python3 -m unittest discover -s sdk/python -v
 """
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,34 @@ from streaming import _lines, _reference  # noqa: E402
 from streaming.worker import processor_for  # noqa: E402
 
 HELLO = b"\x00streaming-worker framed 1\n"
+
+
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, killed and not yet reaped, is not running)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def exits_within_task(native_id: int, seconds: float) -> bool:
+    """True once this process's thread ``native_id`` is gone from /proc."""
+    deadline = time.monotonic() + seconds
+    while os.path.exists(f"/proc/self/task/{native_id}"):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def exits_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while process_alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def module_level_function(line):
@@ -321,6 +350,79 @@ class ClientProtocolTests(unittest.TestCase):
             for _ in results:
                 pass
         self.assertIn("terminated", str(caught.exception))
+
+    def test_the_next_imap_takes_the_standby_started_for_its_command_line(self):
+        with streaming.Pool(processes=0) as pool:
+            self.assertIsNone(pool._standby.pid)  # nothing before the first use: the command line is not known yet
+            self.assertEqual(list(pool.imap(module_level_function, ["a"])), ["A"])
+            standby = pool._standby.pid
+            self.assertIsNotNone(standby)
+            results = pool.imap(module_level_function, ["b"])  # holds its job
+            self.assertEqual(next(iter(pool._jobs)).producer_pid, standby)
+            self.assertEqual(list(results), ["B"])
+            replaced = pool._standby.pid
+            self.assertNotIn(replaced, (None, standby))
+            # Another chunksize is another command line: that standby is stopped, the job starts its own.
+            results = pool.imap(module_level_function, ["c"], chunksize=7)
+            self.assertNotEqual(next(iter(pool._jobs)).producer_pid, replaced)
+            self.assertEqual(list(results), ["C"])
+            self.assertTrue(exits_within(replaced, 30), "the standby of another command line is still running")
+            # Another environment (the caller changed os.environ, which the Producer reads) is another Producer too.
+            other_environment = pool._standby.pid
+            os.environ["STREAMING_STANDBY_TEST"] = "changed"
+            self.addCleanup(os.environ.pop, "STREAMING_STANDBY_TEST")
+            results = pool.imap(module_level_function, ["d"], chunksize=7)
+            self.assertNotEqual(next(iter(pool._jobs)).producer_pid, other_environment)
+            self.assertEqual(list(results), ["D"])
+            last = pool._standby.pid
+        self.assertFalse(process_alive(last), "the standby outlived the pool")  # terminate waited for it
+        self.assertEqual(self.seen_lines(), [b"sa", b"sb", b"sc", b"sd"])  # no standby got a line
+
+    def test_a_standby_that_died_is_replaced_and_close_join_stops_the_last_one(self):
+        pool = streaming.Pool(processes=0)
+        list(pool.imap(module_level_function, ["a"]))
+        dead = pool._standby.pid
+        os.kill(dead, signal.SIGKILL)
+        self.assertTrue(exits_within(dead, 30))
+        results = pool.imap(module_level_function, ["b", "c"])
+        self.assertNotEqual(next(iter(pool._jobs)).producer_pid, dead)
+        self.assertEqual(list(results), ["B", "C"])
+        last = pool._standby.pid
+        pool.close()
+        pool.join()
+        self.assertFalse(process_alive(last), "the standby outlived close and join")
+
+    def test_a_standby_prepared_by_a_thread_that_ended_serves_the_next_imap(self):
+        with streaming.Pool(processes=0) as pool:
+            worker = threading.Thread(target=lambda: list(pool.imap(module_level_function, ["a"])))
+            worker.start()
+            worker.join()
+            standby = pool._standby.pid
+            # Once the thread is gone, the parent-death signal of whatever it started has been sent.
+            self.assertTrue(exits_within_task(worker.native_id, 30))
+            results = pool.imap(module_level_function, ["b"])
+            self.assertEqual(next(iter(pool._jobs)).producer_pid, standby)
+            self.assertEqual(list(results), ["B"])
+
+    def test_a_script_killed_with_a_standby_waiting_leaves_no_standby(self):
+        script = textwrap.dedent(f"""
+            import sys, time
+            sys.path.insert(0, {HERE!r})
+            import streaming, test_streaming_pool
+            pool = streaming.Pool(processes=0)
+            list(pool.imap(test_streaming_pool.module_level_function, ["a"]))
+            print(pool._standby.pid, flush=True)
+            time.sleep(600)
+            """)
+        script_process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+        self.addCleanup(script_process.wait)
+        self.addCleanup(script_process.kill)
+        standby = int(script_process.stdout.readline())
+        script_process.stdout.close()
+        self.assertTrue(process_alive(standby))
+        script_process.kill()
+        # It gets the parent-death signal, and its standard input ends (held by the script alone): either ends it.
+        self.assertTrue(exits_within(standby, 30), "the standby outlived the script killed with SIGKILL")
 
     def test_a_producer_that_dies_is_an_error_with_its_exit_code(self):
         with open(os.environ["STREAMING_PRODUCER"], "w") as f:

@@ -11,6 +11,7 @@ import faulthandler
 import hashlib
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -38,6 +39,8 @@ _watchdog = None
 def setUpModule():
     global _node
     if CONFIGURED:
+        # The Producers log where their results come back (connected and subscribed): how a test sees a standby ready.
+        os.environ["Logging__LogLevel__Streaming.Producer"] = "Information"
         _node = Node(tempfile.mkdtemp(prefix="streaming-pool-node-"))
         _node.start()
         # SIGTERM (a test runner's timeout) stops the node first; a watchdog stops it and removes its folder when this
@@ -108,6 +111,27 @@ class Node:
         return counts
 
 
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, killed and not yet reaped, is not running)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def connected_standby(pool) -> tuple:
+    """The pool's standby Producer once it is connected and subscribed to its results queue: (pid, queue name)."""
+    pid, log_path = pool._standby.pid, pool._standby.log_path
+    assert pid is not None, "the pool has no standby"
+
+    def subscribed():
+        with open(log_path, encoding="utf-8", errors="replace") as log:
+            found = re.search(r"come back to (streaming\.results\.\w+)", log.read())
+        return found and found.group(1)
+    return pid, wait_until(subscribed, 60, f"the standby {pid} subscribed to its results queue")
+
+
 def expected(func, items):
     return [func(item) for item in items]
 
@@ -129,12 +153,12 @@ class PoolOnABrokerTests(unittest.TestCase):
         self.addCleanup(pool.terminate)
         return pool
 
-    def assert_queues_empty(self, timeout: float = 30):
-        """Nothing left in any queue, and no results queue (its Producer removed it)."""
+    def assert_queues_empty(self, timeout: float = 30, but=()):
+        """Nothing left in any queue, and no results queue (its Producer removed it) but those named in ``but``."""
         def empty():
             queues = _node.queues()
             return all(count == 0 for count in queues.values()) and not any(
-                name.startswith("streaming.results.") for name in queues) and queues
+                name.startswith("streaming.results.") and name not in but for name in queues) and queues
         wait_until(empty, timeout, f"every queue empty and no results queue: {_node.queues()}")
 
     def test_imap_is_byte_exact_for_str_and_bytes_lines(self):
@@ -181,7 +205,8 @@ class PoolOnABrokerTests(unittest.TestCase):
                 break
         job = next(iter(pool._jobs), None)
         self.assertTrue(job is None or not job.running, "the Producer outlived the break")
-        self.assert_queues_empty(timeout=20)  # within seconds, nothing of the job is left to spend work on
+        _, standby_queue = connected_standby(pool)  # the next imap's, waiting: not the job's
+        self.assert_queues_empty(timeout=20, but=[standby_queue])  # within seconds, nothing of the job is left
         children = [process for _, fleet in pool._fleets.values() for process in fleet.processes]
         pool.terminate()
         self.assertTrue(all(process.poll() is not None for process in children), "a consumer outlived terminate")
@@ -240,6 +265,48 @@ class PoolOnABrokerTests(unittest.TestCase):
         self.assertEqual(got_a, expected(functions.tag_a, items))
         self.assertEqual(got_b, expected(functions.tag_b, items))
         self.assert_queues_empty()
+
+    def test_the_second_imap_takes_the_connected_standby_and_is_exact(self):
+        first = random_lines(2000, 3, as_bytes=False)
+        second = random_lines(2000, 4, as_bytes=False)
+        with self.pool(processes=2) as pool:
+            self.assertEqual(list(pool.imap(functions.reverse, first, chunksize=100)), expected(functions.reverse, first))
+            standby, _ = connected_standby(pool)
+            results = pool.imap(functions.reverse, second, chunksize=100)  # holds its job
+            self.assertEqual(next(iter(pool._jobs)).producer_pid, standby)
+            self.assertEqual(list(results), expected(functions.reverse, second))
+        self.assert_queues_empty()
+
+    def test_close_join_or_terminate_with_a_standby_waiting_leave_no_producer_and_no_results_queue(self):
+        items = [f"line {n}" for n in range(500)]
+        for ending in ("close and join", "terminate"):
+            with self.subTest(ending):
+                pool = self.pool(processes=1)
+                self.assertEqual(pool.map(functions.tag_a, items, chunksize=50), expected(functions.tag_a, items))
+                standby, queue = connected_standby(pool)
+                self.assertIn(queue, _node.queues())
+                if ending == "terminate":
+                    pool.terminate()
+                else:
+                    pool.close()
+                    pool.join()
+                self.assertFalse(process_alive(standby), f"the standby outlived {ending}")
+                self.assert_queues_empty()
+
+    def test_a_standby_killed_before_the_next_imap_is_replaced_and_the_imap_is_exact(self):
+        items = [f"line {n}" for n in range(2000)]
+        # A process killed with SIGKILL cannot remove its results queue: the broker does once it has been unused this long.
+        os.environ["Producer__StdinResultsQueueExpirySeconds"] = "10"
+        self.addCleanup(os.environ.pop, "Producer__StdinResultsQueueExpirySeconds")
+        with self.pool(processes=2) as pool:
+            self.assertEqual(list(pool.imap(functions.tag_b, items[:100], chunksize=50)), expected(functions.tag_b, items[:100]))
+            killed, _ = connected_standby(pool)
+            os.kill(killed, signal.SIGKILL)
+            wait_until(lambda: not process_alive(killed), 30, "the standby died")
+            results = pool.imap(functions.tag_b, items, chunksize=50)
+            self.assertNotEqual(next(iter(pool._jobs)).producer_pid, killed)
+            self.assertEqual(list(results), expected(functions.tag_b, items))
+        self.assert_queues_empty(timeout=60)  # the killed standby's queue too, expired
 
 
 @unittest.skipUnless(CONFIGURED, REASON)

@@ -5,7 +5,6 @@ import signal
 import subprocess
 import threading
 
-from ._consumers import parent_death_signal
 from ._errors import BrokerUnreachable, LineFailed, StreamingError
 from ._lines import decode, encode, kind_of
 
@@ -18,10 +17,11 @@ _EXIT_GRACE_SECONDS = 30  # how long a Producer gets to finish after its input e
 
 
 class Job:
-    def __init__(self, producer_argv: list, env: dict, cwd: str, log_path: str, iterable, on_error: str, progress):
+    def __init__(self, producer, iterable, on_error: str, progress):
+        """``producer``: a started ``publish -`` (``_standby.StartedProducer``) that nothing was written to yet."""
         self._on_error = on_error
         self._progress = progress
-        self._log_path = log_path
+        self._log_path = producer.log_path
         self._iterator = iter(iterable)
         self._kind = None
         self._fed = 0  # lines handed to the Producer
@@ -34,10 +34,7 @@ class Job:
         self._pending = []
         self._pending_bytes = 0
         self._stdin_open = True
-        with open(log_path, "ab") as log:
-            self._process = subprocess.Popen(
-                producer_argv, env=env, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                start_new_session=True, preexec_fn=parent_death_signal())
+        self._process = producer.process
         self._stdin_fd = self._process.stdin.fileno()
         for target, name in ((self._feed, "streaming-feeder"), (self._flush_now_and_then, "streaming-flusher")):
             threading.Thread(target=target, name=name, daemon=True).start()

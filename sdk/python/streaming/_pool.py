@@ -1,5 +1,6 @@
 """``streaming.Pool``: the ``multiprocessing.Pool`` calls a line-processing script makes, run through the fleet."""
 import atexit
+import itertools
 import os
 import shutil
 import sys
@@ -12,6 +13,7 @@ from ._errors import StreamingError
 from ._executables import command_of
 from ._job import Job
 from ._reference import pipeline_of, reference_of
+from ._standby import Standby, start_producer
 
 __all__ = ["Pool"]
 
@@ -50,7 +52,8 @@ class Pool:
         self._lock = threading.Lock()
         self._fleets = {}  # pipeline -> (reference, LocalFleet or None)
         self._jobs = weakref.WeakSet()
-        self._job_count = 0
+        self._producer_count = itertools.count(1)  # numbers the Producers' logs (standbys are started in another thread)
+        self._standby = Standby()  # the next imap's Producer, started ahead of time
         self._state = "running"
         _live_pools.add(self)
 
@@ -90,6 +93,7 @@ class Pool:
         with self._lock:
             if self._state == "running":
                 self._state = "closed"
+        self._standby.close(wait=False)
 
     def join(self) -> None:
         """After ``close``: waits for the running jobs' Producers, then stops the local consumers gracefully."""
@@ -136,14 +140,22 @@ class Pool:
             fleet = self._fleet_for(pipeline, reference)
             if fleet is not None and fleet.failure:
                 raise StreamingError(fleet.failure)
-            self._job_count += 1
-            log_path = os.path.join(self._directory, f"producer-{self._job_count}.log")
             argv = self._producer + ["publish", "-", "--wait", "--stdout-format", "tagged", "--pipeline", pipeline,
                                      "--batch-lines", str(chunksize)]
-            job = Job(argv, self._env(), self._directory, log_path, iterable, on_error, progress)
+            env = self._env()
+            producer = self._standby.take(argv, env) or self._start_producer(argv, env)
+            job = Job(producer, iterable, on_error, progress)
             job.pipeline = pipeline
+            job.producer_pid = producer.process.pid
             self._jobs.add(job)
+            # The next imap with the same command line finds its Producer started and connected (its start-up, about a
+            # second of CPU, overlaps this job instead of delaying the next one).
+            self._standby.prepare(lambda: self._start_producer(argv, env))
         return job
+
+    def _start_producer(self, argv: list, env: dict):
+        log_path = os.path.join(self._directory, f"producer-{next(self._producer_count)}.log")
+        return start_producer(argv, env, self._directory, log_path)
 
     def _fleet_for(self, pipeline: str, reference: str):
         known = self._fleets.get(pipeline)
@@ -175,6 +187,7 @@ class Pool:
         with self._lock:
             fleets = [fleet for _, fleet in self._fleets.values() if fleet is not None]
             self._state = "terminated"
+        self._standby.close(wait=True)
         for fleet in fleets:
             fleet.stop(grace)
         shutil.rmtree(self._directory, ignore_errors=True)
