@@ -183,17 +183,8 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     /// in which the job's results are only held, until the output takes them again. Past the longest pause the job fails
     /// and keeps its checkpoint.
     /// </summary>
-    public Task<string?> AcceptAsync(ReadOnlyMemory<byte> body, CancellationToken deliveryCancelled)
+    public Task<string?> AcceptAsync(LineResult result, CancellationToken deliveryCancelled)
     {
-        LineResult result;
-        try
-        {
-            result = LineResult.Decode(body, JobState.MaxResultLineBytes);
-        }
-        catch (MessageFormatException ex)
-        {
-            return Task.FromResult<string?>("malformed result: " + ex.Message);
-        }
         ProducerTracing.Result(result.Header);
         AcceptOutcome outcome;
         bool resend;

@@ -41,7 +41,7 @@ internal sealed partial class ResultsInbox
             {
                 if (job is not null)
                 {
-                    await HandOnAsync(job.Handler, delivery, queue);
+                    await HandOnAsync(job, delivery, queue);
                 }
             }
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
@@ -61,9 +61,10 @@ internal sealed partial class ResultsInbox
         }
     }
 
-    private async Task HandOnAsync(IResultsHandler handler, BasicDeliverEventArgs delivery, string queue)
+    private async Task HandOnAsync(JobRegistry.ClaimedJob job, BasicDeliverEventArgs delivery, string queue)
     {
-        var rejection = await handler.AcceptAsync(delivery.Body, delivery.CancellationToken);
+        var handler = job.Handler;
+        var rejection = await handler.AcceptAsync(job.Result, delivery.CancellationToken);
         if (rejection is not null)
         {
             await DeadLetterAsync(delivery, queue, rejection);

@@ -458,7 +458,7 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
         }
 
         /// <summary>The whole result of batch <paramref name="sequence"/>: its lines upper-cased.</summary>
-        public ReadOnlyMemory<byte> Result(long sequence)
+        public LineResult Result(long sequence)
         {
             var batch = _batches[(int)sequence];
             using var writer = new MessageWriter();
@@ -467,7 +467,7 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
                 writer.WriteEntry(LineStatus.Ok, Encoding.ASCII.GetBytes("R" + (batch.FirstLine + line)));
             }
             var header = new BatchHeader(Descriptor.JobId, sequence, batch.FirstLine, batch.LineCount, 0, batch.LineCount);
-            return writer.Complete(MessageKind.Result, header).ToArray();
+            return LineResult.Decode(writer.Complete(MessageKind.Result, header).ToArray(), JobState.MaxResultLineBytes);
         }
 
         public async ValueTask DisposeAsync()

@@ -27,7 +27,7 @@ public sealed class JobRegistryTests
             using var claim = registry.Claim(message, out var malformed);
             Assert.Null(malformed);
             Assert.NotNull(claim);
-            await claim.Handler.AcceptAsync(message, CancellationToken.None);
+            await claim.Handler.AcceptAsync(claim.Result, CancellationToken.None);
         }
 
         Assert.Equal([0L, 3L], a.Accepted);
@@ -145,9 +145,9 @@ public sealed class JobRegistryTests
 
         public int LostCalls { get; private set; }
 
-        public Task<string?> AcceptAsync(ReadOnlyMemory<byte> body, CancellationToken deliveryCancelled)
+        public Task<string?> AcceptAsync(LineResult result, CancellationToken deliveryCancelled)
         {
-            Accepted.Add(LineResult.ReadHeader(body.Span).Sequence);
+            Accepted.Add(result.Header.Sequence);
             return Task.FromResult<string?>(null);
         }
 
