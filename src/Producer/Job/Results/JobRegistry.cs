@@ -101,18 +101,4 @@ internal sealed partial class JobRegistry(string queue)
             }
         }
     }
-
-    /// <summary>Tells every registered job that the results of its batches still out may be lost.</summary>
-    public void ResultsMayBeLost()
-    {
-        List<IResultsHandler> handlers;
-        lock (_lock)
-        {
-            handlers = [.. _jobs.Values.Select(r => r.Handler)];
-        }
-        foreach (var handler in handlers)
-        {
-            handler.ResultsMayBeLost();
-        }
-    }
 }

@@ -1,6 +1,5 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
@@ -63,16 +62,9 @@ internal sealed partial class ResultsInbox
 
     private async Task HandOnAsync(JobRegistry.ClaimedJob job, BasicDeliverEventArgs delivery, string queue)
     {
-        var handler = job.Handler;
-        var rejection = await handler.AcceptAsync(job.Result, delivery.CancellationToken);
-        if (rejection is not null)
+        if (await job.Handler.HandleAsync(job.Result, delivery.CancellationToken) is { } rejection)
         {
             await DeadLetterAsync(delivery, queue, rejection);
-        }
-        FaultInjection.Reach(FaultInjection.CollectorAfterWrite);
-        if (await handler.CheckpointIfDueAsync())
-        {
-            FaultInjection.Reach(FaultInjection.CollectorAfterCheckpoint);
         }
     }
 

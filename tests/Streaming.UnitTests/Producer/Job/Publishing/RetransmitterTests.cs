@@ -109,7 +109,7 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
         var first = Job.State.ResultsQueue;
 
         Job.Collector.MovedTo("streaming.results.fresh");
-        Job.Collector.ResultsMayBeLost();
+        Job.Lost.Raise();
         _time.Advance(s_step);
         var round = await PublishesWithoutAdvancingAsync(3);
 
@@ -411,6 +411,7 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
             State = state;
             Collector = collector;
             Retransmitter = retransmitter;
+            Lost.Listen(retransmitter.RequestNow);
         }
 
         public JobFiles Files { get; }
@@ -424,6 +425,9 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
         public ResultCollector Collector { get; }
 
         public Retransmitter Retransmitter { get; }
+
+        /// <summary>The results queue's loss signal, as the session's inbox raises it.</summary>
+        public ResultsLossSignal Lost { get; } = new();
 
         public static async Task<Harness> CreateAsync(
             string directory, TimeProvider time, IBatchSender sender, RetransmitPolicy policy, ILogger logger)
