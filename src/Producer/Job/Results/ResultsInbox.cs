@@ -17,7 +17,8 @@ namespace Streaming.Producer.Job.Results;
 /// leader and never answers again: no result would ever arrive and every job would wait forever. So while the
 /// connection is open the inbox publishes an empty probe to the queue every few seconds; when it has not answered
 /// several times in a row, the inbox moves to a fresh queue, subscribes to it, and has every running job publish
-/// its batches still out again (<see cref="OnResultsMayBeLost"/>), since their results were going to the lost queue. Deduplication absorbs any copy.
+/// its batches still out again (<see cref="OnResultsMayBeLost"/>), since their results were going to the lost queue.
+/// Deduplication absorbs any copy.
 /// </summary>
 internal sealed partial class ResultsInbox : IAsyncDisposable
 {
