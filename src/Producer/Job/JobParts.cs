@@ -41,6 +41,7 @@ internal sealed class JobParts : IAsyncDisposable
             new InputReplay(job, state), Collector, Batches,
             new RetransmitPolicy(TimeSpan.FromSeconds(options.RetransmitSeconds), options.RetransmissionsBeforeFailing), context));
         Collector.ResultsLost += Retransmitter.RequestNow;
+        Own(session.Results.OnResultsMayBeLost(Retransmitter.RequestNow));
         // The queue the checkpoint names is another run's (a process now gone: this one publishes every batch from the
         // checkpoint again, to its own queue), or this process's own when the watch service tries a job again.
         PreviousResultsQueue = checkpoint is null ? null : state.ResultsQueue;

@@ -25,6 +25,9 @@ internal sealed class LineBatch
         return Body.Slice(slice.Offset, slice.Length);
     }
 
+    /// <summary>Reads only the header of a batch message; throws <see cref="MessageFormatException"/> only.</summary>
+    public static BatchHeader ReadHeader(ReadOnlySpan<byte> body) => WireFormat.ReadHeader(body, MessageKind.Batch);
+
     /// <summary>Decodes <paramref name="body"/> without copying it; throws <see cref="MessageFormatException"/> only.</summary>
     /// <param name="body">The message body; must stay valid while the result is used.</param>
     /// <param name="maxLineBytes">Lines longer than this are rejected as malformed.</param>

@@ -6,11 +6,14 @@ namespace Streaming.Messaging.Contract;
 /// </summary>
 internal sealed class LineResult
 {
-    private LineResult(BatchHeader header, ReadOnlyMemory<byte> body, IReadOnlyList<LineSlice> lines)
+    private readonly int[] _offsets;
+
+    private LineResult(BatchHeader header, ReadOnlyMemory<byte> body, int[] offsets)
     {
         Header = header;
         Body = body;
-        Lines = lines;
+        _offsets = offsets;
+        Lines = new LineIndex(body, offsets);
     }
 
     public BatchHeader Header { get; }
@@ -25,13 +28,19 @@ internal sealed class LineResult
         return Body.Span.Slice(slice.Offset, slice.Length);
     }
 
-    /// <summary>Reads only the header of a result message (to route it); throws <see cref="MessageFormatException"/> only.</summary>
-    public static BatchHeader ReadHeader(ReadOnlySpan<byte> body) => WireFormat.ReadHeader(body, MessageKind.Result);
-
     /// <summary>Decodes <paramref name="body"/> without copying it; throws <see cref="MessageFormatException"/> only.</summary>
     public static LineResult Decode(ReadOnlyMemory<byte> body, int maxLineBytes)
     {
         var offsets = WireFormat.ReadEntries(body.Span, MessageKind.Result, maxLineBytes, out var header);
-        return new LineResult(header, body, new LineIndex(body, offsets));
+        return new LineResult(header, body, offsets);
+    }
+
+    /// <summary>The same result over a copy of its body in <paramref name="destination"/> (at least
+    /// <see cref="Body"/>'s length), decoded already: the lines sit at the same offsets in the copy.</summary>
+    public LineResult CopyTo(Memory<byte> destination)
+    {
+        var copy = destination[..Body.Length];
+        Body.Span.CopyTo(copy.Span);
+        return new LineResult(Header, copy, _offsets);
     }
 }

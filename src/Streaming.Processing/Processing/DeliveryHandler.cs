@@ -112,9 +112,9 @@ internal sealed class DeliveryHandler(
                 await ForwardAsync(pipeline.Quarantine, delivery, delivery.Body);
                 await AckAsync(channel, delivery);
                 ConsumerTracing.Quarantined();
-                if (TryDecode(delivery, out var suspect, out _))
+                if (TryReadHeader(delivery) is { } suspect)
                 {
-                    ConsumerLog.Quarantined(logger, suspect.Header.Sequence, suspect.Header.JobId);
+                    ConsumerLog.Quarantined(logger, suspect.Sequence, suspect.JobId);
                 }
                 return;
             case DeliveryAction.Split:
@@ -253,6 +253,19 @@ internal sealed class DeliveryHandler(
         }
         ConsumerTracing.Batch(batch);
         return batch;
+    }
+
+    /// <summary>The header of a batch forwarded undecoded, for the log; null when it has none.</summary>
+    private static BatchHeader? TryReadHeader(BasicDeliverEventArgs delivery)
+    {
+        try
+        {
+            return LineBatch.ReadHeader(delivery.Body.Span);
+        }
+        catch (MessageFormatException)
+        {
+            return null;
+        }
     }
 
     private bool TryDecode(BasicDeliverEventArgs delivery, out LineBatch batch, out string? reason)

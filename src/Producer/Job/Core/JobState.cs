@@ -296,7 +296,7 @@ internal sealed class JobState
         _charged += result.Body.Length;
         try
         {
-            return _reorder.Add(result, MaxResultLineBytes) ? AcceptOutcome.Held : Duplicate();
+            return _reorder.Add(result) ? AcceptOutcome.Held : Duplicate();
         }
         finally
         {
@@ -309,7 +309,7 @@ internal sealed class JobState
     {
         try
         {
-            return _reorder.Add(result, MaxResultLineBytes);
+            return _reorder.Add(result);
         }
         finally
         {

@@ -19,8 +19,10 @@ internal sealed class ReorderBuffer
     /// <summary>The sequences of which something is held.</summary>
     public IEnumerable<long> Sequences => _pending.Keys;
 
-    /// <summary>Keeps a pooled copy of <paramref name="result"/> (released with the batch); false when it duplicates what is held.</summary>
-    public bool Add(LineResult result, int maxLineBytes)
+    /// <summary>Keeps a pooled copy of <paramref name="result"/>'s body, with the lines as they were decoded (released with
+    /// the batch: the delivery's body is the broker client's again once its handler returns); false when it duplicates
+    /// what is held.</summary>
+    public bool Add(LineResult result)
     {
         var header = result.Header;
         if (!_pending.TryGetValue(header.Sequence, out var pending))
@@ -29,18 +31,7 @@ internal sealed class ReorderBuffer
             _pending.Add(header.Sequence, pending);
         }
         var rented = ArrayPool<byte>.Shared.Rent(result.Body.Length);
-        result.Body.Span.CopyTo(rented);
-        LineResult copy;
-        try
-        {
-            copy = LineResult.Decode(rented.AsMemory(0, result.Body.Length), maxLineBytes);
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-            throw;
-        }
-        return pending.TryAdd(copy, rented);
+        return pending.TryAdd(result.CopyTo(rented), rented);
     }
 
     /// <summary>The batch <paramref name="sequence"/> when every part of it is held; it stays held until <see cref="Remove"/>.</summary>

@@ -1,3 +1,5 @@
+using Streaming.Messaging.Contract;
+
 namespace Streaming.Producer.Job.Results;
 
 internal sealed partial class JobRegistry
@@ -72,11 +74,14 @@ internal sealed partial class JobRegistry
     }
 
     /// <summary>A result being handled by its job; dispose it once the result is acknowledged or sent back.</summary>
-    internal sealed class ClaimedJob(Registration registration) : IDisposable
+    internal sealed class ClaimedJob(Registration registration, LineResult result) : IDisposable
     {
         private int _disposed;
 
         public IResultsHandler Handler => registration.Handler;
+
+        /// <summary>The result, decoded, over the delivery's body.</summary>
+        public LineResult Result => result;
 
         public void Dispose()
         {

@@ -1,4 +1,5 @@
 using Streaming.Messaging.Contract;
+using Streaming.Producer.Job.Core;
 
 namespace Streaming.Producer.Job.Results;
 
@@ -58,32 +59,31 @@ internal sealed partial class JobRegistry(string queue)
         }
     }
 
-    /// <summary>The handler of the job a result message is for, by the job id in its header, held until the claim is
-    /// disposed (ending the registration waits for it). Null when the message is malformed (<paramref name="malformed"/>
-    /// says why: it is dead-lettered) or its job is not registered (then it is counted as unclaimed: it is dropped). A
-    /// claimed result is decoded whole by its job; an unclaimed one is decoded here, so that a malformed message is
-    /// dead-lettered whoever it names.</summary>
-    public ClaimedJob? Claim(ReadOnlyMemory<byte> result, out string? malformed)
+    /// <summary>The result a message holds, decoded once here, with the handler of the job its header names, held until
+    /// the claim is disposed (ending the registration waits for it). Null when the message is malformed
+    /// (<paramref name="malformed"/> says why: it is dead-lettered, whoever it names) or its job is not registered (then
+    /// it is counted as unclaimed: it is dropped). The result is a view over <paramref name="message"/>: it is valid
+    /// while the delivery is being handled, and what the job keeps longer it copies.</summary>
+    public ClaimedJob? Claim(ReadOnlyMemory<byte> message, out string? malformed)
     {
         malformed = null;
+        LineResult result;
         try
         {
-            var header = LineResult.ReadHeader(result.Span);
-            lock (_lock)
-            {
-                if (_jobs.TryGetValue(header.JobId, out var registration))
-                {
-                    registration.Enter();
-                    return new ClaimedJob(registration);
-                }
-            }
-            // A line cannot be longer than the message that holds it.
-            LineResult.Decode(result, result.Length);
+            result = LineResult.Decode(message, JobState.MaxResultLineBytes);
         }
         catch (MessageFormatException ex)
         {
             malformed = "malformed result: " + ex.Message;
             return null;
+        }
+        lock (_lock)
+        {
+            if (_jobs.TryGetValue(result.Header.JobId, out var registration))
+            {
+                registration.Enter();
+                return new ClaimedJob(registration, result);
+            }
         }
         Interlocked.Increment(ref _unclaimed);
         return null;
@@ -99,20 +99,6 @@ internal sealed partial class JobRegistry(string queue)
             {
                 registration.Handler.MovedTo(fresh);
             }
-        }
-    }
-
-    /// <summary>Tells every registered job that the results of its batches still out may be lost.</summary>
-    public void ResultsMayBeLost()
-    {
-        List<IResultsHandler> handlers;
-        lock (_lock)
-        {
-            handlers = [.. _jobs.Values.Select(r => r.Handler)];
-        }
-        foreach (var handler in handlers)
-        {
-            handler.ResultsMayBeLost();
         }
     }
 }

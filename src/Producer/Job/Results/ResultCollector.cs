@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Streaming.Messaging.Contract;
+using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.Checkpoints;
@@ -109,7 +110,9 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     /// <summary>Completes when every batch up to the total is on disk.</summary>
     public Task AllWritten => _allWritten.Task;
 
-    /// <summary>Raised when results of the batches still out may be lost: they are to be published again.</summary>
+    /// <summary>Raised when results of the batches still out were lost to the reorder budget (the job has come to one
+    /// it refused): they are to be published again now. The results queue's own losses reach the retransmitter from the
+    /// inbox.</summary>
     public event Action? ResultsLost;
 
     /// <summary>The next checkpoint names <paramref name="queue"/>, even when no batch is written before it (a job resumed
@@ -126,7 +129,7 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
         }
     }
 
-    public void ResultsMayBeLost() => ResultsLost?.Invoke();
+    private void ResultsMayBeLost() => ResultsLost?.Invoke();
 
     /// <summary>
     /// Gives up on batch <paramref name="sequence"/> when it is the next one to write (<see cref="JobState.FailBatch"/>).
@@ -183,17 +186,8 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     /// in which the job's results are only held, until the output takes them again. Past the longest pause the job fails
     /// and keeps its checkpoint.
     /// </summary>
-    public Task<string?> AcceptAsync(ReadOnlyMemory<byte> body, CancellationToken deliveryCancelled)
+    public Task<string?> AcceptAsync(LineResult result, CancellationToken deliveryCancelled)
     {
-        LineResult result;
-        try
-        {
-            result = LineResult.Decode(body, JobState.MaxResultLineBytes);
-        }
-        catch (MessageFormatException ex)
-        {
-            return Task.FromResult<string?>("malformed result: " + ex.Message);
-        }
         ProducerTracing.Result(result.Header);
         AcceptOutcome outcome;
         bool resend;
@@ -224,7 +218,20 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
         return Task.FromResult(Report(result.Header, outcome));
     }
 
-    public async Task<bool> CheckpointIfDueAsync() =>
+    /// <summary>One result from the inbox: <see cref="AcceptAsync"/>, then a checkpoint when one is due, both before the
+    /// result is acknowledged.</summary>
+    public async Task<string?> HandleAsync(LineResult result, CancellationToken deliveryCancelled)
+    {
+        var rejection = await AcceptAsync(result, deliveryCancelled);
+        FaultInjection.Reach(FaultInjection.CollectorAfterWrite);
+        if (await CheckpointIfDueAsync())
+        {
+            FaultInjection.Reach(FaultInjection.CollectorAfterCheckpoint);
+        }
+        return rejection;
+    }
+
+    private async Task<bool> CheckpointIfDueAsync() =>
         _time.GetElapsedTime(_lastCheckpoint) >= s_checkpointInterval && await TrySaveCheckpointAsync();
 
     /// <summary>Flushes the output and records how far it is complete; false when nothing changed since the last one,

@@ -1,6 +1,5 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
@@ -41,7 +40,7 @@ internal sealed partial class ResultsInbox
             {
                 if (job is not null)
                 {
-                    await HandOnAsync(job.Handler, delivery, queue);
+                    await HandOnAsync(job, delivery, queue);
                 }
             }
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
@@ -61,17 +60,11 @@ internal sealed partial class ResultsInbox
         }
     }
 
-    private async Task HandOnAsync(IResultsHandler handler, BasicDeliverEventArgs delivery, string queue)
+    private async Task HandOnAsync(JobRegistry.ClaimedJob job, BasicDeliverEventArgs delivery, string queue)
     {
-        var rejection = await handler.AcceptAsync(delivery.Body, delivery.CancellationToken);
-        if (rejection is not null)
+        if (await job.Handler.HandleAsync(job.Result, delivery.CancellationToken) is { } rejection)
         {
             await DeadLetterAsync(delivery, queue, rejection);
-        }
-        FaultInjection.Reach(FaultInjection.CollectorAfterWrite);
-        if (await handler.CheckpointIfDueAsync())
-        {
-            FaultInjection.Reach(FaultInjection.CollectorAfterCheckpoint);
         }
     }
 

@@ -16,8 +16,9 @@ namespace Streaming.Producer.Job.Results;
 /// while creating it (a kill -9 within a second of its declaration, seen on RabbitMQ 3.10) still exists but has no
 /// leader and never answers again: no result would ever arrive and every job would wait forever. So while the
 /// connection is open the inbox publishes an empty probe to the queue every few seconds; when it has not answered
-/// several times in a row, the inbox moves to a fresh queue, subscribes to it, and has every registered job publish
-/// its batches still out again, since their results were going to the lost queue. Deduplication absorbs any copy.
+/// several times in a row, the inbox moves to a fresh queue, subscribes to it, and has every running job publish
+/// its batches still out again (<see cref="OnResultsMayBeLost"/>), since their results were going to the lost queue.
+/// Deduplication absorbs any copy.
 /// </summary>
 internal sealed partial class ResultsInbox : IAsyncDisposable
 {
@@ -40,6 +41,7 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly JobRegistry _jobs;
+    private readonly ResultsLossSignal _lost = new();
     private readonly TimeSpan _expiry;
     private readonly Lock _lock = new();
     private readonly List<string> _undeleted = [];
@@ -67,6 +69,10 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
 
     /// <summary>The queue the batches of this process answer to now.</summary>
     public string Queue => _jobs.Queue;
+
+    /// <summary>Calls <paramref name="onLost"/> (a job's retransmitter) whenever the results of the batches still out may
+    /// be lost (the queue was declared again, or given up for a fresh one), until the returned listener is disposed.</summary>
+    public IDisposable OnResultsMayBeLost(Action onLost) => _lost.Listen(onLost);
 
     /// <summary>Results dropped because their job was finished (or not of this process).</summary>
     public long Unclaimed => _jobs.Unclaimed;
@@ -207,7 +213,7 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
         var left = _current;
         _current = subscription;
         CollectorLog.MovedToFreshQueue(_logger, lost, fresh, UnansweredProbes.BeforeMoving, _jobs.Count);
-        _jobs.ResultsMayBeLost();
+        _lost.Raise();
         // Stopped first, or it would declare the queue again once it is deleted. Deleting it matters to the consumers:
         // a result for a deleted queue comes back unroutable at once, one for a leaderless queue waits out a timeout.
         await left.DisposeAsync();
@@ -256,5 +262,5 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     }
 
     private ResultsSubscription Subscribe(string queue) =>
-        new(_connection, queue, _expiry, brandNew: true, HandleAsync, _logger, _jobs.ResultsMayBeLost);
+        new(_connection, queue, _expiry, brandNew: true, HandleAsync, _logger, _lost.Raise);
 }

@@ -76,6 +76,7 @@ internal sealed class StdinJob(ProducerSession session)
             retained, collector, batches,
             new RetransmitPolicy(TimeSpan.FromSeconds(_options.RetransmitSeconds), _options.RetransmissionsBeforeFailing), context);
         collector.ResultsLost += retransmitter.RequestNow;
+        using var lossListener = session.Results.OnResultsMayBeLost(retransmitter.RequestNow);
         await using var registration = session.Results.Register(job.JobId, collector);
         JobLog.Started(_logger, job.JobId, Name);
         (_startedAt, _collector) = (session.Time.GetTimestamp(), collector);

@@ -43,7 +43,7 @@ public sealed class BatchProcessorPartsTests
         var buffer = new ReorderBuffer();
         foreach (var part in parts.AsEnumerable().Reverse())
         {
-            Assert.True(buffer.Add(part, MaxLineBytes));
+            Assert.True(buffer.Add(part));
         }
         Assert.True(buffer.TryPeekComplete(3, out var joined));
         var output = joined.PartsInOrder.SelectMany(p => Enumerable.Range(0, p.Lines.Count).Select(i => p.LineBytes(i).ToArray())).ToList();

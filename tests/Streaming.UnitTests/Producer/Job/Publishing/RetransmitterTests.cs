@@ -109,7 +109,7 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
         var first = Job.State.ResultsQueue;
 
         Job.Collector.MovedTo("streaming.results.fresh");
-        Job.Collector.ResultsMayBeLost();
+        Job.Lost.Raise();
         _time.Advance(s_step);
         var round = await PublishesWithoutAdvancingAsync(3);
 
@@ -411,6 +411,7 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
             State = state;
             Collector = collector;
             Retransmitter = retransmitter;
+            Lost.Listen(retransmitter.RequestNow);
         }
 
         public JobFiles Files { get; }
@@ -424,6 +425,9 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
         public ResultCollector Collector { get; }
 
         public Retransmitter Retransmitter { get; }
+
+        /// <summary>The results queue's loss signal, as the session's inbox raises it.</summary>
+        public ResultsLossSignal Lost { get; } = new();
 
         public static async Task<Harness> CreateAsync(
             string directory, TimeProvider time, IBatchSender sender, RetransmitPolicy policy, ILogger logger)
@@ -458,7 +462,7 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
         }
 
         /// <summary>The whole result of batch <paramref name="sequence"/>: its lines upper-cased.</summary>
-        public ReadOnlyMemory<byte> Result(long sequence)
+        public LineResult Result(long sequence)
         {
             var batch = _batches[(int)sequence];
             using var writer = new MessageWriter();
@@ -467,7 +471,7 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
                 writer.WriteEntry(LineStatus.Ok, Encoding.ASCII.GetBytes("R" + (batch.FirstLine + line)));
             }
             var header = new BatchHeader(Descriptor.JobId, sequence, batch.FirstLine, batch.LineCount, 0, batch.LineCount);
-            return writer.Complete(MessageKind.Result, header).ToArray();
+            return LineResult.Decode(writer.Complete(MessageKind.Result, header).ToArray(), JobState.MaxResultLineBytes);
         }
 
         public async ValueTask DisposeAsync()

@@ -27,7 +27,7 @@ public sealed class JobRegistryTests
             using var claim = registry.Claim(message, out var malformed);
             Assert.Null(malformed);
             Assert.NotNull(claim);
-            await claim.Handler.AcceptAsync(message, CancellationToken.None);
+            await claim.Handler.HandleAsync(claim.Result, CancellationToken.None);
         }
 
         Assert.Equal([0L, 3L], a.Accepted);
@@ -84,22 +84,6 @@ public sealed class JobRegistryTests
     }
 
     [Fact]
-    public async Task ResultsMayBeLost_ReachesEveryRegisteredJob_NotOneThatEnded()
-    {
-        var registry = new JobRegistry(First);
-        var (running, other, ended) = (new RecordingHandler(), new RecordingHandler(), new RecordingHandler());
-        registry.Register(Guid.NewGuid(), running);
-        registry.Register(Guid.NewGuid(), other);
-        await registry.Register(Guid.NewGuid(), ended).EndAsync(CancellationToken.None);
-
-        registry.ResultsMayBeLost();
-
-        Assert.Equal(1, running.LostCalls);
-        Assert.Equal(1, other.LostCalls);
-        Assert.Equal(0, ended.LostCalls);
-    }
-
-    [Fact]
     public async Task EndAsync_WhileAResultOfTheJobIsBeingHandled_ReturnsOnlyOnceItIsDone()
     {
         var registry = new JobRegistry(First);
@@ -143,18 +127,12 @@ public sealed class JobRegistryTests
 
         public List<long> Accepted { get; } = [];
 
-        public int LostCalls { get; private set; }
-
-        public Task<string?> AcceptAsync(ReadOnlyMemory<byte> body, CancellationToken deliveryCancelled)
+        public Task<string?> HandleAsync(LineResult result, CancellationToken deliveryCancelled)
         {
-            Accepted.Add(LineResult.ReadHeader(body.Span).Sequence);
+            Accepted.Add(result.Header.Sequence);
             return Task.FromResult<string?>(null);
         }
 
-        public Task<bool> CheckpointIfDueAsync() => Task.FromResult(false);
-
         public void MovedTo(string queue) => Queues.Add(queue);
-
-        public void ResultsMayBeLost() => LostCalls++;
     }
 }
