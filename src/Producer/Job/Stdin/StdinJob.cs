@@ -81,7 +81,19 @@ internal sealed class StdinJob(ProducerSession session)
         JobLog.Started(_logger, job.JobId, Name);
         (_startedAt, _collector) = (session.Time.GetTimestamp(), collector);
 
-        // Standard output gone ends the job at once, even while the publisher waits for room in the window.
+        await PublishAndCollectAsync(job, input, output, batches, retained, retransmitter, collector, cancellationToken);
+        // Whatever comes for the job from now on is a late duplicate: the inbox drops it.
+        await registration.EndAsync(cancellationToken);
+        return Complete(job, collector);
+    }
+
+    /// <summary>Publishes every line of <paramref name="input"/> and waits until every result is written, the
+    /// retransmitter running beside; standard output gone ends it at once, even while the publisher waits for room in
+    /// the window.</summary>
+    private async Task PublishAndCollectAsync(
+        JobDescriptor job, Stream input, StdoutSink output, BatchPublisher batches, RetainedBatches retained,
+        Retransmitter retransmitter, ResultCollector collector, CancellationToken cancellationToken)
+    {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, output.Broken);
         using var stopRetransmitting = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
         var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
@@ -110,9 +122,6 @@ internal sealed class StdinJob(ProducerSession session)
             await retransmitting;
             await stopRetransmitting.CancelAsync();
         }
-        // Whatever comes for the job from now on is a late duplicate: the inbox drops it.
-        await registration.EndAsync(cancellationToken);
-        return Complete(job, collector);
     }
 
     /// <summary>Marks the job done, every result written, and logs it; returns its summary.</summary>
