@@ -6,6 +6,7 @@ pipeline and chunksize hands it its lines at once. At most one per pool; one tha
 (``publish -`` then exits without a job and removes its results queue), and one that died by itself is discarded."""
 import signal
 import subprocess
+import sys
 import threading
 
 from ._consumers import parent_death_signal
@@ -60,7 +61,7 @@ class Standby:
             waiting, self._waiting = self._waiting, None
         if waiting is None:
             return None
-        if waiting.argv == argv and waiting.env == env and waiting.process.poll() is None:
+        if waiting.argv == argv and waiting.env == env and _running(waiting.process):
             return waiting
         self._stop(waiting)
         return None
@@ -157,3 +158,19 @@ class Standby:
                 pass
         with self._condition:
             self._stopped = [p for p in self._stopped if p.process.poll() is None] + [producer]
+
+
+def _running(process: subprocess.Popen) -> bool:
+    """Whether ``process`` still runs. ``poll()`` alone can answer None for a process already dead (it does while
+    another thread holds the Popen's wait lock), so on Linux a zombie in ``/proc`` counts as dead too."""
+    if process.poll() is not None:
+        return False
+    if not sys.platform.startswith("linux"):
+        return True
+    try:
+        with open(f"/proc/{process.pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+    except OSError:
+        return True
