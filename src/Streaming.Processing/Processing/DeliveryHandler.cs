@@ -3,6 +3,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 using Streaming.Consumer.Telemetry;
+using Streaming.Messaging.Consuming;
 using Streaming.Messaging.Contract;
 using Streaming.Messaging.Diagnostics;
 using Streaming.Messaging.Publishing;
@@ -66,7 +67,7 @@ internal sealed class DeliveryHandler(
         {
             await HandBackAsync(channel, delivery, source);
         }
-        catch (Exception) when (!IsOpen(channel))
+        catch (Exception) when (!ChannelState.IsOpen(channel))
         {
             // The channel closed under the delivery (a broker restart, a lost connection: the service's connection
             // loop disposes it, so an ack throws ObjectDisposedException): the broker took the delivery back with it,
@@ -354,7 +355,7 @@ internal sealed class DeliveryHandler(
         var retry = TimeSpan.Zero;
         while (true)
         {
-            if (!IsOpen(channel))
+            if (!ChannelState.IsOpen(channel))
             {
                 return;     // the broker took the delivery back with its channel
             }
@@ -364,7 +365,7 @@ internal sealed class DeliveryHandler(
                 await AckAsync(channel, delivery);
                 return;
             }
-            catch (Exception ex) when (!_abort.IsCancellationRequested && IsOpen(channel) && failures + 1 < RetryDefaults.HandBack.MaxAttempts)
+            catch (Exception ex) when (!_abort.IsCancellationRequested && ChannelState.IsOpen(channel) && failures + 1 < RetryDefaults.HandBack.MaxAttempts)
             {
                 retry = RetryDefaults.HandBack.DelayAfter(++failures);
                 ConsumerLog.HandBackRetry(logger, queue, ex.Message, retry.TotalSeconds);
@@ -417,19 +418,6 @@ internal sealed class DeliveryHandler(
 
     public void Dispose() => _abort.Dispose();
 
-    /// <summary>Whether the channel is open; a channel disposed with its connection is not (and its IsOpen may throw).</summary>
-    private static bool IsOpen(IChannel channel)
-    {
-        try
-        {
-            return channel.IsOpen;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
-    }
-
     private static Task AckAsync(IChannel channel, BasicDeliverEventArgs delivery) =>
         channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None).AsTask();
 
@@ -439,9 +427,12 @@ internal sealed class DeliveryHandler(
         {
             await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
         }
-        catch (Exception ex)
+        catch (Exception) when (!ChannelState.IsOpen(channel))
         {
             // The channel is gone; the broker returns the message by itself.
+        }
+        catch (Exception ex)
+        {
             ConsumerLog.DeliveryFailed(logger, "nack", ex);
         }
     }

@@ -35,6 +35,10 @@ internal static partial class CollectorLog
     [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Handling a result from {Queue} failed; it will come again")]
     public static partial void HandlingFailed(ILogger logger, string queue, Exception exception);
 
+    [LoggerMessage(EventId = 312, Level = LogLevel.Debug,
+        Message = "A result from {Queue} was left to the broker, its channel closed under it ({Reason}); it comes again if still needed")]
+    public static partial void LeftToBroker(ILogger logger, string queue, string reason);
+
     [LoggerMessage(EventId = 409, Level = LogLevel.Warning,
         Message = "Could not delete the results queue {Queue} ({Reason}); nothing in it is needed, it expires by itself within a day")]
     public static partial void LostResultsQueueLeft(ILogger logger, string queue, string reason);

@@ -1,5 +1,6 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using Streaming.Messaging.Consuming;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Telemetry;
 using Streaming.Messaging.Topology;
@@ -44,6 +45,11 @@ internal sealed partial class ResultsInbox
                 }
             }
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+        }
+        catch (Exception ex) when (!ChannelState.IsOpen(channel))
+        {
+            // Closed under the result (this process is ending, or the connection dropped): the broker returns it.
+            CollectorLog.LeftToBroker(_logger, queue, ex.Message);
         }
         catch (Exception ex)
         {
