@@ -86,13 +86,15 @@ public sealed class ExecIntegrityTests(RabbitMqBroker broker)
     {
         await using var pipeline = await TestPipeline.CreateAsync(broker);
         var input = pipeline.WriteInput("hang.txt", Encoding.ASCII.GetBytes("HANG 1\nHANG 2\nHANG 3\nHANG 4\n"));
+        var hanging = Directory.CreateDirectory(Path.Combine(pipeline.Directory, "hanging")).FullName;
         var consumer = await pipeline.StartConsumerAsync(
-            $"exec:sh -c 'python3 {ExecWorkers.Script} hang-on HANG; echo the shell outlived its worker'", extra: ["--concurrency", "2"]);
+            $"exec:sh -c 'python3 {ExecWorkers.Script} hang-on HANG {hanging}; echo the shell outlived its worker'", extra: ["--concurrency", "2"]);
         var producer = pipeline.StartPublish([input], "--batch-lines", "1");
         var shells = await ExecWorkers.WaitForChildrenAsync(consumer.Id, 3, TimeSpan.FromSeconds(60));     // two workers and the reaper
         var pythons = await WaitForGrandchildrenAsync(shells, 2, TimeSpan.FromSeconds(60));
+        await WaitForFilesAsync(hanging, 2, TimeSpan.FromSeconds(60));     // both in a line, deaf to their input's end
 
-        consumer.Kill();
+        consumer.KillAlone();   // its workers hang in a line: only the reaper's watchdog can end them
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (shells.Concat(pythons).Any(ExecWorkers.IsAlive) && DateTime.UtcNow < deadline)
@@ -121,6 +123,15 @@ public sealed class ExecIntegrityTests(RabbitMqBroker broker)
 
         Assert.True(code == 0, producer.Describe());
         Assert.Equal("absent\nabsent\npresent\n", await File.ReadAllTextAsync(input + ".out"));
+    }
+
+    private static async Task WaitForFilesAsync(string folder, int count, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (Directory.GetFiles(folder).Length < count)
+        {
+            await Task.Delay(50, deadline.Token);
+        }
     }
 
     private static async Task<List<int>> WaitForGrandchildrenAsync(List<int> parents, int count, TimeSpan timeout)

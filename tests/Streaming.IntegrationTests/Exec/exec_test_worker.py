@@ -3,6 +3,7 @@
     exec_test_worker.py identity | sha256 | sha256-print | fail-on MARK | exit-on MARK | hang-on MARK | slow MILLISECONDS
     exec_test_worker.py slow-on MARK MILLISECONDS   # only the lines with MARK take that long
     exec_test_worker.py stall-once MARK FILE   # the first worker to meet MARK writes its pid to FILE and waits there
+    exec_test_worker.py hang-on MARK FOLDER   # as hang-on, and each worker that hangs first writes FOLDER/<its pid>
 """
 import hashlib
 import os
@@ -51,6 +52,9 @@ def exit_on(line: bytes) -> bytes:
 
 def hang_on(line: bytes) -> bytes:
     if marker in line:
+        if len(sys.argv) > 3:
+            with open(os.path.join(sys.argv[3], str(os.getpid())), "x"):
+                pass
         time.sleep(3600)
     return line
 

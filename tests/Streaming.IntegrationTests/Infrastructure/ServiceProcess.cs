@@ -246,6 +246,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL to the process alone, as a crash or the OOM killer would: what it started is left to whatever
+    /// the process arranged for it.</summary>
+    public void KillAlone()
+    {
+        if (!_process.HasExited)
+        {
+            PosixSignals.Send(Id, PosixSignals.Kill);
+        }
+    }
+
     /// <summary>Exit state plus the tails of stderr and stdout, for assertion and exception messages.</summary>
     public string Describe()
     {

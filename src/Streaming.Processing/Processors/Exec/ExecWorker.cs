@@ -65,6 +65,7 @@ internal sealed class ExecWorker : IAsyncDisposable
     public const string MoreAnswers = "the command wrote more answers than it was sent lines (a plain worker writes exactly one line per input line)";
     private static readonly TimeSpan s_exitWait = TimeSpan.FromSeconds(5);
 
+    private readonly WorkerGroup _group;
     private readonly Process _process;
     private readonly Stream _stdin;
     private readonly Stream _stdout;
@@ -84,9 +85,10 @@ internal sealed class ExecWorker : IAsyncDisposable
     private int _sent;
     private volatile bool _broken;
 
-    private ExecWorker(Process process, ExecSettings settings, ExecProtocol protocol, ILogger logger)
+    private ExecWorker(Process process, WorkerGroup group, ExecSettings settings, ExecProtocol protocol, ILogger logger)
     {
         _process = process;
+        _group = group;
         Id = process.Id;
         _settings = settings;
         _protocol = protocol;
@@ -135,9 +137,10 @@ internal sealed class ExecWorker : IAsyncDisposable
         }
         ExecEnvironment.Scrub(info.Environment);
         var process = Process.Start(info) ?? throw new InvalidOperationException("the command did not start");
-        reaper?.Watch(process.Id);
+        var group = WorkerGroup.Of(process.Id);
+        reaper?.Watch(group);
         ExecLog.Started(logger, process.Id, command.Text);
-        return new ExecWorker(process, settings, protocol, logger);
+        return new ExecWorker(process, group, settings, protocol, logger);
     }
 
     /// <summary>Sends lines <paramref name="from"/> to <paramref name="from"/> + <paramref name="count"/> − 1 of the
@@ -552,7 +555,7 @@ internal sealed class ExecWorker : IAsyncDisposable
     private void Kill()
     {
         _broken = true;
-        PosixSignals.KillGroup(Id);     // its children too: a timeout of 'sh -c …' must not leave the real work running
+        _group.Kill();     // its children too: a timeout of 'sh -c …' must not leave the real work running
         try
         {
             _process.Kill();
@@ -577,7 +580,7 @@ internal sealed class ExecWorker : IAsyncDisposable
         }
         if (!_process.HasExited)
         {
-            PosixSignals.TerminateGroup(Id);
+            _group.Terminate();
             if (!await WaitForExitAsync(_settings.StopGrace))
             {
                 ExecLog.KilledAfterGrace(_logger, Id, _settings.StopGrace.TotalSeconds);
@@ -585,8 +588,8 @@ internal sealed class ExecWorker : IAsyncDisposable
                 await WaitForExitAsync(s_exitWait);
             }
         }
-        PosixSignals.KillGroup(Id);     // what the worker left behind in its group
-        WorkerReaper.Shared?.Forget(Id);
+        _group.Kill();     // what the worker left behind in its group
+        WorkerReaper.Shared?.Forget(_group);
         await StderrDrainedAsync();
         _process.Dispose();
         ArrayPool<byte>.Shared.Return(_read);

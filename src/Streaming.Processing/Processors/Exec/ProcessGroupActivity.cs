@@ -22,7 +22,7 @@ internal static class ProcessGroupActivity
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out _)
-                || TryReadStat(directory) is not { } stat
+                || ProcStat.Read(directory) is not { } stat
                 || stat.GroupId != groupId)
             {
                 continue;
@@ -32,30 +32,6 @@ internal static class ProcessGroupActivity
             cpuTicks += stat.CpuTicks;
         }
         return members == 0 ? null : new GroupActivity(allAsleep, cpuTicks);
-    }
-
-    /// <summary>Fields of <c>/proc/N/stat</c>: "pid (comm) state ppid pgrp session … utime stime …"; comm may hold
-    /// spaces and parentheses, so the fields are counted from its last ')'.</summary>
-    private static (char State, int GroupId, long CpuTicks)? TryReadStat(string directory)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(Path.Combine(directory, "stat"));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;    // the process ended while the folder was listed
-        }
-        var fields = text[(text.LastIndexOf(')') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (fields.Length < 13
-            || !int.TryParse(fields[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var groupId)
-            || !long.TryParse(fields[11], NumberStyles.Integer, CultureInfo.InvariantCulture, out var user)
-            || !long.TryParse(fields[12], NumberStyles.Integer, CultureInfo.InvariantCulture, out var system))
-        {
-            return null;
-        }
-        return (fields[0][0], groupId, user + system);
     }
 }
 

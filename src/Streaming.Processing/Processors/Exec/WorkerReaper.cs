@@ -6,22 +6,32 @@ namespace Streaming.Consumer.Processors.Exec;
 
 /// <summary>
 /// Makes workers die with their consumer, however it dies (kill -9 included): a small <c>sh</c> watchdog, in a session
-/// of its own, reads the process groups of the live workers on its stdin ("+group" when one starts, "-group" when it
-/// is reaped) and, when that pipe closes because the consumer is gone, SIGKILLs the groups still listed. (The
+/// of its own, reads the process groups of the live workers on its stdin ("+group:start" when one starts, "-group" when
+/// it is reaped) and, when that pipe closes because the consumer is gone, SIGKILLs the groups still listed. (The
 /// kernel's parent-death signal is no use here: it fires when the thread that started the worker ends, and .NET
 /// starts processes from pool threads that come and go.)
 /// </summary>
 internal sealed class WorkerReaper
 {
-    private const string Script = """
+    /// <summary>Lines "+id:start" and "-id"; before a kill, a process with the group's number that started at another
+    /// moment than the worker is not the worker (<see cref="WorkerGroup"/>), and its group is left alone.</summary>
+    internal const string Script = """
         groups=' '
         while IFS= read -r word; do
           case $word in
             +*) groups="$groups${word#+} " ;;
-            -*) kept=' '; for g in $groups; do [ "$g" = "${word#-}" ] || kept="$kept$g "; done; groups=$kept ;;
+            -*) kept=' '; for g in $groups; do [ "${g%%:*}" = "${word#-}" ] || kept="$kept$g "; done; groups=$kept ;;
           esac
         done
-        for g in $groups; do kill -KILL -- "-$g" 2>/dev/null; done
+        for g in $groups; do
+          id=${g%%:*}; start=${g#*:}
+          if stat=$(cat "/proc/$id/stat" 2>/dev/null); then
+            set -- ${stat##*") "}
+            shift 19
+            [ "$1" = "$start" ] || continue
+          fi
+          kill -s KILL -- "-$id" 2>/dev/null
+        done
         """;
 
     private static readonly Lazy<WorkerReaper?> s_shared = new(Start);
@@ -38,13 +48,13 @@ internal sealed class WorkerReaper
     /// <summary>The program that starts a worker in a session (and process group) of its own, when there is one.</summary>
     public static string? SetsidPath { get; } = OperatingSystem.IsLinux() && File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : null;
 
-    public void Watch(int groupId) => Send('+', groupId);
+    public void Watch(WorkerGroup group) => Send("+" + group.ReaperKey);
 
-    public void Forget(int groupId) => Send('-', groupId);
+    public void Forget(WorkerGroup group) => Send("-" + group.Id.ToString(CultureInfo.InvariantCulture));
 
-    private void Send(char sign, int groupId)
+    private void Send(string word)
     {
-        var line = Encoding.ASCII.GetBytes($"{sign}{groupId.ToString(CultureInfo.InvariantCulture)}\n");
+        var line = Encoding.ASCII.GetBytes(word + "\n");
         lock (_lock)
         {
             if (_broken)
