@@ -15,10 +15,10 @@ Exit status 0 only when nothing was lost or duplicated and every queue drained. 
 """
 import argparse
 import collections
+import concurrent.futures
 import datetime
 import hashlib
 import json
-import multiprocessing
 import os
 import random
 import re
@@ -68,8 +68,10 @@ def reference(input_path: str, output_path: str) -> None:
     with open(input_path, "rb") as f:
         lines = [line[:-1] if line.endswith(b"\n") else line for line in f]
     lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
-    with multiprocessing.Pool(2) as pool, open(output_path, "wb") as out:
-        for result in pool.imap(sha256_rounds, lines, chunksize=2000):
+    # Not multiprocessing.Pool: its imap waits forever for the chunk of a worker that died (cpython #96062); this pool
+    # raises BrokenProcessPool instead.
+    with concurrent.futures.ProcessPoolExecutor(2) as pool, open(output_path, "wb") as out:
+        for result in pool.map(sha256_rounds, lines, chunksize=2000):
             out.write(result)
 
 

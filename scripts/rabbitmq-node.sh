@@ -109,7 +109,7 @@ start() {
   dir=$(cd "$dir" && pwd)
   mkdir -p "$secrets"
   secrets=$(cd "$secrets" && pwd)
-  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+  if running_pid "$dir" >/dev/null; then
     echo "node already running (pid $(cat "$dir/pid"), port $(cat "$dir/port"))" >&2
     return 0
   fi
@@ -182,17 +182,28 @@ login() {
   echo "amqp://streaming-$role@127.0.0.1:$(cat "$dir/port")/"
 }
 
+# The node's pid, when the process its pid file names is this node (its command line names the folder): a node killed
+# with kill -9 leaves its pid file behind, and by the time anyone reads it the number may be another process's.
+running_pid() {
+  local dir pid
+  dir=$(cd "$1" 2>/dev/null && pwd) || return 1
+  [ -f "$dir/pid" ] || return 1
+  pid=$(cat "$dir/pid")
+  [ -n "$pid" ] && tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/" || return 1
+  echo "$pid"
+}
+
 stop() {
   local dir=$1
   [ -f "$dir/pid" ] || { echo "no node in $dir" >&2; return 0; }
   local pid
-  pid=$(cat "$dir/pid")
+  pid=$(running_pid "$dir") || { rm -f "$dir/pid"; echo "RabbitMQ node was not running" >&2; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 40); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$dir/pid"; echo "RabbitMQ node stopped" >&2; return 0; }
+    running_pid "$dir" >/dev/null || { rm -f "$dir/pid"; echo "RabbitMQ node stopped" >&2; return 0; }
     sleep 0.25
   done
-  kill -KILL "$pid" 2>/dev/null || true
+  running_pid "$dir" >/dev/null && kill -KILL "$pid" 2>/dev/null
   rm -f "$dir/pid"
   echo "RabbitMQ node killed after 10 s" >&2
 }

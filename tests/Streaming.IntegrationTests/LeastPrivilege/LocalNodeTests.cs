@@ -64,6 +64,22 @@ public sealed class LocalNodeTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<BrokerUnreachableException>(() => ConnectAsync($"amqp://guest:guest@127.0.0.1:{_port}/"));
     }
 
+    /// <summary>A node killed with kill -9 leaves its pid file; minutes later (pid_max is 32,768 here, and CI wraps it in
+    /// about 6) the number may be another process's, which stop must not signal.</summary>
+    [Fact]
+    public async Task Stop_PidFileLeftByANodeKilledLongAgo_TheProcessNowHoldingTheNumberIsLeftAlone()
+    {
+        Directory.CreateDirectory(NodeDirectory);
+        await using var innocent = ServiceProcess.Start("sleep", ["120"], name: "sleep");
+        await File.WriteAllTextAsync(Path.Combine(NodeDirectory, "pid"), innocent.Id.ToString(CultureInfo.InvariantCulture));
+
+        await RunScriptAsync("stop", NodeDirectory);
+
+        Assert.False(innocent.HasExited, "stop signalled a process that is not its node");
+        Assert.False(File.Exists(Path.Combine(NodeDirectory, "pid")), "a pid file naming no node is stale");
+        innocent.Kill();
+    }
+
     private static UnixFileMode ModeOf(string path) =>
         OperatingSystem.IsWindows() ? throw new PlatformNotSupportedException("the local node runs on Linux") : File.GetUnixFileMode(path);
 
