@@ -39,7 +39,7 @@ internal static class ExecStartupCheck
         var ended = false;
         try
         {
-            if (await Task.WhenAny(reading, WaitingAsync(worker.Id)) == reading)
+            if (await Task.WhenAny(reading, WaitingAsync(worker.Id, ProcessGroupActivity.Sample, TimeProvider.System)) == reading)
             {
                 var read = await reading;
                 ended = read == 0;
@@ -66,18 +66,24 @@ internal static class ExecStartupCheck
 
     /// <summary>Completes after <see cref="Patience"/> once two looks <see cref="s_look"/> apart find the worker's group
     /// asleep with no CPU used between them (at once where <c>/proc</c> cannot tell), or at <see cref="MaxPatience"/>:
-    /// a worker busy starting for longer than that is taken for a running one.</summary>
-    private static async Task WaitingAsync(int workerId)
+    /// a worker busy starting for longer than that is taken for a running one. A group with no member left is not
+    /// waiting but gone (the runtime reaps an exited worker at once, often before its end of output is read): the
+    /// check then waits for that end of output, up to <see cref="MaxPatience"/>.</summary>
+    internal static async Task WaitingAsync(int workerId, Func<int, GroupActivity?> sample, TimeProvider time)
     {
-        await Task.Delay(Patience);
-        var waited = Patience;
-        var last = ProcessGroupActivity.Sample(workerId);
-        while (last is { } before && waited < MaxPatience)
+        await Task.Delay(Patience, time);
+        if (!OperatingSystem.IsLinux())
         {
-            await Task.Delay(s_look);
+            return;
+        }
+        var waited = Patience;
+        var last = sample(workerId);
+        while (waited < MaxPatience)
+        {
+            await Task.Delay(s_look, time);
             waited += s_look;
-            var now = ProcessGroupActivity.Sample(workerId);
-            if (now is null || (before.AllAsleep && now.Value.AllAsleep && before.CpuTicks == now.Value.CpuTicks))
+            var now = sample(workerId);
+            if (last is { AllAsleep: true } before && now is { AllAsleep: true } after && before.CpuTicks == after.CpuTicks)
             {
                 return;
             }
