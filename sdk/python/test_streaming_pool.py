@@ -19,18 +19,10 @@ sys.path.insert(0, HERE)
 
 import streaming  # noqa: E402
 from streaming import _lines, _reference  # noqa: E402
+from streaming._proc import pid_running as process_alive  # noqa: E402
 from streaming.worker import processor_for  # noqa: E402
 
 HELLO = b"\x00streaming-worker framed 1\n"
-
-
-def process_alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie, killed and not yet reaped, is not running)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rpartition(")")[2].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def exits_within_task(native_id: int, seconds: float) -> bool:

@@ -29,6 +29,7 @@ sys.path.insert(0, HERE)
 
 import streaming  # noqa: E402
 import test_streaming_pool_functions as functions  # noqa: E402
+from streaming._proc import pid_running as process_alive  # noqa: E402
 
 CONFIGURED = bool(os.environ.get("STREAMING_PRODUCER") and os.environ.get("STREAMING_CONSUMER"))
 REASON = "STREAMING_PRODUCER and STREAMING_CONSUMER are not set (tests/…/Python/PythonPoolTests runs these)"
@@ -109,15 +110,6 @@ class Node:
             if len(fields) == 2 and fields[1].strip().isdigit():
                 counts[fields[0].strip()] = int(fields[1])
         return counts
-
-
-def process_alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie, killed and not yet reaped, is not running)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rpartition(")")[2].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def connected_standby(pool) -> tuple:

@@ -6,10 +6,10 @@ pipeline and chunksize hands it its lines at once. At most one per pool; one tha
 (``publish -`` then exits without a job and removes its results queue), and one that died by itself is discarded."""
 import signal
 import subprocess
-import sys
 import threading
 
 from ._consumers import parent_death_signal
+from ._proc import pid_running
 
 __all__ = ["StartedProducer", "Standby", "start_producer"]
 
@@ -162,15 +162,5 @@ class Standby:
 
 def _running(process: subprocess.Popen) -> bool:
     """Whether ``process`` still runs. ``poll()`` alone can answer None for a process already dead (it does while
-    another thread holds the Popen's wait lock), so on Linux a zombie in ``/proc`` counts as dead too."""
-    if process.poll() is not None:
-        return False
-    if not sys.platform.startswith("linux"):
-        return True
-    try:
-        with open(f"/proc/{process.pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rpartition(")")[2].split()[0] != "Z"
-    except (FileNotFoundError, IndexError):
-        return False
-    except OSError:
-        return True
+    another thread holds the Popen's wait lock), so a zombie counts as dead too."""
+    return process.poll() is None and pid_running(process.pid)

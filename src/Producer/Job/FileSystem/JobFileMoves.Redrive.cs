@@ -37,23 +37,7 @@ internal static partial class JobFileMoves
         this JobFiles files, bool anyLineFailed, T summary, JsonTypeInfo<T> summaryType, string errorsSource,
         CancellationToken cancellationToken)
     {
-        if (File.Exists(JobFiles.Partial(files.Output)))
-        {
-            File.Move(JobFiles.Partial(files.Output), files.Output, overwrite: true);
-        }
-        if (anyLineFailed)
-        {
-            if (File.Exists(JobFiles.Partial(files.Errors)))
-            {
-                File.Move(JobFiles.Partial(files.Errors), files.Errors, overwrite: true);
-            }
-        }
-        else
-        {
-            File.Delete(JobFiles.Partial(files.Errors));
-            File.Delete(files.Errors);
-        }
-        await WriteAtomicallyAsync(files.Summary, summary, summaryType, cancellationToken);
+        await PlaceOutputsAsync(files, anyLineFailed, summary, summaryType, doneBefore: true, cancellationToken);
         PosixFiles.SyncDirectory(files.OutputDirectory);
         if (errorsSource != files.Errors)
         {

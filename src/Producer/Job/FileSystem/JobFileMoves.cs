@@ -41,17 +41,7 @@ internal static partial class JobFileMoves
     public static async Task CompleteAsync<T>(
         this JobFiles files, bool anyLineFailed, T summary, JsonTypeInfo<T> summaryType, CancellationToken cancellationToken)
     {
-        File.Move(JobFiles.Partial(files.Output), files.Output, overwrite: true);
-        if (anyLineFailed)
-        {
-            File.Move(JobFiles.Partial(files.Errors), files.Errors, overwrite: true);
-        }
-        else
-        {
-            File.Delete(JobFiles.Partial(files.Errors));
-            File.Delete(files.Errors);
-        }
-        await WriteAtomicallyAsync(files.Summary, summary, summaryType, cancellationToken);
+        await PlaceOutputsAsync(files, anyLineFailed, summary, summaryType, doneBefore: false, cancellationToken);
         File.Delete(files.Checkpoint);
         PosixFiles.SyncDirectory(files.OutputDirectory);
     }
@@ -88,6 +78,34 @@ internal static partial class JobFileMoves
             File.Delete(path);
         }
         PosixFiles.SyncDirectory(files.OutputDirectory);
+    }
+
+    /// <summary>Renames the partial outputs into place (the errors file only when a line failed, else it goes) and writes
+    /// the summary. With <paramref name="doneBefore"/> (a commit done again after a crash), a rename already done is
+    /// skipped; without it, a missing partial output throws.</summary>
+    private static async Task PlaceOutputsAsync<T>(
+        JobFiles files, bool anyLineFailed, T summary, JsonTypeInfo<T> summaryType, bool doneBefore, CancellationToken cancellationToken)
+    {
+        PlacePartial(files.Output, doneBefore);
+        if (anyLineFailed)
+        {
+            PlacePartial(files.Errors, doneBefore);
+        }
+        else
+        {
+            File.Delete(JobFiles.Partial(files.Errors));
+            File.Delete(files.Errors);
+        }
+        await WriteAtomicallyAsync(files.Summary, summary, summaryType, cancellationToken);
+    }
+
+    private static void PlacePartial(string path, bool doneBefore)
+    {
+        var partial = JobFiles.Partial(path);
+        if (!doneBefore || File.Exists(partial))
+        {
+            File.Move(partial, path, overwrite: true);
+        }
     }
 
     /// <summary>Writes <paramref name="value"/> as JSON to a temporary file, flushed to disk, then renames it over <paramref name="path"/>.</summary>
