@@ -30,13 +30,14 @@ internal sealed class JobParts : IAsyncDisposable
         var state = new JobState(
             job, window, Output, checkpoint, session.Results.HeldResults((long)options.ReorderBudgetMiB * 1024 * 1024));
         Collector = Own(new ResultCollector(
-            state, Output, fingerprint, checkpoint?.NextSequence, TimeSpan.FromSeconds(options.WritePauseSeconds), context,
+            state, Output, fingerprint, checkpoint, session.Results, TimeSpan.FromSeconds(options.WritePauseSeconds), context,
             cancellationToken));
         Fingerprint = fingerprint;
         var extent = Extent = new InputExtent(job.InputLength, fingerprint.Compression != InputCompression.None);
         Own(ProducerMetrics.Track(job.Files.Name, Collector, () => extent.Bytes));
         Batches = new BatchPublisher(
-            state, window, Watermark, session.Publisher, session.Connection, session.PublishRetry, session.Pipeline, context);
+            state, window, Watermark, session.Results, session.Publisher, session.Connection, session.PublishRetry, session.Pipeline,
+            context);
         Retransmitter = Own(new Retransmitter(
             new InputReplay(job, state), Collector, Batches,
             new RetransmitPolicy(TimeSpan.FromSeconds(options.RetransmitSeconds), options.RetransmissionsBeforeFailing), context));
@@ -44,7 +45,7 @@ internal sealed class JobParts : IAsyncDisposable
         Own(session.Results.OnResultsMayBeLost(Retransmitter.RequestNow));
         // The queue the checkpoint names is another run's (a process now gone: this one publishes every batch from the
         // checkpoint again, to its own queue), or this process's own when the watch service tries a job again.
-        PreviousResultsQueue = checkpoint is null ? null : state.ResultsQueue;
+        PreviousResultsQueue = checkpoint?.AnsweredTo();
         Registration = Own(session.Results.Register(job.JobId, Collector));
     }
 

@@ -71,9 +71,5 @@ public sealed class ResultsInboxShutdownTests(RabbitMqBroker broker)
             Handled++;
             return null;
         }
-
-        public void MovedTo(string queue)
-        {
-        }
     }
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
 
@@ -47,7 +46,7 @@ internal static class CheckpointStore
         };
         if (checkpoint is not null)
         {
-            discardedResultsQueue = checkpoint.ResultsQueue ?? QueueNames.ResultsQueue(checkpoint.JobId);
+            discardedResultsQueue = checkpoint.AnsweredTo();
         }
         if (reason is not null)
         {

@@ -1,3 +1,4 @@
+using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.Output;
 
 namespace Streaming.Producer.Job.Checkpoints;
@@ -44,4 +45,7 @@ internal sealed record JobCheckpoint(
 
     /// <summary>The outputs' lengths this checkpoint vouches for (a method: the file's JSON stays as it is).</summary>
     public OutputLengths OutputLengths() => new(OutputLength, ErrorsLength, FailedLines);
+
+    /// <summary>The results queue this checkpoint's run answered to: the one it names, or its job id's own.</summary>
+    public string AnsweredTo() => ResultsQueue ?? QueueNames.ResultsQueue(JobId);
 }

@@ -1,5 +1,4 @@
 using Streaming.Messaging.Contract;
-using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.Checkpoints;
 using Streaming.Producer.Job.FileSystem;
 using Streaming.Producer.Job.Input;
@@ -10,15 +9,15 @@ namespace Streaming.Producer.Job.Core;
 /// <summary>
 /// The exactly-once core of one job, with no broker and no file in it: the next batch to write (<see cref="NextSequence"/>,
 /// its first line and input offset), the one window of batches the publisher may run ahead (<see cref="JobWindow"/>),
-/// the ledger of the batches out, the results held for reordering, the deduplication, the queue the batches answer to,
-/// and the checkpoint that all of this makes (<see cref="Snapshot"/>). Every result goes through <see cref="Accept"/>,
-/// which writes the batches whose turn has come to an <see cref="IOutputSink"/> and says what became of the result.
+/// the ledger of the batches out, the results held for reordering, the deduplication, and the checkpoint that all of
+/// this makes (<see cref="Snapshot"/>). Every result goes through <see cref="Accept"/>, which writes the batches whose
+/// turn has come to an <see cref="IOutputSink"/> and says what became of the result.
 /// </summary>
 /// <remarks>
 /// A batch reaches the sink whole or not at all: its lines go to the sink, then <see cref="IOutputSink.Commit"/>. When
 /// the commit throws (a full disk), nothing advanced and nothing held was let go, so the same call can be made again.
-/// Not thread-safe, except <see cref="IsInWindow"/>, <see cref="Record"/>, <see cref="TryGetBatch"/> and
-/// <see cref="ResultsQueue"/>: its owner serializes the other calls.
+/// Not thread-safe, except <see cref="IsInWindow"/>, <see cref="Record"/> and <see cref="TryGetBatch"/>: its owner
+/// serializes the other calls.
 /// </remarks>
 internal sealed class JobState
 {
@@ -34,7 +33,6 @@ internal sealed class JobState
     private long _charged;
     private long? _refusedFrom;
     private long? _totalBatches;
-    private volatile string _resultsQueue;
 
     /// <param name="heldBytes">The budget of the bytes of results held for reordering, shared by every job of the process;
     /// by default one of this job's own, a window of results, each at most one broker message.</param>
@@ -48,8 +46,6 @@ internal sealed class JobState
         NextSequence = resumeFrom?.NextSequence ?? 0;
         NextLine = resumeFrom?.NextLine ?? 1;
         InputOffsetWritten = resumeFrom?.InputOffset ?? 0;
-        // Until the job registers with its process's results inbox: a resumed run then knows which queue to delete.
-        _resultsQueue = resumeFrom?.ResultsQueue ?? QueueNames.ResultsQueue(job.JobId);
     }
 
     public Guid JobId => _job.JobId;
@@ -77,9 +73,6 @@ internal sealed class JobState
     /// <summary>Raised after each batch is written (whole, in order), with its ledger entry.</summary>
     public event Action<BatchLedger.Entry>? BatchWritten;
 
-    /// <summary>The queue this job's batches answer to now: their reply-to, and the checkpoint's.</summary>
-    public string ResultsQueue => _resultsQueue;
-
     /// <summary>Whether the publisher may publish batch <paramref name="sequence"/> now.</summary>
     public bool IsInWindow(long sequence) => _window.Contains(sequence);
 
@@ -90,13 +83,9 @@ internal sealed class JobState
     /// <summary>Where batch <paramref name="sequence"/> sits in the input, while it is inside the window.</summary>
     public bool TryGetBatch(long sequence, out BatchLedger.Entry batch) => _ledger.TryGet(sequence, out batch);
 
-    /// <summary>From now on batches answer to <paramref name="queue"/> (the process's results queue, when the job registers
-    /// with it and when it moves to a fresh one); the next checkpoint says so.</summary>
-    public void MoveResultsTo(string queue) => _resultsQueue = queue;
-
     /// <summary>The checkpoint of what is written now: everything before <see cref="NextSequence"/> is in the output
     /// (of the lengths the sink has committed), and a restart publishes again from <see cref="InputOffsetWritten"/>.
-    /// The input's fingerprint is the caller's to add: it reads the file.</summary>
+    /// The input's fingerprint and the results queue are the caller's to add: it reads the file, and asks the inbox.</summary>
     public JobCheckpoint Snapshot()
     {
         var written = _output.Lengths;
@@ -105,7 +94,7 @@ internal sealed class JobState
             _job.Cut.BatchLines, _job.Cut.BatchBytes, _job.Cut.MaxLineBytes,
             NextSequence, NextLine, InputOffsetWritten,
             written.Output, written.Errors, written.FailedLines,
-            _job.StartedAt, _job.TraceId, _job.RootSpanId, _resultsQueue,
+            _job.StartedAt, _job.TraceId, _job.RootSpanId,
             OutputCompression: _job.Files.Compression.CheckpointName(), Pipeline: _job.Pipeline);
     }
 

@@ -8,6 +8,7 @@ using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.Checkpoints;
 using Streaming.Producer.Job.Core;
 using Streaming.Producer.Job.Input;
+using Streaming.Producer.Job.Results;
 using Streaming.Producer.Telemetry;
 
 namespace Streaming.Producer.Job.Publishing;
@@ -15,22 +16,18 @@ namespace Streaming.Producer.Job.Publishing;
 /// <summary>
 /// Publishes a job's batches to its pipeline's work queue, each with a confirm and retried until confirmed: the first time in
 /// input order, no further ahead than the job's window allows, and again when the <see cref="Retransmitter"/> asks.
-/// Every batch answers to the job's results queue of the moment, and is recorded in the job's ledger before it goes.
+/// Every batch answers to the process's results queue of the moment (<see cref="BatchProperties"/>), and is recorded
+/// in the job's ledger before it goes.
 /// A job without a <see cref="PublishWatermark"/> (standard input: nothing to resume) counts no republished lines.
 /// </summary>
 internal sealed class BatchPublisher(
-    JobState state, JobWindow window, PublishWatermark? watermark, ConfirmingPublisher publisher, IConnection connection,
-    ResiliencePipeline retry, PipelineQueues pipeline, JobContext context)
+    JobState state, JobWindow window, PublishWatermark? watermark, IResultsAddress results, ConfirmingPublisher publisher,
+    IConnection connection, ResiliencePipeline retry, PipelineQueues pipeline, JobContext context)
     : IBatchSender
 {
     private static readonly TimeSpan s_consumerCheckTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly BasicProperties _properties = new()
-    {
-        Persistent = true,
-        ContentType = MessageHeaders.BatchContentType,
-        CorrelationId = state.JobId.ToString("N"),
-    };
+    private readonly BatchProperties _properties = new(state.JobId, results);
 
     /// <summary>
     /// Cuts the input from <paramref name="input"/>'s position to its end and publishes every batch, at most
@@ -111,9 +108,7 @@ internal sealed class BatchPublisher(
     private async Task PublishBatchAsync(CutBatch batch, CancellationToken cancellationToken)
     {
         using var activity = ProducerTracing.StartBatch(batch, _properties.CorrelationId, pipeline.Work);
-        // A copy per publish: RabbitMQ.Client writes the publish's trace context into the properties' headers. The reply
-        // queue is read now: the results inbox may have moved the job to a fresh queue.
-        var message = new BasicProperties(_properties) { ReplyTo = state.ResultsQueue };
+        var message = _properties.ForPublish();
         await retry.ExecuteAsync(
             async token =>
             {

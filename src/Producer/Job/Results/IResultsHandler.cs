@@ -2,8 +2,7 @@ using Streaming.Messaging.Contract;
 
 namespace Streaming.Producer.Job.Results;
 
-/// <summary>What the results inbox hands on to one registered job: each result for it, and the queue its batches
-/// answer to.</summary>
+/// <summary>What the results inbox hands on to one registered job: each result for it.</summary>
 internal interface IResultsHandler
 {
     /// <summary>Writes or holds one result, decoded by the inbox over the delivery's body (what is held is copied), and
@@ -11,7 +10,4 @@ internal interface IResultsHandler
     /// dead-lettered.</summary>
     /// <exception cref="Exception">It cannot be handled now: it goes back to the queue and comes again.</exception>
     Task<string?> HandleAsync(LineResult result, CancellationToken deliveryCancelled);
-
-    /// <summary>From now on the job's batches answer to <paramref name="queue"/>.</summary>
-    void MovedTo(string queue);
 }

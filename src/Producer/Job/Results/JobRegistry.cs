@@ -6,27 +6,14 @@ namespace Streaming.Producer.Job.Results;
 /// <summary>
 /// The jobs the results queue of this process answers for, by job id: a result goes to the job its header names
 /// (<see cref="Claim"/>), a result for a job that is not registered (a late duplicate of a finished job) is only
-/// counted. It also holds the name of the queue of the moment: a job registered is told it at once, and every
-/// registered job is told when the inbox moves to a fresh queue, under one lock, so no job misses a move.
+/// counted. The queue the results come from is no business of the registry: each job reads it from the inbox
+/// (<see cref="IResultsAddress"/>) where it needs it.
 /// </summary>
-internal sealed partial class JobRegistry(string queue)
+internal sealed partial class JobRegistry
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, Registration> _jobs = [];
-    private string _queue = queue;
     private long _unclaimed;
-
-    /// <summary>The queue every registered job's batches answer to now.</summary>
-    public string Queue
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _queue;
-            }
-        }
-    }
 
     /// <summary>Results dropped because their job was not registered (finished, or never of this process).</summary>
     public long Unclaimed => Interlocked.Read(ref _unclaimed);
@@ -43,7 +30,7 @@ internal sealed partial class JobRegistry(string queue)
     }
 
     /// <summary>Routes the results of <paramref name="jobId"/> to <paramref name="handler"/> until the registration is
-    /// ended, and tells it the queue its batches answer to; before the job publishes its first batch.</summary>
+    /// ended; before the job publishes its first batch.</summary>
     /// <exception cref="InvalidOperationException">The job is registered already.</exception>
     public Registration Register(Guid jobId, IResultsHandler handler)
     {
@@ -54,7 +41,6 @@ internal sealed partial class JobRegistry(string queue)
             {
                 throw new InvalidOperationException($"job {jobId} is already running in this process");
             }
-            handler.MovedTo(_queue);
             return registration;
         }
     }
@@ -87,18 +73,5 @@ internal sealed partial class JobRegistry(string queue)
         }
         Interlocked.Increment(ref _unclaimed);
         return null;
-    }
-
-    /// <summary>Every registered job (and every one registered from now on) answers to <paramref name="fresh"/>.</summary>
-    public void MoveTo(string fresh)
-    {
-        lock (_lock)
-        {
-            _queue = fresh;
-            foreach (var registration in _jobs.Values)
-            {
-                registration.Handler.MovedTo(fresh);
-            }
-        }
     }
 }

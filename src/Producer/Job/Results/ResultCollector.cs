@@ -15,7 +15,10 @@ namespace Streaming.Producer.Job.Results;
 /// <summary>
 /// Feeds one job's results into its <see cref="JobState"/> (which orders, deduplicates and writes) from the results
 /// inbox, one at a time under a lock, and does what the core leaves out: pausing while the output cannot be written,
-/// saving checkpoints (the output flushed first), telemetry, and telling the job when every batch is written.
+/// saving checkpoints (the output flushed first), telemetry, and telling the job when every batch is written. A
+/// checkpoint is saved when the job advanced since the last one, or when the results queue (read from the inbox at
+/// each save) is not the one the last one named: after a move to a fresh queue, and for a job resumed from another
+/// process's checkpoint, before its first publish.
 /// </summary>
 /// <remarks>
 /// The inbox serves every job of the process one result at a time, so a result is never waited on here: while this
@@ -33,6 +36,7 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     private readonly JobState _state;
     private readonly ICollectedOutput _output;
     private readonly InputFingerprint? _fingerprint;
+    private readonly IResultsAddress _results;
     private readonly TimeSpan _longestWritePause;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -45,29 +49,35 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     private bool _paused;
     private bool _checkpointDeferred;
     private bool _finalCheckpointTaken;
-    private long _checkpointedSequence;
     private long _lastCheckpoint;
+
+    /// <summary>What the last checkpoint saved says; both only touched inside <see cref="_checkpointing"/>.</summary>
+    private long _checkpointedSequence;
+    private string? _checkpointedQueue;
 
     /// <param name="fingerprint">The input's fingerprint for the checkpoints; null for a job that keeps none (standard
     /// input: nothing to resume from).</param>
-    /// <param name="resumedAt">The sequence the job's checkpoint is at (no need to save it again), or null.</param>
+    /// <param name="resumedFrom">The checkpoint the job resumed from (no need to save it again while it still holds), or null.</param>
+    /// <param name="results">Where the job's batches answer to now: each checkpoint names it.</param>
     /// <param name="longestWritePause">How long the output may refuse writes before the job fails.</param>
     /// <param name="stopping">Ends a pause early: the job is abandoned.</param>
     public ResultCollector(
-        JobState state, ICollectedOutput output, InputFingerprint? fingerprint, long? resumedAt, TimeSpan longestWritePause,
-        JobContext context, CancellationToken stopping)
+        JobState state, ICollectedOutput output, InputFingerprint? fingerprint, JobCheckpoint? resumedFrom, IResultsAddress results,
+        TimeSpan longestWritePause, JobContext context, CancellationToken stopping)
     {
         _files = context.Files;
         _state = state;
         _output = output;
         _fingerprint = fingerprint;
+        _results = results;
         _longestWritePause = longestWritePause;
         _time = context.Time;
         _logger = context.Logger;
         _stopping = stopping;
         _ending = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         _state.BatchWritten += OnBatchWritten;
-        _checkpointedSequence = resumedAt ?? -1;
+        _checkpointedSequence = resumedFrom?.NextSequence ?? -1;
+        _checkpointedQueue = resumedFrom?.AnsweredTo();
         _lastCheckpoint = _time.GetTimestamp();
     }
 
@@ -114,20 +124,6 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     /// it refused): they are to be published again now. The results queue's own losses reach the retransmitter from the
     /// inbox.</summary>
     public event Action? ResultsLost;
-
-    /// <summary>The next checkpoint names <paramref name="queue"/>, even when no batch is written before it (a job resumed
-    /// from another process's checkpoint is saved before its first publish).</summary>
-    public void MovedTo(string queue)
-    {
-        lock (_lock)
-        {
-            if (_state.ResultsQueue != queue)
-            {
-                _state.MoveResultsTo(queue);
-                _checkpointedSequence = -1;
-            }
-        }
-    }
 
     private void ResultsMayBeLost() => ResultsLost?.Invoke();
 
@@ -234,8 +230,8 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     private async Task<bool> CheckpointIfDueAsync() =>
         _time.GetElapsedTime(_lastCheckpoint) >= s_checkpointInterval && await TrySaveCheckpointAsync();
 
-    /// <summary>Flushes the output and records how far it is complete; false when nothing changed since the last one,
-    /// or the final checkpoint is taken.</summary>
+    /// <summary>Flushes the output and records how far it is complete, and the results queue of the moment; false when
+    /// neither changed since the last one, or the final checkpoint is taken.</summary>
     public Task<bool> SaveCheckpointAsync(CancellationToken cancellationToken) => SaveCheckpointAsync(final: false, cancellationToken);
 
     /// <summary>Saves the last checkpoint once every save under way has landed (a result handler's could otherwise land
@@ -358,10 +354,6 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
         }
         catch (Exception ex) when (StorageFault.Is(ex))
         {
-            lock (_lock)
-            {
-                _checkpointedSequence = -1;
-            }
             if (!_checkpointDeferred)
             {
                 _checkpointDeferred = true;
@@ -378,6 +370,7 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
         await _checkpointing.WaitAsync(cancellationToken);
         try
         {
+            var queue = _results.Queue;
             JobCheckpoint checkpoint;
             lock (_lock)
             {
@@ -387,17 +380,17 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
                     return false;
                 }
                 _finalCheckpointTaken = final;
-                if (_checkpointedSequence == _state.NextSequence)
+                if (_checkpointedSequence == _state.NextSequence && _checkpointedQueue == queue)
                 {
                     return false;
                 }
-                _checkpointedSequence = _state.NextSequence;
                 checkpoint = _state.Snapshot();
             }
             try
             {
                 checkpoint = checkpoint with
                 {
+                    ResultsQueue = queue,
                     InputFingerprint = _fingerprint.Through(checkpoint.InputOffset),
                     InputCompressedOffset = _fingerprint.CompressedThrough,
                 };
@@ -410,6 +403,8 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
             }
             _output.Flush();
             await CheckpointStore.SaveAsync(_files, checkpoint, cancellationToken);
+            // Only once it is saved: one that could not be (a full disk) is tried again by the next result.
+            (_checkpointedSequence, _checkpointedQueue) = (checkpoint.NextSequence, queue);
             return true;
         }
         finally

@@ -20,7 +20,7 @@ namespace Streaming.Producer.Job.Results;
 /// its batches still out again (<see cref="OnResultsMayBeLost"/>), since their results were going to the lost queue.
 /// Deduplication absorbs any copy.
 /// </summary>
-internal sealed partial class ResultsInbox : IAsyncDisposable
+internal sealed partial class ResultsInbox : IResultsAddress, IAsyncDisposable
 {
     private static readonly TimeSpan s_probeInterval = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan s_deleteTimeout = TimeSpan.FromSeconds(10);
@@ -40,7 +40,7 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     private readonly PipelineQueues _pipeline;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly JobRegistry _jobs;
+    private readonly JobRegistry _jobs = new();
     private readonly ResultsLossSignal _lost = new();
     private readonly TimeSpan _expiry;
     private readonly Lock _lock = new();
@@ -49,6 +49,9 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     private readonly List<Task> _forgetting = [];
     private readonly CancellationTokenSource _stopping = new();
     private ResultsSubscription _current;
+
+    /// <summary>Read at every publish and checkpoint of every job, written only when the inbox moves: a field, not a lock.</summary>
+    private volatile string _queue;
     private ReorderBudget? _heldResults;
     private Task _watching = Task.CompletedTask;
 
@@ -62,13 +65,13 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
         _pipeline = pipeline;
         _time = time;
         _logger = logger;
-        var queue = QueueNames.ResultsQueue(Guid.NewGuid());
-        _jobs = new JobRegistry(queue);
-        _current = Subscribe(queue);
+        _queue = QueueNames.ResultsQueue(Guid.NewGuid());
+        _current = Subscribe(_queue);
     }
 
-    /// <summary>The queue the batches of this process answer to now.</summary>
-    public string Queue => _jobs.Queue;
+    /// <summary>The queue the batches of this process answer to now: each job reads it when it publishes a batch and when
+    /// it saves a checkpoint, so a move reaches every job, whenever it registered.</summary>
+    public string Queue => _queue;
 
     /// <summary>Calls <paramref name="onLost"/> (a job's retransmitter) whenever the results of the batches still out may
     /// be lost (the queue was declared again, or given up for a fresh one), until the returned listener is disposed.</summary>
@@ -95,7 +98,7 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
                 await _current.DisposeAsync();
                 var fresh = QueueNames.ResultsQueue(Guid.NewGuid());
                 _current = Subscribe(fresh);
-                _jobs.MoveTo(fresh);
+                _queue = fresh;
                 CollectorLog.StartedOnFreshQueue(_logger, lost, ex.Message, fresh);
                 // Deleting the lost queue fails the broker's channels whose probes still wait on it, and with them the
                 // connection (541): the fresh queue is subscribed once the connection is back.
@@ -118,7 +121,7 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     }
 
     /// <summary>From now until the registration is ended, the results of <paramref name="jobId"/> go to
-    /// <paramref name="handler"/>, and it is told the queue its batches answer to (now, and at every move).</summary>
+    /// <paramref name="handler"/>.</summary>
     public JobRegistry.Registration Register(Guid jobId, IResultsHandler handler) => _jobs.Register(jobId, handler);
 
     /// <summary>Deletes, in the background and at most once, a queue no run answers to any more: one named by a
@@ -128,7 +131,7 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
     {
         lock (_lock)
         {
-            if (queue == _jobs.Queue || !_forgotten.Add(queue))
+            if (queue == _queue || !_forgotten.Add(queue))
             {
                 return;
             }
@@ -209,7 +212,8 @@ internal sealed partial class ResultsInbox : IAsyncDisposable
             CollectorLog.MoveFailed(_logger, lost, ex.Message);
             return false;
         }
-        _jobs.MoveTo(fresh);
+        // Before the loss is raised: the batches it has published again answer to the fresh queue.
+        _queue = fresh;
         var left = _current;
         _current = subscription;
         CollectorLog.MovedToFreshQueue(_logger, lost, fresh, UnansweredProbes.BeforeMoving, _jobs.Count);

@@ -68,10 +68,11 @@ internal sealed class StdinJob(ProducerSession session)
         var retained = new RetainedBatches(window.Size);
         state.BatchWritten += retained.Written;
         await using var collector = new ResultCollector(
-            state, output, fingerprint: null, resumedAt: null, TimeSpan.FromSeconds(_options.WritePauseSeconds), context,
-            cancellationToken);
+            state, output, fingerprint: null, resumedFrom: null, session.Results, TimeSpan.FromSeconds(_options.WritePauseSeconds),
+            context, cancellationToken);
         var batches = new BatchPublisher(
-            state, window, watermark: null, session.Publisher, session.Connection, session.PublishRetry, session.Pipeline, context);
+            state, window, watermark: null, session.Results, session.Publisher, session.Connection, session.PublishRetry,
+            session.Pipeline, context);
         using var retransmitter = new Retransmitter(
             retained, collector, batches,
             new RetransmitPolicy(TimeSpan.FromSeconds(_options.RetransmitSeconds), _options.RetransmissionsBeforeFailing), context);

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -13,6 +11,7 @@ using Streaming.Producer.Job.Input;
 using Streaming.Producer.Job.Output;
 using Streaming.Producer.Job.Publishing;
 using Streaming.Producer.Job.Results;
+using Streaming.UnitTests.Producer.Job.Results;
 
 namespace Streaming.UnitTests.Producer.Job.Publishing;
 
@@ -106,9 +105,9 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
     public async Task ResultsMayBeLost_AfterAMoveToAFreshQueue_PublishesAgainAtOnceAndTheCheckpointNamesTheFreshQueue()
     {
         var started = await StartAsync(giveUpAfter: 5);
-        var first = Job.State.ResultsQueue;
+        var first = Job.Results.Queue;
 
-        Job.Collector.MovedTo("streaming.results.fresh");
+        Job.Results.MoveTo("streaming.results.fresh");
         Job.Lost.Raise();
         _time.Advance(s_step);
         var round = await PublishesWithoutAdvancingAsync(3);
@@ -116,10 +115,9 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
         Assert.NotEqual("streaming.results.fresh", first);
         Assert.Equal([0, 1, 2], round.Select(p => p.Sequence));
         Assert.Equal(s_step, round[0].At - started);
-        Assert.Equal("streaming.results.fresh", Job.State.ResultsQueue);
         Assert.Null(await Job.Collector.AcceptAsync(Job.Result(0), CancellationToken.None));
         Assert.True(await Job.Collector.SaveCheckpointAsync(CancellationToken.None));
-        var saved = JsonSerializer.Deserialize(File.ReadAllBytes(Job.Files.Checkpoint), CheckpointJsonContext.Default.JobCheckpoint)!;
+        var saved = Job.SavedCheckpoint();
         Assert.Equal("streaming.results.fresh", saved.ResultsQueue);
         Assert.Equal(1, saved.NextSequence);
     }
@@ -391,38 +389,27 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
         public Task<bool> ConsumersAttachedAsync(CancellationToken cancellationToken) => Task.FromResult(ConsumersAttached);
     }
 
-    /// <summary>The parts of one job that the retransmitter works with, on real files.</summary>
+    /// <summary>The parts of one job that the retransmitter works with, on real files: a collector (<see cref="CollectorHarness"/>)
+    /// of six lines in three batches, all published, and the retransmitter.</summary>
     private sealed class Harness : IAsyncDisposable
     {
-        private readonly List<CutBatch> _batches;
-        private readonly InputFingerprint _fingerprint;
-        private readonly JobWindow _window;
+        private readonly CollectorHarness _job;
 
-        private Harness(
-            JobFiles files, JobDescriptor job, List<CutBatch> batches, InputFingerprint fingerprint, JobWindow window, JobOutput output,
-            JobState state, ResultCollector collector, Retransmitter retransmitter)
+        private Harness(CollectorHarness job, Retransmitter retransmitter)
         {
-            Files = files;
-            Descriptor = job;
-            _batches = batches;
-            _fingerprint = fingerprint;
-            _window = window;
-            Output = output;
-            State = state;
-            Collector = collector;
+            _job = job;
             Retransmitter = retransmitter;
             Lost.Listen(retransmitter.RequestNow);
         }
 
-        public JobFiles Files { get; }
+        public JobFiles Files => _job.Files;
 
-        public JobDescriptor Descriptor { get; }
+        public JobOutput Output => _job.Output;
 
-        public JobOutput Output { get; }
+        public ResultCollector Collector => _job.Collector;
 
-        public JobState State { get; }
-
-        public ResultCollector Collector { get; }
+        /// <summary>The process's results queue, which the inbox moves.</summary>
+        public MovableResultsAddress Results => _job.Results;
 
         public Retransmitter Retransmitter { get; }
 
@@ -432,55 +419,25 @@ public sealed class RetransmitterTests : IAsyncLifetime, IDisposable
         public static async Task<Harness> CreateAsync(
             string directory, TimeProvider time, IBatchSender sender, RetransmitPolicy policy, ILogger logger)
         {
-            var input = Path.Combine(directory, "input.txt");
-            await File.WriteAllTextAsync(input, "a\nb\nc\nd\ne\nf\n");
-            var files = new JobFiles(input, Path.Combine(directory, "out"));
-            var cut = new CutSettings(BatchLines: 2, BatchBytes: 1024, MaxLineBytes: 1024);
-            var job = new JobDescriptor(Guid.NewGuid(), files, 12, File.GetLastWriteTimeUtc(input), cut, time.GetUtcNow(), "trace", null);
-            var context = new JobContext(files, time, logger);
-            var window = new JobWindow(size: 4, nextToWrite: 0);
-            var output = JobOutput.Open(files, checkpoint: null);
-            var state = new JobState(job, window, output);
-            var fingerprint = new InputFingerprint(input);
-            var collector = new ResultCollector(state, output, fingerprint, resumedAt: null, TimeSpan.FromMinutes(1), context, CancellationToken.None);
-            var retransmitter = new Retransmitter(new InputReplay(job, state), collector, sender, policy, context);
-            collector.ResultsLost += retransmitter.RequestNow;
-            var batches = new List<CutBatch>();
-            await using (var cursor = await InputCursor.OpenAsync(input, cut, job.JobId, 0, 0, 1, onCut: null, CancellationToken.None))
-            {
-                using var writer = new MessageWriter();
-                while (await cursor.CutAsync(writer, CancellationToken.None) is { } batch)
-                {
-                    state.Record(batch with { Body = batch.Body.ToArray() }, time.GetTimestamp());
-                    batches.Add(batch);
-                }
-                retransmitter.CutThrough(cursor.NextSequence);
-                collector.SetTotal(cursor.NextSequence);
-            }
-            Assert.Equal(3, batches.Count);
-            return new Harness(files, job, batches, fingerprint, window, output, state, collector, retransmitter);
+            var job = await CollectorHarness.CreateAsync(directory, time, lines: 6, logger);
+            var context = new JobContext(job.Files, time, logger);
+            var retransmitter = new Retransmitter(new InputReplay(job.Descriptor, job.State), job.Collector, sender, policy, context);
+            job.Collector.ResultsLost += retransmitter.RequestNow;
+            Assert.Equal(3, job.BatchCount);
+            retransmitter.CutThrough(job.BatchCount);
+            job.Collector.SetTotal(job.BatchCount);
+            return new Harness(job, retransmitter);
         }
 
-        /// <summary>The whole result of batch <paramref name="sequence"/>: its lines upper-cased.</summary>
-        public LineResult Result(long sequence)
-        {
-            var batch = _batches[(int)sequence];
-            using var writer = new MessageWriter();
-            for (var line = 0; line < batch.LineCount; line++)
-            {
-                writer.WriteEntry(LineStatus.Ok, Encoding.ASCII.GetBytes("R" + (batch.FirstLine + line)));
-            }
-            var header = new BatchHeader(Descriptor.JobId, sequence, batch.FirstLine, batch.LineCount, 0, batch.LineCount);
-            return LineResult.Decode(writer.Complete(MessageKind.Result, header).ToArray(), JobState.MaxResultLineBytes);
-        }
+        /// <summary>The whole result of batch <paramref name="sequence"/>: "R" and the line's number for each of its lines.</summary>
+        public LineResult Result(long sequence) => _job.Result(sequence);
+
+        public JobCheckpoint SavedCheckpoint() => _job.SavedCheckpoint();
 
         public async ValueTask DisposeAsync()
         {
             Retransmitter.Dispose();
-            await Collector.DisposeAsync();
-            _fingerprint.Dispose();
-            _window.Dispose();
-            await Output.DisposeAsync();
+            await _job.DisposeAsync();
         }
     }
 }

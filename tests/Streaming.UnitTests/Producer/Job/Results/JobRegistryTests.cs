@@ -4,17 +4,15 @@ using Streaming.Producer.Job.Results;
 namespace Streaming.UnitTests.Producer.Job.Results;
 
 /// <summary>The one results queue of a producer process, shared by its jobs: each result goes to the job its header
-/// names, a result for a job no longer registered is dropped and counted, and a move to a fresh queue reaches every
-/// job registered, before or after it.</summary>
+/// names, and a result for a job no longer registered is dropped and counted. (That a move to a fresh queue reaches
+/// every job, registered before or after it, is the collector's to show: each job reads the queue from the inbox,
+/// <see cref="ResultCollectorQueueTests"/>.)</summary>
 public sealed class JobRegistryTests
 {
-    private const string First = "streaming.results.first";
-    private const string Fresh = "streaming.results.fresh";
-
     [Fact]
     public async Task Claim_ResultsOfTwoJobsInterleaved_EachGoesToTheJobItsHeaderNames()
     {
-        var registry = new JobRegistry(First);
+        var registry = new JobRegistry();
         var (a, b) = (new RecordingHandler(), new RecordingHandler());
         var (idA, idB) = (Guid.NewGuid(), Guid.NewGuid());
         registry.Register(idA, a);
@@ -38,7 +36,7 @@ public sealed class JobRegistryTests
     [Fact]
     public async Task Claim_AJobThatEndedOrNeverRegistered_IsNotRoutedAndIsCounted()
     {
-        var registry = new JobRegistry(First);
+        var registry = new JobRegistry();
         var finished = Guid.NewGuid();
         var registration = registry.Register(finished, new RecordingHandler());
         await registration.EndAsync(CancellationToken.None);
@@ -55,7 +53,7 @@ public sealed class JobRegistryTests
     [Fact]
     public void Claim_AMalformedMessageOfNoRegisteredJob_IsNotRoutedNorCountedButSaysWhy()
     {
-        var registry = new JobRegistry(First);
+        var registry = new JobRegistry();
         registry.Register(Guid.NewGuid(), new RecordingHandler());
         byte[][] messages = [[], [1, 2, 3], Result(Guid.NewGuid(), 0)[..^2]];
 
@@ -68,25 +66,9 @@ public sealed class JobRegistryTests
     }
 
     [Fact]
-    public void MoveTo_TellsEveryRegisteredJob_AndAJobRegisteredLaterStartsOnTheFreshQueue()
-    {
-        var registry = new JobRegistry(First);
-        var early = new RecordingHandler();
-        registry.Register(Guid.NewGuid(), early);
-
-        registry.MoveTo(Fresh);
-        var late = new RecordingHandler();
-        registry.Register(Guid.NewGuid(), late);
-
-        Assert.Equal([First, Fresh], early.Queues);
-        Assert.Equal([Fresh], late.Queues);
-        Assert.Equal(Fresh, registry.Queue);
-    }
-
-    [Fact]
     public async Task EndAsync_WhileAResultOfTheJobIsBeingHandled_ReturnsOnlyOnceItIsDone()
     {
-        var registry = new JobRegistry(First);
+        var registry = new JobRegistry();
         var id = Guid.NewGuid();
         var registration = registry.Register(id, new RecordingHandler());
         var claim = registry.Claim(Result(id, 0), out _)!;
@@ -102,7 +84,7 @@ public sealed class JobRegistryTests
     [Fact]
     public async Task Register_AJobRunningAlready_IsRefused_AndAllowedAgainOnceItEnded()
     {
-        var registry = new JobRegistry(First);
+        var registry = new JobRegistry();
         var id = Guid.NewGuid();
         var first = registry.Register(id, new RecordingHandler());
 
@@ -123,8 +105,6 @@ public sealed class JobRegistryTests
 
     private sealed class RecordingHandler : IResultsHandler
     {
-        public List<string> Queues { get; } = [];
-
         public List<long> Accepted { get; } = [];
 
         public Task<string?> HandleAsync(LineResult result, CancellationToken deliveryCancelled)
@@ -132,7 +112,5 @@ public sealed class JobRegistryTests
             Accepted.Add(result.Header.Sequence);
             return Task.FromResult<string?>(null);
         }
-
-        public void MovedTo(string queue) => Queues.Add(queue);
     }
 }

@@ -1,14 +1,5 @@
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
+using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
-using Streaming.Messaging.Contract;
-using Streaming.Producer.Job.Checkpoints;
-using Streaming.Producer.Job.Core;
-using Streaming.Producer.Job.FileSystem;
-using Streaming.Producer.Job.Input;
-using Streaming.Producer.Job.Output;
-using Streaming.Producer.Job.Results;
 
 namespace Streaming.UnitTests.Producer.Job.Results;
 
@@ -21,50 +12,54 @@ public sealed class ResultCollectorCheckpointTests : IDisposable
     [Fact]
     public async Task HandleAsync_AResultWithinASecondThenOneAfter_SavesTheCheckpointOnlyOnceItIsDue()
     {
-        var input = Path.Combine(_directory, "input.txt");
-        await File.WriteAllTextAsync(input, "a\nb\nc\nd\n");
-        var files = new JobFiles(input, Path.Combine(_directory, "out"));
         var time = new FakeTimeProvider();
-        var cut = new CutSettings(BatchLines: 2, BatchBytes: 1024, MaxLineBytes: 1024);
-        var job = new JobDescriptor(Guid.NewGuid(), files, 8, File.GetLastWriteTimeUtc(input), cut, time.GetUtcNow(), "trace", null);
-        using var window = new JobWindow(size: 4, nextToWrite: 0);
-        await using var output = JobOutput.Open(files, checkpoint: null);
-        var state = new JobState(job, window, output);
-        using var fingerprint = new InputFingerprint(input);
-        await using var collector = new ResultCollector(
-            state, output, fingerprint, resumedAt: null, TimeSpan.FromMinutes(1), new JobContext(files, time, NullLogger.Instance),
-            CancellationToken.None);
-        var batches = new List<CutBatch>();
-        await using (var cursor = await InputCursor.OpenAsync(input, cut, job.JobId, 0, 0, 1, onCut: null, CancellationToken.None))
-        {
-            using var writer = new MessageWriter();
-            while (await cursor.CutAsync(writer, CancellationToken.None) is { } batch)
-            {
-                state.Record(batch with { Body = batch.Body.ToArray() }, time.GetTimestamp());
-                batches.Add(batch);
-            }
-        }
+        await using var job = await CollectorHarness.CreateAsync(_directory, time, lines: 4);
 
-        Assert.Null(await collector.HandleAsync(Result(job.JobId, 0, batches[0]), CancellationToken.None));
-        Assert.False(File.Exists(files.Checkpoint));
+        Assert.Null(await job.Collector.HandleAsync(job.Result(0), CancellationToken.None));
+        Assert.False(File.Exists(job.Files.Checkpoint));
         time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Null(await collector.HandleAsync(Result(job.JobId, 1, batches[1]), CancellationToken.None));
+        Assert.Null(await job.Collector.HandleAsync(job.Result(1), CancellationToken.None));
 
-        var saved = JsonSerializer.Deserialize(File.ReadAllBytes(files.Checkpoint), CheckpointJsonContext.Default.JobCheckpoint)!;
+        var saved = job.SavedCheckpoint();
         Assert.Equal(2, saved.NextSequence);
         Assert.Equal(5, saved.NextLine);
+        Assert.Equal(CollectorHarness.FirstQueue, saved.ResultsQueue);
+    }
+
+    /// <summary>A checkpoint the disk refused (here its folder made immutable: EPERM) is not taken for saved: the next
+    /// result saves it, though the job did not advance since.</summary>
+    [Fact]
+    public async Task HandleAsync_TheCheckpointRefusedThenTheSameResultAgain_SavesTheCheckpointOnceItCan()
+    {
+        var time = new FakeTimeProvider();
+        await using var job = await CollectorHarness.CreateAsync(_directory, time, lines: 4);
+        var folder = Path.GetDirectoryName(job.Files.Checkpoint)!;
+        time.Advance(TimeSpan.FromSeconds(1));
+        await ChattrAsync("+i", folder);
+        try
+        {
+            Assert.Null(await job.Collector.HandleAsync(job.Result(0), CancellationToken.None));
+        }
+        finally
+        {
+            await ChattrAsync("-i", folder);
+        }
+        Assert.False(File.Exists(job.Files.Checkpoint));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Null(await job.Collector.HandleAsync(job.Result(0), CancellationToken.None));    // delivered again
+
+        Assert.Equal(1, job.Collector.Duplicates);
+        Assert.Equal(1, job.SavedCheckpoint().NextSequence);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static LineResult Result(Guid jobId, long sequence, CutBatch batch)
+    private static async Task ChattrAsync(string change, string path)
     {
-        using var writer = new MessageWriter();
-        for (var line = 0; line < batch.LineCount; line++)
-        {
-            writer.WriteEntry(LineStatus.Ok, Encoding.ASCII.GetBytes("R" + (batch.FirstLine + line)));
-        }
-        var header = new BatchHeader(jobId, sequence, batch.FirstLine, batch.LineCount, 0, batch.LineCount);
-        return LineResult.Decode(writer.Complete(MessageKind.Result, header).ToArray(), JobState.MaxResultLineBytes);
+        using var process = Process.Start(new ProcessStartInfo("chattr", [change, path]) { RedirectStandardError = true })!;
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(process.ExitCode == 0, $"chattr {change} {path}: exit {process.ExitCode}: {await error}");
     }
 }

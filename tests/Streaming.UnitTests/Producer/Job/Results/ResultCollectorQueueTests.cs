@@ -1,46 +1,80 @@
-using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Streaming.Producer.Job.Checkpoints;
-using Streaming.Producer.Job.Core;
-using Streaming.Producer.Job.FileSystem;
-using Streaming.Producer.Job.Input;
-using Streaming.Producer.Job.Output;
-using Streaming.Producer.Job.Results;
 
 namespace Streaming.UnitTests.Producer.Job.Results;
 
-/// <summary>A job resumed in another process answers to that process's results queue: its checkpoint must say so
-/// before its first batch goes out, even though no batch was written since the checkpoint it resumed from.</summary>
+/// <summary>Each checkpoint names the results queue of the moment, read from the inbox as it is saved: a checkpoint is
+/// due when the job advanced or when the queue is not the one the last checkpoint named, so a move to a fresh queue, or a
+/// job resumed from another process's checkpoint, is saved even though no batch was written since.</summary>
 public sealed class ResultCollectorQueueTests : IDisposable
 {
+    private const string Fresh = "streaming.results.fresh";
+
     private readonly string _directory = Directory.CreateTempSubdirectory("collector-queue-").FullName;
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
-    public async Task SaveCheckpointAsync_ResumedThenMovedToThisProcesssQueue_SavesTheCheckpointNamingIt()
+    public async Task SaveCheckpointAsync_ResumedFromAnotherProcesssCheckpoint_SavesOneNamingThisProcesssQueueAtOnce()
     {
-        var input = Path.Combine(_directory, "input.txt");
-        await File.WriteAllTextAsync(input, "a\nb\n");
-        var files = new JobFiles(input, Path.Combine(_directory, "out"));
-        var time = new FakeTimeProvider();
-        var job = new JobDescriptor(
-            Guid.NewGuid(), files, 4, File.GetLastWriteTimeUtc(input), new CutSettings(2, 1024, 1024), time.GetUtcNow(), "trace", null);
-        using var window = new JobWindow(size: 4, nextToWrite: 0);
-        await using var output = JobOutput.Open(files, checkpoint: null);
-        var state = new JobState(job, window, output);
-        using var fingerprint = new InputFingerprint(input);
-        await using var collector = new ResultCollector(
-            state, output, fingerprint, resumedAt: 0, TimeSpan.FromMinutes(1), new JobContext(files, time, NullLogger.Instance),
-            CancellationToken.None);
-        Assert.False(await collector.SaveCheckpointAsync(CancellationToken.None));
+        await using var job = await CollectorHarness.CreateAsync(_directory, _time, lines: 2, resumedFromQueue: "streaming.results.gone");
 
-        collector.MovedTo("streaming.results.thisprocess");
+        Assert.True(await job.Collector.SaveCheckpointAsync(CancellationToken.None));
 
-        Assert.True(await collector.SaveCheckpointAsync(CancellationToken.None));
-        var saved = JsonSerializer.Deserialize(File.ReadAllBytes(files.Checkpoint), CheckpointJsonContext.Default.JobCheckpoint)!;
-        Assert.Equal("streaming.results.thisprocess", saved.ResultsQueue);
+        var saved = job.SavedCheckpoint();
+        Assert.Equal(CollectorHarness.FirstQueue, saved.ResultsQueue);
         Assert.Equal(0, saved.NextSequence);
     }
 
+    [Fact]
+    public async Task SaveCheckpointAsync_ResumedOnThisProcesssQueueThenMoved_SavesNothingBeforeTheMoveAndTheFreshQueueAfter()
+    {
+        await using var job = await CollectorHarness.CreateAsync(_directory, _time, lines: 2, resumedFromQueue: CollectorHarness.FirstQueue);
+        Assert.False(await job.Collector.SaveCheckpointAsync(CancellationToken.None));
+
+        job.Results.MoveTo(Fresh);
+
+        Assert.True(await job.Collector.SaveCheckpointAsync(CancellationToken.None));
+        var saved = job.SavedCheckpoint();
+        Assert.Equal(Fresh, saved.ResultsQueue);
+        Assert.Equal(0, saved.NextSequence);
+        Assert.False(await job.Collector.SaveCheckpointAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SaveCheckpointAsync_MovedAfterACheckpointWithNoResultSince_SavesOneNamingTheFreshQueue()
+    {
+        await using var job = await CollectorHarness.CreateAsync(_directory, _time, lines: 4);
+        Assert.Null(await job.Collector.AcceptAsync(job.Result(0), CancellationToken.None));
+        Assert.True(await job.Collector.SaveCheckpointAsync(CancellationToken.None));
+        Assert.False(await job.Collector.SaveCheckpointAsync(CancellationToken.None));
+
+        job.Results.MoveTo(Fresh);
+
+        Assert.True(await job.Collector.SaveCheckpointAsync(CancellationToken.None));
+        var saved = job.SavedCheckpoint();
+        Assert.Equal(Fresh, saved.ResultsQueue);
+        Assert.Equal(1, saved.NextSequence);
+    }
+
+    /// <summary>No job misses a move: every job of the process reads the one queue, whether it started before the move
+    /// or after it.</summary>
+    [Fact]
+    public async Task SaveCheckpointAsync_JobsStartedBeforeAndAfterAMove_BothNameTheFreshQueue()
+    {
+        var process = new MovableResultsAddress(CollectorHarness.FirstQueue);
+        await using var early = await CollectorHarness.CreateAsync(Subdirectory("early"), _time, lines: 2, results: process);
+        Assert.True(await early.Collector.SaveCheckpointAsync(CancellationToken.None));
+        Assert.Equal(CollectorHarness.FirstQueue, early.SavedCheckpoint().ResultsQueue);
+
+        process.MoveTo(Fresh);
+        await using var late = await CollectorHarness.CreateAsync(Subdirectory("late"), _time, lines: 2, results: process);
+
+        Assert.True(await early.Collector.SaveCheckpointAsync(CancellationToken.None));
+        Assert.True(await late.Collector.SaveCheckpointAsync(CancellationToken.None));
+        Assert.Equal(Fresh, early.SavedCheckpoint().ResultsQueue);
+        Assert.Equal(Fresh, late.SavedCheckpoint().ResultsQueue);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string Subdirectory(string name) => Directory.CreateDirectory(Path.Combine(_directory, name)).FullName;
 }
