@@ -7,8 +7,9 @@ For each function of bench/python_functions.py (sha256x100: hashlib, the work in
 seeded lines: multiprocessing.Pool(P).imap, streaming.Pool(P).imap with its local consumers only, and the same with
 one remote consumer process beside them (python3 -m streaming consumer, --concurrency P); with --kill, also the local
 form with its consumer process killed (SIGKILL) at 30 % of the results (what a kill costs). chunksize 1000 everywhere;
-each pool is made and warmed (a 100-line job: the consumers started and connected) before the clock, which runs over
-the imap loop alone. Every output is compared with multiprocessing's. A private RabbitMQ node (scripts/rabbitmq-node.sh)
+each pool is made and warmed (a 100-line job with the same chunksize: the consumers started and connected, and for
+streaming.Pool the standby Producer for that command line ready, as it is for every imap after a pool's first) before
+the clock, which runs over the imap loop alone. Every output is compared with multiprocessing's. A private RabbitMQ node (scripts/rabbitmq-node.sh)
 on a free port; the executables from STREAMING_PRODUCER/STREAMING_CONSUMER, else this repository's Release build.
 """
 import argparse
@@ -65,7 +66,7 @@ def run_streaming_killed(func, items, processes, broker):
     """streaming.Pool.imap, local consumers only, with its consumer process killed (SIGKILL) once 30 % of the results
     are in: the pool starts another, the killed one's batches come back from the broker, and the loop goes on."""
     with streaming.Pool(processes, broker=broker) as pool:
-        list(pool.imap(func, items[:100], 10))
+        list(pool.imap(func, items[:100], CHUNKSIZE))
         started = time.perf_counter()
         results = []
         for result in pool.imap(func, items, CHUNKSIZE):
@@ -78,7 +79,7 @@ def run_streaming_killed(func, items, processes, broker):
 
 def run_streaming(func, items, processes, broker, remote: bool):
     with streaming.Pool(processes, broker=broker) as pool:
-        list(pool.imap(func, items[:100], 10))
+        list(pool.imap(func, items[:100], CHUNKSIZE))
         consumer = None
         if remote:
             env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.path.join(ROOT, "sdk", "python")]),
