@@ -38,14 +38,16 @@ internal sealed class ExecProtocol
     public void Learn(WorkerProtocol mode) => Interlocked.CompareExchange(ref _mode, (int)mode, (int)WorkerProtocol.Unknown);
 
     /// <summary>A fresh worker of a command taken as plain (none said hello within the patience) wrote the hello as
-    /// its first output: the command is framed and slow to start, unless a plain answer was ever taken from it (then
-    /// it is plain, and the hello was only an answer that the worker was out of step to write).</summary>
-    public void HelloAfterPatience()
+    /// its first output: the command is framed and slow to start (true), unless a plain answer was ever taken from it
+    /// (false: it is plain, and the hello was only an answer that the worker was out of step to write).</summary>
+    public bool HelloAfterPatience()
     {
-        if (!Volatile.Read(ref _plainAnswered))
+        if (Volatile.Read(ref _plainAnswered))
         {
-            Interlocked.CompareExchange(ref _mode, (int)WorkerProtocol.Framed, (int)WorkerProtocol.Plain);
+            return false;
         }
+        Interlocked.CompareExchange(ref _mode, (int)WorkerProtocol.Framed, (int)WorkerProtocol.Plain);
+        return true;
     }
 
     public void PlainAnswered()

@@ -308,9 +308,13 @@ internal sealed class ExecWorker : IAsyncDisposable
                 var line = _read.AsSpan(_lineStart, _lineLength);
                 if (line.SequenceEqual(FramedHello))
                 {
-                    if (!HasAnswered && !_framed && !_firstLineIsHello)
+                    if (!HasAnswered && !_framed && !_firstLineIsHello && _protocol.HelloAfterPatience())
                     {
-                        _protocol.HelloAfterPatience();     // a framed worker slower to start than the patience
+                        // A framed worker slower to start than the patience (a loaded machine): its hello came first,
+                        // so the answers that follow are in step with the lines sent. Killing it would cost its lines
+                        // a retry each, and on a machine that slow, the retry's wait for a hello could time out too.
+                        _framed = true;
+                        continue;
                     }
                     return new WorkerRunOutcome(answered, 0, WorkerFault.OutOfStep, HelloAsAnswer);
                 }

@@ -24,6 +24,26 @@ public sealed class ExecWorkerTests
         Assert.Equal(["0 ok one", "1 failed it broke", "2 ok ", "3 failed the command failed the line", "4 ok +two"], results.Entries);
     }
 
+    /// <summary>On a loaded machine a framed worker can take longer than the patience to say hello: it was then killed
+    /// as out of step, and its lines retried on fresh workers (in CI a stalled test worker died that way, and a line
+    /// whose retry waited longer than the line timeout for a hello failed).</summary>
+    [Fact]
+    public async Task RunAsync_FramedWorkerHelloAfterThePatience_ItsAnswersAreTakenAndItLivesOn()
+    {
+        var protocol = new ExecProtocol();
+        await using var worker = ExecWorker.Start(
+            Command($"sh -c \"sleep 1.5; {Hello}; sed -u 's/^/+/'\""), s_settings, protocol, NullLogger.Instance);
+        var results = new Results();
+
+        var outcome = await worker.RunAsync(Run(results, 3), 0, 3, CancellationToken.None);
+
+        Assert.Equal(WorkerRunOutcome.Complete(3), outcome);
+        Assert.Equal(["0 ok line 0", "1 ok line 1", "2 ok line 2"], results.Entries);
+        Assert.True(worker.Framed);
+        Assert.True(worker.IsUsable, "a slow framed worker must not be killed");
+        Assert.Equal(WorkerProtocol.Framed, protocol.Mode);
+    }
+
     [Fact]
     public async Task RunAsync_FramedWorkerWritesAnUnframedLine_OutOfStepAtThatLineAndKilled()
     {
