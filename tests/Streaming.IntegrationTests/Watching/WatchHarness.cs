@@ -12,6 +12,10 @@ internal sealed class WatchHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Run = TimeSpan.FromSeconds(180);
 
+    /// <summary>How long a log line may take to reach a running service's stderr after what it tells of is on disk: the
+    /// console logger writes from a queue of its own, so a file can be done before its line is out (CI, load 17).</summary>
+    public static readonly TimeSpan LogWait = TimeSpan.FromSeconds(30);
+
     private readonly List<ServiceProcess> _watchers = [];
 
     private WatchHarness(TestPipeline pipeline)

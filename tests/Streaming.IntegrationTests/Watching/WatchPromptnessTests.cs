@@ -55,7 +55,7 @@ public sealed class WatchPromptnessTests(RabbitMqBroker broker)
         foreach (var name in names)
         {
             Assert.Equal($"{name} written in place\n", await File.ReadAllTextAsync(harness.OutputOf(name)));
-            Assert.Contains($"Inbox: {name} seen; waiting", watcher.StandardError, StringComparison.Ordinal);
+            await watcher.WaitForOutputAsync($"Inbox: {name} seen; waiting", WatchHarness.LogWait);
         }
         Assert.Empty(WatchHarness.List(harness.Inbox));
         Assert.Empty(WatchHarness.List(harness.Failed));

@@ -30,8 +30,8 @@ public sealed class WatchResumeTests(RabbitMqBroker broker)
         Assert.True(checkpointLine < total, $"killed too late: checkpoint at line {checkpointLine} of {total}");
         Assert.True(republished > 0, "batches published by the killed run past its checkpoint are published again");
         Assert.True(republished < total / 2, $"{republished} lines re-published: the restart should resume, not start over");
-        Assert.Contains("resuming half.txt", restarted.StandardError, StringComparison.Ordinal);
-        Assert.Contains("resumes at line", restarted.StandardError, StringComparison.Ordinal);
+        await restarted.WaitForOutputAsync("resuming half.txt", WatchHarness.LogWait);
+        await restarted.WaitForOutputAsync("resumes at line", WatchHarness.LogWait);
         Assert.Equal(["half.txt.out", "half.txt.summary.json"], WatchHarness.List(harness.Outbox));
         Assert.Equal(["half.txt"], WatchHarness.List(harness.Done));
         Assert.Empty(WatchHarness.List(harness.Processing));
@@ -57,6 +57,6 @@ public sealed class WatchResumeTests(RabbitMqBroker broker)
 
         // Every line by the new pipeline's fleet (upper): none of the old one's output (identity) was kept.
         Assert.Equal(ReferenceOutput.OutputFile("upper", content), File.ReadAllBytes(harness.OutputOf("moved.txt")));
-        Assert.Contains("its checkpoint was made on pipeline 'old', this run is on pipeline 'new'; starting it over", restarted.StandardError, StringComparison.Ordinal);
+        await restarted.WaitForOutputAsync("its checkpoint was made on pipeline 'old', this run is on pipeline 'new'; starting it over", WatchHarness.LogWait);
     }
 }

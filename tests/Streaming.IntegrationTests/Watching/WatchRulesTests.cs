@@ -203,7 +203,7 @@ public sealed class WatchRulesTests(RabbitMqBroker broker)
         Assert.Equal("SECOND\n", await File.ReadAllTextAsync(harness.OutputOf("twice.2.txt")));
         Assert.Equal("first\n", await File.ReadAllTextAsync(Path.Combine(harness.Done, "twice.txt")));
         Assert.Equal("second\n", await File.ReadAllTextAsync(Path.Combine(harness.Done, "twice.2.txt")));
-        Assert.Contains("twice.txt taken into processing/ as twice.2.txt", watcher.StandardError, StringComparison.Ordinal);
+        await watcher.WaitForOutputAsync("twice.txt taken into processing/ as twice.2.txt", WatchHarness.LogWait);
     }
 
     [Fact]
@@ -228,8 +228,8 @@ public sealed class WatchRulesTests(RabbitMqBroker broker)
         Assert.True(exit == 0, first.Describe());
         Assert.True(stoppedIn < TimeSpan.FromSeconds(30), $"stopped in {stoppedIn}");
         Assert.True(leftInProcessing, "the file in flight should stay in processing/ for the next start");
-        Assert.Contains("resuming interrupted.txt", second.StandardError, StringComparison.Ordinal);
-        Assert.Contains("resumes at line", second.StandardError, StringComparison.Ordinal);
+        await second.WaitForOutputAsync("resuming interrupted.txt", WatchHarness.LogWait);
+        await second.WaitForOutputAsync("resumes at line", WatchHarness.LogWait);
         Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(harness.OutputOf("interrupted.txt")));
     }
 
