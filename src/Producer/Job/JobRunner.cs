@@ -127,7 +127,7 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
         return cursor;
     }
 
-    /// <summary>Saves the final checkpoint and makes the outputs final; returns the job's summary.</summary>
+    /// <summary>Ends the checkpoints and makes the outputs final; returns the job's summary.</summary>
     private async Task<JobSummary> CompleteAsync(JobStart start, JobParts parts, CancellationToken cancellationToken)
     {
         var job = start.Job;
@@ -139,8 +139,7 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
             files.Name, lines, collector.FailedLines, collector.NextSequence, job.StartedAt, completedAt,
             (long)duration.TotalMilliseconds, duration.TotalSeconds > 0 ? Math.Round(lines / duration.TotalSeconds, 1) : lines,
             job.TraceId, collector.Duplicates, collector.Dropped, parts.Watermark.Republished);
-        // Everything is written: a crash from here on resumes with nothing left to publish.
-        await collector.SaveFinalCheckpointAsync(cancellationToken);
+        await collector.EndCheckpointsAsync(cancellationToken);
         summary = summary with
         {
             InputFingerprint = parts.Fingerprint.WholeFile(),

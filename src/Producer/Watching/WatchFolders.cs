@@ -82,14 +82,17 @@ internal sealed class WatchFolders(string data, OutputCompression compression = 
     /// <summary>Deletes a drop from redrive/ whose redrive has nothing to do.</summary>
     public static void RemoveDrop(string drop) => File.Delete(drop);
 
-    /// <summary>Moves a file from the inbox into processing/ under <paramref name="processingName"/>.</summary>
-    public string Take(string inboxName, string processingName)
+    /// <summary>Renames a file from the inbox into processing/; durable only after <see cref="SyncTaken"/>, which may
+    /// cover many such moves at once.</summary>
+    public string MoveToProcessing(string inboxName, string processingName)
     {
         var target = Path.Combine(Processing, processingName);
         File.Move(Path.Combine(Inbox, inboxName), target, overwrite: true);
-        SyncBoth(Inbox, Processing);
         return target;
     }
+
+    /// <summary>Makes every move into processing/ so far durable.</summary>
+    public void SyncTaken() => SyncBoth(Inbox, Processing);
 
     /// <summary>Moves a finished input from processing/ to done/; returns its new path.</summary>
     public string MoveToDone(string processingName)
@@ -135,8 +138,8 @@ internal sealed class WatchFolders(string data, OutputCompression compression = 
     /// <summary>A rename is durable once both folders are synced: the input is then in exactly one of them after power loss.</summary>
     private static void SyncBoth(string from, string to)
     {
-        PosixFiles.SyncDirectory(to);
-        PosixFiles.SyncDirectory(from);
+        FolderSyncs.Sync(to);
+        FolderSyncs.Sync(from);
     }
 
     private static string Choose(string name, Func<string, bool> isFree)

@@ -11,7 +11,7 @@ internal static partial class JobFileMoves
     {
         Directory.CreateDirectory(files.RedriveFolder);
         await File.WriteAllTextAsync(files.RedriveListIdentity, listIdentity, cancellationToken);
-        PosixFiles.SyncDirectory(files.OutputDirectory);
+        FolderSyncs.Sync(files.OutputDirectory);
     }
 
     /// <summary>Removes the redrive's folder (left by a redrive of another run or list, or done).</summary>
@@ -22,7 +22,7 @@ internal static partial class JobFileMoves
     {
         var lines = files.RedriveLines.InputPath;
         File.Move(JobFiles.Partial(lines), lines, overwrite: true);
-        PosixFiles.SyncDirectory(files.RedriveFolder);
+        FolderSyncs.Sync(files.RedriveFolder);
     }
 
     /// <summary>Writes the summary that commits the spliced outputs (<see cref="JobFiles.RedrivePendingSummary"/>), whole.</summary>
@@ -38,12 +38,12 @@ internal static partial class JobFileMoves
         CancellationToken cancellationToken)
     {
         await PlaceOutputsAsync(files, anyLineFailed, summary, summaryType, doneBefore: true, cancellationToken);
-        PosixFiles.SyncDirectory(files.OutputDirectory);
+        FolderSyncs.Sync(files.OutputDirectory);
         if (errorsSource != files.Errors)
         {
             File.Delete(errorsSource);
         }
         files.RemoveRedriveFolder();
-        PosixFiles.SyncDirectory(files.OutputDirectory);
+        FolderSyncs.Sync(files.OutputDirectory);
     }
 }

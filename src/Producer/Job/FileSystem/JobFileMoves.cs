@@ -43,7 +43,7 @@ internal static partial class JobFileMoves
     {
         await PlaceOutputsAsync(files, anyLineFailed, summary, summaryType, doneBefore: false, cancellationToken);
         File.Delete(files.Checkpoint);
-        PosixFiles.SyncDirectory(files.OutputDirectory);
+        FolderSyncs.Sync(files.OutputDirectory);
     }
 
     /// <summary>The job is complete: the publish watermark goes with the checkpoint (its handle closed first).</summary>
@@ -58,7 +58,7 @@ internal static partial class JobFileMoves
         {
             File.Delete(path);
         }
-        PosixFiles.SyncDirectory(files.OutputDirectory);
+        FolderSyncs.Sync(files.OutputDirectory);
     }
 
     /// <summary>Removes what lets a failed job resume (its partial outputs, checkpoint and watermark): it is not run again.</summary>
@@ -77,7 +77,7 @@ internal static partial class JobFileMoves
         {
             File.Delete(path);
         }
-        PosixFiles.SyncDirectory(files.OutputDirectory);
+        FolderSyncs.Sync(files.OutputDirectory);
     }
 
     /// <summary>Renames the partial outputs into place (the errors file only when a line failed, else it goes) and writes

@@ -18,6 +18,7 @@ namespace Streaming.Producer.Job.Input;
 internal sealed class InputFingerprint : IDisposable
 {
     private const int ChunkBytes = 1024 * 1024;
+    private const int MinChunkBytes = 4096;
 
     private readonly Lock _lock = new();
     private readonly XxHash128 _hash = new();
@@ -51,12 +52,13 @@ internal sealed class InputFingerprint : IDisposable
             {
                 throw new InvalidOperationException($"the fingerprint is past {through:N0} already");
             }
-            var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+            var chunk = ChunkFor(through - _hashedThrough);
+            var buffer = ArrayPool<byte>.Shared.Rent(chunk);
             try
             {
                 while (_hashedThrough < through)
                 {
-                    var wanted = (int)Math.Min(ChunkBytes, through - _hashedThrough);
+                    var wanted = (int)Math.Min(chunk, through - _hashedThrough);
                     var read = RandomAccess.Read(_input, buffer.AsSpan(0, wanted), _hashedThrough);
                     if (read == 0)
                     {
@@ -81,11 +83,12 @@ internal sealed class InputFingerprint : IDisposable
     {
         lock (_lock)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+            var chunk = ChunkFor(RandomAccess.GetLength(_input) - _hashedThrough);
+            var buffer = ArrayPool<byte>.Shared.Rent(chunk);
             try
             {
                 int read;
-                while ((read = RandomAccess.Read(_input, buffer.AsSpan(0, ChunkBytes), _hashedThrough)) > 0)
+                while ((read = RandomAccess.Read(_input, buffer.AsSpan(0, chunk), _hashedThrough)) > 0)
                 {
                     _hash.Append(buffer.AsSpan(0, read));
                     Volatile.Write(ref _hashedThrough, _hashedThrough + read);
@@ -105,6 +108,10 @@ internal sealed class InputFingerprint : IDisposable
         using var fingerprint = new InputFingerprint(inputPath);
         return fingerprint.WholeFile();
     }
+
+    /// <summary>A buffer no larger than what is left to read: a megabyte rented for every small file of a folder of them
+    /// kept the shared pool's large arrays, and the watch service's memory, growing with the files in flight.</summary>
+    private static int ChunkFor(long bytesLeft) => (int)Math.Clamp(bytesLeft, MinChunkBytes, ChunkBytes);
 
     /// <summary>The file's own offset for <paramref name="offset"/>, forgetting the batches before it.</summary>
     private long RawOffset(long offset)

@@ -18,7 +18,9 @@ namespace Streaming.Producer.Job.Output;
 /// <remarks>
 /// A batch is written whole or not at all: its lines gather in memory and go to the files in one write each at the
 /// committed length, and a write that fails (a full disk, an I/O error) is cut back to that length and forgotten, so
-/// the same result can be written again later without a copy of its head staying behind.
+/// the same result can be written again later without a copy of its head staying behind. The errors file is opened
+/// at the first failed line (or on resume, when the checkpoint vouches for some): a job whose lines all pass creates,
+/// syncs and deletes no errors file, which is most of what a small file costs the disk.
 /// </remarks>
 internal sealed class JobOutput : ICollectedOutput, IAsyncDisposable
 {
@@ -32,21 +34,23 @@ internal sealed class JobOutput : ICollectedOutput, IAsyncDisposable
 
     private readonly JobFiles _files;
     private readonly SafeFileHandle _output;
-    private readonly SafeFileHandle _errors;
+    private SafeFileHandle? _errors;
     private readonly MemberCompressor? _compressor;
     private ArrayBufferWriter<byte> _pendingOutput = new();
     private ArrayBufferWriter<byte> _pendingErrors = new();
     private long _pendingFailed;
     private bool _remainsPastLength;
+    private long _flushedOutputLength;
+    private long _flushedErrorsLength;
 
-    private JobOutput(JobFiles files, SafeFileHandle output, SafeFileHandle errors, OutputLengths? checkpoint)
+    private JobOutput(JobFiles files, SafeFileHandle output, SafeFileHandle? errors, OutputLengths? checkpoint)
     {
         _files = files;
         _output = output;
         _errors = errors;
         _compressor = files.Compression == OutputCompression.None ? null : new MemberCompressor(files.Compression);
-        OutputLength = checkpoint?.Output ?? 0;
-        ErrorsLength = checkpoint?.Errors ?? 0;
+        OutputLength = _flushedOutputLength = checkpoint?.Output ?? 0;
+        ErrorsLength = _flushedErrorsLength = checkpoint?.Errors ?? 0;
         FailedLines = checkpoint?.FailedLines ?? 0;
     }
 
@@ -75,7 +79,7 @@ internal sealed class JobOutput : ICollectedOutput, IAsyncDisposable
         var output = OpenAt(JobFiles.Partial(files.Output), checkpoint?.Output ?? 0);
         try
         {
-            var errors = OpenAt(JobFiles.Partial(files.Errors), checkpoint?.Errors ?? 0);
+            var errors = checkpoint is { Errors: > 0 } ? OpenAt(JobFiles.Partial(files.Errors), checkpoint.Errors) : null;
             return new JobOutput(files, output, errors, checkpoint);
         }
         catch
@@ -146,7 +150,12 @@ internal sealed class JobOutput : ICollectedOutput, IAsyncDisposable
                 throw new IOException("No space left on device (injected by " + FaultInjection.FailWritesVariable + ")");
             }
             RandomAccess.Write(_output, output, OutputLength);
-            RandomAccess.Write(_errors, _pendingErrors.WrittenSpan, ErrorsLength);
+            if (_pendingErrors.WrittenCount > 0)
+            {
+                // An errors file left by an earlier run past what its checkpoint vouches for is cut back as it opens.
+                _errors ??= OpenAt(JobFiles.Partial(_files.Errors), ErrorsLength);
+                RandomAccess.Write(_errors, _pendingErrors.WrittenSpan, ErrorsLength);
+            }
         }
         catch (Exception ex) when (StorageFault.Is(ex))
         {
@@ -168,11 +177,24 @@ internal sealed class JobOutput : ICollectedOutput, IAsyncDisposable
         _pendingFailed = 0;
     }
 
-    /// <summary>Pushes what is written to the disk.</summary>
-    public void Flush()
+    /// <summary>Pushes what is committed to the disk for a checkpoint: a file committed no further since its last flush
+    /// is not synced again (a new job's first checkpoint vouches for empty outputs, which need no fsync).</summary>
+    public void Flush() => Flush(always: false);
+
+    /// <summary>With <paramref name="always"/>, the outputs are synced whatever was committed (a cut back to the
+    /// committed length must be durable before they are made final).</summary>
+    private void Flush(bool always)
     {
-        RandomAccess.FlushToDisk(_output);
-        RandomAccess.FlushToDisk(_errors);
+        if (always || OutputLength != _flushedOutputLength)
+        {
+            RandomAccess.FlushToDisk(_output);
+            _flushedOutputLength = OutputLength;
+        }
+        if (_errors is not null && (always || ErrorsLength != _flushedErrorsLength))
+        {
+            RandomAccess.FlushToDisk(_errors);
+            _flushedErrorsLength = ErrorsLength;
+        }
     }
 
     /// <summary>
@@ -186,13 +208,19 @@ internal sealed class JobOutput : ICollectedOutput, IAsyncDisposable
         if (_remainsPastLength)
         {
             RandomAccess.SetLength(_output, OutputLength);
-            RandomAccess.SetLength(_errors, ErrorsLength);
+            if (_errors is not null)
+            {
+                RandomAccess.SetLength(_errors, ErrorsLength);
+            }
         }
-        Flush();
+        Flush(always: true);
         Verify(_output, JobFiles.Partial(_files.Output), OutputLength, lines, _files.Compression);
-        Verify(_errors, JobFiles.Partial(_files.Errors), ErrorsLength, FailedLines, OutputCompression.None);
+        if (_errors is not null)
+        {
+            Verify(_errors, JobFiles.Partial(_files.Errors), ErrorsLength, FailedLines, OutputCompression.None);
+        }
         _output.Dispose();
-        _errors.Dispose();
+        _errors?.Dispose();
         await _files.CompleteAsync(FailedLines > 0, summary, ProducerJsonContext.Default.JobSummary, cancellationToken);
     }
 
@@ -200,7 +228,7 @@ internal sealed class JobOutput : ICollectedOutput, IAsyncDisposable
     {
         _compressor?.Dispose();
         _output.Dispose();
-        _errors.Dispose();
+        _errors?.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -209,7 +237,10 @@ internal sealed class JobOutput : ICollectedOutput, IAsyncDisposable
         try
         {
             RandomAccess.SetLength(_output, OutputLength);
-            RandomAccess.SetLength(_errors, ErrorsLength);
+            if (_errors is not null)
+            {
+                RandomAccess.SetLength(_errors, ErrorsLength);
+            }
         }
         catch (Exception ex) when (StorageFault.Is(ex))
         {
@@ -247,13 +278,15 @@ internal sealed class JobOutput : ICollectedOutput, IAsyncDisposable
     /// <summary>The lines of the file, and whether it ends with a line break (or is empty).</summary>
     private static (long Lines, bool Whole) CountLines(SafeFileHandle file, long length)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(CountBufferBytes);
+        // No larger than the file: a small file's output rents a small buffer (see InputFingerprint.ChunkFor).
+        var chunk = (int)Math.Clamp(length, 1, CountBufferBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(chunk);
         try
         {
             long lines = 0;
             for (long offset = 0; offset < length;)
             {
-                var read = RandomAccess.Read(file, buffer.AsSpan(0, CountBufferBytes), offset);
+                var read = RandomAccess.Read(file, buffer.AsSpan(0, chunk), offset);
                 if (read == 0)
                 {
                     break;

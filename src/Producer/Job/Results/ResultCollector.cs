@@ -231,12 +231,15 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
         _time.GetElapsedTime(_lastCheckpoint) >= s_checkpointInterval && await TrySaveCheckpointAsync();
 
     /// <summary>Flushes the output and records how far it is complete, and the results queue of the moment; false when
-    /// neither changed since the last one, or the final checkpoint is taken.</summary>
+    /// neither changed since the last one, or the checkpoints have ended (<see cref="EndCheckpointsAsync"/>).</summary>
     public Task<bool> SaveCheckpointAsync(CancellationToken cancellationToken) => SaveCheckpointAsync(final: false, cancellationToken);
 
-    /// <summary>Saves the last checkpoint once every save under way has landed (a result handler's could otherwise land
-    /// after the completed job deleted the checkpoint, and leave it behind); none is saved after this one.</summary>
-    public Task SaveFinalCheckpointAsync(CancellationToken cancellationToken) => SaveCheckpointAsync(final: true, cancellationToken);
+    /// <summary>Once every save under way has landed (a result handler's could otherwise land after the completed job
+    /// deleted the checkpoint, and leave it behind), ends the checkpoints: none is saved after this. The input is checked
+    /// once more against what was published (<see cref="InputShrankException"/>), but no checkpoint is written: the
+    /// outputs are made final next, and a crash before that resumes from the last one, whose lines are published
+    /// again. For a small file that saves a third of the disk's work (a file created, synced and deleted, three fsyncs).</summary>
+    public Task EndCheckpointsAsync(CancellationToken cancellationToken) => SaveCheckpointAsync(final: true, cancellationToken);
 
     /// <summary>Tells telemetry and the log what became of a result; returns the reason to dead-letter it, if any.</summary>
     private string? Report(BatchHeader header, AcceptOutcome outcome)
@@ -400,6 +403,10 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
                 // No checkpoint can vouch for this output any more: the job fails, once, with the reason.
                 _allWritten.TrySetException(ex);
                 throw;
+            }
+            if (final)
+            {
+                return false;
             }
             _output.Flush();
             await CheckpointStore.SaveAsync(_files, checkpoint, cancellationToken);

@@ -57,7 +57,8 @@ public sealed class WatchFoldersTests : IDisposable
         File.WriteAllText(inbox, "content");
         var inode = File.GetLastWriteTimeUtc(inbox);
 
-        var processing = _folders.Take("data.txt", "data.2.txt");
+        var processing = _folders.MoveToProcessing("data.txt", "data.2.txt");
+        _folders.SyncTaken();
         var done = _folders.MoveToDone("data.2.txt");
 
         Assert.False(File.Exists(inbox));

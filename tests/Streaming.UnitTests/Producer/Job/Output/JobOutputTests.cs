@@ -75,6 +75,39 @@ public sealed class JobOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task Commit_NoLineFailed_CreatesNoErrorsFile()
+    {
+        var files = Files();
+        await using var output = await WrittenAsync(files, "a", "b");
+
+        output.Flush();
+
+        Assert.False(File.Exists(JobFiles.Partial(files.Errors)));
+        await output.CompleteAsync(Summary(2), lines: 2, CancellationToken.None);
+        Assert.False(File.Exists(files.Errors));
+    }
+
+    [Fact]
+    public async Task Commit_FirstFailedLine_CutsBackAnErrorsFileAnEarlierRunLeftPastItsCheckpoint()
+    {
+        var files = Files();
+        await File.WriteAllTextAsync(JobFiles.Partial(files.Errors), "{\"line\":9,\"error\":\"from a run that crashed\"}\n");
+        await using var output = JobOutput.Open(files, checkpoint: null);
+        output.WriteLine("a"u8);
+        output.Commit();
+        Assert.Equal(0, output.ErrorsLength);
+
+        output.WriteFailure(2, "bad"u8);
+        output.Commit();
+        await output.CompleteAsync(Summary(2), lines: 2, CancellationToken.None);
+
+        var errors = File.ReadAllLines(files.Errors);
+        Assert.Single(errors);
+        Assert.Contains("bad", errors[0], StringComparison.Ordinal);
+        Assert.Equal(new FileInfo(files.Errors).Length, output.ErrorsLength);
+    }
+
+    [Fact]
     public async Task Discard_BatchNotCommitted_LeavesTheFileAsItWas()
     {
         var files = Files();
