@@ -53,6 +53,24 @@ public sealed class ResultCollectorCheckpointTests : IDisposable
         Assert.Equal(1, job.SavedCheckpoint().NextSequence);
     }
 
+    /// <summary>The outputs are made final right after the checkpoints end: a checkpoint written then would be created,
+    /// synced and deleted for nothing (a crash in between resumes from the last one).</summary>
+    [Fact]
+    public async Task EndCheckpointsAsync_EveryResultWritten_WritesNoCheckpointThenOrAfter()
+    {
+        var time = new FakeTimeProvider();
+        await using var job = await CollectorHarness.CreateAsync(_directory, time, lines: 4);
+        Assert.True(await job.Collector.SaveCheckpointAsync(CancellationToken.None));      // the one before publishing
+        Assert.Null(await job.Collector.HandleAsync(job.Result(0), CancellationToken.None));
+        Assert.Null(await job.Collector.HandleAsync(job.Result(1), CancellationToken.None));
+
+        await job.Collector.EndCheckpointsAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.False(await job.Collector.SaveCheckpointAsync(CancellationToken.None));
+        Assert.Equal(0, job.SavedCheckpoint().NextSequence);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static async Task ChattrAsync(string change, string path)
