@@ -188,7 +188,7 @@ running_pid() {
   local dir pid
   dir=$(cd "$1" 2>/dev/null && pwd) || return 1
   [ -f "$dir/pid" ] || return 1
-  pid=$(cat "$dir/pid")
+  pid=$(cat "$dir/pid" 2>/dev/null) || return 1     # the node removes it as it stops
   [ -n "$pid" ] && tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/" || return 1
   echo "$pid"
 }
