@@ -22,9 +22,7 @@ public sealed partial class PowerLossTests(RabbitMqBroker broker)
         await pipeline.StartConsumerAsync("identity");
         var trace = Path.Combine(pipeline.Directory, "strace.log");
 
-        var (executable, arguments) = ServiceBinaries.LocateNative("Producer") is { } native
-            ? (native, Array.Empty<string>())
-            : (ServiceBinaries.DotnetHost, new[] { ServiceBinaries.Locate("Producer") });
+        var (executable, arguments) = ServiceBinaries.Command(ServiceBinaries.Producer);
         await using var producer = ServiceProcess.Start("strace",
         [
             "-f", "-qq", "-e", "trace=openat,fsync,rename,renameat,renameat2", "-o", trace, executable, .. arguments,

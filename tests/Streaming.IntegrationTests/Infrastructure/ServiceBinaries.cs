@@ -29,6 +29,11 @@ public static class ServiceBinaries
     /// </summary>
     public const string NativeDirectoryVariable = "STREAMING_NATIVE_DIR";
 
+    /// <summary>How to start <paramref name="assemblyName"/> under another program (strace, a shell): the Native AOT
+    /// executable alone, or the <c>dotnet</c> host followed by the assembly.</summary>
+    public static (string Executable, string[] Arguments) Command(string assemblyName) =>
+        LocateNative(assemblyName) is { } native ? (native, []) : (DotnetHost, [Locate(assemblyName)]);
+
     /// <summary>The Native AOT executable of <paramref name="assemblyName"/> when <see cref="NativeDirectoryVariable"/>
     /// is set and names a folder; null otherwise. Throws when the folder lacks the executable, rather than testing the
     /// other build silently.</summary>

@@ -39,9 +39,7 @@ public sealed class NotUtf8NameTests(RabbitMqBroker broker)
         try
         {
             await CreateRawAsync(directory, "caf\\n");
-            var (host, prefix) = ServiceBinaries.LocateNative("Producer") is { } native
-                ? (native, Array.Empty<string>())
-                : (ServiceBinaries.DotnetHost, [ServiceBinaries.Locate("Producer")]);
+            var (host, prefix) = ServiceBinaries.Command(ServiceBinaries.Producer);
             // The name goes through a shell: a .NET process cannot put bytes that are not UTF-8 on a command line.
             await using var producer = ServiceProcess.Start("/bin/sh",
                 ["-c", $"exec \"$@\" publish \"{directory}/$(printf '{RawName}')\" --wait --rabbitmq amqp://guest:guest@127.0.0.1:1/",

@@ -26,9 +26,7 @@ public sealed class WatchDiskWorkTests(RabbitMqBroker broker)
             harness.Drop(name, content);
         }
         var trace = Path.Combine(harness.Pipeline.Directory, "strace.log");
-        var (executable, arguments) = ServiceBinaries.LocateNative("Producer") is { } native
-            ? (native, Array.Empty<string>())
-            : (ServiceBinaries.DotnetHost, new[] { ServiceBinaries.Locate("Producer") });
+        var (executable, arguments) = ServiceBinaries.Command(ServiceBinaries.Producer);
         await using var watcher = ServiceProcess.Start("strace",
             ["-f", "-qq", "-y", "-e", "trace=openat,fsync", "-o", trace, executable, .. arguments,
                 "watch", "--data", harness.Data, "--rabbitmq", harness.Pipeline.Uri],
