@@ -20,7 +20,8 @@ internal sealed class BatchProcessor : IAsyncDisposable
     internal const string LineBreakInOutput = "the processor's output for this line contains a line break (\\n); an output line must be one line";
 
     private readonly int _concurrency;
-    private readonly SemaphoreSlim _permits;
+    private readonly SemaphoreSlim _permits;        // lines in work: one per slot of the concurrency
+    private readonly SemaphoreSlim _freeInstances;  // processor instances not in use
     private readonly ConcurrentStack<ILineProcessor> _instances = new();
     private readonly ConcurrentBag<LineOutputBuffer> _buffers = [];
 
@@ -32,6 +33,13 @@ internal sealed class BatchProcessor : IAsyncDisposable
         {
             _instances.Push(factory());
         }
+        if (_instances.TryPeek(out var first) && first is ILineRunProcessor)
+        {
+            // A spare: while one instance waits out the check after its batch (no line in work), the slot it left
+            // goes on with the next batch on this one, instead of idling for the check.
+            _instances.Push(factory());
+        }
+        _freeInstances = new SemaphoreSlim(_instances.Count, _instances.Count);
     }
 
     /// <summary>Processes every line; the caller disposes the returned result messages.</summary>
@@ -65,45 +73,66 @@ internal sealed class BatchProcessor : IAsyncDisposable
 
     private async Task RunWorkerAsync(BatchWork work, CancellationToken cancellationToken)
     {
-        await _permits.WaitAsync(cancellationToken);
+        // An instance first, then a slot: a task that holds a slot never waits for anything else, so the instances
+        // held without a slot (checking, or waiting for a slot to run lines again) cannot keep a slot from coming free.
+        await _freeInstances.WaitAsync(cancellationToken);
         _instances.TryPop(out var processor);
-        var buffer = RentBuffer();
-        lock (work.Buffers)
-        {
-            work.Buffers.Add(buffer);
-        }
         try
         {
-            if (processor is ILineRunProcessor runs)
+            await _permits.WaitAsync(cancellationToken);
+            var holdsPermit = true;
+            var buffer = RentBuffer();
+            lock (work.Buffers)
             {
-                await RunLinesAsync(runs, work, buffer, cancellationToken);
-                return;
+                work.Buffers.Add(buffer);
             }
-            int index;
-            while ((index = Interlocked.Increment(ref work.Next)) < work.Count)
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                work.Outcomes[index] = await ProcessLineAsync(processor!, work.Batch, index, buffer, cancellationToken);
+                if (processor is ILineRunProcessor runs)
+                {
+                    var results = new RunResults(work, buffer);
+                    await RunLinesAsync(runs, work, results, cancellationToken);
+                    _permits.Release();
+                    holdsPermit = false;
+                    if (await runs.SettleBatchAsync(work.Batch, cancellationToken))
+                    {
+                        await _permits.WaitAsync(cancellationToken);
+                        holdsPermit = true;
+                        await runs.RunAgainAsync(work.Batch, results, cancellationToken);
+                    }
+                    return;
+                }
+                int index;
+                while ((index = Interlocked.Increment(ref work.Next)) < work.Count)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    work.Outcomes[index] = await ProcessLineAsync(processor!, work.Batch, index, buffer, cancellationToken);
+                }
+            }
+            finally
+            {
+                if (holdsPermit)
+                {
+                    _permits.Release();
+                }
             }
         }
         finally
         {
             _instances.Push(processor!);
-            _permits.Release();
+            _freeInstances.Release();
         }
     }
 
     /// <summary>Hands a pipelining processor (exec:) consecutive runs of lines, spread over the slots.</summary>
-    private async Task RunLinesAsync(ILineRunProcessor runs, BatchWork work, LineOutputBuffer buffer, CancellationToken cancellationToken)
+    private async Task RunLinesAsync(ILineRunProcessor runs, BatchWork work, RunResults results, CancellationToken cancellationToken)
     {
         var size = Math.Clamp((work.Count + _concurrency - 1) / _concurrency, 1, runs.MaxRunLines);
-        var results = new RunResults(work, buffer);
         int start;
         while ((start = Interlocked.Add(ref work.Next, size) - size + 1) < work.Count)
         {
             await runs.ProcessRunAsync(work.Batch, start, Math.Min(size, work.Count - start), results, cancellationToken);
         }
-        await runs.FinishBatchAsync(work.Batch, results, cancellationToken);
     }
 
     private static async ValueTask<LineOutcome> ProcessLineAsync(
@@ -245,6 +274,7 @@ internal sealed class BatchProcessor : IAsyncDisposable
             }
         }));
         _permits.Dispose();
+        _freeInstances.Dispose();
     }
 
     /// <summary>Where a run's outcomes go: outputs into the slot's buffer, outcomes into the batch's array.</summary>

@@ -28,8 +28,14 @@ internal interface ILineRunProcessor : ILineProcessor
     Task ProcessRunAsync(LineBatch batch, int start, int count, ILineRunResults results, CancellationToken cancellationToken);
 
     /// <summary>Called once this instance has had its last run of <paramref name="batch"/>, before the batch's result
-    /// is built: the answers reported so far may still be corrected through <paramref name="results"/> (an
-    /// <c>exec:</c> worker that turns out to have written more answers than lines has its lines run again).</summary>
+    /// is built, without a slot of the concurrency (it does no line's work): waits until the answers reported so far
+    /// can be trusted. True when some of them cannot (an <c>exec:</c> worker wrote more answers than lines): the
+    /// caller then takes a slot and calls <see cref="RunAgainAsync"/>.</summary>
     /// <exception cref="OperationCanceledException">The service is stopping; the batch is handed back.</exception>
-    Task FinishBatchAsync(LineBatch batch, ILineRunResults results, CancellationToken cancellationToken);
+    Task<bool> SettleBatchAsync(LineBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>Runs again the lines <see cref="SettleBatchAsync"/> found in doubt, correcting their outcomes through
+    /// <paramref name="results"/>.</summary>
+    /// <exception cref="OperationCanceledException">The service is stopping; the batch is handed back.</exception>
+    Task RunAgainAsync(LineBatch batch, ILineRunResults results, CancellationToken cancellationToken);
 }

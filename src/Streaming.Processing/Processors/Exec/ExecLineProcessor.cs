@@ -28,6 +28,7 @@ internal sealed class ExecLineProcessor(ExecCommand command, ExecSettings settin
     private static readonly TimeSpan s_maxQuietWait = TimeSpan.FromMilliseconds(50);
 
     private readonly List<int> _unchecked = [];   // lines of the batch answered by the current worker, not yet checked
+    private List<int>? _suspects;                  // lines the check after the batch found in doubt, to run again
     private ExecWorker? _worker;
     private LineBatch? _batch;
     private TimeSpan _answerTime;
@@ -39,6 +40,7 @@ internal sealed class ExecLineProcessor(ExecCommand command, ExecSettings settin
         if (!ReferenceEquals(batch, _batch))
         {
             _batch = batch;
+            _suspects = null;
             if (_unchecked.Count > 0)
             {
                 // The last batch ended before it was checked (the service is stopping, or it failed): its worker's
@@ -60,21 +62,28 @@ internal sealed class ExecLineProcessor(ExecCommand command, ExecSettings settin
         await PipelineAsync(batch, indexes, results, cancellationToken);
     }
 
-    public async Task FinishBatchAsync(LineBatch batch, ILineRunResults results, CancellationToken cancellationToken)
+    public async Task<bool> SettleBatchAsync(LineBatch batch, CancellationToken cancellationToken)
     {
         if (_unchecked.Count == 0)
         {
-            return;
+            return false;
         }
         var worker = _worker!;
         if (await worker.CheckQuietAsync(QuietWait(_answerTime), cancellationToken) != WorkerQuiet.MoreOutput)
         {
             _unchecked.Clear();
-            return;
+            return false;
         }
-        var suspects = TakeUnchecked();
-        ExecLog.OutOfStep(logger, worker.Id, "the command wrote output after its last answer", suspects.Count);
+        _suspects = TakeUnchecked();
+        ExecLog.OutOfStep(logger, worker.Id, "the command wrote output after its last answer", _suspects.Count);
         await DiscardWorkerAsync();
+        return true;
+    }
+
+    public async Task RunAgainAsync(LineBatch batch, ILineRunResults results, CancellationToken cancellationToken)
+    {
+        var suspects = _suspects ?? [];
+        _suspects = null;
         await AloneAsync(batch, suspects, results, cancellationToken);
     }
 
