@@ -4,7 +4,9 @@ that answers as the tagged format says; the broker end to end is test_streaming_
 
     python3 -m unittest discover -s sdk/python -v
 """
+import array
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -115,6 +117,28 @@ class LineTests(unittest.TestCase):
                 _lines.encode(item, kind, 7)
             self.assertIn("item 7", str(caught.exception))
         self.assertEqual(_lines.encode("a\rb", _lines.STR, 1), b"sa\rb\n")
+
+    def test_items_encoded_together_are_the_lines_each_gives_alone(self):
+        rng = random.Random(24)
+        alphabet = ["a", "é", "\r", " ", "\x00", "€", "\U0001f600"]
+        for _ in range(200):
+            strs = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 6))).rstrip("\r")
+                    for _ in range(rng.randrange(1, 30))]
+            for items, kind in ((strs, _lines.STR), ([item.encode() for item in strs], _lines.BYTES)):
+                expected = b"".join(_lines.encode(item, kind, 1) for item in items)
+                self.assertEqual(_lines.encode_all(items, kind, 1), (expected, len(items), None))
+        self.assertEqual(_lines.encode_all([bytearray(b"x"), memoryview(b"y")], _lines.BYTES, 1), (b"bx\nby\n", 2, None))
+
+    def test_items_encoded_together_stop_at_the_first_that_is_not_a_line_naming_it(self):
+        for bad, kind, error in (("c\nd", _lines.STR, ValueError), ("c\r", _lines.STR, ValueError),
+                                 ("\ud800", _lines.STR, ValueError), (b"c", _lines.STR, TypeError),
+                                 (b"c\n", _lines.BYTES, ValueError), (b"c\r", _lines.BYTES, ValueError),
+                                 ("c", _lines.BYTES, TypeError), (array.array("b", b"c"), _lines.BYTES, TypeError)):
+            good = ["a", "b"] if kind is _lines.STR else [b"a", b"b"]
+            data, count, caught = _lines.encode_all(good + [bad] + good, kind, 10)
+            self.assertEqual((data, count), (b"".join(_lines.encode(item, kind, 1) for item in good), 2), repr(bad))
+            self.assertIsInstance(caught, error, repr(bad))
+            self.assertIn("item 12", str(caught))
 
     def test_mixed_item_types_are_refused(self):
         with self.assertRaises(TypeError):
@@ -269,6 +293,13 @@ class ClientProtocolTests(unittest.TestCase):
                     results.append(result)
             self.assertEqual(results, ["A"])
             self.assertIn("item 2", str(caught.exception))
+            # Past the first write to the Producer (64 KiB of lines): the results before it, then the error.
+            results = []
+            with self.assertRaises(ValueError) as caught:
+                for result in pool.imap(module_level_function, ["é%d" % i for i in range(20_000)] + ["b\rc\r", "d"]):
+                    results.append(result)
+            self.assertEqual(results, ["é%d" % i for i in range(20_000)])
+            self.assertIn("item 20001", str(caught.exception))
 
     def test_an_endless_generator_is_read_lazily_and_break_stops_the_producer(self):
         pulled = []

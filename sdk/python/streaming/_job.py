@@ -6,7 +6,7 @@ import subprocess
 import threading
 
 from ._errors import BrokerUnreachable, LineFailed, StreamingError
-from ._lines import decode, encode, kind_of
+from ._lines import STR, decode, encode_all, kind_of
 
 __all__ = ["Job"]
 
@@ -26,6 +26,7 @@ class Job:
         self._kind = None
         self._fed = 0  # lines handed to the Producer
         self._input_error = None  # what the iterable raised, or why an item is not a line: raised after `_fed` results
+        self._bad_item = False  # an item was not a line: nothing after it is written
         self._abort_reason = None
         self._cancelled = threading.Event()
         self._feeding_done = threading.Event()
@@ -42,21 +43,22 @@ class Job:
     # ---- the input side (threads) -------------------------------------------------------------------------------------
 
     def _feed(self) -> None:
-        position = 0
+        cancelled = self._cancelled.is_set
         try:
             for item in self._iterator:
-                if self._cancelled.is_set():
+                if cancelled():
                     return
-                position += 1
                 if self._kind is None:
                     self._kind = kind_of(item)
-                line = encode(item, self._kind, position)
+                # Items become lines at the flush, all together (encode_all): per item, only this.
                 with self._buffer_lock:
-                    self._pending.append(line)
-                    self._pending_bytes += len(line)
+                    self._pending.append(item)
+                    self._pending_bytes += len(item)
                     full = self._pending_bytes >= _WRITE_BYTES
                 if full:
                     self._flush()
+                    if self._bad_item:
+                        return
         except BaseException as error:  # noqa: BLE001 - raised to the caller at its position, as multiprocessing does
             self._input_error = error
         finally:
@@ -72,12 +74,17 @@ class Job:
     def _flush(self) -> None:
         with self._write_lock:
             with self._buffer_lock:
-                data = b"".join(self._pending)
-                count = len(self._pending)
-                self._pending.clear()
+                items = self._pending
+                self._pending = []
                 self._pending_bytes = 0
-            if not data or not self._stdin_open:
+            if not items or not self._stdin_open or self._bad_item:
                 return
+            data, count, error = encode_all(items, self._kind, self._fed + 1)
+            if error is not None:
+                # An item that is not a line ends the input there: it is raised after the results before it, ahead
+                # of anything the iterable raised later.
+                self._bad_item = True
+                self._input_error = error
             try:
                 view = memoryview(data)
                 while view:
@@ -104,22 +111,35 @@ class Job:
                 chunk = os.read(stdout_fd, _READ_BYTES)
                 if not chunk:
                     break
-                lines = (partial + chunk).split(b"\n")
-                partial = lines.pop()
-                for line in lines:
-                    answered += 1
-                    tag = line[:1]
-                    if tag == b"+":
-                        yield decode(line[1:], self._kind)
-                    elif tag == b"!":
-                        failure = LineFailed(answered, line[1:].decode("utf-8", "replace"))
-                        if self._on_error == "raise":
-                            raise failure
-                        yield failure
+                block = partial + chunk
+                cut = block.rfind(b"\n")
+                if cut < 0:
+                    partial = block
+                    continue
+                complete, partial = block[:cut], block[cut + 1:]
+                count = complete.count(b"\n") + 1
+                if complete[:1] == b"+" and complete.count(b"\n+") == count - 1:
+                    # Every answer a result (the usual case): one split, no work per line.
+                    answered += count
+                    if self._kind is STR:
+                        yield from complete[1:].decode("utf-8", "surrogateescape").split("\n+")
                     else:
-                        raise StreamingError(f"the Producer wrote an answer the tagged format does not allow: {line[:80]!r}")
-                if lines and self._progress is not None:
-                    self._report(len(lines))
+                        yield from complete[1:].split(b"\n+")
+                else:
+                    for line in complete.split(b"\n"):
+                        answered += 1
+                        tag = line[:1]
+                        if tag == b"+":
+                            yield decode(line[1:], self._kind)
+                        elif tag == b"!":
+                            failure = LineFailed(answered, line[1:].decode("utf-8", "replace"))
+                            if self._on_error == "raise":
+                                raise failure
+                            yield failure
+                        else:
+                            raise StreamingError(f"the Producer wrote an answer the tagged format does not allow: {line[:80]!r}")
+                if self._progress is not None:
+                    self._report(count)
             code = self._wait_for_exit()
             # A Producer that finished had its input closed, so the feeder is about done; one that died may leave the
             # feeder waiting on a slow iterable, which it then leaves at its next item.
