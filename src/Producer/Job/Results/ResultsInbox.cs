@@ -27,6 +27,10 @@ internal sealed partial class ResultsInbox : IResultsAddress, IAsyncDisposable
     private static readonly TimeSpan s_recoveryWait = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_recoveryPoll = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long a process whose connection is down when it ends waits for the client's recovery (it tries
+    /// every 2 s) to delete its queues.</summary>
+    private static readonly TimeSpan s_endRecoveryWait = TimeSpan.FromSeconds(6);
+
     /// <summary>A process that loses this many queues has a broker problem no new queue solves; the rest expire by themselves.</summary>
     private const int MaxUndeletedQueues = 8;
 
@@ -103,7 +107,7 @@ internal sealed partial class ResultsInbox : IResultsAddress, IAsyncDisposable
                 // Deleting the lost queue fails the broker's channels whose probes still wait on it, and with them the
                 // connection (541): the fresh queue is subscribed once the connection is back.
                 await ForgetLostAsync(lost, cancellationToken);
-                await WaitUntilOpenAsync(cancellationToken);
+                await WaitUntilOpenAsync(s_recoveryWait, cancellationToken);
             }
         }
         CollectorLog.Receiving(_logger, _current.Queue);
@@ -155,7 +159,10 @@ internal sealed partial class ResultsInbox : IResultsAddress, IAsyncDisposable
         await Task.WhenAll(forgetting);
         await _current.DisposeAsync();
         var queue = _current.Queue;
-        // A process that lost the broker does not wait for it here: its queues expire by themselves.
+        // A job can end while the connection is down (its last results came before the drop). Left there, its queue
+        // would keep the duplicates of batches redelivered meanwhile until it expires: a blip is waited out. A broker
+        // that stays away is not, and the queues expire by themselves.
+        await WaitUntilOpenAsync(s_endRecoveryWait, CancellationToken.None);
         if (_connection.IsOpen)
         {
             using var deadline = new CancellationTokenSource(s_deleteTimeout);
@@ -225,10 +232,10 @@ internal sealed partial class ResultsInbox : IResultsAddress, IAsyncDisposable
         return true;
     }
 
-    private async Task WaitUntilOpenAsync(CancellationToken cancellationToken)
+    private async Task WaitUntilOpenAsync(TimeSpan limit, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        while (!_connection.IsOpen && _time.GetElapsedTime(started) < s_recoveryWait)
+        while (!_connection.IsOpen && _time.GetElapsedTime(started) < limit)
         {
             await Task.Delay(s_recoveryPoll, _time, cancellationToken);
         }
