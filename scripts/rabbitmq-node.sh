@@ -189,21 +189,30 @@ running_pid() {
   dir=$(cd "$1" 2>/dev/null && pwd) || return 1
   [ -f "$dir/pid" ] || return 1
   pid=$(cat "$dir/pid" 2>/dev/null) || return 1     # the node removes it as it stops
-  [ -n "$pid" ] && tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/" || return 1
+  [ -n "$pid" ] && is_node_process "$pid" "$dir" || return 1
   echo "$pid"
 }
 
+# is_node_process PID DIR: the process lives and is the node of DIR (a zombie's command line is empty).
+is_node_process() { tr '\0' '\n' < "/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2/"; }
+
+# Returns once the node's process is gone, not its pid file: the node removes that file while it is still stopping,
+# with its listener open, and a start on the same port right after found the port in use (CI, 2026-12-07).
 stop() {
-  local dir=$1
+  local dir pid
+  dir=$(cd "$1" 2>/dev/null && pwd) || { echo "no node in $1" >&2; return 0; }
   [ -f "$dir/pid" ] || { echo "no node in $dir" >&2; return 0; }
-  local pid
   pid=$(running_pid "$dir") || { rm -f "$dir/pid"; echo "RabbitMQ node was not running" >&2; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 40); do
-    running_pid "$dir" >/dev/null || { rm -f "$dir/pid"; echo "RabbitMQ node stopped" >&2; return 0; }
+    is_node_process "$pid" "$dir" || { rm -f "$dir/pid"; echo "RabbitMQ node stopped" >&2; return 0; }
     sleep 0.25
   done
-  running_pid "$dir" >/dev/null && kill -KILL "$pid" 2>/dev/null
+  kill -KILL "$pid" 2>/dev/null || true
+  for _ in $(seq 1 40); do
+    is_node_process "$pid" "$dir" || break
+    sleep 0.25
+  done
   rm -f "$dir/pid"
   echo "RabbitMQ node killed after 10 s" >&2
 }

@@ -53,7 +53,11 @@ public sealed class LocalNodeTests : IAsyncLifetime
         }
 
         var before = await File.ReadAllTextAsync(credentials);
+        var nodePid = int.Parse(await File.ReadAllTextAsync(Path.Combine(NodeDirectory, "pid")), CultureInfo.InvariantCulture);
         await RunScriptAsync("stop", NodeDirectory);
+        // Gone, not only its pid file (which the node removes while it still listens): a start on the same port right
+        // after a stop found the port in use.
+        Assert.False(IsAlive(nodePid), $"the node's process {nodePid} outlived stop");
         await RunScriptAsync("start", NodeDirectory, _port.ToString(CultureInfo.InvariantCulture));
 
         Assert.Equal(before, await File.ReadAllTextAsync(credentials));
@@ -78,6 +82,19 @@ public sealed class LocalNodeTests : IAsyncLifetime
         Assert.False(innocent.HasExited, "stop signalled a process that is not its node");
         Assert.False(File.Exists(Path.Combine(NodeDirectory, "pid")), "a pid file naming no node is stale");
         innocent.Kill();
+    }
+
+    /// <summary>The process exists and is not a zombie (whose command line is empty).</summary>
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Length > 0;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static UnixFileMode ModeOf(string path) =>
