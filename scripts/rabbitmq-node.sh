@@ -194,7 +194,8 @@ running_pid() {
 }
 
 # is_node_process PID DIR: the process lives and is the node of DIR (a zombie's command line is empty).
-is_node_process() { tr '\0' '\n' < "/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2/"; }
+# The redirection's own error (the process just ended) is the shell's: silenced before it is made.
+is_node_process() { tr '\0' '\n' 2>/dev/null < "/proc/$1/cmdline" | grep -qF -- "$2/"; }
 
 # Returns once the node's process is gone, not its pid file: the node removes that file while it is still stopping,
 # with its listener open, and a start on the same port right after found the port in use (CI, 2026-12-07).

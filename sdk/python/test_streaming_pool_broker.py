@@ -92,8 +92,12 @@ class Node:
                 return port
 
     def run(self, *args, timeout: float = 120) -> str:
-        return subprocess.run(["bash", NODE, *args], check=True, capture_output=True, text=True,
-                              timeout=timeout).stdout
+        done = subprocess.run(["bash", NODE, *args], capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            # The script says why on its standard error (port in use, no start in time): a failure must quote it.
+            raise AssertionError(f"rabbitmq-node.sh {' '.join(args)} exited {done.returncode}: "
+                                 + " | ".join(done.stderr.strip().splitlines()[-5:]))
+        return done.stdout
 
     def start(self) -> None:
         self.run("start", self.directory, str(self.port), timeout=180)

@@ -84,6 +84,27 @@ public sealed class LocalNodeTests : IAsyncLifetime
         innocent.Kill();
     }
 
+    /// <summary>A pid file naming a process that has ended (the node killed, or ending as stop looks): stop says only
+    /// that the node was not running. Its check read the ended process's command line with a redirection whose error
+    /// the shell printed (the benchmark's log showed it).</summary>
+    [Fact]
+    public async Task Stop_PidFileNamesAnEndedProcess_SaysOnlyThatTheNodeWasNotRunning()
+    {
+        Directory.CreateDirectory(NodeDirectory);
+        int ended;
+        await using (var process = ServiceProcess.Start("true", [], name: "true"))
+        {
+            Assert.Equal(0, await process.WaitForExitAsync(s_script));
+            ended = process.Id;
+        }
+        await File.WriteAllTextAsync(Path.Combine(NodeDirectory, "pid"), ended.ToString(CultureInfo.InvariantCulture));
+
+        await using var script = ServiceProcess.Start("bash", [_script, "stop", NodeDirectory], name: "rabbitmq-node.sh");
+
+        Assert.Equal(0, await script.WaitForExitAsync(s_script));
+        Assert.Equal("RabbitMQ node was not running", script.StandardError.Trim());
+    }
+
     /// <summary>The process exists and is not a zombie (whose command line is empty).</summary>
     private static bool IsAlive(int pid)
     {
