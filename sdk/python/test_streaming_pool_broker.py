@@ -187,6 +187,24 @@ class PoolOnABrokerTests(unittest.TestCase):
                          [(streaming.LineFailed, 2), (streaming.LineFailed, 4)])
         self.assertIn("cannot digest b'poison 4'", results[3].reason)
 
+    def test_a_generator_that_waits_for_its_first_results_gets_them_before_its_chunk_fills(self):
+        answered = threading.Event()
+
+        def conversation():
+            yield "first"
+            yield "second"
+            # Goes on only once the first result is in: the chunk of 1,000 must go out without the lines after these.
+            if not answered.wait(60):
+                raise AssertionError("no result within 60 s of two lines while the generator paused")
+            yield "third"
+
+        results = []
+        with self.pool(processes=1) as pool:
+            for result in pool.imap(functions.shout, conversation(), chunksize=1000):
+                results.append(result)
+                answered.set()
+        self.assertEqual(results, ["FIRST", "SECOND", "THIRD"])
+
     def test_break_out_of_an_endless_generator_leaves_no_queue_and_no_process(self):
         def endless():
             number = 0

@@ -73,6 +73,13 @@ internal sealed class ProducerOptions
     [Range(1, 86_400)]
     public int StdinResultsQueueExpirySeconds { get; set; } = 120;
 
+    /// <summary>How long (milliseconds) a batch of <c>publish -</c> waits after its first line for its next one before it
+    /// goes out, full or not: a writer that pauses or trickles (<c>tail -f</c>, a slow generator) gets its results
+    /// within about this much more than the fleet's own time, instead of once a batch has filled. 0: a batch goes out as
+    /// soon as standard input has nothing more ready. A writer faster than a batch per wait fills every batch.</summary>
+    [Range(0, 60_000)]
+    public int StdinBatchWaitMilliseconds { get; set; } = 100;
+
     /// <summary>Seconds between progress lines when stderr is not a terminal.</summary>
     [Range(1, 3600)]
     public int ProgressIntervalSeconds { get; set; } = 5;

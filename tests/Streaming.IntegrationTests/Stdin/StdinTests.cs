@@ -194,6 +194,32 @@ public sealed class StdinTests(RabbitMqBroker broker, ITestOutputHelper output)
         Assert.Equal([.. first, .. "+six\n"u8.ToArray()], whole);
     }
 
+    /// <summary>A writer that pauses mid-batch (<c>tail -f</c>, a slow generator, a caller waiting for its answers)
+    /// gets the results of its lines so far once the batch has waited <c>Producer:StdinBatchWaitMilliseconds</c>, not
+    /// once 10,000 lines (the default batch) have come.</summary>
+    [Fact]
+    public async Task PublishStdin_WriterPausesMidBatch_ItsLinesSoFarGetTheirResultsWithoutTheBatchFilling()
+    {
+        await using var pipeline = await TestPipeline.CreateAsync(broker);
+        var (fifo, stdout) = await FifoAsync(pipeline);
+        await pipeline.StartConsumerAsync("identity");
+
+        await using var producer = StdinPublish.Start(pipeline, fifo, stdout);
+        var first = "first\nsecond\n"u8.ToArray();
+        await using (var writer = await OpenForWritingAsync(fifo))
+        {
+            await writer.WriteAsync(first);
+            await writer.FlushAsync();
+            await StdinPublish.WaitForOutputAsync(producer, stdout, first.Length, TimeSpan.FromSeconds(60));
+            Assert.Equal(first, await File.ReadAllBytesAsync(stdout));
+            await writer.WriteAsync("third\n"u8.ToArray());
+        }
+        var code = await producer.WaitForExitAsync(s_run);
+
+        Assert.True(code == 0, producer.Describe());
+        Assert.Equal("first\nsecond\nthird\n"u8.ToArray(), await File.ReadAllBytesAsync(stdout));
+    }
+
     /// <summary>A read from standard input waits for its writer whatever the cancellation says: the interrupted run must
     /// not wait for input that may never come.</summary>
     [Fact]

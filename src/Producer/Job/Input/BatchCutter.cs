@@ -8,6 +8,9 @@ namespace Streaming.Producer.Job.Input;
 /// A batch ends after <see cref="CutSettings.BatchLines"/> lines, or before a line that would take its bytes past
 /// <see cref="CutSettings.BatchBytes"/>. Both rules look only at the file's bytes, so cutting again from a recorded
 /// batch start gives the same batches. A line over the limit is skipped in pieces, never held whole.
+/// Standard input adds one rule, by the clock (<c>batchWait</c>): a batch goes out once it has waited that long since
+/// its first line for the next one, full or not, so a slow writer's lines are not held back for a batch that may fill
+/// only minutes later. Its batches are kept in memory, never cut again, so that rule need not be repeatable.
 /// </summary>
 internal sealed class BatchCutter
 {
@@ -18,6 +21,9 @@ internal sealed class BatchCutter
     private readonly CutSettings _settings;
     private readonly Guid _jobId;
     private readonly int _fullBufferBytes;
+    private readonly TimeSpan? _batchWait;
+    private readonly TimeProvider _time;
+    private Task<int>? _pendingRead;  // a read that outlived a batch's wait: it goes on filling the buffer where it began
     private byte[] _buffer;
     private int _position;
     private int _end;
@@ -31,9 +37,15 @@ internal sealed class BatchCutter
     /// <param name="expectedBytes">How many bytes the input is expected to hold from there (null: unknown). A small
     /// file gets a buffer its size, not a fresh megabyte on the large object heap (which only a full collection frees)
     /// per file. The buffer grows to the full size when the file turns out longer.</param>
+    /// <param name="batchWait">Standard input only: how long a batch waits for its next line after its first one
+    /// (null: until it is full or the input ends, which a file's cuts must do to be repeatable).</param>
+    /// <param name="time">The clock of <paramref name="batchWait"/>.</param>
     public BatchCutter(
-        Stream input, CutSettings settings, Guid jobId, long startOffset, long nextSequence, long nextLine, long? expectedBytes = null)
+        Stream input, CutSettings settings, Guid jobId, long startOffset, long nextSequence, long nextLine, long? expectedBytes = null,
+        TimeSpan? batchWait = null, TimeProvider? time = null)
     {
+        _batchWait = batchWait;
+        _time = time ?? TimeProvider.System;
         _input = input;
         _settings = settings;
         _jobId = jobId;
@@ -61,6 +73,7 @@ internal sealed class BatchCutter
         var firstLine = NextLine;
         var lines = 0;
         long lineBytes = 0;
+        long firstLineAt = 0;
         while (lines < _settings.BatchLines)
         {
             if (CutBufferedLines(writer, ref lines, ref lineBytes))
@@ -71,7 +84,7 @@ internal sealed class BatchCutter
             if (lines > 0)
             {
                 var budget = _settings.BatchBytes - lineBytes;
-                if (budget < 0 || !await NextLineFitsAsync((int)budget, cancellationToken))
+                if (budget < 0 || !await NextLineFitsAsync((int)budget, firstLineAt, cancellationToken))
                 {
                     break;
                 }
@@ -80,6 +93,10 @@ internal sealed class BatchCutter
             if (length < 0)
             {
                 break;
+            }
+            if (lines == 0)
+            {
+                firstLineAt = _time.GetTimestamp();
             }
             lines++;
             lineBytes += length;
@@ -137,8 +154,9 @@ internal sealed class BatchCutter
 
     /// <summary>True when the next line exists and its raw length is at most <paramref name="budget"/> bytes. Reads no
     /// further than it must to tell: a pipe (standard input) gives what its writer has written so far, and a batch whose
-    /// next line is already whole must go out now, not once a batch's budget more has come.</summary>
-    private async ValueTask<bool> NextLineFitsAsync(int budget, CancellationToken cancellationToken)
+    /// next line is already whole must go out now, not once a batch's budget more has come. False as well when the
+    /// batch's wait since its first line (at <paramref name="firstLineAt"/>) ends before the line is whole.</summary>
+    private async ValueTask<bool> NextLineFitsAsync(int budget, long firstLineAt, CancellationToken cancellationToken)
     {
         var searched = 0;
         while (true)
@@ -154,9 +172,16 @@ internal sealed class BatchCutter
                 return _endOfInput && available > 0 && available <= budget;
             }
             searched = window;
-            await FillAsync(available + 1, cancellationToken);
+            if (!await FillAsync(available + 1, WaitLeft(firstLineAt), cancellationToken))
+            {
+                return false;
+            }
         }
     }
+
+    /// <summary>What is left of the batch's wait for its next line (null: no wait, until the input gives it).</summary>
+    private TimeSpan? WaitLeft(long firstLineAt) =>
+        _batchWait is { } wait ? wait - _time.GetElapsedTime(firstLineAt) : null;
 
     /// <summary>Appends the next line as an entry; returns its raw length, or -1 at the end of the file.</summary>
     private async ValueTask<long> CutLineAsync(MessageWriter writer, CancellationToken cancellationToken)
@@ -209,12 +234,50 @@ internal sealed class BatchCutter
     }
 
     /// <summary>Makes at least <paramref name="count"/> bytes available from the position, unless the file ends first.</summary>
-    private async ValueTask FillAsync(int count, CancellationToken cancellationToken)
+    private async ValueTask FillAsync(int count, CancellationToken cancellationToken) =>
+        await FillAsync(count, wait: null, cancellationToken);
+
+    /// <summary>As <see cref="FillAsync(int, CancellationToken)"/>, but false once <paramref name="wait"/> has passed
+    /// first: the read under way is kept, and the next fill takes what it brings, in the place of the buffer where it
+    /// began (nothing moves the buffer's bytes while a read is under way).</summary>
+    private async ValueTask<bool> FillAsync(int count, TimeSpan? wait, CancellationToken cancellationToken)
     {
-        if (_end - _position >= count || _endOfInput)
+        while (_end - _position < count && !_endOfInput)
         {
-            return;
+            if (_pendingRead is null)
+            {
+                MakeRoom();
+                _pendingRead = _input.ReadAsync(_buffer.AsMemory(_end), cancellationToken).AsTask();
+            }
+            if (wait is { } left && !_pendingRead.IsCompleted)
+            {
+                if (left <= TimeSpan.Zero)
+                {
+                    return false;
+                }
+                try
+                {
+                    await _pendingRead.WaitAsync(left, _time, cancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                    return false;
+                }
+            }
+            var read = await _pendingRead.WaitAsync(cancellationToken);
+            _pendingRead = null;
+            if (read == 0)
+            {
+                _endOfInput = true;
+            }
+            _end += read;
         }
+        return true;
+    }
+
+    /// <summary>Moves the bytes not cut yet to the buffer's start, and grows it when they fill it.</summary>
+    private void MakeRoom()
+    {
         if (_position > 0)
         {
             Buffer.BlockCopy(_buffer, _position, _buffer, 0, _end - _position);
@@ -222,23 +285,14 @@ internal sealed class BatchCutter
             _end -= _position;
             _position = 0;
         }
-        while (_end < count && !_endOfInput)
+        if (_end == _buffer.Length)
         {
-            if (_end == _buffer.Length)
-            {
-                // The file is longer than expected (it grew, or its length was not known): the full-size buffer, which
-                // always has room for count. Growing only when full matters: a small file asked for a whole batch's
-                // budget of bytes must reach its end in its own small buffer, not in a fresh megabyte.
-                var bigger = new byte[_fullBufferBytes];
-                Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
-                _buffer = bigger;
-            }
-            var read = await _input.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
-            if (read == 0)
-            {
-                _endOfInput = true;
-            }
-            _end += read;
+            // The file is longer than expected (it grew, or its length was not known): the full-size buffer, which
+            // always has room for a line's next byte. Growing only when full matters: a small file asked for a whole
+            // batch's budget of bytes must reach its end in its own small buffer, not in a fresh megabyte.
+            var bigger = new byte[_fullBufferBytes];
+            Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
+            _buffer = bigger;
         }
     }
 }

@@ -62,8 +62,10 @@ internal sealed class InputCursor : IAsyncDisposable
     /// <summary>A stream read once from its start (standard input), its lines cut from its first byte on;
     /// <paramref name="onBatch"/> sees each batch as soon as it is cut, before it is published. Disposing the cursor
     /// disposes the stream.</summary>
-    public static InputCursor FromStream(Stream stream, CutSettings cut, Guid jobId, Action<CutBatch> onBatch) =>
-        new(stream, new BatchCutter(stream, cut, jobId, startOffset: 0, nextSequence: 0, nextLine: 1), onCut: null, onBatch);
+    public static InputCursor FromStream(
+        Stream stream, CutSettings cut, Guid jobId, Action<CutBatch> onBatch, TimeSpan batchWait, TimeProvider time) =>
+        new(stream, new BatchCutter(stream, cut, jobId, startOffset: 0, nextSequence: 0, nextLine: 1, batchWait: batchWait, time: time),
+            onCut: null, onBatch);
 
     /// <summary>The next batch, encoded into <paramref name="writer"/>; null at the end of the input.</summary>
     public async ValueTask<CutBatch?> CutAsync(MessageWriter writer, CancellationToken cancellationToken)

@@ -100,7 +100,8 @@ internal sealed class StdinJob(ProducerSession session)
         var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
         try
         {
-            await using (var cursor = InputCursor.FromStream(input, job.Cut, job.JobId, retained.Keep))
+            var batchWait = TimeSpan.FromMilliseconds(_options.StdinBatchWaitMilliseconds);
+            await using (var cursor = InputCursor.FromStream(input, job.Cut, job.JobId, retained.Keep, batchWait, session.Time))
             {
                 var total = await batches.PublishAllAsync(cursor, _options.PublishesInFlight, retransmitter.CutThrough, stop.Token);
                 collector.SetTotal(total);

@@ -199,23 +199,9 @@ public sealed class BatchCutterTests
 
     /// <summary>A pipe whose writer has written these chunks so far (one per read) and nothing more yet: a read past them
     /// waits until cancelled.</summary>
-    private sealed class WrittenSoFar(byte[][] chunks) : Stream
+    private sealed class WrittenSoFar(byte[][] chunks) : PipeLikeStream
     {
         private int _next;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -227,17 +213,5 @@ public sealed class BatchCutterTests
             chunk.CopyTo(buffer);
             return chunk.Length;
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
