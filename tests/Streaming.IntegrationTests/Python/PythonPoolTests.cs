@@ -13,7 +13,7 @@ namespace Streaming.IntegrationTests.Python;
 [Collection(PythonPoolCollection.Name)]
 public sealed partial class PythonPoolTests(ITestOutputHelper output)
 {
-    private const int ExpectedTests = 13;
+    private const int ExpectedTests = 14;
 
     [Fact]
     public async Task PythonPool_AgainstARealBroker_EveryTestRanAndPassed()
