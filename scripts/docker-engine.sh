@@ -10,7 +10,7 @@
 # DOCKER-USER, so that a checkout whose fixture does not open its bridge itself (Cluster/ClusterNetwork.cs) still works.
 set -euo pipefail
 
-readonly pid_file=/run/streaming-dockerd.pid
+readonly pid_file=${STREAMING_DOCKERD_PID_FILE:-/run/streaming-dockerd.pid}   # a test names its own
 readonly log_file=/var/log/streaming-dockerd.log
 readonly start_timeout_seconds=60
 
@@ -53,6 +53,12 @@ start() {
     echo "docker-engine.sh: dockerd $(docker version --format '{{.Server.Version}}' 2>/dev/null) started (pid $(cat "$pid_file"), log $log_file)" >&2
 }
 
+# is_dockerd PID: the process lives and runs dockerd (setsid execs it in place, under the pid start recorded).
+is_dockerd() {
+    [[ $1 =~ ^[0-9]+$ ]] && [[ $(cat "/proc/$1/comm" 2>/dev/null) == dockerd ]] &&
+        ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 restore_host() {
     if command -v iptables >/dev/null; then
         iptables -P FORWARD ACCEPT 2>/dev/null || true
@@ -68,12 +74,14 @@ stop() {
         return 0
     fi
     local pid
-    pid=$(cat "$pid_file")
-    if kill -0 "$pid" 2>/dev/null; then
+    pid=$(cat "$pid_file" 2>/dev/null) || pid=
+    # Only the dockerd that start recorded: one that ended by itself leaves its number to be reused (CI goes through
+    # pid_max's 32,768 in minutes), and another process holding it must not be signalled.
+    if is_dockerd "$pid"; then
         kill -TERM "$pid"
         # dockerd stops its containers (10 s each at most, in parallel) before it exits.
-        for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+        for _ in $(seq 60); do is_dockerd "$pid" || break; sleep 1; done
+        is_dockerd "$pid" && kill -KILL "$pid"
     fi
     rm -f "$pid_file"
     restore_host
