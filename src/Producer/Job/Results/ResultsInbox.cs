@@ -29,7 +29,7 @@ internal sealed partial class ResultsInbox : IResultsAddress, IAsyncDisposable
 
     /// <summary>How long a process whose connection is down when it ends waits for the client's recovery (it tries
     /// every 2 s) to delete its queues.</summary>
-    private static readonly TimeSpan s_endRecoveryWait = TimeSpan.FromSeconds(6);
+    public static readonly TimeSpan EndRecoveryWait = TimeSpan.FromSeconds(6);
 
     /// <summary>A process that loses this many queues has a broker problem no new queue solves; the rest expire by themselves.</summary>
     private const int MaxUndeletedQueues = 8;
@@ -47,6 +47,7 @@ internal sealed partial class ResultsInbox : IResultsAddress, IAsyncDisposable
     private readonly JobRegistry _jobs = new();
     private readonly ResultsLossSignal _lost = new();
     private readonly TimeSpan _expiry;
+    private readonly TimeSpan _endRecoveryWait;
     private readonly Lock _lock = new();
     private readonly List<string> _undeleted = [];
     private readonly HashSet<string> _forgotten = new(StringComparer.Ordinal);
@@ -60,9 +61,13 @@ internal sealed partial class ResultsInbox : IResultsAddress, IAsyncDisposable
     private Task _watching = Task.CompletedTask;
 
     /// <param name="expiry">How long each of its queues outlives the process (their <c>x-expires</c>).</param>
+    /// <param name="endRecoveryWait">Default <see cref="EndRecoveryWait"/>; a test on a loaded machine, whose client's
+    /// recovery may take longer, gives more.</param>
     public ResultsInbox(
-        IConnection connection, ConfirmingPublisher publisher, PipelineQueues pipeline, TimeSpan expiry, TimeProvider time, ILogger logger)
+        IConnection connection, ConfirmingPublisher publisher, PipelineQueues pipeline, TimeSpan expiry, TimeProvider time, ILogger logger,
+        TimeSpan? endRecoveryWait = null)
     {
+        _endRecoveryWait = endRecoveryWait ?? EndRecoveryWait;
         _expiry = expiry;
         _connection = connection;
         _publisher = publisher;
@@ -162,7 +167,7 @@ internal sealed partial class ResultsInbox : IResultsAddress, IAsyncDisposable
         // A job can end while the connection is down (its last results came before the drop). Left there, its queue
         // would keep the duplicates of batches redelivered meanwhile until it expires: a blip is waited out. A broker
         // that stays away is not, and the queues expire by themselves.
-        await WaitUntilOpenAsync(s_endRecoveryWait, CancellationToken.None);
+        await WaitUntilOpenAsync(_endRecoveryWait, CancellationToken.None);
         if (_connection.IsOpen)
         {
             using var deadline = new CancellationTokenSource(s_deleteTimeout);
