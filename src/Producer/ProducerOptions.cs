@@ -52,6 +52,11 @@ internal sealed class ProducerOptions
     [Range(1, 1000)]
     public int RetransmissionsBeforeFailing { get; set; } = 5;
 
+    /// <summary>How often a job saves its checkpoint while results come in (the most work a crash makes it do again),
+    /// and how long a new job runs before its first: a job that ends sooner (a small file) never writes one.</summary>
+    [Range(100, 600_000)]
+    public int CheckpointMilliseconds { get; set; } = 1000;
+
     /// <summary>How long a job waits for an output it cannot write (a full disk) to take writes again before it fails
     /// (keeping its checkpoint, so that a later run resumes).</summary>
     [Range(1, 86_400)]

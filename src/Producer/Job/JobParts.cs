@@ -31,7 +31,7 @@ internal sealed class JobParts : IAsyncDisposable
             job, window, Output, checkpoint, session.Results.HeldResults((long)options.ReorderBudgetMiB * 1024 * 1024));
         Collector = Own(new ResultCollector(
             state, Output, fingerprint, checkpoint, session.Results, TimeSpan.FromSeconds(options.WritePauseSeconds), context,
-            cancellationToken));
+            cancellationToken, Watermark, TimeSpan.FromMilliseconds(options.CheckpointMilliseconds)));
         Fingerprint = fingerprint;
         var extent = Extent = new InputExtent(job.InputLength, fingerprint.Compression != InputCompression.None);
         Own(ProducerMetrics.Track(job.Files.Name, Collector, () => extent.Bytes));

@@ -59,9 +59,12 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
                 session.Results.ForgetQueue(left);
             }
         }
-        // The checkpoint is written before the first publish, so that a producer killed at any moment is resumed under
-        // the same job id.
-        await parts.Collector.SaveCheckpointAsync(cancellationToken);
+        if (!session.FirstCheckpointAfterInterval)
+        {
+            // Written before the first publish, so that a producer killed at any moment resumes under the same job id
+            // and forgets the results queue it answered to.
+            await parts.Collector.SaveCheckpointAsync(cancellationToken);
+        }
         await PublishAndCollectAsync(job, checkpoint, parts, cancellationToken);
         // Whatever comes for the job from now on is a late duplicate: the inbox drops it.
         await parts.Registration.EndAsync(cancellationToken);
@@ -81,6 +84,7 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
         var retransmitter = parts.Retransmitter;
         using var stopRetransmitting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
+        var firstCheckpoint = parts.Collector.SaveFirstCheckpointWhenDueAsync(stopRetransmitting.Token);
         try
         {
             await using (var inputCursor = await OpenInputAsync(job, checkpoint, parts, cancellationToken))
@@ -101,6 +105,7 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
             retransmitter.Stop();
             await retransmitting;
             await stopRetransmitting.CancelAsync();
+            await firstCheckpoint;
         }
     }
 

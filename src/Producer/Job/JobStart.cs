@@ -136,6 +136,10 @@ internal sealed class JobStart : IDisposable
             fingerprint = new InputFingerprint(input.FullName);
             checkpoint = null;
         }
+        if (checkpoint is null && File.Exists(files.Checkpoint))
+        {
+            files.RemoveDiscardedCheckpoint();
+        }
         return checkpoint;
     }
 }

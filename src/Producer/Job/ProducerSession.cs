@@ -70,6 +70,9 @@ internal sealed class ProducerSession : IAsyncDisposable
 
     public bool StartsOverOnChangedInput => _settings.StartOverOnChangedInput;
 
+    /// <summary>A new job saves its first checkpoint after the checkpoint interval, not before its first publish.</summary>
+    public bool FirstCheckpointAfterInterval => _settings.FirstCheckpointAfterInterval;
+
     public TimeProvider Time { get; }
 
     public ILogger Logger { get; }

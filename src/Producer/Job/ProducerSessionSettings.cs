@@ -7,7 +7,10 @@ namespace Streaming.Producer.Job;
 /// publisher's confirms in flight; with <paramref name="SharedWindowBatches"/>, every job of the session also holds its
 /// batches in flight against one window of that many batches; <paramref name="StartOverOnChangedInput"/> starts a job
 /// over when its input changed since its checkpoint (instead of failing it); <paramref name="ResultsQueueExpiry"/> shortens how long the results queue outlives the
-/// process (standard input: no run can resume from it). Every job publishes to <paramref name="Pipeline"/>'s work queue.
+/// process (standard input: no run can resume from it). With <paramref name="FirstCheckpointAfterInterval"/>, a new job
+/// saves its first checkpoint once it has run for the checkpoint interval, not before its first publish (the watch
+/// service, which records its results queue apart: <see cref="Watching.WatchFolders.RecordResultsQueue"/>). Every job publishes to
+/// <paramref name="Pipeline"/>'s work queue.
 /// </summary>
 internal sealed record ProducerSessionSettings(
     string ClientName,
@@ -18,4 +21,5 @@ internal sealed record ProducerSessionSettings(
     TimeSpan PublishTimeout,
     int? SharedWindowBatches = null,
     bool StartOverOnChangedInput = false,
-    TimeSpan? ResultsQueueExpiry = null);
+    TimeSpan? ResultsQueueExpiry = null,
+    bool FirstCheckpointAfterInterval = false);

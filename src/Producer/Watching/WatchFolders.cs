@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.FileSystem;
 
 namespace Streaming.Producer.Watching;
@@ -7,12 +9,15 @@ namespace Streaming.Producer.Watching;
 /// The five folders of <c>watch --data D</c> and the moves of inputs and redrive drops between them (a job's files in
 /// outbox/ are moved and deleted by <see cref="JobFileMoves"/> alone). Every move is one rename(2) inside D, to a name chosen so that it replaces
 /// nothing: the same name dropped twice gets a counter (<c>data.2.txt</c>) instead of overwriting an earlier file or
-/// result.
+/// result. It also keeps the data folder's record of the service's results queue (<see cref="RecordResultsQueue"/>).
 /// </summary>
 internal sealed class WatchFolders(string data, OutputCompression compression = OutputCompression.None)
 {
     /// <summary>Names tried before giving up on a name (a counter that high means something is wrong).</summary>
     private const int MaxVariants = 10_000;
+
+    /// <summary>Longer than any results queue's name: a record this long is not one.</summary>
+    private const int LongestQueueName = 64;
 
     public string Data { get; } = Path.GetFullPath(data);
 
@@ -34,6 +39,30 @@ internal sealed class WatchFolders(string data, OutputCompression compression = 
 
     /// <summary>Held by the one watch service that owns this data folder (<see cref="OwnerLock"/>).</summary>
     public string Lock => Path.Combine(Data, ".watch.lock");
+
+    /// <summary>Names the results queue of the watch service that ran last on this data folder (<see cref="RecordResultsQueue"/>).</summary>
+    public string ResultsQueueRecord => Path.Combine(Data, ".watch.results");
+
+    /// <summary>Records <paramref name="queue"/>, durably, as the results queue of the watch service that runs on this data
+    /// folder now; returns the one the record named before (a service now gone), or null.</summary>
+    /// <remarks>A new file's first checkpoint comes only after the checkpoint interval, so a service killed before then
+    /// leaves files in processing/ that no checkpoint ties to its queue: they start over under new job ids, and that
+    /// queue would keep the results the consumers still send it until it expires, a day later. The next start forgets
+    /// it instead (its batches are then skipped as answering to a queue that is gone).</remarks>
+    public string? RecordResultsQueue(string queue)
+    {
+        var previous = ReadResultsQueueRecord();
+        var temporary = ResultsQueueRecord + ".tmp";
+        using (var file = PosixFiles.OpenForWriting(temporary))
+        {
+            RandomAccess.SetLength(file, 0);
+            RandomAccess.Write(file, Encoding.UTF8.GetBytes(queue), 0);
+            RandomAccess.FlushToDisk(file);
+        }
+        File.Move(temporary, ResultsQueueRecord, overwrite: true);
+        FolderSyncs.Sync(Data);
+        return previous == queue ? null : previous;
+    }
 
     public static string ReasonFile(string failedPath) => failedPath + ".reason";
 
@@ -153,5 +182,23 @@ internal sealed class WatchFolders(string data, OutputCompression compression = 
             }
         }
         throw new IOException($"{MaxVariants} files named like '{name}' already exist");
+    }
+
+    private string? ReadResultsQueueRecord()
+    {
+        try
+        {
+            var record = new FileInfo(ResultsQueueRecord);
+            if (!record.Exists || record.Length is 0 or > LongestQueueName)
+            {
+                return null;
+            }
+            var name = File.ReadAllText(ResultsQueueRecord, Encoding.UTF8);
+            return QueueNames.IsResultsQueue(name) ? name : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 }

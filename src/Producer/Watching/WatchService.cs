@@ -59,9 +59,13 @@ internal sealed class WatchService(
                 $"streaming-producer watch {Environment.MachineName}/{Environment.ProcessId}",
                 PipelineQueues.For(producerOptions.Value.Pipeline), RetryForever: true,
                 producerOptions.Value, _options.FilesAtOnce, TimeSpan.FromSeconds(brokerOptions.Value.PublishTimeoutSeconds),
-                SharedWindowBatches: _options.Window, StartOverOnChangedInput: true),
+                SharedWindowBatches: _options.Window, StartOverOnChangedInput: true, FirstCheckpointAfterInterval: true),
             time, _logger, stoppingToken);
         await session.StartAsync(stoppingToken);
+        if (_folders.RecordResultsQueue(session.Results.Queue) is { } previous)
+        {
+            session.Results.ForgetQueue(previous);
+        }
         await WatchAsync(session, stoppingToken);
     }
 

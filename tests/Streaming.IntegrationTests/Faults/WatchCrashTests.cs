@@ -2,6 +2,7 @@ using Streaming.IntegrationTests.Infrastructure;
 using Streaming.IntegrationTests.Pipeline;
 using Streaming.IntegrationTests.Watching;
 using Streaming.Messaging.Diagnostics;
+using Streaming.Messaging.Topology;
 using Xunit.Abstractions;
 
 namespace Streaming.IntegrationTests.Faults;
@@ -46,5 +47,42 @@ public sealed class WatchCrashTests(RabbitMqBroker broker, ITestOutputHelper out
         Ledger.AssertOutput(Path.Combine(harness.Outbox, "crashing.txt"), content, "identity");
         await Ledger.AssertQueuesDrainedAsync(harness.Pipeline);
         Assert.False(third.HasExited, third.Describe());
+    }
+
+    /// <summary>The watch service writes a file's first checkpoint only after the checkpoint interval (a small file never
+    /// writes one). Killed before then, it leaves no checkpoint naming its results queue: the next start starts the file
+    /// over and forgets that queue through the data folder's record, else the consumers' results for the first run's
+    /// batches would wait there until it expires, a day later.</summary>
+    [Fact]
+    public async Task Watch_KilledBeforeAFilesFirstCheckpointAndRestarted_StartsItOverAndLeavesNoResultsBehind()
+    {
+        await using var harness = await WatchHarness.CreateAsync(broker);
+        var content = EdgeCaseInput.Create(fillerLines: 400);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Producer__BatchLines"] = "100",
+            ["Producer__CheckpointMilliseconds"] = "600000",
+        };
+        var first = await harness.StartWatchAsync(settings);
+        harness.Drop("early.txt", content);
+        // No consumer yet: the batches wait in the work queue.
+        var deadline = DateTime.UtcNow + WatchHarness.Run;
+        while ((await Ledger.QueueCountsAsync(harness.Pipeline)).GetValueOrDefault(QueueNames.Work) < 4)
+        {
+            Assert.True(DateTime.UtcNow < deadline && !first.HasExited, "the batches were not queued: " + first.Describe());
+            await Task.Delay(100);
+        }
+        Assert.False(File.Exists(Path.Combine(harness.Outbox, "early.txt.checkpoint.json")), "a checkpoint before its interval");
+        Assert.False(File.Exists(Path.Combine(harness.Outbox, "early.txt.published")), "a watermark before the first checkpoint");
+        first.Kill();
+        await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        var second = await harness.StartWatchAsync(settings);
+        await harness.Pipeline.StartConsumerAsync("identity");
+        await harness.WaitForDoneAsync("early.txt", second);
+
+        Assert.DoesNotContain("resumes at line", second.StandardError, StringComparison.Ordinal);
+        Ledger.AssertOutput(Path.Combine(harness.Outbox, "early.txt"), content, "identity");
+        await Ledger.AssertQueuesDrainedAsync(harness.Pipeline);
     }
 }

@@ -46,6 +46,16 @@ internal static partial class JobFileMoves
         FolderSyncs.Sync(files.OutputDirectory);
     }
 
+    /// <summary>A job that starts over removes the checkpoint it did not resume from, and its watermark, before its outputs
+    /// are cut back: since a new job writes its first checkpoint only after a second, a run killed before then would
+    /// otherwise leave the earlier one to resume from, over outputs it no longer vouches for.</summary>
+    public static void RemoveDiscardedCheckpoint(this JobFiles files)
+    {
+        File.Delete(files.Checkpoint);
+        File.Delete(files.Published);
+        FolderSyncs.Sync(files.OutputDirectory);
+    }
+
     /// <summary>The job is complete: the publish watermark goes with the checkpoint (its handle closed first).</summary>
     public static void RemoveWatermark(this JobFiles files) => File.Delete(files.Published);
 

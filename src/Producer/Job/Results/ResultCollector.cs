@@ -28,7 +28,10 @@ namespace Streaming.Producer.Job.Results;
 /// </remarks>
 internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDisposable
 {
-    private static readonly TimeSpan s_checkpointInterval = TimeSpan.FromSeconds(1);
+    /// <summary>The checkpoint interval unless the job is given one (<c>Producer:CheckpointMilliseconds</c>).</summary>
+    public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromSeconds(1);
+
+    private readonly TimeSpan _checkpointInterval;
     private static readonly TimeSpan s_firstWriteRetry = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_longestWriteRetry = TimeSpan.FromSeconds(2);
 
@@ -45,6 +48,7 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     private readonly SemaphoreSlim _checkpointing = new(1, 1);
     private readonly TaskCompletionSource _allWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _ending;
+    private readonly PublishWatermark? _watermark;
     private Task _resuming = Task.CompletedTask;
     private bool _paused;
     private bool _checkpointDeferred;
@@ -61,10 +65,16 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     /// <param name="results">Where the job's batches answer to now: each checkpoint names it.</param>
     /// <param name="longestWritePause">How long the output may refuse writes before the job fails.</param>
     /// <param name="stopping">Ends a pause early: the job is abandoned.</param>
+    /// <param name="watermark">The job's publish watermark, kept on disk from its first checkpoint on; null for none.</param>
+    /// <param name="checkpointInterval">How often a checkpoint is saved, and how long before the first;
+    /// <see cref="DefaultCheckpointInterval"/> if null.</param>
     public ResultCollector(
         JobState state, ICollectedOutput output, InputFingerprint? fingerprint, JobCheckpoint? resumedFrom, IResultsAddress results,
-        TimeSpan longestWritePause, JobContext context, CancellationToken stopping)
+        TimeSpan longestWritePause, JobContext context, CancellationToken stopping, PublishWatermark? watermark = null,
+        TimeSpan? checkpointInterval = null)
     {
+        _watermark = watermark;
+        _checkpointInterval = checkpointInterval ?? DefaultCheckpointInterval;
         _files = context.Files;
         _state = state;
         _output = output;
@@ -227,8 +237,25 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
         return rejection;
     }
 
+    /// <summary>Saves a checkpoint once the job has run for the checkpoint interval, should no result have saved one by
+    /// then (no consumer yet, or slow ones). None is saved before: a job that ends within its first interval (a small
+    /// file) never writes one, and one killed before then starts over under a new id, that much work done again.
+    /// Ends when <paramref name="cancellationToken"/> does.</summary>
+    public async Task SaveFirstCheckpointWhenDueAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(_checkpointInterval, _time, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+        await TrySaveCheckpointAsync();
+    }
+
     private async Task<bool> CheckpointIfDueAsync() =>
-        _time.GetElapsedTime(_lastCheckpoint) >= s_checkpointInterval && await TrySaveCheckpointAsync();
+        _time.GetElapsedTime(_lastCheckpoint) >= _checkpointInterval && await TrySaveCheckpointAsync();
 
     /// <summary>Flushes the output and records how far it is complete, and the results queue of the moment; false when
     /// neither changed since the last one, or the checkpoints have ended (<see cref="EndCheckpointsAsync"/>).</summary>
@@ -408,8 +435,7 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
             {
                 return false;
             }
-            _output.Flush();
-            await CheckpointStore.SaveAsync(_files, checkpoint, cancellationToken);
+            await WriteCheckpointAsync(checkpoint, cancellationToken);
             // Only once it is saved: one that could not be (a full disk) is tried again by the next result.
             (_checkpointedSequence, _checkpointedQueue) = (checkpoint.NextSequence, queue);
             return true;
@@ -418,6 +444,15 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
         {
             _checkpointing.Release();
         }
+    }
+
+    /// <summary>The outputs the checkpoint vouches for are flushed first, and the watermark a run resumed from it reads is
+    /// on disk.</summary>
+    private async Task WriteCheckpointAsync(JobCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        _output.Flush();
+        _watermark?.Keep();
+        await CheckpointStore.SaveAsync(_files, checkpoint, cancellationToken);
     }
 
     private void OnBatchWritten(BatchLedger.Entry batch)

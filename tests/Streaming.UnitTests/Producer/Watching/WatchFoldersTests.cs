@@ -1,3 +1,4 @@
+using Streaming.Messaging.Topology;
 using Streaming.Producer.Watching;
 
 namespace Streaming.UnitTests.Producer.Watching;
@@ -21,6 +22,31 @@ public sealed class WatchFoldersTests : IDisposable
         {
             Assert.True(Directory.Exists(Path.Combine(_folders.Data, name)), name);
         }
+    }
+
+    [Fact]
+    public void RecordResultsQueue_FirstStartThenASecond_ReturnsTheQueueOfTheServiceBefore()
+    {
+        var first = QueueNames.ResultsQueue(Guid.NewGuid());
+        var second = QueueNames.ResultsQueue(Guid.NewGuid());
+
+        Assert.Null(_folders.RecordResultsQueue(first));
+        Assert.Equal(first, _folders.RecordResultsQueue(second));
+        Assert.Null(_folders.RecordResultsQueue(second));
+        Assert.Equal(second, File.ReadAllText(_folders.ResultsQueueRecord));
+        Assert.False(File.Exists(_folders.ResultsQueueRecord + ".tmp"));
+    }
+
+    /// <summary>Only a results queue's name is ever forgotten: a record edited into anything else names none.</summary>
+    [Theory]
+    [InlineData("streaming.lines")]
+    [InlineData("")]
+    [InlineData("streaming.results.not-a-guid")]
+    public void RecordResultsQueue_RecordNamesNoResultsQueue_ReturnsNull(string record)
+    {
+        File.WriteAllText(_folders.ResultsQueueRecord, record);
+
+        Assert.Null(_folders.RecordResultsQueue(QueueNames.ResultsQueue(Guid.NewGuid())));
     }
 
     [Fact]

@@ -20,11 +20,42 @@ public sealed class PublishWatermarkTests : IDisposable
         Assert.Equal(0, watermark.Republished);
     }
 
+    /// <summary>Only a run resumed from a checkpoint reads the file: a new job creates it just before its first
+    /// checkpoint, so one that ends before then (a small file) creates none.</summary>
+    [Fact]
+    public void Open_NewJobNotKept_CreatesNoFile()
+    {
+        using var watermark = PublishWatermark.Open(Path, resuming: false);
+
+        watermark.Publishing(1, 100);
+        watermark.Retransmitting(100);
+
+        Assert.False(File.Exists(Path));
+        Assert.Equal(100, watermark.Republished);
+    }
+
+    [Fact]
+    public void Keep_AfterSomeBatches_WritesTheFiguresSoFarAndEveryLaterOne()
+    {
+        using (var killed = PublishWatermark.Open(Path, resuming: false))
+        {
+            killed.Publishing(1, 100);
+            killed.Keep();
+            Assert.Equal(16, new FileInfo(Path).Length);
+            killed.Publishing(101, 100);
+        }
+
+        using var resumed = PublishWatermark.Open(Path, resuming: true);
+
+        Assert.Equal(200, resumed.PreviousRunPublishedThrough);
+    }
+
     [Fact]
     public void Open_ResumingAfterAKill_CountsTheBatchesTheKilledRunHadPublished()
     {
         using (var killed = PublishWatermark.Open(Path, resuming: false))
         {
+            killed.Keep();
             killed.Publishing(1, 100);
             killed.Publishing(101, 100);
             killed.Publishing(201, 100);
@@ -44,6 +75,7 @@ public sealed class PublishWatermarkTests : IDisposable
     {
         using (var first = PublishWatermark.Open(Path, resuming: false))
         {
+            first.Keep();
             first.Publishing(1, 50);
             first.Publishing(51, 50);
         }
@@ -66,13 +98,19 @@ public sealed class PublishWatermarkTests : IDisposable
     {
         using (var earlier = PublishWatermark.Open(Path, resuming: false))
         {
+            earlier.Keep();
             earlier.Publishing(1, 1000);
         }
 
-        using var fresh = PublishWatermark.Open(Path, resuming: false);
-        fresh.Publishing(1, 1000);
+        using (var fresh = PublishWatermark.Open(Path, resuming: false))
+        {
+            fresh.Publishing(1, 10);
+            fresh.Keep();
+            Assert.Equal(0, fresh.Republished);
+        }
 
-        Assert.Equal(0, fresh.Republished);
+        using var resumed = PublishWatermark.Open(Path, resuming: true);
+        Assert.Equal(10, resumed.PreviousRunPublishedThrough);
     }
 
     [Fact]
@@ -80,6 +118,7 @@ public sealed class PublishWatermarkTests : IDisposable
     {
         var files = new JobFiles(System.IO.Path.Combine(_directory, "data.txt"), _directory);
         var watermark = PublishWatermark.Open(files.Published, resuming: false);
+        watermark.Keep();
 
         watermark.Dispose();
         files.RemoveWatermark();

@@ -59,9 +59,10 @@ internal sealed class CollectorHarness : IAsyncDisposable
     /// <param name="lines">How many lines the input has.</param>
     /// <param name="resumedFromQueue">When given, the job is resumed from a checkpoint at its start that names this queue.</param>
     /// <param name="results">The process's results queue, shared with other jobs; a fresh one at <see cref="FirstQueue"/> if null.</param>
+    /// <param name="watermark">The job's publish watermark, kept from its first checkpoint on; none if null.</param>
     public static async Task<CollectorHarness> CreateAsync(
         string directory, TimeProvider time, int lines, ILogger? logger = null, string? resumedFromQueue = null,
-        MovableResultsAddress? results = null)
+        MovableResultsAddress? results = null, PublishWatermark? watermark = null)
     {
         var input = Path.Combine(directory, "input.txt");
         await File.WriteAllTextAsync(input, string.Concat(Enumerable.Range(0, lines).Select(i => (char)('a' + i) + "\n")));
@@ -76,7 +77,7 @@ internal sealed class CollectorHarness : IAsyncDisposable
         var fingerprint = new InputFingerprint(input);
         results ??= new MovableResultsAddress(FirstQueue);
         var collector = new ResultCollector(
-            state, output, fingerprint, resumedFrom, results, TimeSpan.FromMinutes(1), context, CancellationToken.None);
+            state, output, fingerprint, resumedFrom, results, TimeSpan.FromMinutes(1), context, CancellationToken.None, watermark);
         var batches = new List<CutBatch>();
         await using (var cursor = await InputCursor.OpenAsync(input, cut, job.JobId, 0, 0, 1, onCut: null, CancellationToken.None))
         {

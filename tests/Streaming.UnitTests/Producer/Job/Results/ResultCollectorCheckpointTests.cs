@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
+using Streaming.Producer.Job.Checkpoints;
 
 namespace Streaming.UnitTests.Producer.Job.Results;
 
@@ -60,15 +61,60 @@ public sealed class ResultCollectorCheckpointTests : IDisposable
     {
         var time = new FakeTimeProvider();
         await using var job = await CollectorHarness.CreateAsync(_directory, time, lines: 4);
-        Assert.True(await job.Collector.SaveCheckpointAsync(CancellationToken.None));      // the one before publishing
-        Assert.Null(await job.Collector.HandleAsync(job.Result(0), CancellationToken.None));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(await job.Collector.HandleAsync(job.Result(0), CancellationToken.None));      // saves the first
+        Assert.Equal(1, job.SavedCheckpoint().NextSequence);
         Assert.Null(await job.Collector.HandleAsync(job.Result(1), CancellationToken.None));
 
         await job.Collector.EndCheckpointsAsync(CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(1));
 
         Assert.False(await job.Collector.SaveCheckpointAsync(CancellationToken.None));
+        Assert.Equal(1, job.SavedCheckpoint().NextSequence);
+    }
+
+    /// <summary>A new job writes no checkpoint before it has run for the interval, results or not: one that ends sooner
+    /// (a small file) never creates one.</summary>
+    [Fact]
+    public async Task SaveFirstCheckpointWhenDueAsync_JobEndsWithinTheInterval_NoCheckpointIsEverWritten()
+    {
+        var time = new FakeTimeProvider();
+        await using var job = await CollectorHarness.CreateAsync(_directory, time, lines: 4);
+        using var running = new CancellationTokenSource();
+        var firstCheckpoint = job.Collector.SaveFirstCheckpointWhenDueAsync(running.Token);
+
+        time.Advance(TimeSpan.FromMilliseconds(900));
+        Assert.Null(await job.Collector.HandleAsync(job.Result(0), CancellationToken.None));
+        Assert.Null(await job.Collector.HandleAsync(job.Result(1), CancellationToken.None));
+        await job.Collector.EndCheckpointsAsync(CancellationToken.None);
+        await running.CancelAsync();
+        await firstCheckpoint.WaitAsync(TimeSpan.FromSeconds(10));
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.False(File.Exists(job.Files.Checkpoint));
+        Assert.False(File.Exists(job.Files.Published));
+    }
+
+    /// <summary>No result within the interval (no consumer yet): the first checkpoint is saved all the same, with the
+    /// publish watermark beside it, so that the job resumes under its id.</summary>
+    [Fact]
+    public async Task SaveFirstCheckpointWhenDueAsync_NoResultForTheInterval_SavesTheCheckpointAndKeepsTheWatermark()
+    {
+        var time = new FakeTimeProvider();
+        var published = Path.Combine(_directory, "out", "input.txt.published");
+        using var watermark = PublishWatermark.Open(published, resuming: false);
+        await using var job = await CollectorHarness.CreateAsync(_directory, time, lines: 4, watermark: watermark);
+        watermark.Publishing(1, 2);
+        var firstCheckpoint = job.Collector.SaveFirstCheckpointWhenDueAsync(CancellationToken.None);
+
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.False(File.Exists(job.Files.Checkpoint));
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await firstCheckpoint.WaitAsync(TimeSpan.FromSeconds(10));
+
         Assert.Equal(0, job.SavedCheckpoint().NextSequence);
+        Assert.Equal(CollectorHarness.FirstQueue, job.SavedCheckpoint().ResultsQueue);
+        Assert.Equal(16, new FileInfo(published).Length);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
