@@ -28,7 +28,8 @@ public sealed class BrokerMessageLimitTests(RabbitMqBroker broker)
         var (code, producer) = await pipeline.PublishAsync(input, s_run, "--batch-lines", "320000", "--batch-bytes", "8388608");
 
         Assert.True(code == 0, producer.Describe());
-        Assert.Contains("passes the 16773120-byte message limit; sent in 2 parts", consumer.StandardError, StringComparison.Ordinal);
+        // The consumer's logger writes from a queue of its own: its line may come a moment after the output is complete.
+        await consumer.WaitForOutputAsync("passes the 16773120-byte message limit; sent in 2 parts", TimeSpan.FromSeconds(30));
         Assert.DoesNotContain("larger than configured max size", consumer.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("closed the publishing channel", consumer.StandardError, StringComparison.Ordinal);
         Assert.False(consumer.HasExited, consumer.Describe());
