@@ -47,8 +47,8 @@ internal static partial class JobFileMoves
     }
 
     /// <summary>A job that starts over removes the checkpoint it did not resume from, and its watermark, before its outputs
-    /// are cut back: since a new job of the watch service writes its first checkpoint only after a second, a run killed before then would
-    /// otherwise leave the earlier one to resume from, over outputs it no longer vouches for.</summary>
+    /// are cut back: since a new job of the watch service writes its first checkpoint only after a second, a run killed
+    /// before then would otherwise leave the earlier one to resume from, over outputs it no longer vouches for.</summary>
     public static void RemoveDiscardedCheckpoint(this JobFiles files)
     {
         File.Delete(files.Checkpoint);
