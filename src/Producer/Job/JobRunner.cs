@@ -84,7 +84,9 @@ internal sealed class JobRunner(JobFiles files, ProducerSession session)
         var retransmitter = parts.Retransmitter;
         using var stopRetransmitting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var retransmitting = retransmitter.RunAsync(stopRetransmitting.Token);
-        var firstCheckpoint = parts.Collector.SaveFirstCheckpointWhenDueAsync(stopRetransmitting.Token);
+        var firstCheckpoint = session.FirstCheckpointAfterInterval
+            ? parts.Collector.SaveFirstCheckpointWhenDueAsync(stopRetransmitting.Token)
+            : Task.CompletedTask;
         try
         {
             await using (var inputCursor = await OpenInputAsync(job, checkpoint, parts, cancellationToken))

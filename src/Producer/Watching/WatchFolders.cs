@@ -52,7 +52,7 @@ internal sealed class WatchFolders(string data, OutputCompression compression = 
     public string? RecordResultsQueue(string queue)
     {
         var previous = ReadResultsQueueRecord();
-        var temporary = ResultsQueueRecord + ".tmp";
+        var temporary = JobFiles.Temporary(ResultsQueueRecord);
         using (var file = PosixFiles.OpenForWriting(temporary))
         {
             RandomAccess.SetLength(file, 0);

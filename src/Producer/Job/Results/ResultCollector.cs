@@ -31,7 +31,6 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     /// <summary>The checkpoint interval unless the job is given one (<c>Producer:CheckpointMilliseconds</c>).</summary>
     public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromSeconds(1);
 
-    private readonly TimeSpan _checkpointInterval;
     private static readonly TimeSpan s_firstWriteRetry = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_longestWriteRetry = TimeSpan.FromSeconds(2);
 
@@ -49,6 +48,7 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     private readonly TaskCompletionSource _allWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _ending;
     private readonly PublishWatermark? _watermark;
+    private readonly TimeSpan _checkpointInterval;
     private Task _resuming = Task.CompletedTask;
     private bool _paused;
     private bool _checkpointDeferred;
