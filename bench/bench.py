@@ -29,6 +29,8 @@ Each row runs, where it applies:
              row's processor; files-1k: the producer container's watch service)
   celery     py-* rows: Celery 5.2 (Debian's python3-celery, installed with apt when missing) on the same broker, a
              worker with 2 processes, tasks over chunks of 1,000 lines, results gathered in order (celery_run.py)
+head-of-line  bench/head_of_line.py, Streaming alone: 20 files of 200 lines (sha256:100) beside one of 5M lines, through
+             `watch` (dropped 0.5 s apart) and as `publish --wait` runs beside a big `publish`; p50/p95 per small job
 The py-* rows run one Python function of bench/python_functions.py in every system: Streaming through
 `exec:/usr/bin/python3 bench/python_worker.py FUNCTION` (sdk/python/streaming_worker.py), pool through py:FUNCTION.
 Every output is checked byte for byte against Streaming's. It prints a table and the targets of the performance
@@ -54,6 +56,7 @@ import sys
 import tempfile
 import time
 
+import head_of_line
 from chart import write_chart
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -127,6 +130,13 @@ ROWS = [
 PYTHON_ROWS = [r.name for r in ROWS if r.python]
 FILES_RUN_ROWS = ["files-1k", "files-10k", "identity-300MB", "identity-1GB", "identity-3GB"]
 LATENCY_RUNS = 50
+# head-of-line: small files of HOL_SMALL_LINES lines beside one of HOL_BIG_LINES, through sha256:100 (issue 26).
+HOL_BIG_LINES = 5_000_000
+HOL_SMALL_FILES = 20
+HOL_SMALL_LINES = 200
+HOL_INTERVAL_S = 0.5
+# Rows that are not a file through each system: the 10-line latency and head-of-line blocking.
+EXTRA_ROWS = ["latency", "head-of-line"]
 
 
 def log(message: str) -> None:
@@ -839,7 +849,25 @@ def run_latency(broker: Broker, runs: int, work: str) -> dict:
     }
 
 
-def print_table(records: list[dict], latency: dict | None) -> None:
+def run_head_of_line(broker: Broker, work: str, divide: int) -> dict:
+    """Small jobs beside a big one, through watch and through publish --wait (bench/head_of_line.py)."""
+    big = generate(max(HOL_BIG_LINES // divide, 1), SEED)
+    smalls = head_of_line.cut_small_files(generate(HOL_SMALL_FILES * HOL_SMALL_LINES, SEED + 1), HOL_SMALL_FILES,
+                                          HOL_SMALL_LINES, os.path.join(work, "head-of-line-small"))
+    log(f"head-of-line: {HOL_SMALL_FILES} files of {HOL_SMALL_LINES} lines beside one of {HOL_BIG_LINES // divide:,}")
+    fleet = Fleet(broker, "sha256:100", 2, None, work)
+    try:
+        broker.wait_idle()
+        watch = head_of_line.through_watch(PRODUCER, broker.uri, big, smalls, work, WATCH_QUIET_S, HOL_INTERVAL_S)
+        broker.wait_idle()
+        publish = head_of_line.through_publish(PRODUCER, broker.uri, big, smalls, work)
+    finally:
+        fleet.stop()
+    return {"big_lines": HOL_BIG_LINES // divide, "small_lines": HOL_SMALL_LINES, "processor": "sha256:100",
+            "watch": watch, "publish": publish}
+
+
+def print_table(records: list[dict], latency: dict | None, hol: dict | None) -> None:
     print(f"{'row':<15}{'system':<11}{'lines':>11}{'lines/s':>11}{'MB/s':>8}{'x Pool':>8}{'x Celery':>9}{'of limit':>9}"
           f"{'peak RSS':>10}{'cons RSS':>10}{'CPU s':>8}{'broker':>8}  same")
     for r in records:
@@ -874,9 +902,17 @@ def print_table(records: list[dict], latency: dict | None) -> None:
         print(f"latency, 10-line file through a running fleet ({latency['runs']} runs): p50 {latency['p50_ms']} ms,"
               f" p95 {latency['p95_ms']} ms, max {latency['max_ms']} ms (publish to written);"
               f" whole `publish --wait` process p50 {latency['process_wall_p50_ms']} ms")
+    if hol:
+        w, p = hol["watch"], hol["publish"]
+        print(f"head-of-line, {hol['processor']}, beside a file of {hol['big_lines']:,} lines ({w['big_s']} s through watch,"
+              f" {p['big_s']} s by publish): {w['beside']} of {w['small_files']} files of {hol['small_lines']} lines"
+              f" dropped {w['interval_ms']} ms apart: p50 {w['p50_ms']} ms, p95 {w['p95_ms']} ms, max {w['max_ms']} ms beyond"
+              f" the {WATCH_QUIET_S:.0f} s quiet period; {p['beside']} of {p['small_runs']} `publish --wait` runs: p50"
+              f" {p['p50_ms']} ms, p95 {p['p95_ms']} ms, max {p['max_ms']} ms publish to written, the whole process p50"
+              f" {p['process_wall_p50_ms']} ms, p95 {p['process_wall_p95_ms']} ms")
 
 
-def targets(records: list[dict], latency: dict | None) -> list[tuple[str, bool | None, str]]:
+def targets(records: list[dict], latency: dict | None, hol: dict | None) -> list[tuple[str, bool | None, str]]:
     """The performance issue's targets, as (target, met or None when not measured, figure)."""
     def find(row, system):
         return next((r for r in records if r["row"] == row and r["system"] == system), None)
@@ -936,6 +972,14 @@ def targets(records: list[dict], latency: dict | None) -> list[tuple[str, bool |
                        f"{s['lines_per_s']:,} vs {find('identity-1GB', 'streaming')['lines_per_s']:,} lines/s ({s['ratio_to_native']:.2f}x)"))
     if latency:
         checks.append(("10-line file: p50 publish-to-disk <= 100 ms", latency["p50_ms"] <= 100, f"{latency['p50_ms']} ms"))
+    if hol:
+        for way, label in (("watch", "small files through watch"), ("publish", "small `publish --wait` runs")):
+            m = hol[way]
+            # At least half of the small jobs must have ended while the big one streamed, each with all its lines.
+            valid = m["outputs_complete"] and m["beside"] * 2 >= HOL_SMALL_FILES
+            checks.append((f"head-of-line: {label} beside a big file, p95 <= 1 s", valid and m["p95_ms"] <= 1000,
+                           f"p95 {m['p95_ms']} ms, {m['beside']} of {HOL_SMALL_FILES} beside it"
+                           + ("" if m["outputs_complete"] else "; an output is incomplete")))
     s = find("py-identity", "streaming")
     if s:
         checks.append(("py-identity through exec: >= 300,000 lines/s", s["lines_per_s"] >= 300_000, f"{s['lines_per_s']:,} lines/s"))
@@ -989,8 +1033,8 @@ def main() -> None:
     parser.add_argument("--build", choices=("native", "jit"), default="native",
                         help="native: the Native AOT executables the Docker images ship (default); "
                              "jit: `dotnet X.dll` after `dotnet build`, the `dotnet run` form")
-    parser.add_argument("--rows", default=",".join([r.name for r in ROWS if not r.optional] + ["latency"]),
-                        help="comma-separated: " + ", ".join(r.name for r in ROWS) + ", latency; python = every py-* row")
+    parser.add_argument("--rows", default=",".join([r.name for r in ROWS if not r.optional] + EXTRA_ROWS),
+                        help="comma-separated: " + ", ".join([r.name for r in ROWS] + EXTRA_ROWS) + "; python = every py-* row")
     args = parser.parse_args()
     if args.divide is not None and (args.divide < 1 or args.quick):
         parser.error("--divide takes a whole number from 1, and not with --quick")
@@ -1000,7 +1044,7 @@ def main() -> None:
     if "compose" in args.systems.split(",") and not all(os.environ.get(name) for name in ComposeStack.ENV):
         parser.error("the compose system needs the stack bench/compose-bench.sh starts (" + ", ".join(ComposeStack.ENV) + ")")
     wanted = [name for w in args.rows.split(",") for name in (PYTHON_ROWS if w == "python" else [w])]
-    unknown = set(wanted) - {r.name for r in ROWS} - {"latency"}
+    unknown = set(wanted) - {r.name for r in ROWS} - set(EXTRA_ROWS)
     if unknown:
         parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
     needs_parallel = "parallel" in args.systems.split(",") and any(r.name in wanted and "parallel" in r.systems for r in ROWS)
@@ -1011,7 +1055,7 @@ def main() -> None:
         ensure_celery()
     build(args.build)
     work = tempfile.mkdtemp(prefix="streaming-bench-")
-    records, latency = [], None
+    records, latency, hol = [], None, None
     systems = set(args.systems.split(","))
     with contextlib.ExitStack() as stack:
         broker = stack.enter_context(Broker(work))
@@ -1028,19 +1072,21 @@ def main() -> None:
                 records += run_row(row, lines, brokers, args.consumers, work, systems)
         if "latency" in wanted:
             latency = run_latency(broker, 10 if args.quick else LATENCY_RUNS, work)
+        if "head-of-line" in wanted:
+            hol = run_head_of_line(broker, work, divide)
     shutil.rmtree(work, ignore_errors=True)
 
-    print_table(records, latency)
-    checks = targets(records, latency)
+    print_table(records, latency, hol)
+    checks = targets(records, latency, hol)
     for name, met, figure in checks:
         print(f"  {'MET ' if met else 'MISS'} {name}: {figure}")
     machine = {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                "consumers": args.consumers, "quick": args.quick, "build": args.build, "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)}
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    document = {"machine": machine, "results": records, "latency": latency,
+    document = {"machine": machine, "results": records, "latency": latency, "head_of_line": hol,
                 "targets": [{"target": n, "met": m, "figure": f} for n, m, f in checks]}
     # Smoke runs and partial runs must not replace the figures the README shows.
-    full = not args.quick and set(wanted) >= {r.name for r in ROWS if not r.optional} | {"latency"} and set(args.systems.split(",")) >= set(ALL)
+    full = not args.quick and set(wanted) >= {r.name for r in ROWS if not r.optional} | set(EXTRA_ROWS) and set(args.systems.split(",")) >= set(ALL)
     # The py-* rows on their own (--rows python) are kept too, beside the full runs (not as latest).
     python_run = not args.quick and set(wanted) == set(PYTHON_ROWS) and set(args.systems.split(",")) >= {"streaming", "pool", "celery"}
     # So is one node against the 3-node cluster (--rows identity,sha256x100 --systems streaming,cluster,...).

@@ -1,5 +1,5 @@
 """Draws bench.py's results as one SVG (no plotting library needed): throughput per row, each row scaled to its own
-fastest system, and peak memory per system on the small and the large file."""
+fastest system, peak memory per system on the small and the large file, and small jobs' latency beside a big one."""
 from xml.sax.saxutils import escape
 
 COLOURS = {"streaming": "#2f6fdf", "cluster": "#8a4fc7", "pool": "#e07b28", "parallel": "#7a7a7a", "limit": "#3aa05a",
@@ -72,6 +72,17 @@ def write_chart(document: dict, path: str) -> None:
             members = [r for r in records if r["row"] == row]
             groups.append((f"{row}: {members[0]['input_mb']:,.0f} MB", [(r["system"], r["peak_rss_mb"], "") for r in members]))
         y = _bars(parts, y, groups, "MB")
+
+    hol = document.get("head_of_line")
+    if hol:
+        y += 20
+        parts.append(_text(10, y - 8, "head-of-line: a small job's time beside a big file (lower is better; ms)", size=13))
+        groups = [(f"{hol['small_lines']}-line files beside {hol['big_lines']:,} lines, {hol['processor']}: {label}",
+                   [("streaming", hol[way]["p50_ms"], "  p50"), ("streaming", hol[way]["p95_ms"], "  p95")])
+                  for way, label in (("watch", "through watch, beyond the quiet period"),
+                                     ("publish", "publish --wait, publish to written"))
+                  if hol[way]["p50_ms"] is not None]
+        y = _bars(parts, y, groups, "ms")
 
     legend_x = 10
     for system, colour in COLOURS.items():
