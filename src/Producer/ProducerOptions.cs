@@ -34,6 +34,15 @@ internal sealed class ProducerOptions
     [Range(1, 100_000)]
     public int Window { get; set; } = 32;
 
+    /// <summary>The most work, in milliseconds at the fleet's rate, a file keeps queued ahead of others (a small file
+    /// published beside a big one waits about this long behind it); fewer than <see cref="Window"/> batches are out when
+    /// they take the fleet longer than this (and than twice a batch's round trip) to do. 0: the window alone.</summary>
+    [Range(0, 600_000)]
+    public int LeadMilliseconds { get; set; } = 500;
+
+    /// <summary><see cref="LeadMilliseconds"/> for a job's window, or none.</summary>
+    public TimeSpan? Lead() => LeadMilliseconds > 0 ? TimeSpan.FromMilliseconds(LeadMilliseconds) : null;
+
     /// <summary>Publishes awaiting their confirm at once (per file).</summary>
     [Range(1, 10_000)]
     public int PublishesInFlight { get; set; } = 8;

@@ -26,7 +26,8 @@ internal sealed class JobParts : IAsyncDisposable
         var context = new JobContext(job.Files, session.Time, session.Logger);
         Output = Own(JobOutput.Open(job.Files, checkpoint?.OutputLengths()));
         Watermark = Own(PublishWatermark.Open(job.Files.Published, resuming: checkpoint is not null));
-        var window = Own(new JobWindow(options.Window, checkpoint?.NextSequence ?? 0, session.SharedWindow));
+        var window = Own(new JobWindow(
+            options.Window, checkpoint?.NextSequence ?? 0, session.SharedWindow, options.Lead(), session.Time));
         var state = new JobState(
             job, window, Output, checkpoint, session.Results.HeldResults((long)options.ReorderBudgetMiB * 1024 * 1024));
         Collector = Own(new ResultCollector(

@@ -351,7 +351,7 @@ internal sealed class JobState
         NextSequence++;
         NextLine += batch.LineCount;
         InputOffsetWritten = batch.EndOffset;
-        _window.Advance(NextSequence);
+        _window.Advance(NextSequence, batch.PublishedAt);
         BatchWritten?.Invoke(batch);
     }
 }

@@ -63,7 +63,7 @@ internal sealed class StdinJob(ProducerSession session)
     private async Task<JobSummary> RunJobAsync(JobDescriptor job, Stream input, StdoutSink output, CancellationToken cancellationToken)
     {
         var context = new JobContext(job.Files, session.Time, _logger);
-        using var window = new JobWindow(_options.Window, 0, session.SharedWindow);
+        using var window = new JobWindow(_options.Window, 0, session.SharedWindow, _options.Lead(), session.Time);
         var state = new JobState(job, window, output, resumeFrom: null, session.Results.HeldResults((long)_options.ReorderBudgetMiB * 1024 * 1024));
         var retained = new RetainedBatches(window.Size);
         state.BatchWritten += retained.Written;

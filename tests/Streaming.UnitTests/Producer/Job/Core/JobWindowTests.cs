@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Streaming.Producer.Job.Core;
 
 namespace Streaming.UnitTests.Producer.Job.Core;
@@ -81,5 +82,41 @@ public sealed class JobWindowTests
         window.Dispose();
 
         Assert.Equal(0, shared.InFlight);
+    }
+
+    [Fact]
+    public async Task WaitForRoomAsync_SlowBatchesUnderALead_WaitsWithinTheFewerBatchesTheLeadAllows()
+    {
+        var time = new FakeTimeProvider();
+        using var window = new JobWindow(size: 32, nextToWrite: 0, lead: TimeSpan.FromMilliseconds(500), time: time);
+        // 40 batches written at 20 per second: half a second of them is 10.
+        for (var written = 1; written <= 40; written++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            window.Advance(written, publishedAt: time.GetTimestamp() - time.TimestampFrequency / 10);
+        }
+
+        await window.WaitForRoomAsync(49, CancellationToken.None).WaitAsync(s_timeout);
+        var waiting = window.WaitForRoomAsync(50, CancellationToken.None);
+
+        Assert.Equal(10, window.Allowed);
+        Assert.False(waiting.IsCompleted);
+        Assert.True(window.Contains(71)); // a result of a batch already out is still taken
+        window.Advance(41, publishedAt: time.GetTimestamp());
+        await waiting.WaitAsync(s_timeout);
+    }
+
+    [Fact]
+    public async Task WaitForRoomAsync_NoLead_TheSizeAlone()
+    {
+        using var window = new JobWindow(size: 32, nextToWrite: 0);
+        for (var written = 1; written <= 40; written++)
+        {
+            window.Advance(written, publishedAt: 0);
+        }
+
+        await window.WaitForRoomAsync(71, CancellationToken.None).WaitAsync(s_timeout);
+
+        Assert.Equal(32, window.Allowed);
     }
 }
