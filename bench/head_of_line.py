@@ -1,9 +1,9 @@
 """No head-of-line blocking: small jobs finish in about the time they take alone while a big file streams.
 
 Two measurements with the same consumers (bench.py starts them, sha256:100):
-  watch    one `Producer watch`; the big file is renamed into its inbox, and once it is taken, the small files one by
-           one, `interval_s` apart. Per small file: rename to summary written (its mtime), minus the quiet period.
-  publish  one `Producer publish BIG --wait`; beside it, the small files one after another, each its own
+  watch    one `Producer watch`; the big file is renamed into its inbox, and STEADY_S after it is taken, the small
+           files one by one, `interval_s` apart. Per small file: rename to summary written (its mtime), minus the quiet period.
+  publish  one `Producer publish BIG --wait`; STEADY_S after it starts, the small files one after another, each its own
            `publish --wait`. Per small file: publish to written (summary.json's durationMs), and the process's wall time.
 Only the small jobs that ended while the big one still streamed count ("beside"), and every small output must have its
 input's line count.
@@ -14,6 +14,10 @@ import shutil
 import statistics
 import subprocess
 import time
+
+# The small jobs start once the big one has streamed this long: in its steady state, the first 40 batches behind it
+# (a job's lead limit, Producer:LeadMilliseconds, is measured on them; its whole window is out until then).
+STEADY_S = 3.0
 
 
 def cut_small_files(source: str, count: int, lines: int, folder: str) -> list[str]:
@@ -69,9 +73,9 @@ def through_watch(producer: list[str], uri: str, big: str, smalls: list[str], wo
         _wait_for(lambda: b"Watching " in open(log_path, "rb").read(), 60, "the watch service to start", watcher)
         big_started = time.monotonic()
         os.rename(os.path.join(stage, big_name), os.path.join(inbox, big_name))
-        # Taken: gone from the inbox; then a second for its batches to fill the queue ahead of the small files.
+        # Taken: gone from the inbox; then streaming as it will until its end.
         _wait_for(lambda: not os.path.exists(os.path.join(inbox, big_name)), 60, "the big file to be taken", watcher)
-        time.sleep(1)
+        time.sleep(STEADY_S)
         renamed = {}
         for path in smalls:
             name = os.path.basename(path)
@@ -103,8 +107,7 @@ def through_publish(producer: list[str], uri: str, big: str, smalls: list[str], 
                                stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "publish-big.log"), "wb"))
     durations, walls = [], []  # of the small runs that ended while the big one still ran
     try:
-        # A second for its first batches to fill the queue ahead of the small runs.
-        time.sleep(1)
+        time.sleep(STEADY_S)
         if big_run.poll() is not None:
             raise SystemExit(f"head-of-line: the big publish exited {big_run.returncode}; see {work}/publish-big.log")
         for path in smalls:

@@ -19,26 +19,26 @@ public sealed class LeadTests(RabbitMqBroker broker, ITestOutputHelper output)
     public async Task Publish_SlowBatchesAndALargeWindow_QueuesOnlyAboutTheLeadsWorth()
     {
         await using var pipeline = await TestPipeline.CreateAsync(broker);
-        // 240 batches of 20 lines at 5 ms a line: 100 ms a batch, 20 a second with 2 at a time; half a second of them
+        // 360 batches of 20 lines at 5 ms a line: 100 ms a batch, 20 a second with 2 at a time; half a second of them
         // is 10 (12 or so once the round trip's share is counted), against a window of 64.
-        var content = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 4800).Select(i => $"line {i}\n")));
+        var content = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 7200).Select(i => $"line {i}\n")));
         var input = pipeline.WriteInput("slow.txt", content);
         await pipeline.StartConsumerAsync("delay:5", extra: ["--concurrency", "2", "--prefetch", "2"]);
         var started = DateTime.UtcNow;
         var producer = pipeline.StartPublish([input], new Dictionary<string, string?> { ["Producer__Window"] = "64" },
             "--batch-lines", "20");
 
-        var deepest = await DeepestQueueAsync(pipeline, producer, after: TimeSpan.FromSeconds(6));
+        var deepest = await DeepestQueueAsync(pipeline, producer, after: TimeSpan.FromSeconds(10));
         var code = await producer.WaitForExitAsync(s_run);
 
         Assert.True(code == 0, producer.Describe());
         Assert.Equal(ReferenceOutput.OutputFile("identity", content), File.ReadAllBytes(input + ".out"));
-        output.WriteLine($"deepest work queue after 6 s: {deepest} messages ready; run {DateTime.UtcNow - started}");
+        output.WriteLine($"deepest work queue after 10 s: {deepest} messages ready; run {DateTime.UtcNow - started}");
         Assert.InRange(deepest, 0u, 24u);
     }
 
     /// <summary>The most messages ready in the work queue while the producer runs, from <paramref name="after"/> on (the
-    /// limit applies once 32 batches are written, ~2 s in; the 60 or so queued by then take ~2.5 s more to drain).</summary>
+    /// limit applies once 64 batches are written, ~3.5 s in; the 60 or so queued by then take ~2.5 s more to drain).</summary>
     private static async Task<uint> DeepestQueueAsync(TestPipeline pipeline, ServiceProcess producer, TimeSpan after)
     {
         await using var connection = await new ConnectionFactory { Uri = new Uri(pipeline.Uri) }.CreateConnectionAsync();

@@ -59,6 +59,7 @@ internal sealed class JobWindow : IDisposable
             {
                 if (sequence < _nextToWrite + Allowed)
                 {
+                    _lead?.Published(sequence, (int)(sequence - _nextToWrite));
                     return;
                 }
                 advanced = _advanced.Task;
@@ -76,7 +77,7 @@ internal sealed class JobWindow : IDisposable
         {
             if (publishedAt is { } published)
             {
-                _lead?.Written(published);
+                _lead?.Written(nextToWrite - 1, published);
             }
             _nextToWrite = nextToWrite;
             advanced = _advanced;

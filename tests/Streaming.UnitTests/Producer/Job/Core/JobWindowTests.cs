@@ -89,20 +89,20 @@ public sealed class JobWindowTests
     {
         var time = new FakeTimeProvider();
         using var window = new JobWindow(size: 32, nextToWrite: 0, lead: TimeSpan.FromMilliseconds(500), time: time);
-        // 40 batches written at 20 per second: half a second of them is 10.
-        for (var written = 1; written <= 40; written++)
+        // 80 batches written at 20 per second: half a second of them is 10.
+        for (var written = 1; written <= 80; written++)
         {
             time.Advance(TimeSpan.FromMilliseconds(50));
             window.Advance(written, publishedAt: time.GetTimestamp() - time.TimestampFrequency / 10);
         }
 
-        await window.WaitForRoomAsync(49, CancellationToken.None).WaitAsync(s_timeout);
-        var waiting = window.WaitForRoomAsync(50, CancellationToken.None);
+        await window.WaitForRoomAsync(89, CancellationToken.None).WaitAsync(s_timeout);
+        var waiting = window.WaitForRoomAsync(90, CancellationToken.None);
 
         Assert.Equal(10, window.Allowed);
         Assert.False(waiting.IsCompleted);
-        Assert.True(window.Contains(71)); // a result of a batch already out is still taken
-        window.Advance(41, publishedAt: time.GetTimestamp());
+        Assert.True(window.Contains(111)); // a result of a batch already out is still taken
+        window.Advance(81, publishedAt: time.GetTimestamp());
         await waiting.WaitAsync(s_timeout);
     }
 
@@ -110,12 +110,12 @@ public sealed class JobWindowTests
     public async Task WaitForRoomAsync_NoLead_TheSizeAlone()
     {
         using var window = new JobWindow(size: 32, nextToWrite: 0);
-        for (var written = 1; written <= 40; written++)
+        for (var written = 1; written <= 80; written++)
         {
             window.Advance(written, publishedAt: 0);
         }
 
-        await window.WaitForRoomAsync(71, CancellationToken.None).WaitAsync(s_timeout);
+        await window.WaitForRoomAsync(111, CancellationToken.None).WaitAsync(s_timeout);
 
         Assert.Equal(32, window.Allowed);
     }
