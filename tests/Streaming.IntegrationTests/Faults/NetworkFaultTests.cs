@@ -81,10 +81,12 @@ public sealed class NetworkFaultTests(RabbitMqBroker broker)
         pipeline.ServiceEnvironment["RabbitMq__PublishTimeoutSeconds"] = "10";
         var content = EdgeCaseInput.Create(fillerLines: 30_000);
         var input = pipeline.WriteInput("closed.txt", content);
+        // ~15 s of work (30,000 lines at 4 ms, 8 at a time): the file goes on while each rabbitmqctl runs (up to 4.5 s
+        // in a container on a loaded machine), and at 16 at a time it once ended before the second fault (ci36a).
         var consumers = new[]
         {
-            await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]),
-            await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "8"]),
+            await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "4"]),
+            await pipeline.StartConsumerAsync("delay:4", extra: ["--concurrency", "4"]),
         };
 
         var producer = pipeline.StartPublish([input], "--batch-lines", "200");
