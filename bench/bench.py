@@ -593,8 +593,22 @@ def run_celery(row: Row, path: str, out: str, broker: Broker, work: str) -> dict
     return measured
 
 
+def settle(brokers: dict) -> float:
+    """Before each measurement: the page cache's dirty pages written back (os.sync waits for them) and every broker idle,
+    so that what one run left behind (its outputs' writeback, a 3-node cluster's deferred segment writes, gigabytes
+    after a 1 GB row) does not land in the next one's time. Returns the wait."""
+    started = time.monotonic()
+    os.sync()
+    for broker in brokers.values():
+        broker.wait_idle()
+    return time.monotonic() - started
+
+
 def run_system(system: str, row: Row, path: str, out_dir: str, brokers: dict, consumers: int, work: str) -> dict:
     out = os.path.join(out_dir, f"{row.name}.{system}.out")
+    waited = settle(brokers)
+    if waited > 2:
+        log(f"{row.name}: waited {waited:.1f} s for the disk and the brokers to finish earlier work")
     if system in ("streaming", "cluster", "streaming-jit"):
         # Each its own folder: the outputs are named after the input.
         folder = os.path.join(out_dir, system)
@@ -764,6 +778,7 @@ def run_files_row(row: Row, count: int, brokers: dict, consumers: int, work: str
     measured = {}
     for system in (s for s in row.systems if s in systems or s == "streaming"):
         log(f"{row.name}: {system} on {count:,} files of {row.lines} lines")
+        settle(brokers)
         target = os.path.join(out_dir, system)
         if system == "streaming":
             measured[system] = run_watch(row, folder, target, brokers["streaming"], consumers, work)
@@ -857,9 +872,9 @@ def run_head_of_line(broker: Broker, work: str, divide: int) -> dict:
     log(f"head-of-line: {HOL_SMALL_FILES} files of {HOL_SMALL_LINES} lines beside one of {HOL_BIG_LINES // divide:,}")
     fleet = Fleet(broker, "sha256:100", 2, None, work)
     try:
-        broker.wait_idle()
+        settle({"streaming": broker})
         watch = head_of_line.through_watch(PRODUCER, broker.uri, big, smalls, work, WATCH_QUIET_S, HOL_INTERVAL_S)
-        broker.wait_idle()
+        settle({"streaming": broker})
         publish = head_of_line.through_publish(PRODUCER, broker.uri, big, smalls, work)
     finally:
         fleet.stop()
