@@ -65,7 +65,7 @@ internal sealed class ConsumerOptions
 
     /// <summary><c>exec:</c> only: after a worker's last answer of a batch, how long at least to wait for output that
     /// would show it answered more than it was asked (the wait is otherwise four times its pace per answer, at most
-    /// 50 ms, or this when larger).</summary>
+    /// 50 ms, or this when larger; and longer while the worker is still at work).</summary>
     [Range(0, 10_000)]
     public int ExecQuietMilliseconds { get; set; } = 1;
 }

@@ -15,7 +15,9 @@ namespace Streaming.IntegrationTests.Exec;
 /// fails. A fresh seed each run; <c>STREAMING_TEST_SEED</c> replays one.
 /// <para>The documented limit of counting: a worker that writes one answer too few (#SKIP) and one too many (#EXTRA,
 /// plain or framed by hand) within one batch is in step by every count, so the content never puts those two within a
-/// batch of each other (seed 519567197 did, lines 628 and 634, and line 628 got line 629's answer).</para>
+/// batch of each other (seed 519567197 did, lines 628 and 634, and line 628 got line 629's answer). An #EXTRA followed
+/// by a run's last line that stalls or dies is caught: the check after the last answer waits while the worker is at
+/// work (seed 26886102, lines 79 and 82, once published the extra line as line 79's answer, and line 79's as line 80's).</para>
 /// </summary>
 [Collection(ExecCollection.Name)]
 public sealed class ExecChaosTests(RabbitMqBroker broker, ITestOutputHelper output)

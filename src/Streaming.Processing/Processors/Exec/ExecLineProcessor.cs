@@ -69,13 +69,14 @@ internal sealed class ExecLineProcessor(ExecCommand command, ExecSettings settin
             return false;
         }
         var worker = _worker!;
-        if (await worker.CheckQuietAsync(QuietWait(_answerTime), cancellationToken) != WorkerQuiet.MoreOutput)
+        var after = await worker.CheckQuietAsync(QuietWait(_answerTime), cancellationToken);
+        if (!after.InDoubt)
         {
             _unchecked.Clear();
             return false;
         }
         _suspects = TakeUnchecked();
-        ExecLog.OutOfStep(logger, worker.Id, "the command wrote output after its last answer", _suspects.Count);
+        ExecLog.OutOfStep(logger, worker.Id, after.Doubt!, _suspects.Count);
         await DiscardWorkerAsync();
         return true;
     }
@@ -178,12 +179,13 @@ internal sealed class ExecLineProcessor(ExecCommand command, ExecSettings settin
                 var outcome = await worker.RunAsync(run, i, 1, cancellationToken);
                 if (outcome.Fault == WorkerFault.None)
                 {
-                    if (await worker.CheckQuietAsync(QuietWait(clock.Elapsed), cancellationToken) != WorkerQuiet.MoreOutput)
+                    var after = await worker.CheckQuietAsync(QuietWait(clock.Elapsed), cancellationToken);
+                    if (!after.InDoubt)
                     {
                         protocol.Answered();
                         break;
                     }
-                    outcome = outcome with { Fault = WorkerFault.OutOfStep, Reason = ExecWorker.MoreAnswers };
+                    outcome = outcome with { Fault = WorkerFault.OutOfStep, Reason = after.Doubt };
                 }
                 await DiscardWorkerAsync();
                 if (!fresh)

@@ -31,6 +31,7 @@ internal sealed class ExecProtocol
     private int _loneFailures;
     private string? _lastLoneFailure;
     private bool _plainAnswered;
+    private bool _waitsForInputWhenIdle;
 
     public WorkerProtocol Mode => (WorkerProtocol)Volatile.Read(ref _mode);
 
@@ -48,6 +49,19 @@ internal sealed class ExecProtocol
         }
         Interlocked.CompareExchange(ref _mode, (int)WorkerProtocol.Framed, (int)WorkerProtocol.Plain);
         return true;
+    }
+
+    /// <summary>True once a worker of the command was seen asleep in a read of its input after its last answer: its
+    /// workers read their input on their main thread, so one asleep on anything else after its last answer is still
+    /// at work on a line (<see cref="ExecWorker.CheckQuietAsync"/>).</summary>
+    public bool WaitsForInputWhenIdle => Volatile.Read(ref _waitsForInputWhenIdle);
+
+    public void SawWaitingForInput()
+    {
+        if (!_waitsForInputWhenIdle)
+        {
+            Volatile.Write(ref _waitsForInputWhenIdle, true);
+        }
     }
 
     public void PlainAnswered()

@@ -32,17 +32,26 @@ internal readonly record struct WorkerRunOutcome(int Answered, int Sent, WorkerF
     public static WorkerRunOutcome Complete(int count) => new(count, count, WorkerFault.None, null);
 }
 
-/// <summary>What followed a worker's last answer.</summary>
+/// <summary>What listening to a worker after its last answer heard.</summary>
 internal enum WorkerQuiet
 {
-    /// <summary>Nothing: its answers stand.</summary>
+    /// <summary>Nothing within the wait.</summary>
     Quiet,
 
     /// <summary>More output: it answered more than it was asked, so its answers may belong to other lines.</summary>
     MoreOutput,
 
-    /// <summary>It closed its output (it exited): its answers stand, and it is not used again.</summary>
+    /// <summary>It closed its output (it exited, as a rule): it is not used again.</summary>
     Closed,
+}
+
+/// <summary>What the check after a worker's last answer found: nothing against its answers, or why they are in doubt
+/// (they may belong to other lines: the worker is replaced and the lines go again, alone).</summary>
+internal readonly record struct AfterAnswers(string? Doubt)
+{
+    public static readonly AfterAnswers Stand = new((string?)null);
+
+    public bool InDoubt => Doubt is not null;
 }
 
 /// <summary>
@@ -64,6 +73,8 @@ internal sealed class ExecWorker : IAsyncDisposable
     private const string HelloAsAnswer = "the command wrote the framed hello as an answer, after it had been sent a line";
     public const string MoreAnswers = "the command wrote more answers than it was sent lines (a plain worker writes exactly one line per input line)";
     private static readonly TimeSpan s_exitWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_firstLook = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan s_lastLook = TimeSpan.FromMilliseconds(50);
 
     private readonly WorkerGroup _group;
     private readonly Process _process;
@@ -350,9 +361,63 @@ internal sealed class ExecWorker : IAsyncDisposable
         }
     }
 
-    /// <summary>After a worker's last answer: waits up to <paramref name="wait"/> for anything more from it.</summary>
+    /// <summary>
+    /// After a run's last answer, whether the worker stayed in step. It must write nothing more within
+    /// <paramref name="wait"/>, and on while <c>/proc</c> shows it still at work (<see cref="WorkerActivityProbe"/>),
+    /// up to the line timeout: a worker in step goes back to reading its input once it has answered, and one still at
+    /// work has a line left to answer, however long a loaded machine or a slow line keeps that answer from coming. A
+    /// worker that exits with a failure right after its last answer may have died on a line it was not counted for.
+    /// </summary>
     /// <exception cref="OperationCanceledException">The service is stopping.</exception>
-    public async Task<WorkerQuiet> CheckQuietAsync(TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<AfterAnswers> CheckQuietAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var giveUpAt = Stopwatch.GetTimestamp() + (long)(_settings.LineTimeout.TotalSeconds * Stopwatch.Frequency);
+        var look = s_firstLook;
+        var heard = await ListenAsync(wait, cancellationToken);
+        while (heard == WorkerQuiet.Quiet)
+        {
+            var activity = WorkerActivityProbe.Of(_group);
+            if (activity == WorkerActivity.WaitingForInput)
+            {
+                _protocol.SawWaitingForInput();
+                // What it wrote before it went back to its input is in the pipe by now.
+                heard = PipeBacklog.Of(_stdout) switch
+                {
+                    null => await ListenAsync(s_firstLook, cancellationToken),
+                    > 0 => WorkerQuiet.MoreOutput,
+                    _ => WorkerQuiet.Quiet,
+                };
+                break;
+            }
+            var atWork = activity == WorkerActivity.Running
+                || (activity == WorkerActivity.WaitingElsewhere && _protocol.WaitsForInputWhenIdle);
+            if (!atWork)
+            {
+                break;      // /proc cannot tell: the wait alone decides
+            }
+            if (Stopwatch.GetTimestamp() >= giveUpAt)
+            {
+                return _protocol.WaitsForInputWhenIdle
+                    ? new AfterAnswers($"the command was still at work {_settings.LineTimeout.TotalSeconds:0.###} s after what should have been its last answer, instead of reading its next line")
+                    : AfterAnswers.Stand;
+            }
+            heard = await ListenAsync(look, cancellationToken);
+            look = TimeSpan.FromTicks(Math.Min(2 * look.Ticks, s_lastLook.Ticks));
+        }
+        if (heard == WorkerQuiet.MoreOutput)
+        {
+            return new AfterAnswers(MoreAnswers);
+        }
+        if (heard == WorkerQuiet.Closed)
+        {
+            var reason = await ExitReasonAsync();
+            return _process is { HasExited: true, ExitCode: 0 } ? AfterAnswers.Stand : new AfterAnswers($"{reason}, right after its last answer");
+        }
+        return AfterAnswers.Stand;
+    }
+
+    /// <summary>Waits up to <paramref name="wait"/> for output from the worker.</summary>
+    private async Task<WorkerQuiet> ListenAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         if (_readEnd > _readStart || _discarding)
         {

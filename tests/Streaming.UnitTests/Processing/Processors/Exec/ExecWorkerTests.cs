@@ -94,7 +94,7 @@ public sealed class ExecWorkerTests
         var outcome = await worker.RunAsync(Run(results, 1), 0, 1, CancellationToken.None);
         if (outcome.Fault == WorkerFault.None)
         {
-            Assert.Equal(WorkerQuiet.MoreOutput, await worker.CheckQuietAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
+            Assert.Equal(ExecWorker.MoreAnswers, (await worker.CheckQuietAsync(TimeSpan.FromSeconds(5), CancellationToken.None)).Doubt);
         }
         else
         {
@@ -109,7 +109,7 @@ public sealed class ExecWorkerTests
         var results = new Results();
         await worker.RunAsync(Run(results, 3), 0, 3, CancellationToken.None);
 
-        Assert.Equal(WorkerQuiet.Quiet, await worker.CheckQuietAsync(TimeSpan.FromMilliseconds(50), CancellationToken.None));
+        Assert.False((await worker.CheckQuietAsync(TimeSpan.FromMilliseconds(50), CancellationToken.None)).InDoubt);
         await worker.RunAsync(Run(results, 6), 3, 3, CancellationToken.None);
 
         Assert.Equal(Enumerable.Range(0, 6).Select(i => $"{i} ok line {i}"), results.Entries);
