@@ -9,7 +9,7 @@ namespace Streaming.IntegrationTests.Exec;
 /// <summary>
 /// The class of issue 21's defects, not its instances: three files at once through three consumers whose workers
 /// misbehave on lines chosen from a seed (<c>chaos_worker.py</c>: extra lines, no answer, partial lines, the hello as
-/// an answer, prints, deaths and stalls, in the plain protocol, the framed one by hand, and the Python SDK). The ledger
+/// an answer, prints, deaths, stalls and late answers, in the plain protocol, the framed one by hand, and the Python SDK). The ledger
 /// must hold: every output line is its own input line's result, or empty with the line in errors.jsonl; a line without
 /// a directive fails only when the command was failing whatever the line; a line that kills or stalls every worker
 /// fails. A fresh seed each run; <c>STREAMING_TEST_SEED</c> replays one.
@@ -33,7 +33,8 @@ public sealed class ExecChaosTests(RabbitMqBroker broker, ITestOutputHelper outp
         var random = new Random(seed);
         await using var pipeline = await TestPipeline.CreateAsync(broker);
         var batchLines = random.Next(40, 200);
-        var files = Enumerable.Range(1, 3).Select(f => pipeline.WriteInput($"chaos-{f}.txt", Content(random, f, 700, batchLines))).ToList();
+        var slow = new Random(unchecked(seed + 1));   // its own draws, so that a seed still gives the other directives it gave
+        var files = Enumerable.Range(1, 3).Select(f => pipeline.WriteInput($"chaos-{f}.txt", Content(random, slow, f, 700, batchLines))).ToList();
         var timeout = new Dictionary<string, string?> { ["Consumer__ExecLineTimeoutSeconds"] = "5", ["Consumer__ExecQuietMilliseconds"] = "20" };
         var consumers = new List<ServiceProcess>();
         foreach (var kind in (string[])["plain", "framed", "sdk"])
@@ -56,8 +57,9 @@ public sealed class ExecChaosTests(RabbitMqBroker broker, ITestOutputHelper outp
     }
 
     /// <summary>Lines "f{file} l{n} …", about 2 % of them with a directive; a #SKIP and an #EXTRA are never fewer than
-    /// <paramref name="batchLines"/> lines apart, so no batch holds both.</summary>
-    private static byte[] Content(Random random, int file, int lines, int batchLines)
+    /// <paramref name="batchLines"/> lines apart, so no batch holds both. About 1 % also get #SLOW (from
+    /// <paramref name="slow"/>): a late answer, which after an #EXTRA in the same run must be caught, not published.</summary>
+    private static byte[] Content(Random random, Random slow, int file, int lines, int batchLines)
     {
         var text = new StringBuilder();
         var lastCountChange = (Directive: "", Line: int.MinValue / 2);
@@ -76,6 +78,10 @@ public sealed class ExecChaosTests(RabbitMqBroker broker, ITestOutputHelper outp
                     lastCountChange = (directive, n);
                 }
                 text.Append(' ').Append(directive);
+            }
+            if (slow.Next(100) == 0)
+            {
+                text.Append(" #SLOW");
             }
             text.Append('\n');
         }

@@ -1,12 +1,13 @@
 """A misbehaving exec: worker for ExecChaosTests. Every line's right answer is b"ok:" + line; a directive in the line
 makes the worker misbehave on it in the way its kind allows:
 
-    chaos_worker.py plain    answers plain lines; #EXTRA, #SKIP, #DIE, #STALL act, other directives are text
+    chaos_worker.py plain    answers plain lines; #EXTRA, #SKIP, #DIE, #STALL, #SLOW act, other directives are text
     chaos_worker.py framed   speaks the framed protocol by hand; also #PARTIAL, #HELLO and #PRINT write to stdout
-    chaos_worker.py sdk      the Python SDK; #PRINT prints (it must not matter), #DIE and #STALL act
+    chaos_worker.py sdk      the Python SDK; #PRINT prints (it must not matter), #DIE, #STALL and #SLOW act
 
 #EXTRA: one more output line before the answer; #SKIP: no answer; #DIE: exits before answering; #STALL: answers only
-after STALL_SECONDS (longer than the consumer's line timeout); #PARTIAL: half a line, then the answer on the same line;
+after STALL_SECONDS (longer than the consumer's line timeout); #SLOW: answers after SLOW_SECONDS (longer than the
+check after a run's last answer waits by the clock, shorter than the line timeout); #PARTIAL: half a line, then the answer on the same line;
 #HELLO: the framed hello before the answer; #PRINT: a debugging line before the answer.
 """
 import os
@@ -18,6 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 HELLO = b"\x00streaming-worker framed 1\n"
 STALL_SECONDS = 8
+SLOW_SECONDS = 0.3
 
 
 def misbehave(line: bytes, out) -> bool:
@@ -26,6 +28,8 @@ def misbehave(line: bytes, out) -> bool:
         os._exit(3)
     if b"#STALL" in line:
         time.sleep(STALL_SECONDS)
+    if b"#SLOW" in line:
+        time.sleep(SLOW_SECONDS)
     return b"#SKIP" not in line
 
 

@@ -51,9 +51,9 @@ internal sealed class ExecProtocol
         return true;
     }
 
-    /// <summary>True once a worker of the command was seen asleep in a read of its input after its last answer: its
-    /// workers read their input on their main thread, so one asleep on anything else after its last answer is still
-    /// at work on a line (<see cref="ExecWorker.CheckQuietAsync"/>).</summary>
+    /// <summary>True once a worker of the command was seen asleep in a read of its input (before its first line, or
+    /// after its last answer): its workers read their input on their main thread, so one asleep on anything else after
+    /// its last answer is still at work on a line (<see cref="ExecWorker.CheckQuietAsync"/>).</summary>
     public bool WaitsForInputWhenIdle => Volatile.Read(ref _waitsForInputWhenIdle);
 
     public void SawWaitingForInput()

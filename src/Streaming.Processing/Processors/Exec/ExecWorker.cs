@@ -74,6 +74,7 @@ internal sealed class ExecWorker : IAsyncDisposable
     public const string MoreAnswers = "the command wrote more answers than it was sent lines (a plain worker writes exactly one line per input line)";
     private static readonly TimeSpan s_exitWait = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_firstLook = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan s_startLook = TimeSpan.FromMilliseconds(2);
     private static readonly TimeSpan s_lastLook = TimeSpan.FromMilliseconds(50);
 
     private readonly WorkerGroup _group;
@@ -171,6 +172,7 @@ internal sealed class ExecWorker : IAsyncDisposable
             }
             else
             {
+                await LearnHowItWaitsAsync(cancellationToken);
                 timeout.CancelAfter(_settings.LineTimeout);
                 using (timeout.Token.UnsafeRegister(static state => ((ExecWorker)state!).Kill(), this))
                 {
@@ -194,6 +196,30 @@ internal sealed class ExecWorker : IAsyncDisposable
         }
         Kill();     // the callback may not have run yet: the read's own cancellation can come first
         return outcome;
+    }
+
+    /// <summary>Before a fresh worker's first lines, while its command is not known to wait for input on its main
+    /// thread: gives it up to <see cref="ExecProtocol.HelloPatience"/> to go asleep in a read of its input (it could not
+    /// take a line earlier anyway), so that the check after its very first run already knows what "at work" means.</summary>
+    private async Task LearnHowItWaitsAsync(CancellationToken cancellationToken)
+    {
+        if (HasAnswered || _protocol.WaitsForInputWhenIdle)
+        {
+            return;
+        }
+        var giveUpAt = Stopwatch.GetTimestamp() + (long)(ExecProtocol.HelloPatience.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < giveUpAt)
+        {
+            switch (WorkerActivityProbe.Of(_group))
+            {
+                case WorkerActivity.WaitingForInput:
+                    _protocol.SawWaitingForInput();
+                    return;
+                case WorkerActivity.Unknown:
+                    return;
+            }
+            await Task.Delay(s_startLook, cancellationToken);
+        }
     }
 
     private string TimedOut(string what)
