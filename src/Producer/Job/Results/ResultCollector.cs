@@ -243,11 +243,9 @@ internal sealed class ResultCollector : IResultsHandler, ITrackedFile, IAsyncDis
     /// Ends when <paramref name="cancellationToken"/> does.</summary>
     public async Task SaveFirstCheckpointWhenDueAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await Task.Delay(_checkpointInterval, _time, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        // Most small files end within the interval and cancel this wait: without an exception each (see RemovalWatch).
+        await Task.Delay(_checkpointInterval, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (cancellationToken.IsCancellationRequested)
         {
             return;
         }

@@ -95,6 +95,24 @@ public sealed class ResultCollectorCheckpointTests : IDisposable
         Assert.False(File.Exists(job.Files.Published));
     }
 
+    /// <summary>Most small files end within the interval and cancel the wait for the first checkpoint: that must not
+    /// throw (and unwind) an exception for each of them.</summary>
+    [Fact]
+    public async Task SaveFirstCheckpointWhenDueAsync_CancelledWithinTheInterval_EndsWithoutThrowing()
+    {
+        var time = new FakeTimeProvider();
+        await using var job = await CollectorHarness.CreateAsync(_directory, time, lines: 4);
+        using var running = new CancellationTokenSource();
+        using var thrown = ThrownExceptions.Watch();
+        var firstCheckpoint = job.Collector.SaveFirstCheckpointWhenDueAsync(running.Token);
+
+        await running.CancelAsync();
+        await firstCheckpoint.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Empty(thrown.Thrown.OfType<OperationCanceledException>());
+        Assert.False(File.Exists(job.Files.Checkpoint));
+    }
+
     /// <summary>No result within the interval (no consumer yet): the first checkpoint is saved all the same, with the
     /// publish watermark beside it, so that the job resumes under its id.</summary>
     [Fact]
