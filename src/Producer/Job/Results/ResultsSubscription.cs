@@ -17,7 +17,7 @@ internal sealed class ResultsSubscription : IAsyncDisposable
     /// as its batch (up to about 1 MiB), and the shared array pool keeps every buffer it lent at once for the process's
     /// life. The handler takes one at a time, so a few keep it busy; 256 let a stall pile up a window's worth, which a 1 GB
     /// file's producer then kept: 32 idle 2 MiB buffers, 67 MB (bench/NOTEBOOK.md).</summary>
-    internal const ushort Prefetch = 8;
+    private const ushort Prefetch = 8;
 
     /// <summary>Few: a results queue that does not answer is left for a fresh one (<see cref="ResultsInbox"/>).</summary>
     private const int StartAttempts = 3;
