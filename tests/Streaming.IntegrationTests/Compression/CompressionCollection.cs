@@ -6,7 +6,6 @@ namespace Streaming.IntegrationTests.Compression;
 /// The compressed-input and compressed-output tests through <c>publish</c>: the same shared broker, in a collection of
 /// their own, so that they run beside the shared broker's long collection instead of after it.
 /// </summary>
-[CollectionSeconds(320)]
 [CollectionDefinition(Name)]
 public sealed class CompressionCollection : ICollectionFixture<RabbitMqBroker>
 {

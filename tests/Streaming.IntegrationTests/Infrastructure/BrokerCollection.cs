@@ -1,7 +1,6 @@
 namespace Streaming.IntegrationTests.Infrastructure;
 
 /// <summary>Tests that need the broker: <c>[Collection(BrokerCollection.Name)]</c> and a <see cref="RabbitMqBroker"/> constructor parameter.</summary>
-[CollectionSeconds(626)]
 [CollectionDefinition(Name)]
 public sealed class BrokerCollection : ICollectionFixture<RabbitMqBroker>
 {

@@ -5,7 +5,6 @@ namespace Streaming.IntegrationTests.Infrastructure;
 /// one collection runs its tests one after another, and the shared broker's tests took longer in one than the whole CI
 /// stage allows. The long scenarios of exec:, queue loss, network faults, interrupts and standard input are here.
 /// </summary>
-[CollectionSeconds(579)]
 [CollectionDefinition(Name)]
 public sealed class BrokerSecondCollection : ICollectionFixture<RabbitMqBroker>
 {

@@ -1,7 +1,6 @@
 namespace Streaming.IntegrationTests.Infrastructure;
 
 /// <summary>Tests on the <see cref="FaultBroker"/>: one after another, in parallel with the shared-broker collections.</summary>
-[CollectionSeconds(523)]
 [CollectionDefinition(Name)]
 public sealed class FaultBrokerCollection : ICollectionFixture<FaultBroker>
 {

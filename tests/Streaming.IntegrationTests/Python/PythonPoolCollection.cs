@@ -1,9 +1,6 @@
-using Streaming.IntegrationTests.Infrastructure;
-
 namespace Streaming.IntegrationTests.Python;
 
 /// <summary>The Python client's tests start their own broker node: they run beside the other collections.</summary>
-[CollectionSeconds(249)]
 [CollectionDefinition(Name)]
 public sealed class PythonPoolCollection
 {

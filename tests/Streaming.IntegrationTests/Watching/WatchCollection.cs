@@ -6,7 +6,6 @@ namespace Streaming.IntegrationTests.Watching;
 /// Watch-mode tests: the same shared broker, but their own collection, so they run beside the pipeline tests
 /// (they mostly wait on quiet periods and slow processors) instead of after them.
 /// </summary>
-[CollectionSeconds(515)]
 [CollectionDefinition(Name)]
 public sealed class WatchCollection : ICollectionFixture<RabbitMqBroker>
 {
