@@ -1,6 +1,5 @@
 using Streaming.IntegrationTests.Infrastructure;
 using Streaming.IntegrationTests.Pipeline;
-using Streaming.Messaging.Topology;
 
 namespace Streaming.IntegrationTests.Faults;
 
@@ -29,12 +28,11 @@ public sealed class ConsumerHandBackTests(FaultBroker broker)
         var shortTimeout = new Dictionary<string, string?> { ["RabbitMq__PublishTimeoutSeconds"] = "2" };
         var consumer = await pipeline.StartConsumerAsync("delay:4", environment: shortTimeout, extra: ["--concurrency", "8", "--prefetch", $"{Prefetch}"]);
 
-        // The window alone, not the lead limit, which keeps only about a second of work queued: an alarm raised while
-        // the consumer had drained that would block only the producer, and leave the consumer idle, not failing.
-        var windowAlone = new Dictionary<string, string?> { ["Producer__LeadMilliseconds"] = "0" };
-        var producer = pipeline.StartPublish([input], windowAlone, "--batch-lines", "100");
+        // An alarm raised while the consumer had drained the queue would block only the producer, and leave the consumer
+        // idle, not failing.
+        var producer = pipeline.StartPublish([input], WorkBacklog.WindowAlone(), "--batch-lines", "100");
         await OutputProgress.WaitForBytesAsync(input, content.Length / 5, s_run);
-        await WaitForBacklogAsync(pipeline, minimum: 2 * Prefetch + 8);
+        await WorkBacklog.WaitForAsync(pipeline, minimum: 2 * Prefetch + 8);
         await broker.RabbitMqCtlAsync(command, raise);
         try
         {
@@ -53,21 +51,5 @@ public sealed class ConsumerHandBackTests(FaultBroker broker)
         Assert.False(consumer.HasExited, consumer.Describe());
         Ledger.AssertOutput(input, content, "identity");
         await Ledger.AssertQueuesDrainedAsync(pipeline);
-    }
-
-    /// <summary>Waits until the work queue holds at least <paramref name="minimum"/> batches (ready and in flight), so
-    /// that the consumer still has work to publish results for once the alarm blocks the producer.</summary>
-    private static async Task WaitForBacklogAsync(TestPipeline pipeline, int minimum)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        long queued;
-        while ((queued = (await Ledger.QueueCountsAsync(pipeline)).GetValueOrDefault(QueueNames.Work)) < minimum)
-        {
-            if (deadline.IsCancellationRequested)
-            {
-                Assert.Fail($"{QueueNames.Work} held {queued} batches, never {minimum}: the alarm would find no work in flight");
-            }
-            await Task.Delay(100, CancellationToken.None);
-        }
     }
 }

@@ -22,12 +22,15 @@ public sealed class QueueLossTests(RabbitMqBroker broker)
         await using var pipeline = await TestPipeline.CreateAsync(broker);
         pipeline.ServiceEnvironment["Producer__RetransmitSeconds"] = "3";
         pipeline.ServiceEnvironment["Logging__LogLevel__Default"] = "Information";
-        var content = EdgeCaseInput.Create(fillerLines: 8000);
+        // About 10 s at 4 batches at a time, so that the backlog wait and the deletion come before the end.
+        var content = EdgeCaseInput.Create(fillerLines: 20_000);
         var input = pipeline.WriteInput("deleted work.txt", content);
-        var consumer = await pipeline.StartConsumerAsync("slow:2", TestPipeline.TestConsumer, extra: ["--concurrency", "8"]);
+        var consumer = await pipeline.StartConsumerAsync("slow:2", TestPipeline.TestConsumer, extra: ["--concurrency", "8", "--prefetch", "4"]);
 
-        var producer = pipeline.StartPublish([input], "--batch-lines", "100");
+        // Batches queued when the queue goes are lost, and only those make the producer publish again.
+        var producer = pipeline.StartPublish([input], WorkBacklog.WindowAlone(), "--batch-lines", "100");
         await OutputProgress.WaitForBytesAsync(input, content.Length / 5, s_run);
+        await WorkBacklog.WaitForAsync(pipeline, minimum: 16);
         await broker.RabbitMqCtlAsync("delete_queue", "-p", pipeline.Vhost, QueueNames.Work);
         var code = await producer.WaitForExitAsync(s_run);
 
