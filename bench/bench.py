@@ -24,6 +24,9 @@ Each row runs, where it applies:
              batches, persistent and confirmed, 32 in flight, to a quorum queue; N consumer processes republish each
              body, confirmed, to a second quorum queue, then ack, prefetch 4 as Streaming's default; the producer
              writes each body back at its offset: no ordering, dedup or checkpoints); "of ceiling" is Streaming's share
+  ceiling-zstd, ceiling-lz4  identity and identity-1GB: the same probe with every body compressed on the wire (zstd
+             level 1, LZ4 fast): the producer compresses, a consumer decompresses and compresses again, the producer
+             decompresses. Whether fewer bytes through the broker pay for the codec on these cores ("x ceiling")
   compose    identity, sha256x100, files-1k: the same through the Docker Compose stack bench/compose-bench.sh starts
              (`Producer publish` by `docker exec` in the producer container, the consumers scaled to N with the
              row's processor; files-1k: the producer container's watch service)
@@ -103,19 +106,21 @@ def py_row(name: str, function: str, lines: int, systems: tuple[str, ...]) -> Ro
 
 
 ALL = ("streaming", "cluster", "pool", "parallel", "limit", "celery", "ceiling")
+# The probe with compressed bodies (bench/BrokerLimit --codec), on the two identity rows the ceiling targets name.
+CODEC_CEILINGS = ("ceiling-zstd", "ceiling-lz4")
 # Celery runs Python functions only (the py-* rows): the file rows get every other system.
 FILE_SYSTEMS = tuple(s for s in ALL if s != "celery")
 # compose runs only when asked for (bench/compose-bench.sh starts the stack it needs and asks for it).
-SYSTEMS = ALL + ("streaming-jit",)
+SYSTEMS = ALL + ("streaming-jit",) + CODEC_CEILINGS
 ROWS = [
-    Row("identity", "identity", 1_000_000, FILE_SYSTEMS + ("streaming-jit", "compose")),
+    Row("identity", "identity", 1_000_000, FILE_SYSTEMS + ("streaming-jit", "compose") + CODEC_CEILINGS),
     Row("sha256", "sha256:1", 1_000_000, ("streaming", "pool", "limit")),
     Row("sha256x100", "sha256:100", 200_000, ("streaming", "cluster", "pool", "limit", "compose")),
     # 2 consumers x 100 lines in work, 10 ms each: at most 20,000 lines/s.
     Row("delay10", "delay:10", 400_000, ("streaming",), concurrency=100, ideal_lines_per_s=20_000),
     Row("identity-10MB", "identity", 10_000_000 // LINE_BYTES, FILE_SYSTEMS + ("streaming-jit",)),
     # The `dotnet Producer.dll` form beside the native one: its steady state on a file where start-up does not count.
-    Row("identity-1GB", "identity", 1_000_000_000 // LINE_BYTES, FILE_SYSTEMS + ("streaming-jit",)),
+    Row("identity-1GB", "identity", 1_000_000_000 // LINE_BYTES, FILE_SYSTEMS + ("streaming-jit",) + CODEC_CEILINGS),
     # Memory a container limit can count on: 300 MB against 3 GB, both forms (3 GB of input and of output each).
     Row("identity-300MB", "identity", 300_000_000 // LINE_BYTES, ("streaming", "streaming-jit"), optional=True),
     Row("identity-3GB", "identity", 3_000_000_000 // LINE_BYTES, ("streaming", "streaming-jit"), optional=True),
@@ -526,12 +531,13 @@ def run_streaming(row: Row, path: str, out_dir: str, broker: Broker, consumers: 
     }
 
 
-def run_ceiling(row: Row, path: str, out: str, broker: Broker, consumers: int, work: str) -> dict:
+def run_ceiling(row: Row, path: str, out: str, broker: Broker, consumers: int, work: str, codec: str = "none") -> dict:
     """bench/BrokerLimit: its consumers started and ready before the clock, as Streaming's are; the clock runs while
     the probe's producer publishes the file and writes it back. CPU: the producer, plus the consumers while it ran."""
-    run = f"{row.name}-{os.getpid()}"
+    run = f"{row.name}-{codec}-{os.getpid()}"
+    codec_args = ["--codec", codec]
     logs = [os.path.join(work, f"ceiling-consumer{i}.log") for i in range(consumers)]
-    procs = [subprocess.Popen([*CEILING, "consume", broker.uri_for(i), run, "4"], stdout=open(log_path, "wb"), stderr=subprocess.STDOUT)
+    procs = [subprocess.Popen([*CEILING, "consume", broker.uri_for(i), run, "4", *codec_args], stdout=open(log_path, "wb"), stderr=subprocess.STDOUT)
              for i, log_path in enumerate(logs)]
     try:
         deadline = time.monotonic() + 60
@@ -541,7 +547,9 @@ def run_ceiling(row: Row, path: str, out: str, broker: Broker, consumers: int, w
             time.sleep(0.05)
         broker.wait_idle()
         consumers_started = [process_cpu_s(p.pid) for p in procs]
-        measured = run_command([*CEILING, "produce", broker.uri, run, path, out], out)
+        broker_cpu = broker.cpu_s()
+        measured = run_command([*CEILING, "produce", broker.uri, run, path, out, *codec_args], out)
+        measured["broker_cpu_s"] = broker.cpu_s() - broker_cpu
         measured["consumers_cpu_s"] = sum(process_cpu_s(p.pid) - c for p, c in zip(procs, consumers_started))
     finally:
         usages = [stop_usage(p) for p in procs]
@@ -626,8 +634,9 @@ def run_system(system: str, row: Row, path: str, out_dir: str, brokers: dict, co
         return run_command(["parallel", "--pipe", "-k", "--block", "1M", "-j", str(os.cpu_count()), "cat"], out, stdin=path)
     if system == "limit":
         return run_command([*LIMIT, row.processor, path, out], out)
-    if system == "ceiling":
-        return run_ceiling(row, path, out, brokers["streaming"], consumers, work)
+    if system == "ceiling" or system in CODEC_CEILINGS:
+        codec = system.removeprefix("ceiling-") if system in CODEC_CEILINGS else "none"
+        return run_ceiling(row, path, out, brokers["streaming"], consumers, work, codec)
     if system == "compose":
         return run_compose(row, path, brokers["compose"], consumers)
     raise ValueError(system)
@@ -684,6 +693,8 @@ def run_row(row: Row, lines: int, brokers: dict, consumers: int, work: str, syst
             r["share_of_limit"] = round(r["lines_per_s"] / limit["lines_per_s"], 2)
         if ceiling and r["system"] in ("streaming", "streaming-jit"):
             r["share_of_ceiling"] = round(r["lines_per_s"] / ceiling["lines_per_s"], 2)
+        if ceiling and r["system"] in CODEC_CEILINGS:
+            r["ratio_to_ceiling"] = round(r["lines_per_s"] / ceiling["lines_per_s"], 2)
     return records
 
 
@@ -909,6 +920,9 @@ def print_table(records: list[dict], latency: dict | None, hol: dict | None) -> 
             print(f"{r['row']} {r['system']}: {r['files']:,} files, {r['files_per_s']:,.1f} files/s{per_file}{rss}")
         if "share_of_ceiling" in r:
             print(f"{r['row']} {r['system']}: {r['share_of_ceiling']:.0%} of the broker's ceiling (bench/BrokerLimit)")
+        if "ratio_to_ceiling" in r:
+            print(f"{r['row']} {r['system']}: {r['ratio_to_ceiling']:.2f}x the uncompressed ceiling's lines/s, broker "
+                  f"{r['broker_cpu_s']:.1f} CPU-s, clients {r['cpu_s'] + r['consumers_cpu_s']:.1f} CPU-s")
         if "ratio_to_native" in r:
             print(f"{r['row']}: the `dotnet Producer.dll` form does {r['ratio_to_native']:.2f}x the native form's lines/s")
         if "ratio_to_single_node" in r:

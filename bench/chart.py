@@ -4,10 +4,11 @@ from xml.sax.saxutils import escape
 
 COLOURS = {"streaming": "#2f6fdf", "cluster": "#8a4fc7", "pool": "#e07b28", "parallel": "#7a7a7a", "limit": "#3aa05a",
            "celery": "#a0522d", "streaming-jit": "#8fb3f0", "compose": "#1f9e9e",
-           "ceiling": "#c0392b"}
+           "ceiling": "#c0392b", "ceiling-zstd": "#e08a80", "ceiling-lz4": "#f0b8b0"}
 LABELS = {"streaming": "Streaming", "cluster": "3-node cluster", "pool": "Pool.imap", "parallel": "GNU parallel",
           "limit": "in-process limit", "celery": "Celery",
-          "streaming-jit": "dotnet Producer.dll", "compose": "Docker Compose", "ceiling": "broker ceiling"}
+          "streaming-jit": "dotnet Producer.dll", "compose": "Docker Compose", "ceiling": "broker ceiling",
+          "ceiling-zstd": "ceiling, zstd", "ceiling-lz4": "ceiling, LZ4"}
 BAR, GAP, LEFT, WIDTH = 16, 12, 120, 520
 
 

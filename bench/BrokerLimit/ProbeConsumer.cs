@@ -5,11 +5,12 @@ namespace Streaming.Bench.BrokerLimit;
 
 /// <summary>One consumer process: takes batches from the work queue (at most <c>prefetch</c> unacked, all handled at
 /// once), republishes
-/// each body unchanged to the results queue, persistent and confirmed, then acks it. No processor, no decoding: the
+/// each body unchanged (or decoded and encoded again: ProbeCodec) to the results queue, persistent and confirmed, then
+/// acks it. No processor, no decoding of the lines: the
 /// broker's own round trip.</summary>
 internal static class ProbeConsumer
 {
-    public static async Task<int> RunAsync(string uri, string run, ushort prefetch, CancellationToken stop)
+    public static async Task<int> RunAsync(string uri, string run, ushort prefetch, ProbeCodec codec, CancellationToken stop)
     {
         await using var connection = await ProbeQueues.Factory(uri, prefetch).CreateConnectionAsync(stop);
         await using var channel = await connection.CreateChannelAsync(ProbeQueues.Confirming, stop);
@@ -20,7 +21,10 @@ internal static class ProbeConsumer
         consumer.ReceivedAsync += async (_, delivery) =>
         {
             // The body is the client's buffer, valid during this handler only: the publish completes inside it.
-            await channel.BasicPublishAsync(string.Empty, ProbeQueues.Results(run), mandatory: true, persistent, delivery.Body, stop);
+            var body = codec == ProbeCodec.None
+                ? delivery.Body
+                : codec.Encode(delivery.Body.Span[..ProbeProducer.OffsetBytes], codec.Decode(delivery.Body[ProbeProducer.OffsetBytes..]).Span);
+            await channel.BasicPublishAsync(string.Empty, ProbeQueues.Results(run), mandatory: true, persistent, body, stop);
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, stop);
         };
         await channel.BasicConsumeAsync(ProbeQueues.Work(run), autoAck: false, consumer, stop);

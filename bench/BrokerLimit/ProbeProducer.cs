@@ -10,10 +10,10 @@ namespace Streaming.Bench.BrokerLimit;
 /// of this shape cannot do faster on this broker.</summary>
 internal static class ProbeProducer
 {
-    private const int OffsetBytes = 8;
+    public const int OffsetBytes = 8;
 
     public static async Task<long> RunAsync(string uri, string run, string input, string output, int batchBytes, int inFlight,
-        CancellationToken cancellationToken)
+        ProbeCodec codec, CancellationToken cancellationToken)
     {
         await using var connection = await ProbeQueues.Factory(uri).CreateConnectionAsync(cancellationToken);
         await using var publishing = await connection.CreateChannelAsync(ProbeQueues.Confirming, cancellationToken);
@@ -28,18 +28,18 @@ internal static class ProbeProducer
         var results = new AsyncEventingBasicConsumer(receiving);
         results.ReceivedAsync += async (_, delivery) =>
         {
-            var body = delivery.Body;
-            var offset = BinaryPrimitives.ReadInt64LittleEndian(body.Span);
-            await RandomAccess.WriteAsync(outputHandle, body[OffsetBytes..], offset, cancellationToken);
+            var offset = BinaryPrimitives.ReadInt64LittleEndian(delivery.Body.Span);
+            var data = codec.Decode(delivery.Body[OffsetBytes..]);
+            await RandomAccess.WriteAsync(outputHandle, data, offset, cancellationToken);
             await receiving.BasicAckAsync(delivery.DeliveryTag, multiple: false, cancellationToken);
-            if (Interlocked.Add(ref received, body.Length - OffsetBytes) == inputBytes)
+            if (Interlocked.Add(ref received, data.Length) == inputBytes)
             {
                 allWritten.TrySetResult();
             }
         };
         await receiving.BasicConsumeAsync(ProbeQueues.Results(run), autoAck: false, results, cancellationToken);
 
-        var lines = await PublishAsync(publishing, run, input, batchBytes, inFlight, cancellationToken);
+        var lines = await PublishAsync(publishing, run, input, batchBytes, inFlight, codec, cancellationToken);
         if (inputBytes > 0)
         {
             await allWritten.Task.WaitAsync(TimeSpan.FromMinutes(10), cancellationToken);
@@ -49,7 +49,7 @@ internal static class ProbeProducer
     }
 
     private static async Task<long> PublishAsync(IChannel channel, string run, string input, int batchBytes, int inFlight,
-        CancellationToken cancellationToken)
+        ProbeCodec codec, CancellationToken cancellationToken)
     {
         using var slots = new SemaphoreSlim(inFlight, inFlight);
         var pending = new List<Task>();
@@ -77,7 +77,8 @@ internal static class ProbeProducer
             BinaryPrimitives.WriteInt64LittleEndian(body, offset);
             offset += end;
             await slots.WaitAsync(cancellationToken);
-            pending.Add(PublishOneAsync(channel, run, persistent, body.AsMemory(0, OffsetBytes + end), slots, cancellationToken));
+            var message = codec == ProbeCodec.None ? body.AsMemory(0, OffsetBytes + end) : codec.Encode(body.AsSpan(0, OffsetBytes), body.AsSpan(OffsetBytes, end));
+            pending.Add(PublishOneAsync(channel, run, persistent, message, slots, cancellationToken));
             pending.RemoveAll(t => t.IsCompletedSuccessfully);
         }
         await Task.WhenAll(pending);
