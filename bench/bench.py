@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Streaming side by side with the tools it replaces, on the same seeded files, in one run.
 
-    python3 bench/bench.py                   # every row (about 5 minutes on 2 cores)
+    python3 bench/bench.py                   # every row (about 12 minutes on 2 cores)
     python3 bench/bench.py --quick           # a tenth of the lines, 100 MB instead of 1 GB (a smoke run)
     python3 bench/bench.py --rows identity,sha256x100 --consumers 3
     python3 bench/bench.py --build jit       # `dotnet Producer.dll` (the `dotnet run` form) instead of Native AOT
     python3 bench/bench.py --rows python     # the py-* rows alone (Python code: Pool.imap, Celery, Streaming exec:)
     python3 bench/bench.py --rows identity,sha256x100 --systems streaming,cluster   # one node vs a 3-node cluster
+    python3 bench/bench.py --rows identity,identity-1GB --repeat 3   # systems alternated 3 times, medians kept
     python3 bench/bench.py --rows files-1k,files-10k                     # many small files through `watch`
     python3 bench/bench.py --rows identity-300MB,identity-1GB,identity-3GB --systems streaming,streaming-jit  # memory
     bench/compose-bench.sh                   # identity, sha256x100 and files-1k on the host and through compose
@@ -642,15 +643,32 @@ def run_system(system: str, row: Row, path: str, out_dir: str, brokers: dict, co
     raise ValueError(system)
 
 
-def run_row(row: Row, lines: int, brokers: dict, consumers: int, work: str, systems: set[str]) -> list[dict]:
+def run_row(row: Row, lines: int, brokers: dict, consumers: int, work: str, systems: set[str], repeat: int = 1) -> list[dict]:
     path = generate(lines, SEED)
     size_mb = os.path.getsize(path) / 1e6
     out_dir = os.path.join(work, row.name)
     os.makedirs(out_dir, exist_ok=True)
+    chosen = [s for s in row.systems if (s in systems or s == "streaming") and not (s == "streaming-jit" and BUILD == "jit")]
+    # --repeat N: the systems alternated N times (a slow minute of the machine falls on all of them), the median kept.
+    runs: dict[str, list[dict]] = {system: [] for system in chosen}
+    for round_number in range(repeat):
+        for system in chosen:
+            suffix = f" (round {round_number + 1} of {repeat})" if repeat > 1 else ""
+            log(f"{row.name}: {system} on {lines:,} lines ({size_mb:.0f} MB){suffix}")
+            m = run_system(system, row, path, out_dir, brokers, consumers, work)
+            kept = f"{m['output']}.{round_number}"
+            os.replace(m["output"], kept)
+            runs[system].append(dict(m, output=kept))
     measured = {}
-    for system in (s for s in row.systems if (s in systems or s == "streaming") and not (s == "streaming-jit" and BUILD == "jit")):
-        log(f"{row.name}: {system} on {lines:,} lines ({size_mb:.0f} MB)")
-        measured[system] = run_system(system, row, path, out_dir, brokers, consumers, work)
+    for system, done in runs.items():
+        ordered = sorted(done, key=lambda m: m["seconds"])
+        median = ordered[len(ordered) // 2]
+        measured[system] = dict(median, runs_s=[round(m["seconds"], 3) for m in done])
+        for m in done:
+            if m is not median:
+                if not filecmp.cmp(median["output"], m["output"], shallow=False):
+                    raise SystemExit(f"{row.name}: {system}'s outputs differ between rounds ({m['output']})")
+                os.remove(m["output"])
     reference = measured["streaming"]["output"]
     records = []
     for system, m in measured.items():
@@ -663,6 +681,8 @@ def run_row(row: Row, lines: int, brokers: dict, consumers: int, work: str, syst
             "cpu_s": round(m["cpu_s"], 2),
             "identical": system == "streaming" or filecmp.cmp(reference, m["output"], shallow=False),
         }
+        if len(m["runs_s"]) > 1:
+            record["runs_s"] = m["runs_s"]
         for key in ("consumer_peak_rss_mb", "consumers_cpu_s", "consumers_startup_cpu_s", "broker_cpu_s"):
             if key in m:
                 record[key] = round(m[key], 2)
@@ -1057,6 +1077,9 @@ def main() -> None:
                         help="every row's lines (files-* rows: files) divided by N (--quick is --divide 10)")
     parser.add_argument("--json", metavar="PATH", help="also write the results' JSON document to PATH")
     parser.add_argument("--consumers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="each line-file row's systems alternated N times, the median run kept (its seconds and "
+                             "the others' in runs_s); files-*, latency and head-of-line rows run once")
     parser.add_argument("--systems", default=",".join(SYSTEMS),
                         help="comma-separated subset of " + ", ".join(SYSTEMS) + " (streaming always runs: it is the reference)")
     parser.add_argument("--build", choices=("native", "jit"), default="native",
@@ -1067,6 +1090,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.divide is not None and (args.divide < 1 or args.quick):
         parser.error("--divide takes a whole number from 1, and not with --quick")
+    if args.repeat < 1:
+        parser.error("--repeat takes a whole number from 1")
     divide = args.divide or (10 if args.quick else 1)
     # A reduced run is a smoke run: its results never replace the kept figures (as --quick).
     args.quick = divide != 1
@@ -1098,7 +1123,7 @@ def main() -> None:
                 records += run_files_row(row, max(row.files // divide, 1), brokers, args.consumers, work, systems)
             elif row.name in wanted:
                 lines = max(row.lines // divide, 1)
-                records += run_row(row, lines, brokers, args.consumers, work, systems)
+                records += run_row(row, lines, brokers, args.consumers, work, systems, args.repeat)
         if "latency" in wanted:
             latency = run_latency(broker, 10 if args.quick else LATENCY_RUNS, work)
         if "head-of-line" in wanted:

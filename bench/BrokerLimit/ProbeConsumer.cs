@@ -4,10 +4,8 @@ using RabbitMQ.Client.Events;
 namespace Streaming.Bench.BrokerLimit;
 
 /// <summary>One consumer process: takes batches from the work queue (at most <c>prefetch</c> unacked, all handled at
-/// once), republishes
-/// each body unchanged (or decoded and encoded again: ProbeCodec) to the results queue, persistent and confirmed, then
-/// acks it. No processor, no decoding of the lines: the
-/// broker's own round trip.</summary>
+/// once), republishes each body unchanged (or decoded and encoded again: <see cref="ProbeCodec"/>) to the results queue,
+/// persistent and confirmed, then acks it. No processor, no decoding of the lines: the broker's own round trip.</summary>
 internal static class ProbeConsumer
 {
     public static async Task<int> RunAsync(string uri, string run, ushort prefetch, ProbeCodec codec, CancellationToken stop)
