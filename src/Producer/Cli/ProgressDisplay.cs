@@ -55,23 +55,19 @@ internal sealed class ProgressDisplay(
     private async Task ShowAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_terminal ? s_terminalInterval : plainInterval, time);
+        // Stopped (the command then prints the final summary) by disposing the timer, which ends the wait with false: a
+        // wait cancelled through its token throws, and a Native AOT process renders that exception's stack trace.
+        using var stop = cancellationToken.Register(static timer => ((PeriodicTimer)timer!).Dispose(), timer);
         // The consumer check talks to the broker, which may not answer for a while (a blocked connection is not read at
         // all): it runs beside the drawing, which shows the last count it got.
         var check = Task.CompletedTask;
-        try
+        while (await timer.WaitForNextTickAsync(CancellationToken.None))
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
+            if (check.IsCompleted)
             {
-                if (check.IsCompleted)
-                {
-                    check = CheckConsumersAsync(cancellationToken);
-                }
-                Draw();
+                check = CheckConsumersAsync(cancellationToken);
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopped: the command prints the final summary.
+            Draw();
         }
         await check.ContinueWith(static _ => { }, TaskScheduler.Default);
         if (_terminal && _lastWidth > 0)

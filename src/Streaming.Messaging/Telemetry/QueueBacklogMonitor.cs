@@ -50,6 +50,9 @@ internal sealed class QueueBacklogMonitor : IAsyncDisposable
     {
         await Task.Yield();
         using var timer = new PeriodicTimer(s_interval);
+        // Stopped by disposing the timer, which ends the wait with false: a wait cancelled through its token throws, and
+        // a Native AOT process renders that exception's stack trace (milliseconds, at the end of every publish).
+        using var stop = cancellationToken.Register(static timer => ((PeriodicTimer)timer!).Dispose(), timer);
         do
         {
             if (s_ready.Enabled || s_consumers.Enabled)
@@ -57,19 +60,7 @@ internal sealed class QueueBacklogMonitor : IAsyncDisposable
                 s_latest = await QueryAsync(cancellationToken);
             }
         }
-        while (await WaitAsync(timer, cancellationToken));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (await timer.WaitForNextTickAsync(CancellationToken.None));
     }
 
     private async Task<Snapshot[]> QueryAsync(CancellationToken cancellationToken)
