@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using Streaming.IntegrationTests.Infrastructure;
 using Streaming.IntegrationTests.Pipeline;
 using Xunit.Abstractions;
@@ -58,18 +59,35 @@ public sealed class ResultsQueueExpiryTests(RabbitMqBroker broker, ITestOutputHe
     private async Task<(TimeSpan? Gone, int Published)> PublishUntilGoneAsync(TestPipeline pipeline, string queue)
     {
         await using var connection = await new ConnectionFactory { Uri = new Uri(pipeline.Uri) }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
         // The late results go out at their own pace, apart from the checks: each rabbitmqctl call takes a second or more
         // on a loaded machine, and publishing only between checks sent one result before a 3 s lease ran out.
         using var stop = new CancellationTokenSource();
         var published = 0;
         var publishing = Task.Run(async () =>
         {
-            while (!stop.IsCancellationRequested)
+            var channel = await connection.CreateChannelAsync();
+            try
             {
-                await channel.BasicPublishAsync("", queue, "late result"u8.ToArray());
-                Interlocked.Increment(ref published);
-                await Task.Delay(s_publishEvery, CancellationToken.None);
+                while (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await channel.BasicPublishAsync("", queue, "late result"u8.ToArray());
+                        Interlocked.Increment(ref published);
+                    }
+                    catch (AlreadyClosedException) when (connection.IsOpen)
+                    {
+                        // A publish that meets the queue while the broker deletes it can close the channel (ci40c:
+                        // 541 INTERNAL_ERROR); a consumer's publisher opens another, and so does this stand-in for one.
+                        await channel.DisposeAsync();
+                        channel = await connection.CreateChannelAsync();
+                    }
+                    await Task.Delay(s_publishEvery, CancellationToken.None);
+                }
+            }
+            finally
+            {
+                await channel.DisposeAsync();
             }
         });
         var clock = Stopwatch.StartNew();
