@@ -1,8 +1,12 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using Streaming.IntegrationTests.Infrastructure;
+using Streaming.Messaging.Connection;
 using Streaming.Messaging.Contract;
+using Streaming.Messaging.Health;
 using Streaming.Messaging.Publishing;
 using Streaming.Messaging.Topology;
 using Streaming.Producer.Job.Results;
@@ -60,8 +64,12 @@ public sealed class ResultsInboxShutdownTests(RabbitMqBroker broker)
         }
         var uri = await broker.CreateVhostAsync();
         var vhost = Uri.UnescapeDataString(new Uri(uri).AbsolutePath.TrimStart('/'));
-        var factory = new ConnectionFactory { Uri = new Uri(uri), AutomaticRecoveryEnabled = true, NetworkRecoveryInterval = TimeSpan.FromSeconds(2) };
-        await using var connection = await factory.CreateConnectionAsync();
+        // The product's own connection: with the client's topology recovery on (ConnectionFactory's default), the
+        // client declared the queue again after the recovery had reopened the connection, at times after the inbox
+        // had deleted it (stop 40's CI). The product turns topology recovery off and declares its queues itself.
+        var connector = new BrokerConnector(
+            Options.Create(new RabbitMqOptions { Uri = uri }), new BrokerConnectionState(), NullLogger<BrokerConnector>.Instance);
+        await using var connection = await connector.ConnectAsync("results-inbox-shutdown-test", retryForever: false, CancellationToken.None);
         await using var publisher = await ConfirmingPublisher.CreateAsync(connection, 16, s_deadline, CancellationToken.None);
         // The product waits 6 s for the client's recovery; under CI's load that recovery took longer (ci34c) and the
         // queue was left to expire, as designed for a broker that stays away. This test is about the wait, not its
