@@ -157,8 +157,8 @@ fi
 # How each service is started: `dotnet X.dll` after the build, or the Native AOT executable with --native. The
 # `dotnet` form reads the GC's first-generation size only from the environment (Native AOT has it built in:
 # Directory.Build.props); without it a VM that reports a large L3 cache lets each service's heap pass 100 MB.
-producer=(env "DOTNET_GCgen0size=${DOTNET_GCgen0size:-1000000}" dotnet "$root/src/Producer/bin/Release/net10.0/Producer.dll")
-consumer=(env "DOTNET_GCgen0size=${DOTNET_GCgen0size:-1000000}" dotnet "$root/src/Consumer/bin/Release/net10.0/Consumer.dll")
+producer=(env "DOTNET_GCgen0size=${DOTNET_GCgen0size:-400000}" dotnet "$root/src/Producer/bin/Release/net10.0/Producer.dll")
+consumer=(env "DOTNET_GCgen0size=${DOTNET_GCgen0size:-400000}" dotnet "$root/src/Consumer/bin/Release/net10.0/Consumer.dll")
 if [ "$native" = true ]; then
   producer=("$state/native/Producer/Producer")
   consumer=("$state/native/Consumer/Consumer")

@@ -38,7 +38,7 @@ internal static class ProducerCommandLine
 
     public static readonly Option<string> BatchBytes = new("--batch-bytes")
     {
-        Description = "line bytes per message at most (default 1048576); a longer single line travels alone",
+        Description = "line bytes per message at most (default 983040); a longer single line travels alone",
     };
 
     public static readonly Option<string> RabbitMq = new("--rabbitmq")
